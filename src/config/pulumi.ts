@@ -1,0 +1,29 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, parseStageConfig } from "./parse";
+import { SECRET_KEYS, type SecretKey, STAGE_KEYS, type StageConfig } from "./schema";
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The stage config of the running stack, validated before any resource is declared. */
+export function stageConfigFromPulumi(): StageConfig {
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const raw: Record<string, unknown> = {};
+  for (const key of STAGE_KEYS) {
+    const text = config.get(key);
+    if (text !== undefined) raw[key] = parseValue(text);
+  }
+  const stage = pulumi.getStack();
+  return parseStageConfig(stage, raw, `stack ${stage}`);
+}
+
+/** A secret key's value as a secret Output, or undefined when it is not set. */
+export function stageSecret(key: SecretKey): pulumi.Output<string> | undefined {
+  if (!SECRET_KEYS.includes(key)) throw new Error(`${key} is not a secret config key`);
+  return new pulumi.Config(CONFIG_NAMESPACE).getSecret(key);
+}

@@ -1,0 +1,73 @@
+import { z } from "zod";
+
+export const RolloutPlanSchema = z
+  .object({
+    /** Canary weights in percent, strictly increasing, ending at 100. */
+    steps: z.array(z.number().int().min(1).max(100)).min(1),
+    /** Bake per step: one number for every step, or one per step. */
+    bakeSeconds: z.union([z.number().int().min(0), z.array(z.number().int().min(0))]),
+    checkIntervalSeconds: z.number().int().min(1).max(3600),
+    /** Canary requests a step must observe before it may advance (bake by evidence); 0 = off. */
+    minRequestsPerStep: z.number().int().min(0).default(0),
+    /** Upper bound on one step; then `onStepTimeout` applies. Omit for no bound. */
+    maxStepSeconds: z.number().int().min(1).optional(),
+    onStepTimeout: z.enum(["hold", "revert"]).default("hold"),
+    /** Checks in a row with missing, stale or errored metrics before the runner reverts. */
+    maxInconclusiveChecks: z.number().int().min(1).default(3),
+    /** A sample older than this many seconds counts as stale (missing). */
+    maxSampleAgeSeconds: z.number().int().min(1).optional(),
+    /** How long the old side is kept after a promotion before it is retired (seed 000: 24 h). */
+    retainOldSeconds: z.number().int().min(0).default(86_400),
+    /** Durable rollout state and lock; relative to the project directory. */
+    stateDir: z.string().min(1).default(".ion-rollout"),
+  })
+  .strict()
+  .superRefine((plan, ctx) => {
+    const { steps } = plan;
+    for (let i = 1; i < steps.length; i++) {
+      const previous = steps[i - 1] as number;
+      const current = steps[i] as number;
+      if (current <= previous) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps"],
+          message: `steps must be strictly increasing percentages ending at 100; step ${i + 1} (${current}) is not above step ${i} (${previous}), got [${steps.join(", ")}]`,
+        });
+        return;
+      }
+    }
+    if (steps[steps.length - 1] !== 100) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps"],
+        message: `the last step must be 100 so a rollout ends fully promoted; got [${steps.join(", ")}]`,
+      });
+    }
+    if (Array.isArray(plan.bakeSeconds) && plan.bakeSeconds.length !== steps.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bakeSeconds"],
+        message: `a list of bake times needs one entry per step (${steps.length}); got ${plan.bakeSeconds.length}`,
+      });
+    }
+    if (plan.maxStepSeconds !== undefined) {
+      const longestBake = Math.max(
+        ...(Array.isArray(plan.bakeSeconds) ? plan.bakeSeconds : [plan.bakeSeconds]),
+      );
+      if (plan.maxStepSeconds < longestBake) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["maxStepSeconds"],
+          message: `maxStepSeconds (${plan.maxStepSeconds}) is shorter than the longest bake (${longestBake}); raise it or shorten bakeSeconds`,
+        });
+      }
+    }
+  });
+
+export type RolloutPlanConfig = z.infer<typeof RolloutPlanSchema>;
+export type RolloutPlanInput = z.input<typeof RolloutPlanSchema>;
+
+export const PLAN_PROFILES: Record<"prod" | "staging", RolloutPlanInput> = {
+  prod: { steps: [5, 10, 25, 50, 100], bakeSeconds: 900, checkIntervalSeconds: 60 },
+  staging: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 60 },
+};

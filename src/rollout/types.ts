@@ -1,0 +1,75 @@
+import type { Release } from "../config";
+
+/**
+ * The runner's edges. The pure core (plan, analysis, decide) never touches these; the runner loop
+ * calls them, and each platform (Pulumi stack, local HAProxy) implements them.
+ */
+
+export interface TrafficChange {
+  /** Percent of traffic for the canary, 0-100; the rest goes to stable. */
+  canaryWeight: number;
+  releases: { stable: Release; canary: Release };
+  /** True while a rollout steps the weight (guardrails allow weights past the first step). */
+  rolloutInProgress: boolean;
+  /** Why, for logs: "step 2/5", "revert: error rate NO-GO", ... */
+  reason: string;
+}
+
+export interface TrafficDriver {
+  readonly description: string;
+  /** Applies the split and resolves once the platform serves it; rejects if it could not. */
+  apply(change: TrafficChange, signal?: AbortSignal): Promise<void>;
+  /** The canary share the platform serves now, when it can tell. */
+  currentCanaryWeight(): Promise<number | undefined>;
+}
+
+/** One side's measurements over one check window; null = no data. */
+export interface SideSample {
+  requests: number | null;
+  errors: number | null;
+  p95LatencyMs: number | null;
+  memory: number | null;
+  cpu: number | null;
+  /** Failed health checks in a row (platforms that report them). */
+  healthFailures?: number | null;
+  /** Seconds since the newest sample; large means stale. */
+  sampleAgeSeconds?: number | null;
+}
+
+export interface MetricsSample {
+  /** Epoch milliseconds the sample was taken. */
+  at: number;
+  canary: SideSample;
+  stable: SideSample;
+  /** The queries behind the numbers, by signal, for the decision record. */
+  queries: Record<string, string>;
+  /** Errors talking to the metrics backend; any makes the check inconclusive. */
+  errors: string[];
+}
+
+export interface MetricsSource {
+  readonly description: string;
+  sample(signal?: AbortSignal): Promise<MetricsSample>;
+}
+
+export type RolloutEventKind =
+  | "start"
+  | "step"
+  | "hold"
+  | "revert"
+  | "promote"
+  | "finish"
+  | "abort"
+  | "error";
+
+export interface RolloutEvent {
+  kind: RolloutEventKind;
+  stage: string;
+  canaryWeight: number;
+  message: string;
+  at: number;
+}
+
+export interface Notifier {
+  notify(event: RolloutEvent): Promise<void>;
+}

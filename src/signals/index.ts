@@ -1,0 +1,4 @@
+export * from "./cloudwatch";
+export * from "./promql";
+export * from "./rules";
+export * from "./selectors";

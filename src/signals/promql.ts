@@ -1,0 +1,95 @@
+import type { StageConfig } from "../config";
+import { type Labels, type Side, sideLabels, stageLabels } from "./selectors";
+
+/**
+ * Every PromQL query ion-deploy runs or declares is built here, from Cloud Monitoring's names for
+ * Cloud Run metrics. Alert policies, PrometheusRules, dashboards and the runner call these.
+ */
+export const METRICS = {
+  requestCount: "run_googleapis_com:request_count",
+  latencyBucket: "run_googleapis_com:request_latencies_bucket",
+  memoryBucket: "run_googleapis_com:container_memory_utilizations_bucket",
+  cpuBucket: "run_googleapis_com:container_cpu_utilizations_bucket",
+} as const;
+
+/** Quantile taken of the memory and CPU utilisation distributions: near the busiest instance. */
+export const UTILISATION_QUANTILE = 0.95;
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+}
+
+export function selector(labels: Labels, extra: Record<string, string> = {}): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries({ ...labels, ...extra })) {
+    parts.push(
+      value.startsWith("~")
+        ? `${name}=~"${escapeLabelValue(value.slice(1))}"`
+        : `${name}="${escapeLabelValue(value)}"`,
+    );
+  }
+  return `{${parts.join(",")}}`;
+}
+
+function range(seconds: number): string {
+  return `[${seconds}s]`;
+}
+
+function by(groupBy: string[]): string {
+  return groupBy.length > 0 ? ` by (${groupBy.join(", ")})` : "";
+}
+
+/** The queries for one set of labels, aggregated over `groupBy` (empty: one series). */
+export function queriesFor(labels: Labels, windowSeconds: number, groupBy: string[] = []) {
+  const w = range(windowSeconds);
+  const requestSeries = `${METRICS.requestCount}${selector(labels)}`;
+  const errorSeries = `${METRICS.requestCount}${selector(labels, { response_code_class: "5xx" })}`;
+  const quantile = (q: number, metric: string) =>
+    `histogram_quantile(${q}, sum${by([...groupBy, "le"])} (rate(${metric}${selector(labels)}${w})))`;
+  return {
+    /** Requests served in the window. */
+    requests: `sum${by(groupBy)} (increase(${requestSeries}${w}))`,
+    /** 5xx responses in the window; zero, not missing, when no 5xx series exists yet. */
+    errors:
+      groupBy.length > 0
+        ? `sum${by(groupBy)} (increase(${errorSeries}${w}))`
+        : `sum (increase(${errorSeries}${w})) or vector(0)`,
+    /** 5xx / all, as a ratio. */
+    errorRate: `sum${by(groupBy)} (rate(${errorSeries}${w})) / sum${by(groupBy)} (rate(${requestSeries}${w}))`,
+    /** Requests per second. */
+    rps: `sum${by(groupBy)} (rate(${requestSeries}${w}))`,
+    p50LatencyMs: quantile(0.5, METRICS.latencyBucket),
+    p95LatencyMs: quantile(0.95, METRICS.latencyBucket),
+    p99LatencyMs: quantile(0.99, METRICS.latencyBucket),
+    memory: quantile(UTILISATION_QUANTILE, METRICS.memoryBucket),
+    cpu: quantile(UTILISATION_QUANTILE, METRICS.cpuBucket),
+    /** Seconds since the newest request-count sample: large means the data is stale. */
+    sampleAgeSeconds: `time() - max(timestamp(${requestSeries}))`,
+  };
+}
+
+export type QuerySet = ReturnType<typeof queriesFor>;
+
+/** The window every check and alert evaluates over: one check interval. */
+export function windowSeconds(cfg: StageConfig): number {
+  return cfg.rollout.checkIntervalSeconds;
+}
+
+/** The runner's per-check queries for one side of the split. */
+export function sideQueries(cfg: StageConfig, side: Side, window = windowSeconds(cfg)): QuerySet {
+  return queriesFor(sideLabels(cfg, side), window);
+}
+
+/** Queries over both sides, one series per side (alerts and dashboards). */
+export function stageQueries(
+  cfg: StageConfig,
+  window = windowSeconds(cfg),
+): QuerySet & { sideLabel: string } {
+  const { labels, sideLabel, sideValues } = stageLabels(cfg);
+  const withSides = { ...labels, [sideLabel]: `~${sideValues.map(escapeRegex).join("|")}` };
+  return { ...queriesFor(withSides, window, [sideLabel]), sideLabel };
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,40 @@
+import type { StageConfig } from "../config";
+
+export type Side = "stable" | "canary";
+export type Labels = Record<string, string>;
+
+/** Cloud Monitoring labels every Cloud Run request metric carries (the rehearsal app exports them too). */
+export const CLOUD_RUN_RESOURCE = "cloud_run_revision";
+
+/**
+ * The labels that pick one side of the split out of Cloud Run's metrics: a revision of one service
+ * (mode revisions, and the local rehearsal), or a whole service (mode services).
+ */
+export function sideLabels(cfg: StageConfig, side: Side): Labels {
+  const release = cfg.releases[side];
+  if (cfg.platform === "gcp" && cfg.gcp?.mode === "services") {
+    return { monitored_resource: CLOUD_RUN_RESOURCE, service_name: release.name };
+  }
+  return {
+    monitored_resource: CLOUD_RUN_RESOURCE,
+    service_name: cfg.service.name,
+    revision_name: release.name,
+  };
+}
+
+/** Labels for the whole stage (both sides), grouped per side by `sideLabel`. */
+export function stageLabels(cfg: StageConfig): { labels: Labels; sideLabel: string; sideValues: string[] } {
+  const names = [cfg.releases.stable.name, cfg.releases.canary.name];
+  if (cfg.platform === "gcp" && cfg.gcp?.mode === "services") {
+    return {
+      labels: { monitored_resource: CLOUD_RUN_RESOURCE },
+      sideLabel: "service_name",
+      sideValues: names,
+    };
+  }
+  return {
+    labels: { monitored_resource: CLOUD_RUN_RESOURCE, service_name: cfg.service.name },
+    sideLabel: "revision_name",
+    sideValues: names,
+  };
+}

@@ -1,0 +1,26 @@
+import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
+
+/**
+ * Provider-computed outputs a real deployment would fill in (ids, ARNs, URLs), given plausible
+ * values so that program code reading them runs under mocks. Keyed by resource type token.
+ */
+export type MockOutputs = (args: MockResourceArgs) => Record<string, unknown>;
+
+const byType: Record<string, MockOutputs> = {};
+
+export function registerMockOutputs(types: Record<string, MockOutputs>): void {
+  Object.assign(byType, types);
+}
+
+export function mockOutputs(args: MockResourceArgs): Record<string, unknown> {
+  const specific = byType[args.type];
+  const generic: Record<string, unknown> = { name: args.inputs.name ?? args.name };
+  if (args.type.startsWith("aws:")) {
+    const service = args.type.split(":")[1]?.split("/")[0] ?? "aws";
+    generic.arn = `arn:aws:${service}:mock-region:123456789012:${args.name}`;
+  }
+  if (args.type.startsWith("gcp:")) {
+    generic.selfLink = `https://www.googleapis.com/mock/${args.name}`;
+  }
+  return { ...generic, ...(specific ? specific(args) : {}) };
+}
