@@ -6,26 +6,26 @@ import { consecutiveChecks } from "./rules";
  * (`metricQueries`) and the runner (`GetMetricData`) both use, with limits converted to
  * CloudWatch's units.
  */
-export interface CloudWatchDimensions {
+export interface CloudWatchDimensions<T = string> {
   /** `arnSuffix` of the load balancer and of one side's target group. */
-  loadBalancer: string;
-  targetGroup: string;
+  loadBalancer: T;
+  targetGroup: T;
   /** ECS cluster and service names of the same side. */
-  cluster: string;
-  service: string;
+  cluster: T;
+  service: T;
 }
 
-export interface CloudWatchMetricQuery {
+export interface CloudWatchMetricQuery<T = string> {
   id: string;
   expression?: string;
   label?: string;
-  metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string };
+  metric?: { namespace: string; metricName: string; dimensions: Record<string, T>; stat: string };
   returnData: boolean;
 }
 
-export interface CloudWatchSignal {
+export interface CloudWatchSignal<T = string> {
   signal: "errorRate" | "p95LatencyMs" | "memory" | "cpu" | "health" | "requests" | "errors";
-  queries: CloudWatchMetricQuery[];
+  queries: CloudWatchMetricQuery<T>[];
   /** In CloudWatch's units (seconds for latency, percent for ECS utilisation). */
   threshold?: number;
   periodSeconds: number;
@@ -36,7 +36,8 @@ export interface CloudWatchSignal {
 /** CloudWatch's shortest standard-resolution period. */
 const MIN_PERIOD = 60;
 
-export function cloudWatchSignals(cfg: StageConfig, dims: CloudWatchDimensions): CloudWatchSignal[] {
+/** Generic in the dimension values, so a stack can pass Outputs and the runner plain strings. */
+export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimensions<T>): CloudWatchSignal<T>[] {
   const interval = cfg.rollout.checkIntervalSeconds;
   const period = Math.max(MIN_PERIOD, Math.ceil(interval / MIN_PERIOD) * MIN_PERIOD);
   const alb = { TargetGroup: dims.targetGroup, LoadBalancer: dims.loadBalancer };
@@ -56,7 +57,7 @@ export function cloudWatchSignals(cfg: StageConfig, dims: CloudWatchDimensions):
   const periods = (threshold: { consecutive?: number; forSeconds?: number } | undefined) =>
     threshold ? Math.max(1, Math.ceil((consecutiveChecks(threshold, interval) * interval) / period)) : 1;
   const t = cfg.thresholds;
-  const signals: CloudWatchSignal[] = [
+  const signals: CloudWatchSignal<T>[] = [
     {
       signal: "requests",
       queries: [{ id: "requests", metric: albMetric("RequestCount", "Sum"), returnData: true }],
