@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "./config";
+import { GcpStage } from "./gcp/stage";
 
 export type StageOutputs = Record<string, pulumi.Input<unknown>>;
 
@@ -7,7 +8,7 @@ export type StageOutputs = Record<string, pulumi.Input<unknown>>;
 export function declareStage(cfg: StageConfig): StageOutputs {
   switch (cfg.platform) {
     case "gcp":
-      return {};
+      return { ...new GcpStage(cfg.stage, { config: cfg }).outputs };
     case "aws":
       return {};
     case "local":

@@ -1,4 +1,5 @@
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
+import { gcpMockOutputs } from "./gcp";
 
 /**
  * Provider-computed outputs a real deployment would fill in (ids, ARNs, URLs), given plausible
@@ -11,6 +12,8 @@ const byType: Record<string, MockOutputs> = {};
 export function registerMockOutputs(types: Record<string, MockOutputs>): void {
   Object.assign(byType, types);
 }
+
+registerMockOutputs(gcpMockOutputs);
 
 export function mockOutputs(args: MockResourceArgs): Record<string, unknown> {
   const specific = byType[args.type];

@@ -1,0 +1,55 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { StageConfig } from "../config";
+import { revisionTemplate } from "./container";
+import { grantInvokers } from "./invokers";
+import { stageLabels } from "./labels";
+import { checkRevisionNames, gcpSettings } from "./settings";
+import { CANARY_TAG, revisionTraffics, type TrafficWeights, weightsFromStatuses } from "./traffic";
+
+export interface CanaryRevisionsArgs {
+  config: StageConfig;
+}
+
+/**
+ * Mode `revisions`: one Cloud Run service whose traffic is split between the stable revision and
+ * the canary revision (the template), the canary tagged so it has its own URL.
+ */
+export class CanaryRevisions extends pulumi.ComponentResource {
+  readonly service: gcp.cloudrunv2.Service;
+  readonly invokers: gcp.cloudrunv2.ServiceIamMember[];
+  readonly serviceUrl: pulumi.Output<string>;
+  /** The canary revision's tagged URL (serves it whatever its share of traffic). */
+  readonly canaryUrl: pulumi.Output<string>;
+  /** The split Cloud Run reports serving. */
+  readonly weights: pulumi.Output<TrafficWeights>;
+
+  constructor(name: string, args: CanaryRevisionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ion-deploy:gcp:CanaryRevisions", name, {}, opts);
+    const cfg = args.config;
+    const settings = gcpSettings(cfg);
+    checkRevisionNames(cfg);
+
+    this.service = new gcp.cloudrunv2.Service(
+      name,
+      {
+        name: cfg.service.name,
+        project: settings.project,
+        location: settings.region,
+        ingress: settings.ingress,
+        deletionProtection: settings.deletionProtection,
+        labels: stageLabels(cfg),
+        template: revisionTemplate(cfg, cfg.releases.canary, cfg.releases.canary.name),
+        traffics: revisionTraffics(cfg),
+      },
+      { parent: this },
+    );
+    this.invokers = grantInvokers(name, this.service, settings, this);
+    this.serviceUrl = this.service.uri;
+    this.canaryUrl = this.service.trafficStatuses.apply(
+      (statuses) => statuses.find((status) => status.tag === CANARY_TAG)?.uri ?? "",
+    );
+    this.weights = this.service.trafficStatuses.apply((statuses) => weightsFromStatuses(statuses, cfg));
+    this.registerOutputs({ serviceUrl: this.serviceUrl, canaryUrl: this.canaryUrl, weights: this.weights });
+  }
+}

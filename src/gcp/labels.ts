@@ -1,0 +1,25 @@
+import type { StageConfig } from "../config";
+
+/** Label keys the policy pack reads to judge a stack (whether a canary past step one is allowed). */
+export const ROLLOUT_LABEL = "ion-rollout";
+export const STAGE_LABEL = "ion-stage";
+export const SIGNAL_LABEL = "ion-signal";
+
+export type RolloutState = "in-progress" | "idle";
+
+export function rolloutState(cfg: StageConfig): RolloutState {
+  return cfg.rolloutInProgress ? "in-progress" : "idle";
+}
+
+/**
+ * Labels for every Cloud Run service. Service-level only: a change in the revision template's labels
+ * would need a new revision, and the runner flips `ion-rollout` without deploying one.
+ */
+export function stageLabels(cfg: StageConfig): Record<string, string> {
+  return { [ROLLOUT_LABEL]: rolloutState(cfg), [STAGE_LABEL]: cfg.stage };
+}
+
+/** URL maps carry no labels; the same facts go in their description. */
+export function urlMapDescription(cfg: StageConfig, what: string): string {
+  return `${what} (${ROLLOUT_LABEL}=${rolloutState(cfg)} ${STAGE_LABEL}=${cfg.stage})`;
+}

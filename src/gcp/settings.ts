@@ -1,0 +1,47 @@
+import { ConfigError, type GcpStage, type StageConfig } from "../config";
+
+/** The `gcp` block of a gcp stage; the schema guarantees it, this narrows the type. */
+export function gcpSettings(cfg: StageConfig): GcpStage {
+  if (!cfg.gcp) {
+    throw new ConfigError(`stage ${cfg.stage}`, [
+      { path: "gcp", message: "platform is gcp but there is no gcp block; add ion-deploy:gcp" },
+    ]);
+  }
+  return cfg.gcp;
+}
+
+/**
+ * Checks only the GCP APIs make: Cloud Run revision names must start with `<service>-`, or the
+ * first deploy of a revision fails after the plan looked fine.
+ */
+export function checkRevisionNames(cfg: StageConfig): void {
+  const prefix = `${cfg.service.name}-`;
+  const issues = (["stable", "canary"] as const)
+    .filter((side) => !cfg.releases[side].name.startsWith(prefix))
+    .map((side) => ({
+      path: `releases.${side}.name`,
+      message: `in gcp mode revisions a revision name must start with the service name, "${prefix}"; got "${cfg.releases[side].name}"`,
+    }));
+  if (issues.length > 0) throw new ConfigError(`stage ${cfg.stage}`, issues);
+}
+
+/** Cloud Run caps service names at 49 characters. */
+const MAX_SERVICE_NAME = 49;
+
+/** Mode `services` runs each release as its own Cloud Run service: two distinct, valid names. */
+export function checkServiceNames(cfg: StageConfig): void {
+  const { stable, canary } = cfg.releases;
+  const issues = (["stable", "canary"] as const)
+    .filter((side) => cfg.releases[side].name.length > MAX_SERVICE_NAME)
+    .map((side) => ({
+      path: `releases.${side}.name`,
+      message: `in gcp mode services this is a Cloud Run service name, at most ${MAX_SERVICE_NAME} characters; got ${cfg.releases[side].name.length}`,
+    }));
+  if (stable.name === canary.name) {
+    issues.push({
+      path: "releases.canary.name",
+      message: `in gcp mode services stable and canary are two Cloud Run services and need different names; both are "${stable.name}"`,
+    });
+  }
+  if (issues.length > 0) throw new ConfigError(`stage ${cfg.stage}`, issues);
+}

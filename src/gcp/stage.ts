@@ -1,0 +1,91 @@
+import type * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { StageConfig } from "../config";
+import { RollbackAlertPolicies } from "./alert-policies";
+import { CanaryRevisions } from "./canary-revisions";
+import { WeightedLoadBalancer } from "./load-balancer";
+import { NotificationChannels } from "./notifications";
+import { ReleaseService } from "./release-service";
+import { checkServiceNames, gcpSettings } from "./settings";
+import type { TrafficWeights } from "./traffic";
+
+export interface GcpStageArgs {
+  config: StageConfig;
+}
+
+/** What a GCP stage exports: where it serves and the split it serves. */
+export interface GcpStageOutputs {
+  /** Cloud Run service name → its URL. */
+  serviceUrls: pulumi.Output<Record<string, string>>;
+  /** Reaches the canary alone: its tagged revision URL, or the canary service's URL. */
+  canaryUrl: pulumi.Output<string>;
+  weights: pulumi.Output<TrafficWeights>;
+  /** The load balancer's address (mode `services` only). */
+  loadBalancerIp?: pulumi.Output<string>;
+}
+
+/**
+ * The prod stage on GCP: Cloud Run split by the canary weight (one service with two revisions, or
+ * two services behind a weighted HTTPS load balancer), plus a roll-back alert policy per signal
+ * wired to the configured notification channels.
+ */
+export class GcpStage extends pulumi.ComponentResource {
+  readonly outputs: GcpStageOutputs;
+
+  constructor(name: string, args: GcpStageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ion-deploy:gcp:GcpStage", name, {}, opts);
+    const cfg = args.config;
+    const settings = gcpSettings(cfg);
+
+    this.outputs =
+      settings.mode === "revisions" ? this.declareRevisions(cfg) : this.declareServices(name, cfg);
+
+    const channels = new NotificationChannels(`${name}-notify`, { config: cfg }, { parent: this });
+    new RollbackAlertPolicies(
+      `${name}-rollback`,
+      { config: cfg, notificationChannels: channels.names },
+      { parent: this },
+    );
+    this.registerOutputs({ ...this.outputs });
+  }
+
+  private declareRevisions(cfg: StageConfig): GcpStageOutputs {
+    const split = new CanaryRevisions(cfg.service.name, { config: cfg }, { parent: this });
+    return {
+      serviceUrls: urlsByName([split.service]),
+      canaryUrl: split.canaryUrl,
+      weights: split.weights,
+    };
+  }
+
+  private declareServices(name: string, cfg: StageConfig): GcpStageOutputs {
+    checkServiceNames(cfg);
+    const stable = new ReleaseService(
+      cfg.releases.stable.name,
+      { config: cfg, release: cfg.releases.stable },
+      { parent: this },
+    );
+    const canary = new ReleaseService(
+      cfg.releases.canary.name,
+      { config: cfg, release: cfg.releases.canary },
+      { parent: this },
+    );
+    const balancer = new WeightedLoadBalancer(
+      `${name}-lb`,
+      { config: cfg, services: { stable: stable.service, canary: canary.service } },
+      { parent: this },
+    );
+    return {
+      serviceUrls: urlsByName([stable.service, canary.service]),
+      canaryUrl: canary.url,
+      weights: balancer.weights,
+      loadBalancerIp: balancer.ipAddress,
+    };
+  }
+}
+
+function urlsByName(services: gcp.cloudrunv2.Service[]): pulumi.Output<Record<string, string>> {
+  return pulumi
+    .all(services.map((service) => pulumi.all([service.name, service.uri])))
+    .apply((pairs) => Object.fromEntries(pairs));
+}

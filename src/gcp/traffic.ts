@@ -1,0 +1,60 @@
+import type { StageConfig } from "../config";
+
+/** The tag that gives the canary revision its own URL, for checks before it takes traffic. */
+export const CANARY_TAG = "canary";
+export const STABLE_TAG = "stable";
+
+/** Percent of traffic per side; always sums to 100. */
+export interface TrafficWeights {
+  stable: number;
+  canary: number;
+}
+
+export function trafficWeights(cfg: StageConfig): TrafficWeights {
+  return { stable: 100 - cfg.canaryWeight, canary: cfg.canaryWeight };
+}
+
+/**
+ * `traffics` of the one Cloud Run service in mode `revisions`. The canary entry is kept even at 0%
+ * so its tagged URL exists before it serves real traffic.
+ */
+export function revisionTraffics(cfg: StageConfig) {
+  const weights = trafficWeights(cfg);
+  return [
+    {
+      type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+      revision: cfg.releases.stable.name,
+      percent: weights.stable,
+      tag: STABLE_TAG,
+    },
+    {
+      type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+      revision: cfg.releases.canary.name,
+      percent: weights.canary,
+      tag: CANARY_TAG,
+    },
+  ];
+}
+
+/** Percent per side from a live `trafficStatuses` list (the split Cloud Run serves). */
+export function weightsFromStatuses(
+  statuses: readonly { tag?: string; revision?: string; percent?: number }[] | undefined,
+  cfg: StageConfig,
+): TrafficWeights {
+  const share = (tag: string, revision: string) =>
+    (statuses ?? [])
+      .filter((status) => status.tag === tag || (status.tag === undefined && status.revision === revision))
+      .reduce((sum, status) => sum + (status.percent ?? 0), 0);
+  return {
+    stable: share(STABLE_TAG, cfg.releases.stable.name),
+    canary: share(CANARY_TAG, cfg.releases.canary.name),
+  };
+}
+
+/**
+ * Cloud Monitoring evaluates PromQL conditions on multiples of 30 s: the smallest one that is not
+ * shorter than the runner's check interval.
+ */
+export function evaluationIntervalSeconds(checkIntervalSeconds: number): number {
+  return Math.max(30, Math.ceil(checkIntervalSeconds / 30) * 30);
+}
