@@ -1,0 +1,143 @@
+import { basename } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Command, CommanderError } from "commander";
+import {
+  CONFIG_NAMESPACE,
+  ConfigError,
+  isSecureValue,
+  parseStageConfig,
+  readStageFile,
+  type SecretKey,
+  type StageConfig,
+} from "../config";
+import { formatStage, stageJson } from "../synth/print";
+import { type RenderedStage, renderStage } from "../synth/render";
+
+/** Exit codes CI can branch on. */
+export const EXIT = { ok: 0, invalidConfig: 1, failed: 2 } as const;
+
+export interface SynthOptions {
+  json?: boolean;
+  config?: string;
+}
+
+/** What `synth` writes; the real streams in the CLI, buffers in tests. */
+export interface Streams {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processStreams: Streams = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/**
+ * Validates a stage's config, renders its program under Pulumi mocks and prints what it declares.
+ * Returns the exit code; prints nothing on stdout unless the stage rendered.
+ */
+export async function synth(
+  stage: string,
+  options: SynthOptions,
+  io: Streams = processStreams,
+): Promise<number> {
+  let config: StageConfig;
+  let rendered: RenderedStage;
+  let missingSecrets: SecretKey[];
+  const started = performance.now();
+  try {
+    const file = readStageFile(stage, options.config);
+    config = parseStageConfig(stage, file.raw, basename(file.path));
+    missingSecrets = requiredSecrets(config).filter((key) => !isSecureValue(file.raw[key]));
+    rendered = await renderStage(config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`${error.message}\n`);
+      return EXIT.invalidConfig;
+    }
+    throw error;
+  }
+  const renderMs = performance.now() - started;
+  const exitCode: number = EXIT.ok;
+
+  // Checks over the rendered stage go here (a later `--policies` report): they may write to
+  // stderr or add to the output below, and raise `exitCode`.
+
+  io.out(options.json ? `${JSON.stringify(stageJson(rendered), null, 2)}\n` : formatStage(rendered));
+  io.err(`rendered ${config.stage} (${config.platform}) in ${Math.round(renderMs)} ms\n`);
+  for (const key of missingSecrets) {
+    io.err(
+      `warning: ${CONFIG_NAMESPACE}:${key} is not set (rendered with a placeholder); \`pulumi up\` will fail until you run \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value> --stack ${config.stage}\`\n`,
+    );
+  }
+  return exitCode;
+}
+
+/** Secrets the stage's notification settings need at deploy time. */
+function requiredSecrets(config: StageConfig): SecretKey[] {
+  const keys: SecretKey[] = [];
+  if (config.notifications.slackChannel !== undefined) keys.push("slackAuthToken");
+  if (config.notifications.pagerduty) keys.push("pagerdutyServiceKey");
+  return keys;
+}
+
+const SYNTH_EXAMPLES = `
+Examples:
+  $ ion-deploy synth prod                   # table of what Pulumi.prod.yaml declares
+  $ ion-deploy synth prod --json | jq '.resources[] | select(.type == "gcp:cloudrunv2/service:Service") | .inputs.traffics'
+  $ ion-deploy synth staging --config ./candidate.yaml
+
+No cloud credentials and no Pulumi CLI are needed: the stage program runs under Pulumi's mocks, so
+provider-computed values (URLs, ids, addresses) are placeholders. Secret config values are never
+printed; they show as [secret].
+
+Exit codes: 0 rendered, 1 invalid config (message on stderr, nothing on stdout), 2 usage error or
+any other failure.`;
+
+export function buildProgram(io: Streams = processStreams): Command {
+  const program = new Command("ion-deploy")
+    .description("Release runbooks as code: render and check ion-deploy stages offline.")
+    .showHelpAfterError()
+    // Usage errors exit 2, so exit 1 always means "the config is invalid".
+    .exitOverride();
+  program
+    .command("synth")
+    .description(
+      "Validate Pulumi.<stage>.yaml and list the resources the stage declares, with their key inputs (traffic split, LB weights, alert queries).",
+    )
+    .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml in the current directory")
+    .option("--json", "print { stage, platform, resources, outputs } as JSON (secrets redacted)")
+    .option("--config <file>", "read this stack config file instead of Pulumi.<stage>.yaml")
+    .addHelpText("after", SYNTH_EXAMPLES)
+    .action(async (stage: string, options: SynthOptions) => {
+      process.exitCode = await synth(stage, options, io);
+    });
+  return program;
+}
+
+async function main(): Promise<void> {
+  // A config error raised inside the stage program also surfaces as an unhandled rejection from
+  // Pulumi's runtime; `synth` has reported it already.
+  process.on("unhandledRejection", (reason) => {
+    if (reason instanceof ConfigError) return;
+    process.stderr.write(`${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+    process.exit(EXIT.failed);
+  });
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed the help or the usage error already.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.failed;
+    } else {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.failed;
+    }
+  }
+  // Pulumi's runtime can hold handles open after a render; leave once the output is flushed.
+  process.stdout.write("", () => process.exit(process.exitCode ?? EXIT.ok));
+}
+
+// Runs as a command (bin/ion-deploy.cjs or tsx), not when a test imports `synth`.
+const launcher = require.main?.filename ?? "";
+if (require.main === module || launcher.endsWith("ion-deploy.cjs")) void main();
