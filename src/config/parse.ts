@@ -1,6 +1,7 @@
 import { PLAN_PROFILES } from "./rollout";
 import { SECRET_KEYS, type StageConfig, StageConfigSchema } from "./schema";
 import { THRESHOLD_PROFILES } from "./thresholds";
+import { unknownKeyIssues } from "./unknown-keys";
 
 export const CONFIG_NAMESPACE = "ion-deploy";
 
@@ -91,7 +92,8 @@ export function parseStageConfig(stage: string, raw: Raw, source = `Pulumi.${sta
   if (result.success) return result.data;
   throw new ConfigError(
     source,
-    result.error.issues.map((issue) => {
+    result.error.issues.flatMap((issue) => {
+      if (issue.code === "unrecognized_keys") return unknownKeyIssues(issue.path, issue.keys);
       const where = issue.path.map(String).join(".");
       const got = issue.code === "custom" ? "" : describe(valueAt(merged, issue.path));
       return { path: where || "(root)", message: `${issue.message}${got}` };
