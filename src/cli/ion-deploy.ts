@@ -116,10 +116,8 @@ export function buildProgram(io: Streams = processStreams): Command {
 }
 
 async function main(): Promise<void> {
-  // A config error raised inside the stage program also surfaces as an unhandled rejection from
-  // Pulumi's runtime; `synth` has reported it already.
+  // A failure nothing awaited (inside Pulumi's runtime) still ends the command with a clear code.
   process.on("unhandledRejection", (reason) => {
-    if (reason instanceof ConfigError) return;
     process.stderr.write(`${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
     process.exit(EXIT.failed);
   });

@@ -84,6 +84,7 @@ async function renderNow(config: StageConfig, options: RenderOptions): Promise<R
   );
 
   let declared: StageOutputs = {};
+  let programError: unknown;
   const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const parent = args.opts.parent as unknown as { __pulumiType?: string; __name?: string } | undefined;
@@ -92,11 +93,18 @@ async function renderNow(config: StageConfig, options: RenderOptions): Promise<R
       }
       return undefined;
     });
-    declared = declareStage(config);
+    // Caught here and rethrown below: an error escaping the stack callback also leaks an
+    // unhandled rejection from Pulumi's runtime, which would crash a CLI or fail a test run.
+    try {
+      declared = declareStage(config);
+    } catch (error) {
+      programError = error;
+    }
     return declared;
   });
   // Waits for every outstanding registration, so `resources` is complete.
   await pulumi.runtime.disconnect();
+  if (programError !== undefined) throw programError;
 
   const secretOutputs: string[] = [];
   for (const [key, value] of Object.entries(declared)) {
