@@ -69,7 +69,7 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
 
     // Weights are percentages, so they sum to 100 and read as the share directly.
     this.urlMap = new gcp.compute.URLMap(
-      `${name}-https`,
+      `${name}-split`,
       {
         project,
         description: urlMapDescription(cfg, `${cfg.service.name} canary split`),
@@ -88,14 +88,14 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
       { parent: this },
     );
     const httpsProxy = new gcp.compute.TargetHttpsProxy(
-      `${name}-https`,
+      `${name}-https-proxy`,
       { project, urlMap: this.urlMap.id, sslCertificates: [certificate.id] },
       { parent: this },
     );
     this.address = new gcp.compute.GlobalAddress(`${name}-ip`, { project }, { parent: this });
     this.ipAddress = this.address.address;
     new gcp.compute.GlobalForwardingRule(
-      `${name}-https`,
+      `${name}-https-rule`,
       {
         project,
         loadBalancingScheme: "EXTERNAL_MANAGED",
@@ -120,12 +120,12 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
       { parent: this },
     );
     const httpProxy = new gcp.compute.TargetHttpProxy(
-      `${name}-http`,
+      `${name}-http-proxy`,
       { project, urlMap: redirectMap.id },
       { parent: this },
     );
     new gcp.compute.GlobalForwardingRule(
-      `${name}-http`,
+      `${name}-http-rule`,
       {
         project,
         loadBalancingScheme: "EXTERNAL_MANAGED",

@@ -1,0 +1,314 @@
+import { describe, expect, it } from "vitest";
+import { rollbackRules } from "../../src/signals";
+import { type RenderedStage, renderStage } from "../../src/synth/render";
+import { byId, defined, inputs, ofType, one, prodWith, servicesWith, TYPES } from "./fixtures";
+
+const SECRETS = { slackAuthToken: "xoxb-test-token", pagerdutyServiceKey: "pd-test-key" };
+
+function members(rendered: RenderedStage, serviceName: string): string[] {
+  return ofType(rendered, TYPES.invoker)
+    .filter((grant) => inputs(grant).name === serviceName)
+    .map((grant) => {
+      expect(inputs(grant).role).toBe("roles/run.invoker");
+      return inputs(grant).member as string;
+    })
+    .sort();
+}
+
+describe("GCP prod stage, mode revisions", async () => {
+  const config = prodWith();
+  const rendered = await renderStage(config, { secrets: SECRETS });
+  const service = inputs(one(rendered, TYPES.service));
+
+  it("runs the canary release as the named template revision of the one service", () => {
+    expect(service).toMatchObject({
+      name: config.service.name,
+      project: config.gcp?.project,
+      location: config.gcp?.region,
+      ingress: config.gcp?.ingress,
+      deletionProtection: config.gcp?.deletionProtection,
+    });
+    expect(service.template.revision).toBe(config.releases.canary.name);
+    expect(service.template.containers[0].image).toBe(config.releases.canary.image);
+    expect(service.template.scaling).toEqual({
+      minInstanceCount: config.gcp?.minInstances,
+      maxInstanceCount: config.gcp?.maxInstances,
+    });
+  });
+
+  it("probes startup and liveness on the health path and port", () => {
+    const container = service.template.containers[0];
+    expect(container.ports).toEqual({ containerPort: config.service.port });
+    for (const probe of [container.startupProbe, container.livenessProbe]) {
+      expect(probe.httpGet).toEqual({ path: "/health", port: config.service.port });
+      expect(probe.timeoutSeconds).toBeLessThanOrEqual(probe.periodSeconds);
+    }
+  });
+
+  it("labels the service with the stage and whether a rollout is in progress", () => {
+    expect(service.labels).toEqual({ "ion-rollout": "idle", "ion-stage": "prod" });
+    expect(service.template.labels).toBeUndefined();
+  });
+
+  it("exports the service URL, the canary's tagged URL and the served weights", () => {
+    expect(rendered.outputs).toMatchObject({
+      serviceUrls: { [config.service.name]: expect.stringMatching(/^https:\/\//) },
+      canaryUrl: expect.stringMatching(/^https:\/\/canary---/),
+      weights: { stable: 100 - config.canaryWeight, canary: config.canaryWeight },
+    });
+    expect(rendered.outputs.loadBalancerIp).toBeUndefined();
+    expect(rendered.secretOutputs).toEqual([]);
+  });
+
+  it("declares one alert policy per roll-back rule, with the config's threshold and duration", () => {
+    const rules = rollbackRules(config);
+    const policies = ofType(rendered, TYPES.alertPolicy).map(inputs);
+    expect(policies).toHaveLength(rules.length);
+    expect(rules.map((rule) => rule.signal).sort()).toEqual(["errorRate", "memory", "p95LatencyMs"]);
+    for (const rule of rules) {
+      const threshold = config.thresholds[rule.signal];
+      const policy = policies.find(
+        (candidate) => candidate.conditions[0].conditionPrometheusQueryLanguage.alertRule === rule.alert,
+      );
+      const condition = policy.conditions[0].conditionPrometheusQueryLanguage;
+      expect(condition.query).toBe(rule.expr);
+      expect(condition.query.endsWith(` > ${threshold?.rollbackAbove}`)).toBe(true);
+      // prod counts checks in a row: the duration is that many check intervals.
+      expect(condition.duration).toBe(
+        `${(threshold?.consecutive ?? 0) * config.rollout.checkIntervalSeconds}s`,
+      );
+      const evaluation = Number.parseInt(condition.evaluationInterval, 10);
+      expect(evaluation % 30).toBe(0);
+      expect(evaluation).toBeGreaterThanOrEqual(config.rollout.checkIntervalSeconds);
+      expect(evaluation - 30).toBeLessThan(config.rollout.checkIntervalSeconds);
+      expect(policy.documentation).toMatchObject({ content: rule.runbook, mimeType: "text/markdown" });
+      expect(policy.documentation.content).toMatch(/ion-rollout abort prod/);
+      expect(policy.userLabels["ion-stage"]).toBe("prod");
+    }
+    expect(policies.map((policy) => policy.userLabels["ion-signal"]).sort()).toEqual([
+      "error-rate",
+      "memory",
+      "p95-latency",
+    ]);
+  });
+
+  it("notifies every channel from every policy", () => {
+    const channels = ofType(rendered, TYPES.channel);
+    expect(channels.map((channel) => inputs(channel).type).sort()).toEqual(["email", "slack"]);
+    const names = channels.map(
+      (channel) => `projects/${config.gcp?.project}/notificationChannels/${channel.name}`,
+    );
+    for (const policy of ofType(rendered, TYPES.alertPolicy)) {
+      expect([...inputs(policy).notificationChannels].sort()).toEqual([...names].sort());
+    }
+  });
+
+  it("gives the Slack channel its token as a secret input, never plain", () => {
+    const slack = ofType(rendered, TYPES.channel).find((channel) => inputs(channel).type === "slack");
+    expect(inputs(defined(slack)).labels).toEqual({ channel_name: config.notifications.slackChannel });
+    expect(inputs(defined(slack)).sensitiveLabels.authToken).toBe(SECRETS.slackAuthToken);
+    expect(
+      defined(slack).secretPaths.some(
+        (path) => path === "sensitiveLabels" || path === "sensitiveLabels.authToken",
+      ),
+    ).toBe(true);
+    for (const resource of rendered.resources.filter((candidate) => candidate !== slack)) {
+      expect(JSON.stringify(resource.inputs)).not.toContain(SECRETS.slackAuthToken);
+    }
+  });
+
+  it("puts every resource under the GcpStage component tree", () => {
+    const byKey = new Map(
+      rendered.resources.map((resource) => [`${resource.type}::${resource.name}`, resource]),
+    );
+    const stage = one(rendered, TYPES.stage);
+    for (const resource of rendered.resources) {
+      if (resource.type === "pulumi:pulumi:Stack" || resource === stage) continue;
+      let current = resource;
+      const seen = new Set<string>();
+      while (current !== stage) {
+        const parent = defined(current.parent, `parent of ${current.type} ${current.name}`);
+        const key = `${parent.type}::${parent.name}`;
+        expect(seen.has(key)).toBe(false);
+        seen.add(key);
+        current = defined(byKey.get(key), key);
+      }
+    }
+  });
+});
+
+describe("invoker IAM is explicit", () => {
+  it("public: exactly allUsers", async () => {
+    const rendered = await renderStage(
+      prodWith({}, { public: true, invokers: ["group:ignored@example.com"] }),
+    );
+    expect(members(rendered, "ion-api")).toEqual(["allUsers"]);
+  });
+
+  it("private: exactly the listed invokers and never allUsers", async () => {
+    const invokers = [
+      "serviceAccount:ci@internal-ai-innovation.iam.gserviceaccount.com",
+      "group:ion@example.com",
+    ];
+    const rendered = await renderStage(prodWith({}, { public: false, invokers }));
+    expect(members(rendered, "ion-api")).toEqual([...invokers].sort());
+  });
+
+  it("private with no invokers: no grant at all", async () => {
+    const rendered = await renderStage(prodWith({}, { public: false, invokers: [] }));
+    expect(ofType(rendered, TYPES.invoker)).toEqual([]);
+  });
+
+  it("mode services: each service gets the same grants", async () => {
+    const config = servicesWith({}, { public: false, invokers: ["group:ion@example.com"] });
+    const rendered = await renderStage(config);
+    expect(members(rendered, config.releases.stable.name)).toEqual(["group:ion@example.com"]);
+    expect(members(rendered, config.releases.canary.name)).toEqual(["group:ion@example.com"]);
+  });
+});
+
+describe("GCP prod stage, mode services", async () => {
+  const config = servicesWith({
+    notifications: { emails: ["a@example.com", "b@example.com"], pagerduty: true },
+  });
+  const rendered = await renderStage(config, { secrets: SECRETS });
+
+  it("terminates HTTPS on 443 with a managed certificate for the configured domains", () => {
+    const rules = ofType(rendered, TYPES.forwardingRule).map(inputs);
+    expect(rules.map((rule) => rule.portRange).sort()).toEqual(["443", "80"]);
+    const https = rules.find((rule) => rule.portRange === "443");
+    const proxy = byId(rendered, https.target);
+    expect(proxy.type).toBe(TYPES.httpsProxy);
+    const certificate = one(rendered, TYPES.certificate);
+    expect(inputs(proxy).sslCertificates).toEqual([`${certificate.name}-id`]);
+    expect(inputs(certificate).managed.domains).toEqual(config.gcp?.domains);
+    const map = byId(rendered, inputs(proxy).urlMap);
+    expect(inputs(map).defaultRouteAction.weightedBackendServices).toHaveLength(2);
+    expect(inputs(map).defaultService).toBeUndefined();
+    for (const rule of rules) {
+      expect(rule.loadBalancingScheme).toBe("EXTERNAL_MANAGED");
+      expect(rule.ipAddress).toBe(rendered.outputs.loadBalancerIp);
+    }
+    for (const backend of ofType(rendered, TYPES.backend)) {
+      expect(inputs(backend).loadBalancingScheme).toBe("EXTERNAL_MANAGED");
+    }
+    for (const neg of ofType(rendered, TYPES.neg)) {
+      expect(inputs(neg)).toMatchObject({ networkEndpointType: "SERVERLESS", region: config.gcp?.region });
+    }
+  });
+
+  it("redirects HTTP on 80 to HTTPS", () => {
+    const http = ofType(rendered, TYPES.forwardingRule).find((rule) => inputs(rule).portRange === "80");
+    const proxy = byId(rendered, inputs(defined(http)).target);
+    expect(proxy.type).toBe(TYPES.httpProxy);
+    const map = byId(rendered, inputs(proxy).urlMap);
+    expect(inputs(map).defaultUrlRedirect).toMatchObject({ httpsRedirect: true });
+    expect(inputs(map).defaultRouteAction).toBeUndefined();
+  });
+
+  it("carries the rollout state on services (labels) and URL maps (description)", async () => {
+    for (const service of ofType(rendered, TYPES.service)) {
+      expect(inputs(service).labels).toEqual({ "ion-rollout": "idle", "ion-stage": "prod" });
+    }
+    for (const map of ofType(rendered, TYPES.urlMap)) {
+      expect(inputs(map).description).toContain("ion-rollout=idle");
+    }
+    const rolling = await renderStage(servicesWith({ canaryWeight: 25, rolloutInProgress: true }));
+    for (const map of ofType(rolling, TYPES.urlMap)) {
+      expect(inputs(map).description).toContain("ion-rollout=in-progress");
+    }
+    for (const service of ofType(rolling, TYPES.service)) {
+      expect(inputs(service).labels["ion-rollout"]).toBe("in-progress");
+    }
+  });
+
+  it("exports both service URLs, the canary service's URL and the load balancer's address", () => {
+    expect(Object.keys(rendered.outputs.serviceUrls as object).sort()).toEqual(["ion-api", "ion-api-canary"]);
+    expect(rendered.outputs.canaryUrl).toBe(
+      (rendered.outputs.serviceUrls as Record<string, string>)["ion-api-canary"],
+    );
+    expect(rendered.outputs.loadBalancerIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  it("has one email channel per address plus PagerDuty with its key secret, all on every policy", () => {
+    const channels = ofType(rendered, TYPES.channel);
+    const emails = channels.filter((channel) => inputs(channel).type === "email");
+    expect(emails.map((channel) => inputs(channel).labels.email_address).sort()).toEqual([
+      "a@example.com",
+      "b@example.com",
+    ]);
+    const pagerduty = channels.find((channel) => inputs(channel).type === "pagerduty");
+    expect(inputs(defined(pagerduty)).sensitiveLabels.serviceKey).toBe(SECRETS.pagerdutyServiceKey);
+    expect(defined(pagerduty).secretPaths.length).toBeGreaterThan(0);
+    for (const policy of ofType(rendered, TYPES.alertPolicy)) {
+      expect(inputs(policy).notificationChannels).toHaveLength(channels.length);
+    }
+  });
+});
+
+describe("staging-profile thresholds on GCP (sustained durations)", () => {
+  it("alert durations equal forSeconds and CPU gets its own policy", async () => {
+    const config = prodWith({
+      profile: "staging",
+      thresholds: {},
+      rollout: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 45 },
+      canaryWeight: 0,
+    });
+    const rendered = await renderStage(config, { secrets: SECRETS });
+    const policies = ofType(rendered, TYPES.alertPolicy).map(inputs);
+    expect(policies.map((policy) => policy.userLabels["ion-signal"]).sort()).toEqual([
+      "cpu",
+      "error-rate",
+      "memory",
+      "p95-latency",
+    ]);
+    for (const policy of policies) {
+      const condition = policy.conditions[0].conditionPrometheusQueryLanguage;
+      const rule = rollbackRules(config).find((candidate) => candidate.alert === condition.alertRule);
+      expect(condition.duration).toBe(`${config.thresholds[defined(rule).signal]?.forSeconds}s`);
+      expect(condition.query.endsWith(` > ${config.thresholds[defined(rule).signal]?.rollbackAbove}`)).toBe(
+        true,
+      );
+      // 45 s checks: Cloud Monitoring evaluates every 60 s, the next multiple of 30.
+      expect(condition.evaluationInterval).toBe("60s");
+    }
+  });
+});
+
+describe("stage errors name the config key to fix", () => {
+  it("a Slack channel without its secret token", async () => {
+    await expect(renderStage(prodWith(), { secrets: { slackAuthToken: undefined } })).rejects.toThrow(
+      /ion-deploy:slackAuthToken: .*pulumi config set --secret ion-deploy:slackAuthToken/,
+    );
+  });
+
+  it("PagerDuty without its service key", async () => {
+    const config = prodWith({ notifications: { emails: [], pagerduty: true } });
+    await expect(renderStage(config, { secrets: { pagerdutyServiceKey: undefined } })).rejects.toThrow(
+      /ion-deploy:pagerdutyServiceKey: .*pulumi config set --secret/,
+    );
+  });
+
+  it("a revision name Cloud Run would refuse (not prefixed by the service name)", async () => {
+    const config = prodWith({
+      releases: {
+        stable: { image: "a", name: "ion-api-v1" },
+        canary: { image: "b", name: "api-v2" },
+      },
+    });
+    await expect(renderStage(config)).rejects.toThrow(/ion-deploy:releases\.canary\.name: .*"ion-api-"/);
+  });
+
+  it("mode services with one name for both services", async () => {
+    const config = servicesWith({
+      canaryWeight: 0,
+      releases: { stable: { image: "a", name: "ion-api" }, canary: { image: "b", name: "ion-api" } },
+    });
+    await expect(renderStage(config)).rejects.toThrow(/ion-deploy:releases\.canary\.name: .*different names/);
+  });
+
+  it("renders again normally after a failed render", async () => {
+    const rendered = await renderStage(prodWith());
+    expect(ofType(rendered, TYPES.service)).toHaveLength(1);
+  });
+});
