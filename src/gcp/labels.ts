@@ -4,6 +4,8 @@ import type { StageConfig } from "../config";
 export const ROLLOUT_LABEL = "ion-rollout";
 export const STAGE_LABEL = "ion-stage";
 export const SIGNAL_LABEL = "ion-signal";
+/** "true" when the stage declares the service public (`gcp.public`); the pack allows allUsers only then. */
+export const PUBLIC_LABEL = "ion-public";
 
 export type RolloutState = "in-progress" | "idle";
 
@@ -16,7 +18,11 @@ export function rolloutState(cfg: StageConfig): RolloutState {
  * would need a new revision, and the runner flips `ion-rollout` without deploying one.
  */
 export function stageLabels(cfg: StageConfig): Record<string, string> {
-  return { [ROLLOUT_LABEL]: rolloutState(cfg), [STAGE_LABEL]: cfg.stage };
+  return {
+    [ROLLOUT_LABEL]: rolloutState(cfg),
+    [STAGE_LABEL]: cfg.stage,
+    [PUBLIC_LABEL]: String(cfg.gcp?.public ?? false),
+  };
 }
 
 /** URL maps carry no labels; the same facts go in their description. */

@@ -46,7 +46,7 @@ describe("GCP prod stage, mode revisions", async () => {
   });
 
   it("labels the service with the stage and whether a rollout is in progress", () => {
-    expect(service.labels).toEqual({ "ion-rollout": "idle", "ion-stage": "prod" });
+    expect(service.labels).toEqual({ "ion-rollout": "idle", "ion-stage": "prod", "ion-public": "true" });
     expect(service.template.labels).toBeUndefined();
   });
 
@@ -208,7 +208,11 @@ describe("GCP prod stage, mode services", async () => {
 
   it("carries the rollout state on services (labels) and URL maps (description)", async () => {
     for (const service of ofType(rendered, TYPES.service)) {
-      expect(inputs(service).labels).toEqual({ "ion-rollout": "idle", "ion-stage": "prod" });
+      expect(inputs(service).labels).toEqual({
+        "ion-rollout": "idle",
+        "ion-stage": "prod",
+        "ion-public": "true",
+      });
     }
     for (const map of ofType(rendered, TYPES.urlMap)) {
       expect(inputs(map).description).toContain("ion-rollout=idle");
