@@ -18,6 +18,14 @@ export function stageConfigFromPulumi(): StageConfig {
     const text = config.get(key);
     if (text !== undefined) raw[key] = parseValue(text);
   }
+  // Keys the schema does not know are passed on too, so a misspelt top-level key is rejected
+  // (with a did-you-mean) instead of silently ignored. Secrets stay out: they are read as secrets.
+  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+    const key = fullKey.startsWith(`${CONFIG_NAMESPACE}:`) ? fullKey.slice(CONFIG_NAMESPACE.length + 1) : "";
+    if (key && !(key in raw) && !STAGE_KEYS.includes(key) && !SECRET_KEYS.includes(key as SecretKey)) {
+      raw[key] = parseValue(text);
+    }
+  }
   const stage = pulumi.getStack();
   return parseStageConfig(stage, raw, `stack ${stage}`);
 }
