@@ -19,6 +19,11 @@ export interface RollbackRule {
   query: string;
   threshold: number;
   expr: string;
+  /**
+   * The alert's `for:`. The expr already looks back one check interval, so a breach seen by
+   * `consecutiveChecks` checks in a row has held for (checks - 1) intervals: the alert fires at the
+   * same evaluation as the runner's last breaching check (proven with promtool, test/promql).
+   */
   forSeconds: number;
   /** How many consecutive checks that duration stands for. */
   consecutiveChecks: number;
@@ -68,7 +73,7 @@ export function rollbackRules(cfg: StageConfig): RollbackRule[] {
       query: queries[signal],
       threshold: threshold.rollbackAbove,
       expr: `${queries[signal]} > ${threshold.rollbackAbove}`,
-      forSeconds: threshold.forSeconds ?? checks * interval,
+      forSeconds: (checks - 1) * interval,
       consecutiveChecks: checks,
       summary: `${cfg.service.name} (${cfg.stage}): ${SIGNAL_TITLES[signal]} above ${limit} for ${sustained}`,
       runbook: [

@@ -73,9 +73,10 @@ describe("GCP prod stage, mode revisions", async () => {
       const condition = policy.conditions[0].conditionPrometheusQueryLanguage;
       expect(condition.query).toBe(rule.expr);
       expect(condition.query.endsWith(` > ${threshold?.rollbackAbove}`)).toBe(true);
-      // prod counts checks in a row: the duration is that many check intervals.
+      // prod counts checks in a row; the query's window is the first interval, so the duration is
+      // one interval fewer (test/promql proves the alert fires at the runner's last breaching check).
       expect(condition.duration).toBe(
-        `${(threshold?.consecutive ?? 0) * config.rollout.checkIntervalSeconds}s`,
+        `${((threshold?.consecutive ?? 0) - 1) * config.rollout.checkIntervalSeconds}s`,
       );
       const evaluation = Number.parseInt(condition.evaluationInterval, 10);
       expect(evaluation % 30).toBe(0);
@@ -251,7 +252,7 @@ describe("GCP prod stage, mode services", async () => {
 });
 
 describe("staging-profile thresholds on GCP (sustained durations)", () => {
-  it("alert durations equal forSeconds and CPU gets its own policy", async () => {
+  it("alert durations cover forSeconds in check intervals and CPU gets its own policy", async () => {
     const config = prodWith({
       profile: "staging",
       thresholds: {},
@@ -269,7 +270,9 @@ describe("staging-profile thresholds on GCP (sustained durations)", () => {
     for (const policy of policies) {
       const condition = policy.conditions[0].conditionPrometheusQueryLanguage;
       const rule = rollbackRules(config).find((candidate) => candidate.alert === condition.alertRule);
-      expect(condition.duration).toBe(`${config.thresholds[defined(rule).signal]?.forSeconds}s`);
+      // forSeconds in 45 s checks, less the first check's window (test/promql).
+      const sustained = defined(config.thresholds[defined(rule).signal]?.forSeconds);
+      expect(condition.duration).toBe(`${(Math.ceil(sustained / 45) - 1) * 45}s`);
       expect(condition.query.endsWith(` > ${config.thresholds[defined(rule).signal]?.rollbackAbove}`)).toBe(
         true,
       );
