@@ -1,0 +1,27 @@
+import { GoogleAuth } from "google-auth-library";
+
+/** Returns a bearer token for each request; tokens expire, so it is asked every time (it caches). */
+export type BearerTokenProvider = () => Promise<string>;
+
+/** Read-only scope of Cloud Monitoring: enough for its PromQL query endpoint, nothing more. */
+export const MONITORING_READ_SCOPE = "https://www.googleapis.com/auth/monitoring.read";
+
+/**
+ * Tokens from Application Default Credentials: `GOOGLE_APPLICATION_CREDENTIALS` (a service account
+ * key), workload identity on GitHub Actions, `gcloud auth application-default login`, or the
+ * metadata server on GCP. The client is created lazily so constructing a source never touches the
+ * environment.
+ */
+export function googleBearerToken(scopes: string[] = [MONITORING_READ_SCOPE]): BearerTokenProvider {
+  let auth: GoogleAuth | undefined;
+  return async () => {
+    auth ??= new GoogleAuth({ scopes });
+    const token = await auth.getAccessToken();
+    if (!token) {
+      throw new Error(
+        "Application Default Credentials returned no access token; set GOOGLE_APPLICATION_CREDENTIALS or run `gcloud auth application-default login`",
+      );
+    }
+    return token;
+  };
+}

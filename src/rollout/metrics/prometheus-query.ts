@@ -1,0 +1,149 @@
+import type { BearerTokenProvider } from "./google-token";
+
+/**
+ * One instant query against a Prometheus-compatible HTTP API (`/api/v1/query`): Prometheus itself,
+ * or Cloud Monitoring's PromQL endpoint. Resolves to a number, or null when the query has no data;
+ * rejects on anything that is not a well-formed answer, so the caller can record it as an error.
+ */
+export interface InstantQueryRequest {
+  /** `<baseUrl>/api/v1/query`. */
+  url: string;
+  query: string;
+  /** Evaluation time, epoch seconds: every query of one sample is evaluated at the same instant. */
+  time: number;
+  fetch: typeof fetch;
+  token?: BearerTokenProvider;
+  /** `user:password` for HTTP basic auth, taken out of the base URL (fetch refuses URLs with them). */
+  basicAuth?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export class PrometheusQueryError extends Error {
+  override name = "PrometheusQueryError";
+}
+
+interface ApiResponse {
+  status?: unknown;
+  errorType?: unknown;
+  error?: unknown;
+  data?: { resultType?: unknown; result?: unknown };
+}
+
+/** Prometheus encodes sample values as strings, including "NaN", "+Inf" and "-Inf". */
+export function parseSampleValue(text: unknown): number | null {
+  if (typeof text !== "string")
+    throw new PrometheusQueryError(`sample value is not a string: ${String(text)}`);
+  if (text === "+Inf" || text === "Inf") return Number.POSITIVE_INFINITY;
+  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
+  if (text === "NaN") return null; // 0/0 (no requests in the window): no data, never zero.
+  const value = Number(text);
+  if (text.trim() === "" || Number.isNaN(value)) {
+    throw new PrometheusQueryError(`sample value is not a number: ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function sampleValueOf(pair: unknown): number | null {
+  if (!Array.isArray(pair) || pair.length !== 2) {
+    throw new PrometheusQueryError(`malformed sample: ${JSON.stringify(pair)}`);
+  }
+  return parseSampleValue(pair[1]);
+}
+
+/** Reads the one number a runner query yields; several series mean the query is not aggregated. */
+export function parseInstantResult(body: ApiResponse): number | null {
+  if (body.status === "error") {
+    throw new PrometheusQueryError(
+      `query rejected (${String(body.errorType ?? "error")}): ${String(body.error)}`,
+    );
+  }
+  if (body.status !== "success" || !body.data) {
+    throw new PrometheusQueryError(`not a Prometheus API response (status ${JSON.stringify(body.status)})`);
+  }
+  const { resultType, result } = body.data;
+  if (resultType === "scalar") return sampleValueOf(result);
+  if (resultType !== "vector" || !Array.isArray(result)) {
+    throw new PrometheusQueryError(
+      `expected an instant vector, got resultType ${JSON.stringify(resultType)}`,
+    );
+  }
+  if (result.length === 0) return null;
+  if (result.length > 1) {
+    throw new PrometheusQueryError(`expected one series, got ${result.length}; the query must aggregate`);
+  }
+  return sampleValueOf((result[0] as { value?: unknown }).value);
+}
+
+/** Splits `user:password@` out of a URL: fetch will not send them, and messages must not show them. */
+export function splitCredentials(url: string): { url: string; basicAuth?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!parsed.username && !parsed.password) return { url };
+  const basicAuth = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = "";
+  parsed.password = "";
+  return { url: parsed.toString(), basicAuth };
+}
+
+/** Strips user:password and the query string from a URL before it appears in a message. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = "REDACTED";
+      parsed.password = "";
+    }
+    parsed.search = parsed.search ? "?REDACTED" : "";
+    return parsed.toString();
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+export async function instantQuery(request: InstantQueryRequest): Promise<number | null> {
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "content-type": "application/x-www-form-urlencoded",
+  };
+  if (request.basicAuth) headers.authorization = `Basic ${Buffer.from(request.basicAuth).toString("base64")}`;
+  if (request.token) headers.authorization = `Bearer ${await request.token()}`;
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  // POST with a form body: long PromQL stays out of URLs and access logs; both Prometheus and
+  // Cloud Monitoring accept it.
+  const body = new URLSearchParams({ query: request.query, time: request.time.toFixed(3) });
+  let response: Response;
+  let text: string;
+  try {
+    response = await request.fetch(request.url, { method: "POST", headers, body, signal });
+    text = await response.text();
+  } catch (error) {
+    if (request.signal?.aborted) throw request.signal.reason;
+    if (timeout.aborted) {
+      throw new PrometheusQueryError(
+        `no answer within ${request.timeoutMs} ms from ${redactUrl(request.url)}`,
+      );
+    }
+    throw new PrometheusQueryError(`${redactUrl(request.url)} unreachable: ${(error as Error).message}`);
+  }
+  let parsed: ApiResponse | undefined;
+  try {
+    parsed = JSON.parse(text) as ApiResponse;
+  } catch {
+    parsed = undefined;
+  }
+  // Prometheus answers 400/422/503 with a JSON error body that says more than the status code.
+  if (parsed?.status === "error") return parseInstantResult(parsed);
+  if (!response.ok) {
+    throw new PrometheusQueryError(
+      `HTTP ${response.status} from ${redactUrl(request.url)}: ${text.slice(0, 200).replace(/\s+/g, " ")}`,
+    );
+  }
+  if (!parsed) throw new PrometheusQueryError(`non-JSON answer from ${redactUrl(request.url)}`);
+  return parseInstantResult(parsed);
+}

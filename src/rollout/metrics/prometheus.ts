@@ -1,0 +1,119 @@
+import type { StageConfig } from "../../config";
+import { type Side, sideQueries } from "../../signals";
+import type { MetricsSample, MetricsSource, SideSample } from "../types";
+import { type BearerTokenProvider, googleBearerToken } from "./google-token";
+import { instantQuery, redactUrl, splitCredentials } from "./prometheus-query";
+
+export interface PrometheusMetricsSourceOptions {
+  /**
+   * Prometheus root (`http://127.0.0.1:9090`) or Cloud Monitoring's PromQL root
+   * (`https://monitoring.googleapis.com/v1/projects/PROJECT/location/global/prometheus`).
+   */
+  baseUrl: string;
+  cfg: StageConfig;
+  /** "google": bearer tokens from Application Default Credentials (Cloud Monitoring). */
+  auth?: "google";
+  /** Overrides where tokens come from (tests; other identity providers). Implies auth. */
+  token?: BearerTokenProvider;
+  fetch?: typeof fetch;
+  /** Epoch milliseconds; the instant every query of a sample is evaluated at. */
+  now?: () => number;
+  /** Per query. */
+  timeoutMs?: number;
+}
+
+/** The signals the runner judges, as named in both `SideSample` and `sideQueries`. */
+export const PROMETHEUS_SIGNALS = [
+  "requests",
+  "errors",
+  "p95LatencyMs",
+  "memory",
+  "cpu",
+  "sampleAgeSeconds",
+] as const satisfies readonly (keyof SideSample)[];
+
+const SIDES: readonly Side[] = ["canary", "stable"];
+
+/**
+ * Samples both sides of the split with the signals module's PromQL. A query that fails leaves its
+ * value null and adds an error, so the check is inconclusive, never a pass.
+ */
+export class PrometheusMetricsSource implements MetricsSource {
+  readonly description: string;
+  private readonly queryUrl: string;
+  private readonly basicAuth?: string;
+  private readonly token?: BearerTokenProvider;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: PrometheusMetricsSourceOptions) {
+    const { url, basicAuth } = splitCredentials(options.baseUrl);
+    this.queryUrl = `${url.replace(/\/+$/, "")}/api/v1/query`;
+    this.basicAuth = basicAuth;
+    this.token = options.token ?? (options.auth === "google" ? googleBearerToken() : undefined);
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.description = `Prometheus API ${redactUrl(options.baseUrl)}${this.token ? " (bearer auth)" : ""}`;
+  }
+
+  async sample(signal?: AbortSignal): Promise<MetricsSample> {
+    signal?.throwIfAborted();
+    const at = this.now();
+    const errors: string[] = [];
+    const queries: Record<string, string> = {};
+    const empty = (): SideSample => ({
+      requests: null,
+      errors: null,
+      p95LatencyMs: null,
+      memory: null,
+      cpu: null,
+      sampleAgeSeconds: null,
+    });
+    const sides: Record<Side, SideSample> = { canary: empty(), stable: empty() };
+
+    // One token per sample: a credentials problem is one error, not twelve.
+    let token: string | undefined;
+    if (this.token) {
+      try {
+        token = await this.token();
+      } catch (error) {
+        errors.push(`no bearer token for ${redactUrl(this.options.baseUrl)}: ${(error as Error).message}`);
+      }
+    }
+
+    const jobs: Promise<void>[] = [];
+    for (const side of SIDES) {
+      const promql = sideQueries(this.options.cfg, side);
+      for (const name of PROMETHEUS_SIGNALS) {
+        const query = promql[name];
+        queries[`${side}.${name}`] = query;
+        if (this.token && token === undefined) continue;
+        jobs.push(
+          instantQuery({
+            url: this.queryUrl,
+            query,
+            time: at / 1000,
+            fetch: this.fetch,
+            token: token === undefined ? undefined : async () => token,
+            basicAuth: this.basicAuth,
+            timeoutMs: this.timeoutMs,
+            signal,
+          }).then(
+            (value) => {
+              sides[side][name] = value;
+            },
+            (error: unknown) => {
+              if (signal?.aborted) throw signal.reason;
+              errors.push(`${side} ${name}: ${(error as Error).message}`);
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    errors.sort();
+    return { at, canary: sides.canary, stable: sides.stable, queries, errors };
+  }
+}

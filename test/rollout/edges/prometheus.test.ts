@@ -1,0 +1,269 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadStageConfig } from "../../../src/config";
+import { PROMETHEUS_SIGNALS, PrometheusMetricsSource } from "../../../src/rollout/metrics/prometheus";
+import { parseSampleValue } from "../../../src/rollout/metrics/prometheus-query";
+import { sideQueries } from "../../../src/signals";
+import { type LocalHttp, type ReceivedRequest, sendJson, startLocalHttp } from "./local-http";
+
+const cfg = loadStageConfig("prod");
+const NOW = 1_790_000_000_000;
+const servers: LocalHttp[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+function vector(value: string) {
+  return {
+    status: "success",
+    data: { resultType: "vector", result: [{ metric: {}, value: [NOW / 1000, value] }] },
+  };
+}
+const EMPTY = { status: "success", data: { resultType: "vector", result: [] } };
+
+function form(request: ReceivedRequest): URLSearchParams {
+  return new URLSearchParams(request.body);
+}
+
+/** Which side and signal a received query is, by matching the signals module's exact text. */
+function identify(query: string | null): { side: "canary" | "stable"; signal: string } | undefined {
+  for (const side of ["canary", "stable"] as const) {
+    const queries = sideQueries(cfg, side);
+    for (const signal of PROMETHEUS_SIGNALS) if (queries[signal] === query) return { side, signal };
+  }
+  return undefined;
+}
+
+type Answer = (id: { side: string; signal: string }) => { status: number; body: unknown } | "hang";
+
+async function prometheus(answer: Answer): Promise<LocalHttp> {
+  const server = await startLocalHttp((request, response) => {
+    const id = identify(form(request).get("query"));
+    if (request.path !== "/api/v1/query" || !id) {
+      sendJson(response, 400, { status: "error", errorType: "bad_data", error: "unknown query" });
+      return;
+    }
+    const result = answer(id);
+    if (result === "hang") return;
+    sendJson(response, result.status, result.body);
+  });
+  servers.push(server);
+  return server;
+}
+
+const VALUES: Record<string, Record<string, string>> = {
+  canary: {
+    requests: "15",
+    errors: "1",
+    p95LatencyMs: "180.5",
+    memory: "0.42",
+    cpu: "0.3",
+    sampleAgeSeconds: "4",
+  },
+  stable: {
+    requests: "285",
+    errors: "0",
+    p95LatencyMs: "110",
+    memory: "0.4",
+    cpu: "0.28",
+    sampleAgeSeconds: "3",
+  },
+};
+
+describe("PrometheusMetricsSource", () => {
+  it("sends exactly the signals module's PromQL for both sides at one instant and parses the vectors", async () => {
+    const server = await prometheus(({ side, signal }) => ({
+      status: 200,
+      body: vector(VALUES[side]?.[signal] ?? "x"),
+    }));
+    const source = new PrometheusMetricsSource({ baseUrl: `${server.url}/`, cfg, now: () => NOW });
+    const sample = await source.sample();
+
+    expect(sample.errors).toEqual([]);
+    expect(sample.at).toBe(NOW);
+    expect(sample.canary).toEqual({
+      requests: 15,
+      errors: 1,
+      p95LatencyMs: 180.5,
+      memory: 0.42,
+      cpu: 0.3,
+      sampleAgeSeconds: 4,
+    });
+    expect(sample.stable).toEqual({
+      requests: 285,
+      errors: 0,
+      p95LatencyMs: 110,
+      memory: 0.4,
+      cpu: 0.28,
+      sampleAgeSeconds: 3,
+    });
+
+    const expected = [
+      ...Object.values(pick(sideQueries(cfg, "canary"))),
+      ...Object.values(pick(sideQueries(cfg, "stable"))),
+    ].sort();
+    expect(server.received.map((r) => form(r).get("query")).sort()).toEqual(expected);
+    expect(new Set(server.received.map((r) => r.method))).toEqual(new Set(["POST"]));
+    expect(new Set(server.received.map((r) => form(r).get("time")))).toEqual(
+      new Set([(NOW / 1000).toFixed(3)]),
+    );
+    expect(server.received.every((r) => r.headers.authorization === undefined)).toBe(true);
+
+    expect(sample.queries["canary.p95LatencyMs"]).toBe(sideQueries(cfg, "canary").p95LatencyMs);
+    expect(sample.queries["stable.requests"]).toBe(sideQueries(cfg, "stable").requests);
+    expect(Object.keys(sample.queries)).toHaveLength(12);
+  });
+
+  it("turns an empty vector and NaN into null (no data), not zero and not an error", async () => {
+    const server = await prometheus(({ side, signal }) => {
+      if (side === "canary" && signal === "p95LatencyMs") return { status: 200, body: vector("NaN") };
+      if (side === "canary" && signal === "memory") return { status: 200, body: EMPTY };
+      return { status: 200, body: vector("1") };
+    });
+    const sample = await new PrometheusMetricsSource({ baseUrl: server.url, cfg }).sample();
+    expect(sample.errors).toEqual([]);
+    expect(sample.canary.p95LatencyMs).toBeNull();
+    expect(sample.canary.memory).toBeNull();
+    expect(sample.canary.requests).toBe(1);
+    expect(sample.stable.p95LatencyMs).toBe(1);
+  });
+
+  it("records HTTP 500 and API errors per query and leaves those values null", async () => {
+    const server = await prometheus(({ side, signal }) => {
+      if (side === "canary" && signal === "errors") return { status: 500, body: "upstream exploded" };
+      if (side === "stable" && signal === "cpu") {
+        return { status: 422, body: { status: "error", errorType: "execution", error: "too many samples" } };
+      }
+      return { status: 200, body: vector("2") };
+    });
+    const sample = await new PrometheusMetricsSource({ baseUrl: server.url, cfg }).sample();
+    expect(sample.canary.errors).toBeNull();
+    expect(sample.stable.cpu).toBeNull();
+    expect(sample.canary.requests).toBe(2);
+    expect(sample.errors).toHaveLength(2);
+    expect(sample.errors[0]).toMatch(
+      /^canary errors: HTTP 500 from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query: /,
+    );
+    expect(sample.errors[0]).toContain("upstream exploded");
+    expect(sample.errors[1]).toBe("stable cpu: query rejected (execution): too many samples");
+  });
+
+  it("records a query that does not answer in time as an error", async () => {
+    const server = await prometheus(({ side, signal }) =>
+      side === "stable" && signal === "requests" ? "hang" : { status: 200, body: vector("3") },
+    );
+    const started = Date.now();
+    const sample = await new PrometheusMetricsSource({ baseUrl: server.url, cfg, timeoutMs: 200 }).sample();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(sample.stable.requests).toBeNull();
+    expect(sample.errors).toEqual([expect.stringMatching(/^stable requests: no answer within 200 ms from /)]);
+  });
+
+  it("records an unreachable server for every query, and the values are all null", async () => {
+    const server = await prometheus(() => ({ status: 200, body: vector("1") }));
+    const url = server.url;
+    await servers.splice(0)[0]?.close();
+    const sample = await new PrometheusMetricsSource({ baseUrl: url, cfg }).sample();
+    expect(sample.errors).toHaveLength(12);
+    expect(sample.errors.every((e) => e.includes("unreachable"))).toBe(true);
+    expect(Object.values(sample.canary).every((v) => v === null)).toBe(true);
+    expect(Object.values(sample.stable).every((v) => v === null)).toBe(true);
+  });
+
+  it("rejects answers that are not one aggregated series", async () => {
+    const server = await prometheus(({ signal }) =>
+      signal === "requests"
+        ? {
+            status: 200,
+            body: {
+              status: "success",
+              data: {
+                resultType: "vector",
+                result: [
+                  { metric: { a: "1" }, value: [0, "1"] },
+                  { metric: { a: "2" }, value: [0, "2"] },
+                ],
+              },
+            },
+          }
+        : { status: 200, body: { status: "success", data: { resultType: "matrix", result: [] } } },
+    );
+    const sample = await new PrometheusMetricsSource({ baseUrl: server.url, cfg }).sample();
+    expect(sample.errors).toContain("canary requests: expected one series, got 2; the query must aggregate");
+    expect(sample.errors).toContain('canary cpu: expected an instant vector, got resultType "matrix"');
+    expect(sample.canary.requests).toBeNull();
+  });
+
+  it("adds a bearer token from the injected provider to every request, asked once per sample", async () => {
+    const server = await prometheus(() => ({ status: 200, body: vector("1") }));
+    let asked = 0;
+    const source = new PrometheusMetricsSource({
+      baseUrl: server.url,
+      cfg,
+      auth: "google",
+      token: async () => {
+        asked++;
+        return "ya29.test-token";
+      },
+    });
+    const sample = await source.sample();
+    expect(sample.errors).toEqual([]);
+    expect(asked).toBe(1);
+    expect(server.received).toHaveLength(12);
+    expect(server.received.every((r) => r.headers.authorization === "Bearer ya29.test-token")).toBe(true);
+    expect(source.description).toContain("bearer auth");
+    expect(source.description).not.toContain("ya29");
+  });
+
+  it("makes a credentials failure one error and sends nothing unauthenticated", async () => {
+    const server = await prometheus(() => ({ status: 200, body: vector("1") }));
+    const sample = await new PrometheusMetricsSource({
+      baseUrl: server.url,
+      cfg,
+      token: async () => {
+        throw new Error("could not load the default credentials");
+      },
+    }).sample();
+    expect(server.received).toHaveLength(0);
+    expect(sample.errors).toEqual([expect.stringContaining("could not load the default credentials")]);
+    expect(sample.canary.requests).toBeNull();
+    expect(Object.keys(sample.queries)).toHaveLength(12);
+  });
+
+  it("rejects when the caller aborts, instead of reporting a sample", async () => {
+    const server = await prometheus(() => "hang");
+    const controller = new AbortController();
+    const pending = new PrometheusMetricsSource({ baseUrl: server.url, cfg }).sample(controller.signal);
+    setTimeout(() => controller.abort(new Error("runner stopping")), 50);
+    await expect(pending).rejects.toThrow("runner stopping");
+  });
+
+  it("sends credentials in the base URL as basic auth and keeps them out of its description and errors", async () => {
+    const server = await prometheus(({ signal }) =>
+      signal === "cpu" ? { status: 500, body: "nope" } : { status: 200, body: vector("1") },
+    );
+    const baseUrl = server.url.replace("http://", "http://ion:hunter2@");
+    const source = new PrometheusMetricsSource({ baseUrl, cfg });
+    const sample = await source.sample();
+    expect(server.received).toHaveLength(12);
+    const expected = `Basic ${Buffer.from("ion:hunter2").toString("base64")}`;
+    expect(server.received.every((r) => r.headers.authorization === expected)).toBe(true);
+    expect(sample.errors).toHaveLength(2);
+    expect(`${source.description}\n${sample.errors.join("\n")}`).not.toContain("hunter2");
+  });
+});
+
+describe("parseSampleValue", () => {
+  it("reads Prometheus' special values", () => {
+    expect(parseSampleValue("0.25")).toBe(0.25);
+    expect(parseSampleValue("+Inf")).toBe(Number.POSITIVE_INFINITY);
+    expect(parseSampleValue("-Inf")).toBe(Number.NEGATIVE_INFINITY);
+    expect(parseSampleValue("NaN")).toBeNull();
+    expect(() => parseSampleValue("abc")).toThrow(/not a number/);
+    expect(() => parseSampleValue("")).toThrow(/not a number/);
+  });
+});
+
+function pick(queries: ReturnType<typeof sideQueries>): Record<string, string> {
+  return Object.fromEntries(PROMETHEUS_SIGNALS.map((signal) => [signal, queries[signal]]));
+}
