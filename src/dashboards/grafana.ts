@@ -1,0 +1,76 @@
+import type { StageConfig } from "../config";
+import { type DashboardPanel, type PanelUnit, stageDashboard } from "./panels";
+
+/** Grafana's unit ids for the panel units. */
+const GRAFANA_UNITS: Record<PanelUnit, string> = { ratio: "percentunit", ms: "ms", rps: "reqps" };
+
+/** Grafana dashboard uids are at most 40 characters. */
+export function grafanaUid(cfg: StageConfig): string {
+  return `ion-${cfg.service.name}-${cfg.stage}`.slice(0, 40);
+}
+
+const PANEL_WIDTH = 12;
+const PANEL_HEIGHT = 8;
+/** The dashboard's Prometheus data source is a variable, so one JSON works in any Grafana. */
+const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
+
+function grafanaPanel(panel: DashboardPanel, index: number, sideLabel: string) {
+  const steps: { color: string; value: number | null }[] = [{ color: "green", value: null }];
+  for (const threshold of [...panel.thresholds].sort((a, b) => a.value - b.value)) {
+    steps.push({ color: threshold.kind === "rollback" ? "red" : "yellow", value: threshold.value });
+  }
+  return {
+    id: index + 1,
+    type: "timeseries",
+    title: panel.title,
+    datasource: DATASOURCE,
+    gridPos: {
+      x: (index % 2) * PANEL_WIDTH,
+      y: Math.floor(index / 2) * PANEL_HEIGHT,
+      w: PANEL_WIDTH,
+      h: PANEL_HEIGHT,
+    },
+    targets: panel.queries.map((query, queryIndex) => ({
+      refId: String.fromCharCode(65 + queryIndex),
+      datasource: DATASOURCE,
+      expr: query.expr,
+      legendFormat: query.legend ? `${query.legend} {{${sideLabel}}}` : `{{${sideLabel}}}`,
+    })),
+    fieldConfig: {
+      defaults: {
+        // Stacked to 100%, the rps series read as each side's share of traffic.
+        unit: panel.stackedShare ? "percentunit" : GRAFANA_UNITS[panel.unit],
+        thresholds: { mode: "absolute", steps },
+        custom: {
+          drawStyle: "line",
+          fillOpacity: panel.stackedShare ? 70 : 0,
+          stacking: panel.stackedShare ? { mode: "percent", group: "A" } : { mode: "none" },
+          thresholdsStyle: { mode: panel.thresholds.length > 0 ? "line" : "off" },
+        },
+      },
+      overrides: [],
+    },
+    options: { legend: { displayMode: "table", placement: "bottom", calcs: ["lastNotNull", "max"] } },
+  };
+}
+
+/** The stage dashboard as Grafana JSON (schema 39), for the sidecar-loaded ConfigMap. */
+export function grafanaDashboard(cfg: StageConfig) {
+  const dashboard = stageDashboard(cfg);
+  return {
+    uid: grafanaUid(cfg),
+    title: dashboard.title,
+    tags: ["ion-deploy", cfg.service.name, cfg.stage],
+    timezone: "utc",
+    schemaVersion: 39,
+    editable: false,
+    refresh: "30s",
+    time: { from: "now-3h", to: "now" },
+    templating: {
+      list: [{ name: "datasource", label: "Prometheus", type: "datasource", query: "prometheus" }],
+    },
+    panels: dashboard.panels.map((panel, index) => grafanaPanel(panel, index, dashboard.sideLabel)),
+  };
+}
+
+export type GrafanaDashboard = ReturnType<typeof grafanaDashboard>;

@@ -1,0 +1,3 @@
+export * from "./cloud-monitoring";
+export * from "./grafana";
+export * from "./panels";

@@ -1,0 +1,3 @@
+export * from "./monitoring";
+export * from "./prometheus-rules";
+export * from "./provider";
