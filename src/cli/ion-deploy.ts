@@ -64,12 +64,20 @@ export async function synth(
     throw error;
   }
   const exitCode: number = EXIT.ok;
+  /** Sections checks add to the --json document, beside stage, platform, resources and outputs. */
+  const jsonSections: Record<string, unknown> = {};
+  /** Text checks append to the readable listing. */
+  const textSections: string[] = [];
 
-  // Checks over the rendered stage go here (a later `--policies` report): they may write to
-  // stderr or add to the output below, and raise `exitCode`.
+  // Checks over the rendered stage go here (a later `--policies` report): they fill the sections
+  // above and may raise `exitCode`.
 
   const { formatStage, stageJson } = require("../synth/print") as typeof import("../synth/print");
-  io.out(options.json ? `${JSON.stringify(stageJson(rendered), null, 2)}\n` : formatStage(rendered));
+  io.out(
+    options.json
+      ? `${JSON.stringify({ ...stageJson(rendered), ...jsonSections }, null, 2)}\n`
+      : [formatStage(rendered), ...textSections].join("\n"),
+  );
   io.err(
     `rendered ${config.stage} (${config.platform}) in ${Math.round(renderMs)} ms (+ ${Math.round(loadMs)} ms loading the Pulumi SDKs)\n`,
   );
