@@ -138,6 +138,23 @@ describe("GCP prod stage, mode revisions", async () => {
   });
 });
 
+describe("after a promotion (stable and canary are the same revision)", () => {
+  it("keeps both tags on the one revision, all traffic on it", async () => {
+    const release = { image: "registry/ion-api:1.5.0", name: "ion-api-v1-5-0" };
+    const rendered = await renderStage(
+      prodWith({ releases: { stable: release, canary: release }, canaryWeight: 0 }),
+    );
+    const traffics = inputs(one(rendered, TYPES.service)).traffics as {
+      revision: string;
+      percent: number;
+      tag: string;
+    }[];
+    expect(traffics.map((entry) => entry.revision)).toEqual([release.name, release.name]);
+    expect(traffics.reduce((sum, entry) => sum + entry.percent, 0)).toBe(100);
+    expect(traffics.map((entry) => entry.tag).sort()).toEqual(["canary", "stable"]);
+  });
+});
+
 describe("invoker IAM is explicit", () => {
   it("public: exactly allUsers", async () => {
     const rendered = await renderStage(
