@@ -118,23 +118,34 @@ describe("GCP prod stage, mode revisions", async () => {
     }
   });
 
-  it("puts every resource under the GcpStage component tree", () => {
+  it("puts every traffic, load-balancing and alerting resource under the GcpStage component tree", () => {
     const byKey = new Map(
       rendered.resources.map((resource) => [`${resource.type}::${resource.name}`, resource]),
     );
     const stage = one(rendered, TYPES.stage);
+    const gcpStageTypes = new Set<string>(Object.values(TYPES).filter((type) => type !== TYPES.stage));
+    const roots = new Set<string>();
     for (const resource of rendered.resources) {
-      if (resource.type === "pulumi:pulumi:Stack" || resource === stage) continue;
+      if (resource.type === "pulumi:pulumi:Stack" || !resource.custom) continue;
+      // Walk up to the top-level component; every provider resource has one (none at the root).
       let current = resource;
       const seen = new Set<string>();
-      while (current !== stage) {
-        const parent = defined(current.parent, `parent of ${current.type} ${current.name}`);
-        const key = `${parent.type}::${parent.name}`;
+      while (current.parent && byKey.has(`${current.parent.type}::${current.parent.name}`)) {
+        const key = `${current.parent.type}::${current.parent.name}`;
         expect(seen.has(key)).toBe(false);
         seen.add(key);
         current = defined(byKey.get(key), key);
       }
+      expect(current, `${resource.type} ${resource.name} has no component`).not.toBe(resource);
+      roots.add(current.type);
+      if (gcpStageTypes.has(resource.type)) {
+        expect(current, `${resource.type} ${resource.name}`).toBe(stage);
+      }
     }
+    expect(roots.has(TYPES.stage)).toBe(true);
+    expect(
+      ofType(rendered, TYPES.service).length + ofType(rendered, TYPES.alertPolicy).length,
+    ).toBeGreaterThan(3);
   });
 });
 
