@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { PLAN_PROFILES } from "../src/config/rollout";
+import { THRESHOLD_PROFILES, ThresholdsSchema } from "../src/config/thresholds";
+import { consecutiveChecks, type RollbackSignal } from "../src/signals/rules";
+
+/**
+ * The pack's configuration: one zod schema per policy (limits with the runbook defaults), from which
+ * the JSON Schema each policy declares for the Pulumi CLI is derived. The file users pass to
+ * `pulumi preview --policy-pack-config` and to `ion-deploy synth --policy-config` has the same shape:
+ * `{ "all"?: level, "<policy>": level | { enforcementLevel?, ...settings } }`.
+ */
+
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
+export type Level = (typeof ENFORCEMENT_LEVELS)[number];
+
+export const ROLLBACK_SIGNALS = [
+  "errorRate",
+  "p95LatencyMs",
+  "memory",
+  "cpu",
+] as const satisfies readonly RollbackSignal[];
+
+type Profile = keyof typeof THRESHOLD_PROFILES;
+const PROFILES = Object.keys(THRESHOLD_PROFILES) as Profile[];
+
+/** A stage's runbook thresholds, parsed (so schema defaults apply) from the shared profiles. */
+function profileThresholds(profile: Profile) {
+  return ThresholdsSchema.parse(THRESHOLD_PROFILES[profile]);
+}
+
+const ratio = z.number().gt(0).lte(1);
+const seconds = z.number().int().positive().max(86_400);
+
+const SignalLimitSchemas = {
+  errorRate: z.object({ rollbackAbove: ratio, maxForSeconds: seconds.optional() }).strict(),
+  p95LatencyMs: z
+    .object({ rollbackAbove: z.number().positive().max(600_000), maxForSeconds: seconds.optional() })
+    .strict(),
+  memory: z.object({ rollbackAbove: ratio, maxForSeconds: seconds.optional() }).strict(),
+  cpu: z.object({ rollbackAbove: ratio, maxForSeconds: seconds.optional() }).strict(),
+};
+
+/** The loosest alert a stage may declare per signal: limit in the config's units (ratio, ms). */
+export const StageLimitsSchema = z
+  .object({
+    errorRate: SignalLimitSchemas.errorRate.optional(),
+    p95LatencyMs: SignalLimitSchemas.p95LatencyMs.optional(),
+    memory: SignalLimitSchemas.memory.optional(),
+    cpu: SignalLimitSchemas.cpu.optional(),
+  })
+  .strict();
+export type StageLimits = z.infer<typeof StageLimitsSchema>;
+export type SignalLimit = { rollbackAbove: number; maxForSeconds?: number };
+
+/** Runbook limits of one profile: the roll-back limit and how long a breach may last before it fires. */
+export function profileLimits(profile: Profile): StageLimits {
+  const thresholds = profileThresholds(profile);
+  const interval = PLAN_PROFILES[profile].checkIntervalSeconds;
+  const limits: Record<string, SignalLimit> = {};
+  for (const signal of ROLLBACK_SIGNALS) {
+    const threshold = thresholds[signal];
+    if (threshold?.rollbackAbove === undefined) continue;
+    limits[signal] = {
+      rollbackAbove: threshold.rollbackAbove,
+      maxForSeconds: threshold.forSeconds ?? consecutiveChecks(threshold, interval) * interval,
+    };
+  }
+  return StageLimitsSchema.parse(limits);
+}
+
+function byProfile<T>(value: (profile: Profile) => T): Record<string, T> {
+  return Object.fromEntries(PROFILES.map((profile) => [profile, value(profile)]));
+}
+
+/** Which stage's settings apply to a resource whose stage is not known or not listed: the strictest. */
+const defaultStage = z.string().min(1).default("prod");
+const stageName = z.string().min(1);
+
+export const ThresholdLimitsConfigSchema = z
+  .object({
+    stages: z.record(stageName, StageLimitsSchema).default(byProfile(profileLimits)),
+    defaultStage,
+  })
+  .strict()
+  .superRefine((config, ctx) => checkDefaultStage(config.stages, config.defaultStage, ctx));
+
+export const RequiredSignalsConfigSchema = z
+  .object({
+    stages: z
+      .record(stageName, z.array(z.enum(ROLLBACK_SIGNALS)))
+      .default(byProfile((profile) => ROLLBACK_SIGNALS.filter((signal) => profileLimits(profile)[signal]))),
+    defaultStage,
+  })
+  .strict()
+  .superRefine((config, ctx) => checkDefaultStage(config.stages, config.defaultStage, ctx));
+
+export const FirstStepConfigSchema = z
+  .object({
+    /** Percent the canary may hold while no rollout is in progress: the plan's first step. */
+    stages: z
+      .record(stageName, z.number().int().min(0).max(100))
+      .default(byProfile((profile) => PLAN_PROFILES[profile].steps[0] ?? 0)),
+    defaultStage,
+    /** The Cloud Run traffic tag / backend naming that marks the canary. */
+    canaryTag: z.string().min(1).default("canary"),
+  })
+  .strict()
+  .superRefine((config, ctx) => checkDefaultStage(config.stages, config.defaultStage, ctx));
+
+export const CanaryTagConfigSchema = z.object({ canaryTag: z.string().min(1).default("canary") }).strict();
+
+/** AWS's TLS 1.2+ forward-secret policies (TLS 1.3 where offered); older ones allow TLS 1.0/1.1 or CBC. */
+export const MODERN_SSL_POLICIES = [
+  "ELBSecurityPolicy-TLS13-1-2-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+  "ELBSecurityPolicy-TLS13-1-3-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+  "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+  "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+];
+
+export const TlsPolicyConfigSchema = z
+  .object({ allowedSslPolicies: z.array(z.string().min(1)).min(1).default(MODERN_SSL_POLICIES) })
+  .strict();
+
+const port = z.number().int().min(0).max(65_535);
+
+export const PublicIngressConfigSchema = z
+  .object({
+    /** Ports the load balancer may open to the internet (HTTP for the redirect, HTTPS). */
+    publicPorts: z.array(port).min(1).default([80, 443]),
+  })
+  .strict();
+
+export const SshConfigSchema = z.object({ sshPorts: z.array(port).min(1).default([22]) }).strict();
+
+export const ProductionDatabasesConfigSchema = z
+  .object({
+    productionStages: z.array(stageName).default(["prod"]),
+    minBackupRetentionDays: z.number().int().min(1).max(35).default(7),
+    defaultStage,
+  })
+  .strict();
+
+export const NoSettingsSchema = z.object({}).strict();
+
+function checkDefaultStage(stages: Record<string, unknown>, stage: string, ctx: z.RefinementCtx): void {
+  if (!(stage in stages)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["defaultStage"],
+      message: `defaultStage "${stage}" has no entry in stages (${Object.keys(stages).join(", ") || "none"}); add it or pick one of them`,
+    });
+  }
+}
+
+export type ConfigSchema = z.ZodType<object>;
+
+/** The JSON Schema a policy declares (`configSchema`), from its zod schema. */
+export function jsonConfigSchema(schema: ConfigSchema): {
+  properties: Record<string, object>;
+  required?: string[];
+} {
+  const json = z.toJSONSchema(schema, { target: "draft-7", io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, object>;
+    required?: string[];
+  };
+  return { properties: json.properties ?? {}, ...(json.required?.length ? { required: json.required } : {}) };
+}
