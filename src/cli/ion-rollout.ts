@@ -1,0 +1,203 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { ConfigError, loadStageConfig, type StageConfig } from "../config";
+import { backtest, formatBacktest } from "../rollout/backtest";
+import { EXIT, exitCodeFor } from "../rollout/exit-codes";
+import { buildPlan } from "../rollout/plan";
+import { formatPlan } from "../rollout/plan-text";
+import { parseTrace, TraceError } from "../rollout/trace";
+
+/** Where the CLI writes; the real streams in the command, buffers in tests. */
+export interface Streams {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processStreams: Streams = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export interface CommonOptions {
+  config?: string;
+  json?: boolean;
+  stateDir?: string;
+  onInterrupt?: "revert" | "hold";
+}
+
+/** Loads the stage config; on a ConfigError prints it and returns undefined (exit 1, nothing applied). */
+export function loadConfig(stage: string, options: CommonOptions, io: Streams): StageConfig | undefined {
+  try {
+    return loadStageConfig(stage, options.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`${error.message}\n`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+export function planCommand(stage: string, options: CommonOptions, io: Streams = processStreams): number {
+  const cfg = loadConfig(stage, options, io);
+  if (!cfg) return EXIT.error;
+  const plan = buildPlan(cfg);
+  if (options.json) io.out(`${JSON.stringify({ plan, thresholds: cfg.thresholds }, null, 2)}\n`);
+  else io.out(formatPlan(cfg, plan));
+  return EXIT.ok;
+}
+
+export function backtestCommand(
+  traceFile: string,
+  options: CommonOptions & { stage: string },
+  io: Streams = processStreams,
+): number {
+  const cfg = loadConfig(options.stage, options, io);
+  if (!cfg) return EXIT.error;
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(traceFile, "utf8"));
+  } catch (error) {
+    io.err(`cannot read trace ${traceFile}: ${(error as Error).message}\n`);
+    return EXIT.error;
+  }
+  try {
+    const result = backtest(cfg, parseTrace(document, basename(traceFile)));
+    io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
+    return exitCodeFor(result.outcome);
+  } catch (error) {
+    if (error instanceof TraceError) {
+      io.err(`${error.message}\n`);
+      return EXIT.error;
+    }
+    throw error;
+  }
+}
+
+const EXAMPLES = `
+Examples:
+  $ ion-rollout plan prod                          # the 5-step schedule and the runbook thresholds
+  $ ion-rollout start prod --image us-central1-docker.pkg.dev/internal-ai-innovation/ion/ion-api:1.5.1
+  $ ion-rollout status prod --watch                # follow a rollout another runner drives
+  $ ion-rollout explain prod                       # query, value, threshold and sample size behind each decision
+  $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
+  $ ion-rollout abort prod                         # revert to 0% canary now
+
+Exit codes: 0 promoted (or the command succeeded), 2 reverted, 3 held or timed out (or a backtest
+ended without an outcome), 1 error (invalid config: the message on stderr, nothing applied).`;
+
+function common(command: Command): Command {
+  return command
+    .option("--config <file>", "read this stack config file instead of Pulumi.<stage>.yaml")
+    .option("--json", "machine output: JSON, or newline-delimited JSON events while a rollout runs")
+    .option("--state-dir <dir>", "durable state, journal and lock directory (default: rollout.stateDir)")
+    .addOption(
+      new Option(
+        "--on-interrupt <what>",
+        "on SIGINT/SIGTERM: revert to 0% (default) or hold the weight",
+      ).choices(["revert", "hold"]),
+    );
+}
+
+type Lazy = typeof import("../rollout/commands");
+/** The commands that drive a rollout load the runner and its edges only when used. */
+function lazy(): Lazy {
+  return require("../rollout/commands") as Lazy;
+}
+
+export function buildProgram(io: Streams = processStreams): Command {
+  const program = new Command("ion-rollout")
+    .description(
+      "Step a canary through the stage's weights, judge every check against the stage's thresholds, and promote, hold or revert by itself.",
+    )
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText("after", EXAMPLES);
+  const run = (code: number | Promise<number>) =>
+    Promise.resolve(code).then((c) => {
+      process.exitCode = c;
+    });
+
+  common(program.command("plan"))
+    .description(
+      "Print the schedule (steps, bake, evidence, checks) and thresholds of a stage; touches nothing.",
+    )
+    .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml")
+    .action((stage: string, options: CommonOptions) => run(planCommand(stage, options, io)));
+
+  common(program.command("backtest"))
+    .description(
+      "Replay a recorded trace of checks through the real analysis and print what the runner would have done (docs/rollout.md has the trace format).",
+    )
+    .argument(
+      "<trace>",
+      "trace JSON: { checks: [ { at, canary: {requests, errors, p95Ms, memory, cpu}, stable: {...} } ] }",
+    )
+    .requiredOption("--stage <stage>", "the stage whose thresholds and steps apply")
+    .action((trace: string, options: CommonOptions & { stage: string }) =>
+      run(backtestCommand(trace, options, io)),
+    );
+
+  common(program.command("start"))
+    .description("Start a rollout of a new canary image: step weights, bake, judge, promote or revert.")
+    .argument("<stage>", "stage (stack) name")
+    .requiredOption("--image <ref>", "canary container image (tag or digest)")
+    .option("--name <release-name>", "canary release name (default: derived from the image tag)")
+    .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
+      run(lazy().startCommand(stage, options, io)),
+    );
+
+  common(program.command("resume"))
+    .description(
+      "Continue a rollout from its durable state after a crash, interrupt or hold; the bake clock carries on.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(lazy().resumeCommand(stage, options, io)));
+
+  common(program.command("status"))
+    .description("Show the rollout's state and its latest decision.")
+    .argument("<stage>", "stage (stack) name")
+    .option("--watch", "refresh every check interval until the rollout ends")
+    .action((stage: string, options: CommonOptions & { watch?: boolean }) =>
+      run(lazy().statusCommand(stage, options, io)),
+    );
+
+  common(program.command("abort"))
+    .description("Revert now: canary weight 0, recorded in the state and journal.")
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(lazy().abortCommand(stage, options, io)));
+
+  common(program.command("promote"))
+    .description("Skip the remaining steps: canary weight 100 (asks for confirmation unless --yes).")
+    .argument("<stage>", "stage (stack) name")
+    .option("--yes", "do not ask for confirmation")
+    .action((stage: string, options: CommonOptions & { yes?: boolean }) =>
+      run(lazy().promoteCommand(stage, options, io)),
+    );
+
+  common(program.command("explain"))
+    .description(
+      "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(lazy().explainCommand(stage, options, io)));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
+    } else {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.error;
+    }
+  }
+}
+
+const launcher = require.main?.filename ?? "";
+if (require.main === module || launcher.endsWith("ion-rollout.cjs")) void main();

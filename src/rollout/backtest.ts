@@ -1,0 +1,56 @@
+import type { StageConfig } from "../config";
+import { analyseCheck, type Check, initialAnalysisState, type Verdict } from "./analysis";
+import { type CoreState, decide, firstStep } from "./decide";
+import { buildPlan } from "./plan";
+import type { ActionKind, DecisionRecord } from "./record";
+
+/** One replayed check: the issue's fields first, then the decision record's. */
+export type BacktestDecision = DecisionRecord & {
+  at: number;
+  verdict: Verdict;
+  action: ActionKind;
+  reasons: string[];
+};
+
+export interface BacktestResult {
+  outcome: "promoted" | "reverted" | "incomplete";
+  /** `at` of the check that reverted, or null. */
+  revertedAt: number | null;
+  decisions: BacktestDecision[];
+}
+
+/**
+ * Replays recorded checks through the real analysis and decision: what the runner would have
+ * done. The trace's `at` drives bake time; each check advances at most one step. Stops at a
+ * revert, a promotion or a step timeout that holds (the runner would stop there too).
+ */
+export function backtest(cfg: StageConfig, checks: Check[]): BacktestResult {
+  const plan = buildPlan(cfg);
+  let state: CoreState = { step: firstStep(checks[0]?.at ?? 0), analysis: initialAnalysisState(), seq: 0 };
+  const decisions: BacktestDecision[] = [];
+  for (const check of checks) {
+    const analysis = analyseCheck(cfg, state.analysis, check);
+    const decision = decide(plan, state, check, analysis);
+    state = decision.state;
+    decisions.push(decision.record);
+    if (decision.action === "revert") return { outcome: "reverted", revertedAt: check.at, decisions };
+    if (decision.action === "promote") return { outcome: "promoted", revertedAt: null, decisions };
+    if (decision.timedOut) break;
+  }
+  return { outcome: "incomplete", revertedAt: null, decisions };
+}
+
+/** The backtest as text: one line per check, then the outcome. */
+export function formatBacktest(result: BacktestResult): string {
+  const lines = result.decisions.map(
+    (d) =>
+      `${String(d.at).padStart(6)}s  step ${d.step}/${d.steps} ${String(d.weight).padStart(3)}%  ${d.verdict.padEnd(12)} ${d.action.padEnd(7)} ${d.reason}`,
+  );
+  const tail =
+    result.outcome === "reverted"
+      ? `outcome: reverted at ${result.revertedAt}s`
+      : result.outcome === "promoted"
+        ? "outcome: promoted"
+        : "outcome: incomplete (the trace ended, or a step timed out and held, before promotion or revert)";
+  return `${[...lines, tail].join("\n")}\n`;
+}

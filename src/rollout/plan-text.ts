@@ -1,0 +1,75 @@
+import type { StageConfig } from "../config";
+import { consecutiveChecks } from "../signals/rules";
+import type { RolloutPlan } from "./plan";
+
+function duration(seconds: number): string {
+  if (seconds === 0) return "0 s";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return [h ? `${h} h` : "", m ? `${m} min` : "", s ? `${s} s` : ""].filter(Boolean).join(" ");
+}
+
+const pct = (v: number) => `${+(v * 100).toFixed(3)}%`;
+
+/** `ion-rollout plan`: the schedule and the thresholds, for people. */
+export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
+  const interval = plan.checkIntervalSeconds;
+  const lines: string[] = [];
+  lines.push(`Rollout plan for ${cfg.stage} (${cfg.platform}, profile ${cfg.profile}): ${cfg.service.name}`);
+  lines.push(`  stable ${cfg.releases.stable.name} (${cfg.releases.stable.image})`);
+  lines.push(`  canary ${cfg.releases.canary.name} (${cfg.releases.canary.image})`);
+  lines.push("");
+  lines.push(`Steps (${plan.steps.length}), a check every ${duration(interval)}:`);
+  lines.push("  step  weight  bake        min requests  max step");
+  for (const step of plan.steps) {
+    lines.push(
+      `  ${String(step.index + 1).padStart(4)}  ${`${step.weight}%`.padStart(6)}  ${duration(step.bakeSeconds).padEnd(10)}  ${String(step.minRequests).padStart(12)}  ${step.maxSeconds === undefined ? "none" : duration(step.maxSeconds)}`,
+    );
+  }
+  lines.push(
+    `  a step advances when its bake has passed, it has seen its minimum canary requests and the latest check is GO; at least ${duration(plan.minimumSeconds)} in all`,
+  );
+  lines.push(
+    `  step timeout: ${plan.onStepTimeout}; ${plan.maxInconclusiveChecks} inconclusive checks in a row revert; data older than ${duration(plan.maxSampleAgeSeconds)} is stale`,
+  );
+  lines.push("");
+  lines.push("Thresholds (NO-GO = roll back; GO gate = may advance; between = OBSERVE, hold):");
+  const t = cfg.thresholds;
+  const sustained = (th: { consecutive?: number; forSeconds?: number }) =>
+    th.consecutive !== undefined
+      ? `${th.consecutive} checks in a row`
+      : `${th.forSeconds} s (${consecutiveChecks(th, interval)} checks)`;
+  const e = t.errorRate;
+  lines.push(
+    `  error rate   roll back > ${e.rollbackAbove === undefined ? "-" : pct(e.rollbackAbove)} for ${sustained(e)}; GO <= ${pct(e.goAtMost)}`,
+  );
+  lines.push(
+    `               judged per block of >= ${e.minRequests} canary requests (checks pooled at low traffic); breach when the ${pct(e.confidence)} one-sided Wilson lower bound is above the limit`,
+  );
+  if (e.compareToStable) {
+    lines.push(
+      `               also a breach when worse than stable by more than ${e.compareToStable.worseByFactor}x at ${pct(e.compareToStable.confidence)} confidence (conditional binomial test)`,
+    );
+  }
+  const level = (
+    name: string,
+    th: { rollbackAbove?: number; consecutive?: number; forSeconds?: number; goAtMost: number } | undefined,
+    f: (v: number) => string,
+  ) => {
+    if (!th) return;
+    const back =
+      th.rollbackAbove === undefined
+        ? "no roll-back limit"
+        : `roll back > ${f(th.rollbackAbove)} for ${sustained(th)}`;
+    lines.push(`  ${name.padEnd(12)} ${back}; GO <= ${f(th.goAtMost)}`);
+  };
+  level("P95 latency", t.p95LatencyMs, (v) => `${v} ms`);
+  level("memory", t.memory, pct);
+  level("CPU", t.cpu, pct);
+  if (t.health)
+    lines.push(`  health       roll back after ${t.health.rollbackAfterFailures} failed checks in a row`);
+  lines.push("");
+  lines.push("Nothing was applied: plan only reads the stage config.");
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,89 @@
+import type { SignalName, SignalThresholdView, Verdict } from "./analysis";
+
+/** What a decision does: the backtest's and the journal's vocabulary. */
+export type ActionKind = "advance" | "hold" | "revert" | "promote";
+
+/** One signal's part of a decision: what was asked, what came back, what it was compared with. */
+export interface SignalRecord {
+  signal: SignalName;
+  /** The rendered query (PromQL or CloudWatch), when the metrics source reported it. */
+  query?: string;
+  value: number | null;
+  /** Canary requests behind the value (error rate). */
+  sampleSize: number | null;
+  threshold: SignalThresholdView;
+  verdict: Verdict;
+  /** Breaches in a row including this check, of `threshold.consecutive`. */
+  counter: number;
+  breach: boolean;
+  reason: string;
+  detail?: Record<string, number | string | boolean | null>;
+}
+
+/**
+ * The decision record: one per check, appended to the journal, printed by `explain`, carried by
+ * backtest decisions, linked from the report.
+ */
+export interface DecisionRecord {
+  /** 1-based sequence number in the rollout's journal. */
+  seq: number;
+  /** Seconds since the rollout started. */
+  at: number;
+  /** Wall-clock time (ISO 8601). */
+  time: string;
+  /** 1-based step number and the plan's step count. */
+  step: number;
+  steps: number;
+  /** Canary weight in force while the check was measured. */
+  weight: number;
+  verdict: Verdict;
+  action: ActionKind;
+  /** The one-line reason for the action. */
+  reason: string;
+  /** Every reason behind the verdict and the action. */
+  reasons: string[];
+  signals: SignalRecord[];
+  bake: {
+    elapsedSeconds: number;
+    bakeSeconds: number;
+    requests: number;
+    minRequests: number;
+    maxSeconds: number | null;
+  };
+  inconclusiveStreak: number;
+  maxInconclusiveChecks: number;
+  /** Weight after the action. */
+  nextWeight: number;
+  /** The step ran past `maxStepSeconds`. */
+  timedOut?: boolean;
+}
+
+function value(signal: SignalName, v: number | null): string {
+  if (v === null) return "no data";
+  if (signal === "p95LatencyMs") return `${+v.toFixed(1)} ms`;
+  if (signal === "health") return `${v}`;
+  return `${+(v * 100).toFixed(3)}%`;
+}
+
+function limit(signal: SignalName, v: number | undefined): string {
+  return v === undefined ? "-" : value(signal, v);
+}
+
+/** A decision record as text for people (`explain`, the report). */
+export function formatRecord(record: DecisionRecord): string {
+  const lines = [
+    `#${record.seq} at ${record.at}s (${record.time}) step ${record.step}/${record.steps} weight ${record.weight}% -> ${record.verdict}, ${record.action.toUpperCase()}: ${record.reason}`,
+    `  bake ${record.bake.elapsedSeconds}/${record.bake.bakeSeconds} s, evidence ${record.bake.requests}/${record.bake.minRequests} requests, inconclusive ${record.inconclusiveStreak}/${record.maxInconclusiveChecks}`,
+  ];
+  for (const s of record.signals) {
+    const t = s.threshold;
+    lines.push(
+      `  ${s.signal.padEnd(13)} ${s.verdict.padEnd(12)} value ${value(s.signal, s.value)}` +
+        `${s.sampleSize === null ? "" : ` n=${s.sampleSize}`}` +
+        ` | roll back > ${limit(s.signal, t.rollbackAbove)} x${t.consecutive} (now ${s.counter}) | GO <= ${limit(s.signal, t.goAtMost)}`,
+    );
+    lines.push(`    ${s.reason}`);
+    if (s.query) for (const q of s.query.split("\n")) lines.push(`    query: ${q}`);
+  }
+  return lines.join("\n");
+}

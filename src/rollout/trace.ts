@@ -1,0 +1,77 @@
+import { z } from "zod";
+import type { Check } from "./analysis";
+import type { SideSample } from "./types";
+
+/**
+ * The backtest trace format (docs/rollout.md), kept exactly as issue 5 gives it:
+ * `{ "checks": [ { "at": 0, "canary": { "requests", "errors", "p95Ms", "memory", "cpu" }, "stable": {...} } ] }`.
+ * `at` is seconds since start; any signal may be missing or null (no data). Optional extras per
+ * side: `healthFailures`, `sampleAgeSeconds`; per check: `errors` (metrics backend errors).
+ */
+const num = z.number().nullable().optional();
+const SideSchema = z
+  .object({
+    requests: num,
+    errors: num,
+    p95Ms: num,
+    memory: num,
+    cpu: num,
+    healthFailures: num,
+    sampleAgeSeconds: num,
+  })
+  .nullable()
+  .optional();
+
+export const TraceSchema = z.object({
+  checks: z
+    .array(
+      z.object({
+        at: z.number().min(0),
+        canary: SideSchema,
+        stable: SideSchema,
+        errors: z.array(z.string()).optional(),
+      }),
+    )
+    .min(1),
+});
+
+export type Trace = z.infer<typeof TraceSchema>;
+type TraceSide = z.infer<typeof SideSchema>;
+
+export class TraceError extends Error {
+  override name = "TraceError";
+}
+
+function side(s: TraceSide): SideSample {
+  const out: SideSample = {
+    requests: s?.requests ?? null,
+    errors: s?.errors ?? null,
+    p95LatencyMs: s?.p95Ms ?? null,
+    memory: s?.memory ?? null,
+    cpu: s?.cpu ?? null,
+  };
+  if (s && "healthFailures" in s) out.healthFailures = s.healthFailures ?? null;
+  if (s && "sampleAgeSeconds" in s) out.sampleAgeSeconds = s.sampleAgeSeconds ?? null;
+  return out;
+}
+
+/** Validates a parsed trace and turns it into checks, in time order. */
+export function parseTrace(document: unknown, source = "trace"): Check[] {
+  const result = TraceSchema.safeParse(document);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new TraceError(`invalid trace (${source}):\n${issues.join("\n")}`);
+  }
+  const checks = result.data.checks.map((c) => ({
+    at: c.at,
+    canary: side(c.canary),
+    stable: side(c.stable),
+    ...(c.errors ? { errors: c.errors } : {}),
+  }));
+  for (let i = 1; i < checks.length; i++) {
+    if ((checks[i]?.at ?? 0) < (checks[i - 1]?.at ?? 0)) {
+      throw new TraceError(`invalid trace (${source}): checks[${i}].at goes back in time`);
+    }
+  }
+  return checks;
+}
