@@ -12,6 +12,7 @@ export function grafanaUid(cfg: StageConfig): string {
 const PANEL_WIDTH = 12;
 const PANEL_HEIGHT = 8;
 /** The dashboard's Prometheus data source is a variable, so one JSON works in any Grafana. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 
 function grafanaPanel(panel: DashboardPanel, index: number, sideLabel: string) {
