@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { AwsStage } from "./aws/stage";
 import type { StageConfig } from "./config";
 import { CloudMonitoringDashboard } from "./gcp/dashboard";
 import { GcpStage } from "./gcp/stage";
@@ -36,7 +37,7 @@ function declarePlatform(cfg: StageConfig): StageOutputs {
     case "gcp":
       return { ...new GcpStage(cfg.stage, { config: cfg }).outputs };
     case "aws":
-      return {};
+      return { ...new AwsStage(cfg.stage, { config: cfg }).outputs };
     case "local":
       throw new Error(
         `stage ${cfg.stage} is the local rehearsal (platform: local); it has no cloud resources — run \`npm run rehearse\``,

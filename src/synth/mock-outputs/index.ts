@@ -1,4 +1,5 @@
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
+import { awsMockOutputs } from "./aws";
 import { gcpMockOutputs } from "./gcp";
 
 /**
@@ -14,6 +15,7 @@ export function registerMockOutputs(types: Record<string, MockOutputs>): void {
 }
 
 registerMockOutputs(gcpMockOutputs);
+registerMockOutputs(awsMockOutputs);
 
 export function mockOutputs(args: MockResourceArgs): Record<string, unknown> {
   const specific = byType[args.type];

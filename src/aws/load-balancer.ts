@@ -1,0 +1,144 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StageConfig } from "../config";
+import { PrivateBucket } from "./private-bucket";
+import { awsSettings, unhealthyThreshold } from "./settings";
+import { listenerTags, ROLE_TAG, SIDE_TAG } from "./tags";
+import { type ReleaseRole, releaseSides } from "./traffic";
+
+export interface WeightedLoadBalancerArgs {
+  /** Reads `aws.alb`, the service port and health path, the releases and `canaryWeight`. */
+  config: StageConfig;
+  vpcId: pulumi.Input<string>;
+  /** One per availability zone. */
+  publicSubnetIds: pulumi.Input<string>[];
+  securityGroupId: pulumi.Input<string>;
+}
+
+const ACCESS_LOG_PREFIX = "alb";
+
+/**
+ * The public entry of the stage: an ALB whose HTTPS listener forwards to the two releases' target
+ * groups in ONE weighted action (stable `100 - canaryWeight`, canary `canaryWeight`), so a
+ * rollout step or a revert is one listener update. HTTP only redirects to HTTPS. Access logs go
+ * to a private bucket.
+ */
+export class WeightedLoadBalancer extends pulumi.ComponentResource {
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroups: Record<ReleaseRole, aws.lb.TargetGroup>;
+  readonly httpsListener: aws.lb.Listener;
+  readonly accessLogs: PrivateBucket;
+
+  constructor(name: string, args: WeightedLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ion-deploy:aws:WeightedLoadBalancer", name, {}, opts);
+    const cfg = args.config;
+    const settings = awsSettings(cfg).alb;
+    const child = { parent: this };
+
+    const elbAccount = aws.elb.getServiceAccountOutput({}, child).arn;
+    this.accessLogs = new PrivateBucket(
+      `${name}-logs`,
+      {
+        // ALB access logs support S3-managed keys only.
+        encryption: "AES256",
+        expireAfterDays: settings.accessLogRetentionDays,
+        extraStatements: (bucketArn) => [
+          {
+            Sid: "AlbAccessLogs",
+            Effect: "Allow",
+            Principal: { AWS: elbAccount },
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIX}/*`,
+          },
+        ],
+      },
+      child,
+    );
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      name,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        securityGroups: [args.securityGroupId],
+        subnets: args.publicSubnetIds,
+        idleTimeout: settings.idleTimeoutSeconds,
+        dropInvalidHeaderFields: true,
+        enableDeletionProtection: settings.deletionProtection,
+        accessLogs: { bucket: this.accessLogs.bucket.id, prefix: ACCESS_LOG_PREFIX, enabled: true },
+      },
+      // The ALB checks that it may write to the bucket when access logs are switched on.
+      { ...child, dependsOn: [this.accessLogs] },
+    );
+
+    const sides = releaseSides(cfg);
+    const targetGroup = (role: ReleaseRole) => {
+      const side = sides.find((candidate) => candidate.role === role);
+      const release = side?.release.name ?? role;
+      return new aws.lb.TargetGroup(
+        `${name}-${release}`,
+        {
+          vpcId: args.vpcId,
+          targetType: "ip",
+          protocol: "HTTP",
+          port: cfg.service.port,
+          deregistrationDelay: settings.deregistrationDelaySeconds,
+          healthCheck: {
+            enabled: true,
+            protocol: "HTTP",
+            path: cfg.service.healthPath,
+            port: "traffic-port",
+            matcher: "200",
+            interval: settings.healthCheck.intervalSeconds,
+            timeout: settings.healthCheck.timeoutSeconds,
+            healthyThreshold: settings.healthCheck.healthyThreshold,
+            unhealthyThreshold: unhealthyThreshold(cfg),
+          },
+          tags: { [SIDE_TAG]: release, [ROLE_TAG]: role },
+        },
+        child,
+      );
+    };
+    this.targetGroups = { stable: targetGroup("stable"), canary: targetGroup("canary") };
+
+    this.httpsListener = new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: settings.tlsPolicy,
+        certificateArn: settings.certificateArn,
+        defaultActions: [
+          {
+            type: "forward",
+            forward: {
+              targetGroups: sides.map((side) => ({
+                arn: this.targetGroups[side.role].arn,
+                weight: side.weight,
+              })),
+            },
+          },
+        ],
+        tags: listenerTags(cfg),
+      },
+      child,
+    );
+    new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [
+          { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+        ],
+      },
+      child,
+    );
+    this.registerOutputs({
+      dnsName: this.loadBalancer.dnsName,
+      targetGroupArns: { stable: this.targetGroups.stable.arn, canary: this.targetGroups.canary.arn },
+    });
+  }
+}

@@ -1,0 +1,214 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StageConfig } from "../config";
+import { AlarmTopic } from "./alarm-topic";
+import { AppCluster } from "./app-cluster";
+import { AppSecrets } from "./app-secrets";
+import { ContainerRegistry } from "./container-registry";
+import { StageCredentials } from "./credentials";
+import { DocumentDb } from "./document-db";
+import { WeightedLoadBalancer } from "./load-balancer";
+import { Network } from "./network";
+import { PrivateBucket } from "./private-bucket";
+import { Redis } from "./redis";
+import { ReleaseService } from "./release-service";
+import { RollbackAlarms } from "./rollback-alarms";
+import { SecurityGroups } from "./security-groups";
+import { awsSettings, checkAwsStage } from "./settings";
+import { StageKey } from "./stage-key";
+import { stageTags } from "./tags";
+import { type ReleaseRole, releaseSides } from "./traffic";
+import { DOCUMENTDB_PORT, REDIS_PORT } from "./traffic-rules";
+
+export interface AwsStageArgs {
+  /** The validated stage config; everything the stage declares comes from it. */
+  config: StageConfig;
+}
+
+/** What an AWS stage exports. Credentials are secret outputs. */
+export interface AwsStageOutputs {
+  albDnsName: pulumi.Output<string>;
+  /** Target group ARN per release role (stable, canary). */
+  targetGroupArns: Record<ReleaseRole, pulumi.Output<string>>;
+  weights: Record<ReleaseRole, number>;
+  ecsClusterName: pulumi.Output<string>;
+  /** ECS service name per release role. */
+  ecsServiceNames: Record<ReleaseRole, pulumi.Output<string>>;
+  docdbEndpoint: pulumi.Output<string>;
+  docdbReaderEndpoint: pulumi.Output<string>;
+  redisEndpoint: pulumi.Output<string>;
+  repositoryUrl: pulumi.Output<string>;
+  filesBucket: pulumi.Output<string>;
+  alarmTopicArn: pulumi.Output<string>;
+  docdbMasterPassword: pulumi.Output<string>;
+  redisAuthToken: pulumi.Output<string>;
+}
+
+/** An explicit provider in the stage's region, tagging everything it creates with the stage. */
+function regionalProvider(
+  name: string,
+  cfg: StageConfig,
+  opts?: pulumi.ComponentResourceOptions,
+): aws.Provider {
+  return new aws.Provider(
+    `${name}-${awsSettings(cfg).region}`,
+    { region: awsSettings(cfg).region as aws.Region, defaultTags: { tags: stageTags(cfg) } },
+    { parent: opts?.parent },
+  );
+}
+
+/**
+ * The staging stage on AWS (seed 004): a VPC across two zones, an ALB splitting traffic between
+ * the blue (stable) and green (canary) Fargate services by `canaryWeight`, DocumentDB and Redis
+ * encrypted at rest and in transit, file storage, an image registry, and roll-back alarms per
+ * release from the shared signals module.
+ */
+export class AwsStage extends pulumi.ComponentResource {
+  readonly outputs: AwsStageOutputs;
+
+  constructor(name: string, args: AwsStageArgs, opts?: pulumi.ComponentResourceOptions) {
+    const cfg = args.config;
+    checkAwsStage(cfg);
+    super(
+      "ion-deploy:aws:AwsStage",
+      name,
+      {},
+      { ...opts, providers: { aws: regionalProvider(name, cfg, opts) } },
+    );
+    const settings = awsSettings(cfg);
+    const child = { parent: this };
+
+    const key = new StageKey(`${name}-key`, { config: cfg }, child).key;
+    const network = new Network(`${name}-net`, { config: cfg }, child);
+    const privateSubnetIds = network.privateSubnets.map((subnet) => subnet.id);
+    const sg = new SecurityGroups(`${name}-sg`, { config: cfg, vpcId: network.vpc.id }, child).groups;
+    const credentials = new StageCredentials(`${name}-credentials`, child);
+
+    const files = new PrivateBucket(
+      `${name}-files`,
+      {
+        encryption: settings.storage.encryption === "AES256" ? "AES256" : { kmsKeyArn: key.arn },
+        noncurrentVersionExpirationDays: settings.storage.noncurrentVersionExpirationDays,
+        forceDestroy: settings.storage.forceDestroy,
+      },
+      child,
+    ).bucket;
+    const registry = new ContainerRegistry(`${name}-ecr`, { config: cfg }, child).repository;
+
+    const docdb = new DocumentDb(
+      `${name}-docdb`,
+      {
+        config: cfg,
+        subnetIds: privateSubnetIds,
+        securityGroupId: sg.documentDb.id,
+        kmsKeyArn: key.arn,
+        masterPassword: credentials.docdbMasterPassword,
+      },
+      child,
+    ).cluster;
+    const redis = new Redis(
+      `${name}-redis`,
+      {
+        config: cfg,
+        subnetIds: privateSubnetIds,
+        securityGroupId: sg.redis.id,
+        kmsKeyArn: key.arn,
+        authToken: credentials.redisAuthToken,
+      },
+      child,
+    ).replicationGroup;
+
+    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
+    const secrets = new AppSecrets(
+      `${name}-secrets`,
+      { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },
+      child,
+    );
+    const cluster = new AppCluster(
+      `${name}-app`,
+      {
+        config: cfg,
+        repositoryArn: registry.arn,
+        secretArns: Object.values(secrets.arns),
+        kmsKeyArn: key.arn,
+        filesBucketArn: files.arn,
+      },
+      child,
+    );
+
+    const balancer = new WeightedLoadBalancer(
+      `${name}-alb`,
+      {
+        config: cfg,
+        vpcId: network.vpc.id,
+        publicSubnetIds: network.publicSubnets.map((subnet) => subnet.id),
+        securityGroupId: sg.alb.id,
+      },
+      child,
+    );
+
+    const sides = releaseSides(cfg);
+    const services = sides.map(
+      (side) =>
+        new ReleaseService(
+          `${name}-${side.release.name}`,
+          {
+            config: cfg,
+            side,
+            cluster,
+            targetGroupArn: balancer.targetGroups[side.role].arn,
+            listener: balancer.httpsListener,
+            subnetIds: privateSubnetIds,
+            securityGroupId: sg.app.id,
+            environment: {
+              PORT: String(cfg.service.port),
+              ION_STAGE: cfg.stage,
+              ION_RELEASE: side.release.name,
+              REDIS_URL: pulumi.interpolate`rediss://${redis.primaryEndpointAddress}:${REDIS_PORT}`,
+              FILES_BUCKET: files.bucket,
+              AWS_REGION: settings.region,
+            },
+            secrets: secrets.arns,
+          },
+          child,
+        ).service,
+    );
+    const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
+
+    const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;
+    new RollbackAlarms(
+      `${name}-rollback`,
+      {
+        config: cfg,
+        topicArn: topic.arn,
+        sides: sides.map((side, index) => ({
+          side,
+          dimensions: {
+            loadBalancer: balancer.loadBalancer.arnSuffix,
+            targetGroup: balancer.targetGroups[side.role].arnSuffix,
+            cluster: cluster.cluster.name,
+            service: (services[index] as aws.ecs.Service).name,
+          },
+        })),
+      },
+      child,
+    );
+
+    this.outputs = {
+      albDnsName: balancer.loadBalancer.dnsName,
+      targetGroupArns: { stable: balancer.targetGroups.stable.arn, canary: balancer.targetGroups.canary.arn },
+      weights: { stable: sides[0].weight, canary: sides[1].weight },
+      ecsClusterName: cluster.cluster.name,
+      ecsServiceNames: { stable: stableService.name, canary: canaryService.name },
+      docdbEndpoint: docdb.endpoint,
+      docdbReaderEndpoint: docdb.readerEndpoint,
+      redisEndpoint: redis.primaryEndpointAddress,
+      repositoryUrl: registry.repositoryUrl,
+      filesBucket: files.bucket,
+      alarmTopicArn: topic.arn,
+      docdbMasterPassword: credentials.docdbMasterPassword,
+      redisAuthToken: credentials.redisAuthToken,
+    };
+    this.registerOutputs({ ...this.outputs });
+  }
+}

@@ -1,0 +1,19 @@
+import type { Release, StageConfig } from "../config";
+
+export type ReleaseRole = "stable" | "canary";
+
+/** One release and the share of the ALB's traffic it gets. */
+export interface ReleaseSide {
+  role: ReleaseRole;
+  release: Release;
+  /** Listener weight: the percentage of requests (the two weights sum to 100). */
+  weight: number;
+}
+
+/** Stable gets `100 - canaryWeight`, canary `canaryWeight`: the listener's weights are percentages. */
+export function releaseSides(cfg: StageConfig): [ReleaseSide, ReleaseSide] {
+  return [
+    { role: "stable", release: cfg.releases.stable, weight: 100 - cfg.canaryWeight },
+    { role: "canary", release: cfg.releases.canary, weight: cfg.canaryWeight },
+  ];
+}
