@@ -1,0 +1,170 @@
+import { isDeepStrictEqual } from "node:util";
+import { ConcurrentUpdateError, LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { CONFIG_NAMESPACE, type StageConfig } from "../../config";
+import type { TrafficChange, TrafficDriver } from "../types";
+import { abortableSleep, backoffDelays } from "./backoff";
+import { decodeConfigValue, rolloutConfigJson, rolloutConfigValues } from "./pulumi-config";
+import { TRAFFIC_RESOURCE_TYPES, trafficTargetUrns } from "./pulumi-targets";
+
+/** The part of the Automation API's `Stack` the driver uses; tests pass a small fake. */
+export type RolloutStack = Pick<
+  Stack,
+  "name" | "setAllConfigJson" | "getAllConfig" | "up" | "exportStack" | "outputs"
+>;
+
+export interface PulumiTrafficDriverOptions {
+  /** Stack name; the stage's config file is `Pulumi.<stage>.yaml` in `workDir`. */
+  stage: string;
+  /** The Pulumi project directory (where `Pulumi.yaml` is). */
+  workDir: string;
+  cfg: StageConfig;
+  /** Streams the `pulumi up` output, line by line as the CLI prints it. */
+  onOutput?: (text: string) => void;
+  /** Defaults to `LocalWorkspace.selectStack({ stackName: stage, workDir })`, which needs the pulumi CLI. */
+  selectStack?: () => Promise<RolloutStack>;
+  /** Attempts when another update holds the stack, and the backoff between them. */
+  concurrentUpdate?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Injected for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+function isConcurrentUpdate(error: unknown): boolean {
+  return (
+    error instanceof ConcurrentUpdateError || (error as Error | undefined)?.name === "ConcurrentUpdateError"
+  );
+}
+
+/** The first lines of a CLI error: enough to say what failed without pages of diagnostics. */
+function summarise(error: unknown, lines = 12): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const kept = text.split("\n").filter((line) => line.trim() !== "");
+  return kept.length > lines ? `${kept.slice(0, lines).join("\n")}\n  ...` : kept.join("\n");
+}
+
+/**
+ * Drives the split through the stage's own Pulumi stack (Automation API): writes canaryWeight,
+ * releases and rolloutInProgress into the stack config, then runs `pulumi up` targeted at the
+ * traffic-bearing resources only, so a step can never touch databases or networks. A revert is
+ * the same call with the last safe weight. Needs the `pulumi` CLI and access to the stack's backend.
+ */
+export class PulumiTrafficDriver implements TrafficDriver {
+  readonly description: string;
+  private stack?: Promise<RolloutStack>;
+  private readonly attempts: number;
+  private readonly delays: number[];
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(private readonly options: PulumiTrafficDriverOptions) {
+    this.description = `Pulumi stack ${options.stage} (targeted up in ${options.workDir})`;
+    const retry = options.concurrentUpdate ?? {};
+    this.attempts = Math.max(1, retry.attempts ?? 5);
+    this.delays = backoffDelays(this.attempts, retry.baseDelayMs ?? 5_000, retry.maxDelayMs ?? 60_000);
+    this.sleep = options.sleep ?? abortableSleep;
+  }
+
+  async apply(change: TrafficChange, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const { stage } = this.options;
+    const stack = await this.selected();
+    const targets = trafficTargetUrns(await stack.exportStack());
+    if (targets.length === 0) {
+      throw new Error(
+        `stack ${stage} has no traffic-bearing resources (${TRAFFIC_RESOURCE_TYPES.join(", ")}); ` +
+          `it has never been deployed or is not a ${this.options.cfg.platform} stage. Run \`pulumi up --stack ${stage}\` once before a rollout.`,
+      );
+    }
+    signal?.throwIfAborted();
+    await stack.setAllConfigJson(rolloutConfigJson(change));
+    await this.verifyConfig(stack, change);
+
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        const result = await stack.up({
+          target: targets,
+          onOutput: this.options.onOutput,
+          signal,
+          color: "never",
+          message: `ion-rollout ${stage}: canary ${change.canaryWeight}% (${change.reason})`,
+        });
+        if (result.summary.result !== "succeeded") {
+          throw new Error(`pulumi up for stack ${stage} ended with result "${result.summary.result}"`);
+        }
+        return;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const delay = this.delays[attempt - 1];
+        if (isConcurrentUpdate(error)) {
+          if (delay === undefined) {
+            throw new Error(
+              `stack ${stage} is locked by another update: still locked after ${this.attempts} attempts over ` +
+                `${Math.round(this.delays.reduce((a, b) => a + b, 0) / 1000)} s. If no update is running, a crashed ` +
+                `one left the lock: check, then \`pulumi cancel --stack ${stage}\` (Pulumi Cloud) or remove the ` +
+                `lock file (self-managed backend).`,
+              { cause: error },
+            );
+          }
+          this.options.onOutput?.(
+            `stack ${stage} is locked by another update (attempt ${attempt}/${this.attempts}); retrying in ${Math.round(delay / 1000)} s\n`,
+          );
+          await this.sleep(delay, signal);
+          continue;
+        }
+        if (error instanceof Error && error.message.startsWith(`pulumi up for stack ${stage} ended`))
+          throw error;
+        throw new Error(
+          `pulumi up (targeted at ${targets.length} traffic resources) failed for stack ${stage}:\n${summarise(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+  }
+
+  /** The served canary share from the stack output `weights`, else the configured canaryWeight. */
+  async currentCanaryWeight(): Promise<number | undefined> {
+    const stack = await this.selected();
+    const served = (await stack.outputs()).weights?.value as { canary?: unknown } | undefined;
+    if (typeof served?.canary === "number") return served.canary;
+    const configured = (await stack.getAllConfig())[`${CONFIG_NAMESPACE}:canaryWeight`];
+    if (!configured) return undefined;
+    const value = decodeConfigValue(configured.value);
+    return typeof value === "number" ? value : undefined;
+  }
+
+  private selected(): Promise<RolloutStack> {
+    if (!this.stack) {
+      const { stage, workDir } = this.options;
+      const select =
+        this.options.selectStack ?? (() => LocalWorkspace.selectStack({ stackName: stage, workDir }));
+      this.stack = select().catch((error: unknown) => {
+        this.stack = undefined; // let the next call try again
+        throw new Error(
+          `could not select Pulumi stack ${stage} in ${workDir}: ${summarise(error, 4)}\n` +
+            "The Pulumi driver needs the `pulumi` CLI on PATH (`pulumi version` must run) and a logged-in backend.",
+          { cause: error },
+        );
+      });
+    }
+    return this.stack;
+  }
+
+  /** Reads the config back: a CLI that dropped or re-typed a value must not let `up` run with it. */
+  private async verifyConfig(stack: RolloutStack, change: TrafficChange): Promise<void> {
+    const stored = await stack.getAllConfig();
+    const wrong: string[] = [];
+    for (const [key, expected] of Object.entries(rolloutConfigValues(change))) {
+      const entry = stored[key];
+      const actual = entry === undefined ? undefined : decodeConfigValue(entry.value);
+      if (!isDeepStrictEqual(actual, expected)) {
+        wrong.push(`${key}: wanted ${JSON.stringify(expected)}, stack has ${JSON.stringify(actual)}`);
+      }
+    }
+    if (wrong.length > 0) {
+      throw new Error(
+        `stack ${this.options.stage} config did not take the rollout values:\n  ${wrong.join("\n  ")}`,
+      );
+    }
+  }
+}
