@@ -158,10 +158,12 @@ function stackResources(prepared: Prepared[]): PolicyResource[] {
       isTypeOf(entry.declared.type, resourceClass) ? entry.outputs : undefined) as PolicyResource["asType"],
   }));
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
-  const byReference = new Map<string, PolicyResource>();
+  // Mock ids are `<name>-id`, so resources of different types with one name share an id: a
+  // reference then links to all of them (over-approximate; policies look for a specific type).
+  const byReference = new Map<string, PolicyResource[]>();
   prepared.forEach((entry, index) => {
     for (const value of referenceValues(entry.declared, entry.outputs)) {
-      byReference.set(value, resources[index] as PolicyResource);
+      byReference.set(value, [...(byReference.get(value) ?? []), resources[index] as PolicyResource]);
     }
   });
   prepared.forEach((entry, index) => {
@@ -170,8 +172,8 @@ function stackResources(prepared: Prepared[]): PolicyResource[] {
     // Under mocks an Output's dependency is gone, but the value it resolved to still names its source.
     const dependencies = new Set<PolicyResource>();
     for (const [property, value] of Object.entries(entry.declared.inputs)) {
-      const deps = [...new Set(strings(value).map((text) => byReference.get(text)))].filter(
-        (dep): dep is PolicyResource => dep !== undefined && dep !== resource,
+      const deps = [...new Set(strings(value).flatMap((text) => byReference.get(text) ?? []))].filter(
+        (dep) => dep !== resource,
       );
       if (deps.length === 0) continue;
       resource.propertyDependencies[property] = deps;

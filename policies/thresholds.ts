@@ -44,7 +44,7 @@ function checkReading(
     );
   } else if (reading.threshold > limit.rollbackAbove) {
     problems.push(
-      `${reading.where} fires on ${title} above ${formatLimit(signal, reading.threshold)} (declared ${reading.declared}), looser than ${whose}: ${formatLimit(signal, limit.rollbackAbove)}. Fix: set ${key}.rollbackAbove to at most ${limit.rollbackAbove} in Pulumi.<stage>.yaml, ${relax}.`,
+      `${reading.where} fires on ${title} above ${formatLimit(signal, reading.threshold)} (declared ${reading.declared}), looser than ${whose}: ${formatLimit(signal, limit.rollbackAbove)}. Fix: set ${key}.rollbackAbove to at most ${limit.rollbackAbove} in Pulumi.${context.stage}.yaml, ${relax}.`,
     );
   }
   if (limit.maxForSeconds !== undefined) {

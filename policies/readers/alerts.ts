@@ -28,6 +28,8 @@ const SIGNAL_LABELS: Record<string, RollbackSignal> = {
   "p95-latency": "p95LatencyMs",
   memory: "memory",
   cpu: "cpu",
+  errorRate: "errorRate",
+  p95LatencyMs: "p95LatencyMs",
 };
 
 /**

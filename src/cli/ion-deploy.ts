@@ -13,11 +13,15 @@ import {
 import type { RenderedStage } from "../synth/render";
 
 /** Exit codes CI can branch on. */
-export const EXIT = { ok: 0, invalidConfig: 1, failed: 2 } as const;
+export const EXIT = { ok: 0, invalidConfig: 1, failed: 2, policyViolations: 3 } as const;
 
 export interface SynthOptions {
   json?: boolean;
   config?: string;
+  /** Run the policy pack (policies/) over the rendered stage; mandatory violations exit 3. */
+  policies?: boolean;
+  /** A policy pack config (`pulumi preview --policy-pack-config` format); implies `policies`. */
+  policyConfig?: string;
 }
 
 /** What `synth` writes; the real streams in the CLI, buffers in tests. */
@@ -45,9 +49,23 @@ export async function synth(
   let missingSecrets: SecretKey[];
   let loadMs = 0;
   let renderMs = 0;
+  const checkPolicies = options.policies === true || options.policyConfig !== undefined;
+  let policyConfig: import("../../policies/pack-config").PolicyPackConfig = {};
   try {
     const file = readStageFile(stage, options.config);
     config = parseStageConfig(stage, file.raw, basename(file.path));
+    if (options.policyConfig !== undefined) {
+      // Checked before rendering: a bad limit in the policy config is a config error too.
+      const packConfig = require("../../policies/pack-config") as typeof import("../../policies/pack-config");
+      const { ALL_POLICIES } = require("../../policies/all") as typeof import("../../policies/all");
+      try {
+        policyConfig = packConfig.readPolicyPackConfig(options.policyConfig, ALL_POLICIES);
+      } catch (error) {
+        if (!(error instanceof packConfig.PolicyConfigError)) throw error;
+        io.err(`${error.message}\n`);
+        return EXIT.invalidConfig;
+      }
+    }
     missingSecrets = requiredSecrets(config).filter((key) => !isSecureValue(file.raw[key]));
     // Loaded only now: the Pulumi SDKs take most of a second, which --help and a bad config skip.
     const loading = performance.now();
@@ -63,14 +81,28 @@ export async function synth(
     }
     throw error;
   }
-  const exitCode: number = EXIT.ok;
+  let exitCode: number = EXIT.ok;
   /** Sections checks add to the --json document, beside stage, platform, resources and outputs. */
   const jsonSections: Record<string, unknown> = {};
   /** Text checks append to the readable listing. */
   const textSections: string[] = [];
 
-  // Checks over the rendered stage go here (a later `--policies` report): they fill the sections
-  // above and may raise `exitCode`.
+  // Checks over the rendered stage go here: they fill the sections above and may raise `exitCode`.
+  if (checkPolicies) {
+    const { runPolicies } = require("../../policies/harness") as typeof import("../../policies/harness");
+    const { formatPolicyReport } = require("../../policies/report") as typeof import("../../policies/report");
+    const run = await runPolicies(rendered, { config: policyConfig });
+    textSections.push(formatPolicyReport(run));
+    jsonSections.policies = { outcomes: run.outcomes, violations: run.violations };
+    if (run.mandatory.length > 0) {
+      exitCode = EXIT.policyViolations;
+      io.err(
+        `policy check failed: ${run.mandatory.length} mandatory violation(s)\n${run.mandatory
+          .map((violation) => `  - ${violation.policy} on ${violation.resource?.name ?? "the stack"}\n`)
+          .join("")}`,
+      );
+    }
+  }
 
   const { formatStage, stageJson } = require("../synth/print") as typeof import("../synth/print");
   io.out(
@@ -102,13 +134,15 @@ Examples:
   $ ion-deploy synth prod                   # table of what Pulumi.prod.yaml declares
   $ ion-deploy synth prod --json | jq '.resources[] | select(.type == "gcp:cloudrunv2/service:Service") | .inputs.traffics'
   $ ion-deploy synth staging --config ./candidate.yaml
+  $ ion-deploy synth prod --policies        # also run the CrossGuard pack (policies/) in-process
+  $ ion-deploy synth prod --policy-config ./org-policy-config.json
 
 No cloud credentials and no Pulumi CLI are needed: the stage program runs under Pulumi's mocks, so
 provider-computed values (URLs, ids, addresses) are placeholders. Secret config values are never
 printed; they show as [secret].
 
 Exit codes: 0 rendered, 1 invalid config (message on stderr, nothing on stdout), 2 usage error or
-any other failure.`;
+any other failure, 3 a mandatory policy violation (--policies).`;
 
 export function buildProgram(io: Streams = processStreams): Command {
   const program = new Command("ion-deploy")
@@ -124,6 +158,14 @@ export function buildProgram(io: Streams = processStreams): Command {
     .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml in the current directory")
     .option("--json", "print { stage, platform, resources, outputs } as JSON (secrets redacted)")
     .option("--config <file>", "read this stack config file instead of Pulumi.<stage>.yaml")
+    .option(
+      "--policies",
+      "run the policy pack (policies/) over what the stage declares; exit 3 on mandatory violations",
+    )
+    .option(
+      "--policy-config <file>",
+      "policy pack config (pulumi --policy-pack-config JSON: limits, enforcement levels); implies --policies",
+    )
     .addHelpText("after", SYNTH_EXAMPLES)
     .action(async (stage: string, options: SynthOptions) => {
       process.exitCode = await synth(stage, options, io);
