@@ -169,10 +169,24 @@ function albListener(inputs: Inputs): [string, string][] {
 }
 
 function metricAlarm(inputs: Inputs): [string, string][] {
-  return [
+  const queries = list(inputs.metricQueries);
+  const period =
+    inputs.period ?? queries.map((query) => record(query.metric).period).find((value) => value !== undefined);
+  const lines: [string, string][] = [
     ["when", `${show(inputs.comparisonOperator)} ${show(inputs.threshold)}`],
-    ["periods", `${show(inputs.evaluationPeriods)} of ${show(inputs.period ?? "(metric queries)")} s`],
+    ["for", `${show(inputs.evaluationPeriods)} × ${show(period ?? "?")} s`],
   ];
+  const result = queries.find((query) => query.returnData === true);
+  const metric = result?.metric ? record(result.metric) : inputs;
+  if (result?.expression) lines.push(["expression", show(result.expression)]);
+  else if (metric.metricName) {
+    const statistic = metric.stat ?? metric.extendedStatistic ?? metric.statistic;
+    lines.push([
+      "metric",
+      `${show(metric.namespace)} ${show(metric.metricName)} ${show(statistic ?? "")}`.trim(),
+    ]);
+  }
+  return lines;
 }
 
 const SUMMARIES: Record<string, Summary> = {
