@@ -4,7 +4,7 @@ import type { StageConfig } from "../config";
 import { PrivateBucket } from "./private-bucket";
 import { awsSettings, unhealthyThreshold } from "./settings";
 import { listenerTags, ROLE_TAG, SIDE_TAG } from "./tags";
-import { type ReleaseRole, releaseSides } from "./traffic";
+import { type ReleaseRole, releaseSides, weightedForward } from "./traffic";
 
 export interface WeightedLoadBalancerArgs {
   /** Reads `aws.alb`, the service port and health path, the releases and `canaryWeight`. */
@@ -110,15 +110,10 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
         sslPolicy: settings.tlsPolicy,
         certificateArn: settings.certificateArn,
         defaultActions: [
-          {
-            type: "forward",
-            forward: {
-              targetGroups: sides.map((side) => ({
-                arn: this.targetGroups[side.role].arn,
-                weight: side.weight,
-              })),
-            },
-          },
+          weightedForward(cfg, {
+            stable: this.targetGroups.stable.arn,
+            canary: this.targetGroups.canary.arn,
+          }),
         ],
         tags: listenerTags(cfg),
       },

@@ -17,3 +17,16 @@ export function releaseSides(cfg: StageConfig): [ReleaseSide, ReleaseSide] {
     { role: "canary", release: cfg.releases.canary, weight: cfg.canaryWeight },
   ];
 }
+
+/** The listener's default action: ONE forward to both target groups, weighted by `releaseSides`. */
+export function weightedForward<T>(cfg: StageConfig, targetGroupArns: Record<ReleaseRole, T>) {
+  return {
+    type: "forward" as const,
+    forward: {
+      targetGroups: releaseSides(cfg).map((side) => ({
+        arn: targetGroupArns[side.role],
+        weight: side.weight,
+      })),
+    },
+  };
+}

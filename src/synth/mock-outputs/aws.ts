@@ -53,4 +53,8 @@ export const awsMockOutputs: Record<string, MockOutputs> = {
   "aws:cloudwatch/logGroup:LogGroup": ({ name, inputs }) => ({
     arn: `arn:aws:logs:${region(inputs)}:${ACCOUNT}:log-group:${text(inputs.name, name)}`,
   }),
+  // The stage's generated credentials (when no secret is configured): a fixed value of the asked length.
+  "random:index/randomPassword:RandomPassword": ({ name, inputs }) => ({
+    result: `mock-${name}-`.padEnd(typeof inputs.length === "number" ? inputs.length : 16, "x"),
+  }),
 };
