@@ -3,6 +3,7 @@ import { type Side, sideQueries } from "../../signals";
 import type { MetricsSample, MetricsSource, SideSample } from "../types";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
 import { instantQuery, redactUrl, splitCredentials } from "./prometheus-query";
+import { queryKey } from "./query-key";
 
 export interface PrometheusMetricsSourceOptions {
   /**
@@ -88,7 +89,7 @@ export class PrometheusMetricsSource implements MetricsSource {
       const promql = sideQueries(this.options.cfg, side);
       for (const name of PROMETHEUS_SIGNALS) {
         const query = promql[name];
-        queries[`${side}.${name}`] = query;
+        queries[queryKey(side, name)] = query;
         if (this.token && token === undefined) continue;
         jobs.push(
           instantQuery({

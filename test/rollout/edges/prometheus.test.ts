@@ -109,7 +109,7 @@ describe("PrometheusMetricsSource", () => {
     );
     expect(server.received.every((r) => r.headers.authorization === undefined)).toBe(true);
 
-    expect(sample.queries["canary.p95LatencyMs"]).toBe(sideQueries(cfg, "canary").p95LatencyMs);
+    expect(sample.queries.p95LatencyMs).toBe(sideQueries(cfg, "canary").p95LatencyMs);
     expect(sample.queries["stable.requests"]).toBe(sideQueries(cfg, "stable").requests);
     expect(Object.keys(sample.queries)).toHaveLength(12);
   });
