@@ -28,7 +28,7 @@ export const rollbackSignalsHaveAlerts = stackPolicy(
     const first = workloads[0];
     if (!first) args.notApplicable("the stack declares no Cloud Run or ECS service");
     const declaredStage = workloads
-      .map((workload) => stageOf(workload.props, args.stackTags))
+      .map((workload) => stageOf(workload.props, args.stackTags, workload.provider))
       .find((stage) => stage !== undefined);
     const {
       stage,

@@ -1,4 +1,5 @@
 import type {
+  PolicyProviderResource,
   PolicyResource,
   PolicyResourceOptions,
   ResourceValidation,
@@ -97,6 +98,7 @@ function referenceValues(resource: DeclaredResource, outputs: Record<string, unk
 
 interface Prepared {
   declared: DeclaredResource;
+  provider?: PolicyProviderResource;
   urn: string;
   props: Record<string, unknown>;
   outputs: Record<string, unknown>;
@@ -107,10 +109,13 @@ function prepare(rendered: RenderedStage): Prepared[] {
   const stage = rendered.config.stage;
   const byKey = new Map(rendered.resources.map((resource) => [key(resource), resource]));
   const urns = new Map(rendered.resources.map((resource) => [key(resource), urnOf(resource, byKey, stage)]));
+  const providers = packageProviders(rendered.resources, urns);
   return rendered.resources.map((declared) => {
     const parentUrn = declared.parent ? urns.get(key(declared.parent)) : undefined;
+    const provider = providers.get(declared.type.split(":")[0] ?? "");
     return {
       declared,
+      ...(provider ? { provider } : {}),
       urn: urns.get(key(declared)) as string,
       props: declared.inputs,
       outputs: {
@@ -134,6 +139,33 @@ function prepare(rendered: RenderedStage): Prepared[] {
   });
 }
 
+/**
+ * The explicit provider of each package, when the stage declares exactly one (the AWS stage's
+ * regional provider): under mocks the link from a resource to its provider is not recorded.
+ */
+function packageProviders(
+  resources: DeclaredResource[],
+  urns: Map<string, string>,
+): Map<string, PolicyProviderResource> {
+  const byPackage = new Map<string, DeclaredResource[]>();
+  for (const resource of resources) {
+    const match = /^pulumi:providers:(.+)$/.exec(resource.type);
+    if (match?.[1]) byPackage.set(match[1], [...(byPackage.get(match[1]) ?? []), resource]);
+  }
+  const providers = new Map<string, PolicyProviderResource>();
+  for (const [pkg, declared] of byPackage) {
+    const only = declared.length === 1 ? declared[0] : undefined;
+    if (!only) continue;
+    providers.set(pkg, {
+      type: only.type,
+      name: only.name,
+      props: only.inputs,
+      urn: urns.get(key(only)) as string,
+    });
+  }
+  return providers;
+}
+
 type ResourceClass = { __pulumiType?: string; isInstance?: (value: unknown) => boolean };
 
 /** The engine's type test: the class's `__pulumiType`, else its `isInstance`. */
@@ -153,6 +185,7 @@ function stackResources(prepared: Prepared[]): PolicyResource[] {
     opts: entry.opts,
     dependencies: [],
     propertyDependencies: {},
+    ...(entry.provider ? { provider: entry.provider } : {}),
     isType: (resourceClass) => isTypeOf(entry.declared.type, resourceClass),
     asType: ((resourceClass: unknown) =>
       isTypeOf(entry.declared.type, resourceClass) ? entry.outputs : undefined) as PolicyResource["asType"],
@@ -228,6 +261,7 @@ export async function runPolicies(rendered: RenderedStage, options: RunOptions =
           urn: entry.urn,
           name: entry.declared.name,
           opts: entry.opts,
+          ...(entry.provider ? { provider: entry.provider } : {}),
           stackTags,
           isType: (resourceClass) => isTypeOf(entry.declared.type, resourceClass),
           asType: ((resourceClass: unknown) =>

@@ -299,7 +299,7 @@ export const productionDatabasesProtected = resourcePolicy(
   },
   DATABASE_TYPES,
   (props, settings, report, args) => {
-    const stage = stageOf(props as Props, args.stackTags) ?? settings.defaultStage;
+    const stage = stageOf(props as Props, args.stackTags, args.provider) ?? settings.defaultStage;
     if (!settings.productionStages.includes(stage)) return;
     const where = `belongs to production stage ${stage}`;
     if (bool(props.deletionProtection) !== true) {

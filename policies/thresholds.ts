@@ -78,7 +78,7 @@ export const alertThresholdsWithinOrgLimits = resourcePolicy(
       stage,
       value: limits,
       fallback,
-    } = forStage(settings.stages, stageOf(props, args.stackTags), settings.defaultStage);
+    } = forStage(settings.stages, stageOf(props, args.stackTags, args.provider), settings.defaultStage);
     for (const reading of readAlerts(args.type, props)) {
       const limit = reading.signal ? limits?.[reading.signal] : undefined;
       if (!limit) continue;

@@ -50,7 +50,7 @@ export const canaryWithinFirstStepUnlessRollingOut = resourcePolicy(
     if (rolloutInProgress(props)) return;
     const { stage, value: firstStep } = forStage(
       settings.stages,
-      stageOf(props, args.stackTags),
+      stageOf(props, args.stackTags, args.provider),
       settings.defaultStage,
     );
     if (firstStep === undefined) return;
