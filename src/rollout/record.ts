@@ -87,3 +87,34 @@ export function formatRecord(record: DecisionRecord): string {
   }
   return lines.join("\n");
 }
+
+/** A record for an action no check decided: an operator's abort or promote, an interrupt, a failed apply. */
+export function actionRecord(input: {
+  seq: number;
+  at: number;
+  startedAtMs: number;
+  step: number;
+  steps: number;
+  weight: number;
+  action: ActionKind;
+  reason: string;
+  nextWeight: number;
+}): DecisionRecord {
+  return {
+    seq: input.seq,
+    at: input.at,
+    time: new Date(input.startedAtMs + input.at * 1000).toISOString(),
+    step: input.step,
+    steps: input.steps,
+    weight: input.weight,
+    verdict: "INCONCLUSIVE",
+    action: input.action,
+    reason: input.reason,
+    reasons: [input.reason],
+    signals: [],
+    bake: { elapsedSeconds: 0, bakeSeconds: 0, requests: 0, minRequests: 0, maxSeconds: null },
+    inconclusiveStreak: 0,
+    maxInconclusiveChecks: 0,
+    nextWeight: input.nextWeight,
+  };
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type {
+  MetricsSample,
+  MetricsSource,
+  Notifier,
+  RolloutEvent,
+  SideSample,
+  TrafficChange,
+  TrafficDriver,
+} from "../../src/rollout/types";
+
+export const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "ion-rollout-test-"));
+}
+
+/** A clock and a sleep that only advance together: fake time. */
+export class FakeTime {
+  now = T0;
+  /** Called on every sleep; may hang (a killed process) or abort. */
+  onSleep?: (now: number) => void | Promise<never>;
+  clock = () => this.now;
+  sleep = async (ms: number, signal?: AbortSignal) => {
+    if (signal?.aborted) return;
+    this.now += ms;
+    const hook = this.onSleep?.(this.now);
+    if (hook) await hook;
+  };
+  at(seconds: number): number {
+    return T0 + seconds * 1000;
+  }
+}
+
+export class FakeDriver implements TrafficDriver {
+  readonly description = "fake driver";
+  applied: TrafficChange[] = [];
+  weight: number | undefined = 0;
+  failAt = new Set<number>();
+  async apply(change: TrafficChange): Promise<void> {
+    if (this.failAt.has(change.canaryWeight)) throw new Error(`update failed at ${change.canaryWeight}%`);
+    this.applied.push(change);
+    this.weight = change.canaryWeight;
+  }
+  async currentCanaryWeight(): Promise<number | undefined> {
+    return this.weight;
+  }
+  weights(): number[] {
+    return this.applied.map((c) => c.canaryWeight);
+  }
+}
+
+export function healthy(requests = 1000, overrides: Partial<SideSample> = {}): SideSample {
+  return { requests, errors: 0, p95LatencyMs: 120, memory: 0.4, cpu: 0.3, sampleAgeSeconds: 5, ...overrides };
+}
+
+/** Metrics from a function of time and the driver's weight; throws when it returns an Error. */
+export class FakeMetrics implements MetricsSource {
+  readonly description = "fake metrics";
+  samples = 0;
+  constructor(
+    private readonly time: FakeTime,
+    private readonly canary: (now: number) => SideSample | Error = () => healthy(),
+  ) {}
+  async sample(): Promise<MetricsSample> {
+    this.samples++;
+    const canary = this.canary(this.time.now);
+    if (canary instanceof Error) throw canary;
+    return {
+      at: this.time.now,
+      canary,
+      stable: healthy(19_000),
+      queries: {
+        requests: "sum(increase(requests[60s]))",
+        errors: "sum(increase(errors[60s]))",
+        p95LatencyMs: "histogram_quantile(0.95, ...)",
+      },
+      errors: [],
+    };
+  }
+}
+
+export class FakeNotifier implements Notifier {
+  events: RolloutEvent[] = [];
+  async notify(event: RolloutEvent): Promise<void> {
+    this.events.push(event);
+  }
+}

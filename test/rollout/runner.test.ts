@@ -1,0 +1,269 @@
+import { writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { readJournal } from "../../src/rollout/journal";
+import { acquireLock, LockError, lockPath } from "../../src/rollout/lock";
+import { writeRequest } from "../../src/rollout/requests";
+import { RolloutRefused, type RunnerEvent, type RunOptions, runRollout } from "../../src/rollout/runner";
+import { readState } from "../../src/rollout/state";
+import { FakeDriver, FakeMetrics, FakeNotifier, FakeTime, healthy, tempDir } from "./fakes";
+import { prodWith } from "./fixtures";
+
+const quick = () =>
+  prodWith({
+    rollout: { bakeSeconds: 120, checkIntervalSeconds: 60, minRequestsPerStep: 0, maxStepSeconds: 600 },
+  });
+const DEAD = { isAlive: () => false };
+
+function setup(overrides: Partial<RunOptions> = {}, canary?: ConstructorParameters<typeof FakeMetrics>[1]) {
+  const time = new FakeTime();
+  const driver = new FakeDriver();
+  const metrics = new FakeMetrics(time, canary);
+  const notifier = new FakeNotifier();
+  const events: RunnerEvent[] = [];
+  const options: RunOptions = {
+    cfg: quick(),
+    driver,
+    metrics,
+    notifier,
+    stateDir: tempDir(),
+    mode: "start",
+    clock: time.clock,
+    sleep: time.sleep,
+    onEvent: (e) => events.push(e),
+    lock: { pid: 4242, ...DEAD },
+    ...overrides,
+  };
+  return { time, driver, metrics, notifier, events, options };
+}
+
+describe("runRollout in fake time", () => {
+  it("steps 5 -> 10 -> 25 -> 50 -> 100 and promotes with rolloutInProgress cleared", async () => {
+    const { driver, options, notifier, time } = setup();
+    const result = await runRollout(options);
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(driver.weights()).toEqual([5, 10, 25, 50, 100, 100]);
+    expect(driver.applied.slice(0, 5).every((c) => c.rolloutInProgress)).toBe(true);
+    expect(driver.applied.at(-1)?.rolloutInProgress).toBe(false);
+    // 5 steps x 120 s bake, checks on the step schedule
+    expect(time.now - time.at(0)).toBe(600_000);
+    const state = readState(options.stateDir, "prod");
+    expect(state).toMatchObject({ status: "promoted", weight: 100 });
+    expect(state?.retireOldAfter).toBe(time.now + 86_400_000);
+    expect(notifier.events.map((e) => e.kind)).toEqual([
+      "start",
+      "step",
+      "step",
+      "step",
+      "step",
+      "step",
+      "promote",
+    ]);
+    expect(readJournal(options.stateDir, "prod").map((r) => r.action)).toEqual([
+      "hold",
+      "advance",
+      "hold",
+      "advance",
+      "hold",
+      "advance",
+      "hold",
+      "advance",
+      "hold",
+      "promote",
+    ]);
+  });
+
+  it("an apply failure reverts", async () => {
+    const { driver, options } = setup();
+    driver.failAt.add(25);
+    const result = await runRollout(options);
+    expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
+    expect(driver.weights()).toEqual([5, 10, 0]);
+    const last = readJournal(options.stateDir, "prod").at(-1);
+    expect(last).toMatchObject({ action: "revert", nextWeight: 0 });
+    expect(last?.reason).toContain("apply of 25% failed");
+    expect(readState(options.stateDir, "prod")).toMatchObject({
+      status: "reverted",
+      weight: 0,
+      causedBy: last?.seq,
+    });
+  });
+
+  it("an inconclusive streak (metrics backend down) reverts after maxInconclusiveChecks", async () => {
+    const { driver, options, time } = setup({}, () => new Error("connect ECONNREFUSED 127.0.0.1:9090"));
+    const result = await runRollout(options);
+    expect(result.outcome).toBe("reverted");
+    expect(driver.weights()).toEqual([5, 0]);
+    expect(time.now - time.at(0)).toBe(180_000);
+    const records = readJournal(options.stateDir, "prod");
+    expect(records.map((r) => r.verdict)).toEqual(["INCONCLUSIVE", "INCONCLUSIVE", "INCONCLUSIVE"]);
+    expect(records.at(-1)?.reasons[0]).toContain("ECONNREFUSED");
+  });
+
+  it("a NO-GO reverts with the record that caused it", async () => {
+    const { driver, options } = setup({}, () => healthy(5000, { errors: 100 }));
+    const result = await runRollout(options);
+    expect(result.outcome).toBe("reverted");
+    expect(driver.weights()).toEqual([5, 0]);
+    const state = readState(options.stateDir, "prod");
+    const cause = readJournal(options.stateDir, "prod").find((r) => r.seq === state?.causedBy);
+    expect(cause).toMatchObject({ verdict: "NO-GO", action: "revert", at: 180 });
+  });
+
+  it("a step that never reaches GO times out into a hold (exit 3), and resume gives it a fresh window", async () => {
+    const { driver, options } = setup({}, () => healthy(1000, { p95LatencyMs: 300 }));
+    const result = await runRollout(options);
+    expect(result).toMatchObject({ outcome: "held", exitCode: 3 });
+    expect(driver.weights()).toEqual([5]);
+    expect(readState(options.stateDir, "prod")).toMatchObject({
+      status: "held",
+      heldBy: "timeout",
+      weight: 5,
+    });
+    // Resumed an hour later with a healthy canary: the completed bake stays completed, the next check advances.
+    const later = setup({ stateDir: options.stateDir, mode: "resume" });
+    later.time.now = later.time.at(3600);
+    later.driver.weight = 5;
+    const resumed = await runRollout(later.options);
+    expect(resumed.outcome).toBe("promoted");
+    const records = readJournal(options.stateDir, "prod");
+    const firstAfter = records.find((r) => r.at > 3600);
+    expect(firstAfter).toMatchObject({ action: "advance", at: 3660 });
+  });
+
+  it("SIGINT reverts by default; --on-interrupt hold keeps the weight; both recorded", async () => {
+    for (const onInterrupt of ["revert", "hold"] as const) {
+      const controller = new AbortController();
+      const { driver, options, time } = setup({ signal: controller.signal, onInterrupt });
+      time.onSleep = (now) => {
+        if (now >= time.at(150)) controller.abort();
+      };
+      const result = await runRollout(options);
+      const state = readState(options.stateDir, "prod");
+      if (onInterrupt === "revert") {
+        expect(result.outcome).toBe("reverted");
+        expect(driver.weights()).toEqual([5, 10, 0]);
+        expect(state?.status).toBe("reverted");
+      } else {
+        expect(result).toMatchObject({ outcome: "held", exitCode: 3 });
+        expect(driver.weights()).toEqual([5, 10]);
+        expect(state).toMatchObject({ status: "held", heldBy: "interrupt", weight: 10 });
+      }
+      expect(readJournal(options.stateDir, "prod").at(-1)?.reason).toContain("interrupt");
+    }
+  });
+
+  it("an operator's abort request from another shell reverts at the next safe point", async () => {
+    const { driver, options, time } = setup();
+    time.onSleep = (now) => {
+      if (now === time.at(30))
+        writeRequest(options.stateDir, "prod", { action: "abort", at: now, by: "alice" });
+    };
+    const result = await runRollout(options);
+    expect(result.outcome).toBe("reverted");
+    expect(time.now).toBe(time.at(30));
+    expect(driver.weights()).toEqual([5, 0]);
+    expect(readJournal(options.stateDir, "prod").at(-1)?.reason).toBe("aborted by alice");
+  });
+});
+
+describe("durable state: restart mid-step", () => {
+  it("a runner killed during a step resumes the bake: the step ends at the planned time, not later", async () => {
+    const cfg = prodWith({
+      rollout: { bakeSeconds: 900, checkIntervalSeconds: 60, minRequestsPerStep: 200 },
+    });
+    const first = setup({ cfg, lock: { pid: 1111, isAlive: () => true } }, () => healthy(30));
+    // The process dies at 330 s: its sleep never returns, its lock stays behind.
+    first.time.onSleep = (now) => (now >= first.time.at(330) ? new Promise<never>(() => {}) : undefined);
+    void runRollout(first.options);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const saved = readState(first.options.stateDir, "prod");
+    expect(saved).toMatchObject({ status: "running", weight: 5 });
+    expect(saved?.core.step).toMatchObject({ index: 0, startedAt: 0, requests: 150, checks: 5 });
+
+    // A new runner 70 s later, on the same host: the old pid is dead, the lock is taken over.
+    const time = new FakeTime();
+    time.now = time.at(400);
+    const driver = new FakeDriver();
+    driver.weight = 5;
+    const events: RunnerEvent[] = [];
+    let stopAfterStep = false;
+    time.onSleep = () => {
+      if (stopAfterStep) controller.abort();
+    };
+    const controller = new AbortController();
+    const resumed = runRollout({
+      ...first.options,
+      mode: "resume",
+      driver,
+      metrics: new FakeMetrics(time, () => healthy(30)),
+      clock: time.clock,
+      sleep: time.sleep,
+      signal: controller.signal,
+      onInterrupt: "hold",
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === "apply" && e.weight === 10) stopAfterStep = true;
+      },
+      lock: { pid: 2222, isAlive: (pid) => pid !== 1111 },
+    });
+    const result = await resumed;
+    expect(events[0]).toMatchObject({ type: "warning" });
+    expect((events[0] as { message: string }).message).toContain("pid 1111");
+    expect(result.outcome).toBe("held");
+    // No re-apply of 5% (the platform already served it); the step advanced exactly at 900 s.
+    expect(driver.weights()).toEqual([10]);
+    const records = readJournal(first.options.stateDir, "prod");
+    const advance = records.find((r) => r.action === "advance");
+    expect(advance).toMatchObject({ at: 900, step: 1, bake: { elapsedSeconds: 900 } });
+    // Checks before the kill and after the resume share one schedule: 60, 120, ..., 300, then 420, 480, ...
+    expect(records.filter((r) => r.signals.length > 0).map((r) => r.at)).toEqual([
+      60, 120, 180, 240, 300, 420, 480, 540, 600, 660, 720, 780, 840, 900,
+    ]);
+    expect(advance?.bake.requests).toBe(420);
+  });
+
+  it("resume without state, or start over an active rollout, is refused and applies nothing", async () => {
+    const { options, driver } = setup({ mode: "resume" });
+    await expect(runRollout(options)).rejects.toThrow(RolloutRefused);
+    const held = setup({}, () => healthy(1000, { p95LatencyMs: 300 }));
+    await runRollout(held.options);
+    const again = setup({ stateDir: held.options.stateDir });
+    await expect(runRollout(again.options)).rejects.toThrow(/already held/);
+    expect(driver.applied).toEqual([]);
+    expect(again.driver.applied).toEqual([]);
+  });
+});
+
+describe("lock", () => {
+  it("refuses a second runner and names the holder", async () => {
+    const { options, driver } = setup();
+    acquireLock(options.stateDir, "prod", { pid: 777, host: "build-7", isAlive: () => true });
+    const error = await runRollout({
+      ...options,
+      lock: { pid: 888, host: "build-7", isAlive: () => true },
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(LockError);
+    expect(error.message).toContain("pid 777 on build-7");
+    expect(driver.applied).toEqual([]);
+  });
+
+  it("never takes over a lock from another host; releases its own lock at the end", async () => {
+    const dir = tempDir();
+    const other = acquireLock(dir, "prod", { pid: 1, host: "elsewhere", isAlive: () => false });
+    expect(() => acquireLock(dir, "prod", { pid: 2, host: "here", isAlive: () => false })).toThrow(
+      /another host/,
+    );
+    other.release();
+    const mine = acquireLock(dir, "prod", { pid: 2, host: "here" });
+    expect(() => acquireLock(dir, "prod", { pid: 3, host: "here", isAlive: () => true })).toThrow(LockError);
+    mine.release();
+    acquireLock(dir, "prod", { pid: 3, host: "here" }).release();
+  });
+
+  it("a corrupt lock file is refused with a message", () => {
+    const dir = tempDir();
+    acquireLock(dir, "prod").release();
+    writeFileSync(lockPath(dir, "prod"), "{not json");
+    expect(() => acquireLock(dir, "prod")).toThrow(/cannot be read/);
+  });
+});
