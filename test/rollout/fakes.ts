@@ -21,7 +21,7 @@ export function tempDir(): string {
 export class FakeTime {
   now = T0;
   /** Called on every sleep; may hang (a killed process) or abort. */
-  onSleep?: (now: number) => void | Promise<never>;
+  onSleep?: (now: number) => undefined | Promise<never>;
   clock = () => this.now;
   sleep = async (ms: number, signal?: AbortSignal) => {
     if (signal?.aborted) return;

@@ -136,6 +136,7 @@ describe("runRollout in fake time", () => {
       const { driver, options, time } = setup({ signal: controller.signal, onInterrupt });
       time.onSleep = (now) => {
         if (now >= time.at(150)) controller.abort();
+        return undefined;
       };
       const result = await runRollout(options);
       const state = readState(options.stateDir, "prod");
@@ -189,6 +190,7 @@ describe("durable state: restart mid-step", () => {
     let stopAfterStep = false;
     time.onSleep = () => {
       if (stopAfterStep) controller.abort();
+      return undefined;
     };
     const controller = new AbortController();
     const resumed = runRollout({
