@@ -54,7 +54,7 @@ function checkReading(
       );
     } else if (reading.forSeconds > limit.maxForSeconds) {
       problems.push(
-        `${reading.where} waits ${reading.forSeconds} s of ${title} breach before it fires, longer than ${whose} (${limit.maxForSeconds} s). Fix: lower ${key}.consecutive or .forSeconds (or rollout.checkIntervalSeconds) so the alert fires within ${limit.maxForSeconds} s, ${relax}.`,
+        `${reading.where} needs ${reading.forSeconds} s of ${title} breach before it fires (${reading.declaredFor}), longer than ${whose} (${limit.maxForSeconds} s). Fix: lower ${key}.consecutive or .forSeconds (or rollout.checkIntervalSeconds) so the alert fires within ${limit.maxForSeconds} s, ${relax}.`,
       );
     }
   }

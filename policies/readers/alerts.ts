@@ -16,8 +16,13 @@ export interface AlertReading {
   threshold?: number;
   /** The limit as the resource writes it, for messages. */
   declared: string;
-  /** How long a breach must last before it fires. */
+  /**
+   * How long a breach must be observed before it fires, comparable across platforms: a PromQL
+   * `for`/`duration` plus the evaluation that first saw the breach; CloudWatch periods x period.
+   */
   forSeconds?: number;
+  /** The duration as the resource writes it, for messages. */
+  declaredFor?: string;
   /** Notification targets; undefined where the platform routes elsewhere (Alertmanager). */
   channels?: number;
 }
@@ -65,7 +70,26 @@ export function splitPromQlThreshold(
   };
 }
 
-function fromPromQl(where: string, expr: string, labelSignal: string | undefined, forSeconds?: number) {
+/** Prometheus's default evaluation interval, and Cloud Monitoring's for PromQL conditions. */
+const PROMETHEUS_DEFAULT_INTERVAL = 60;
+const CLOUD_MONITORING_DEFAULT_INTERVAL = 30;
+
+/** `for` counts from the first evaluation that saw the breach, so the breach lasts one interval more. */
+function breachSeconds(duration: unknown, interval: unknown, defaultInterval: number) {
+  const forSeconds = durationSeconds(duration ?? "0s");
+  const every = durationSeconds(interval) ?? defaultInterval;
+  return {
+    forSeconds: forSeconds === undefined ? undefined : forSeconds + every,
+    declaredFor: `for ${String(duration ?? "0s")}, evaluated every ${every} s`,
+  };
+}
+
+function fromPromQl(
+  where: string,
+  expr: string,
+  labelSignal: string | undefined,
+  breach: { forSeconds?: number; declaredFor?: string },
+) {
   const split = splitPromQlThreshold(expr);
   const signal =
     signalOfQuery(split?.query ?? expr) ?? (labelSignal ? SIGNAL_LABELS[labelSignal] : undefined);
@@ -75,7 +99,7 @@ function fromPromQl(where: string, expr: string, labelSignal: string | undefined
     comparison: split?.comparison,
     threshold: split ? queryUnitsToConfig(signal, split.query, split.value) : undefined,
     declared: split ? `${split.comparison} ${split.value}` : "no trailing `> <limit>`",
-    forSeconds,
+    ...breach,
   };
 }
 
@@ -96,7 +120,12 @@ function gcpAlertPolicy(props: Props): AlertReading[] {
     const promql = record(condition.conditionPrometheusQueryLanguage);
     const query = text(promql.query);
     if (query !== undefined) {
-      return [{ ...fromPromQl(where, query, labelSignal, durationSeconds(promql.duration)), channels }];
+      const breach = breachSeconds(
+        promql.duration,
+        promql.evaluationInterval,
+        CLOUD_MONITORING_DEFAULT_INTERVAL,
+      );
+      return [{ ...fromPromQl(where, query, labelSignal, breach), channels }];
     }
     const threshold = record(condition.conditionThreshold);
     const filter = text(threshold.filter);
@@ -110,7 +139,9 @@ function gcpAlertPolicy(props: Props): AlertReading[] {
           comparison,
           threshold: value,
           declared: `${comparison ?? String(threshold.comparison)} ${String(value)}`,
-          forSeconds: durationSeconds(threshold.duration),
+          // Threshold conditions align data per period and fire once `duration` has been breached.
+          forSeconds: durationSeconds(threshold.duration ?? "0s"),
+          declaredFor: `duration ${String(threshold.duration ?? "0s")}`,
           channels,
         },
       ];
@@ -164,6 +195,7 @@ function cloudWatchAlarm(props: Props): AlertReading[] {
       threshold: raw !== undefined && signal ? fromCloudWatchUnits(signal, raw) : raw,
       declared: `${String(props.comparisonOperator)} ${String(raw)}${signal === "p95LatencyMs" ? " s" : signal === "memory" || signal === "cpu" ? " %" : ""}`,
       forSeconds: period !== undefined && periods !== undefined ? period * periods : undefined,
+      declaredFor: `${String(periods)} period(s) of ${String(period)} s`,
       channels: list(props.alarmActions).length,
     },
   ];
@@ -180,7 +212,7 @@ function prometheusRule(props: Props): AlertReading[] {
           `rule ${String(rule.alert)}`,
           text(rule.expr) ?? "",
           labelSignal,
-          durationSeconds(rule.for) ?? 0,
+          breachSeconds(rule.for, group.interval, PROMETHEUS_DEFAULT_INTERVAL),
         );
       }),
   );

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { ALL_POLICIES } from "../../policies/all";
+import { formatPolicyReport } from "../../policies/report";
+import { check, renderCommitted } from "./fixtures";
+
+describe("the committed stages under the real pack", () => {
+  for (const stage of ["prod", "staging"] as const) {
+    it(`Pulumi.${stage}.yaml passes every policy: no violation, mandatory or advisory`, async () => {
+      const run = await check(await renderCommitted(stage));
+      expect(run.violations, formatPolicyReport(run)).toEqual([]);
+      expect(run.mandatory).toEqual([]);
+      expect(run.outcomes).toHaveLength(ALL_POLICIES.length);
+      expect(formatPolicyReport(run)).toContain("result: clean, no violations");
+    });
+  }
+
+  it("between the two stages every policy finds something of its kind to judge", async () => {
+    const statuses = new Map<string, string[]>();
+    for (const stage of ["prod", "staging"] as const) {
+      const run = await check(await renderCommitted(stage));
+      for (const outcome of run.outcomes) {
+        statuses.set(outcome.policy, [...(statuses.get(outcome.policy) ?? []), outcome.status]);
+      }
+    }
+    const neverApplied = [...statuses].filter(([, seen]) => !seen.includes("passed")).map(([name]) => name);
+    expect(neverApplied).toEqual([]);
+  });
+
+  it("prod is judged by the GCP and Kubernetes alerts, staging by its CloudWatch alarms and AWS resources", async () => {
+    const prod = await check(await renderCommitted("prod"));
+    const staging = await check(await renderCommitted("staging"));
+    const passed = (run: typeof prod) =>
+      run.outcomes.filter((outcome) => outcome.status === "passed").map((outcome) => outcome.policy);
+    expect(passed(prod)).toEqual(
+      expect.arrayContaining([
+        "alert-thresholds-within-org-limits",
+        "canary-revision-tagged",
+        "cloud-run-invoker-public-only-if-declared",
+      ]),
+    );
+    expect(passed(staging)).toEqual(
+      expect.arrayContaining(["target-groups-have-alarms", "documentdb-encrypted", "no-ssh-ingress"]),
+    );
+  });
+});
