@@ -59,10 +59,9 @@ export const canaryWithinFirstStepUnlessRollingOut = resourcePolicy(
       if (sum <= 0) continue;
       const share = (target: SplitTarget) => (target.weight / sum) * 100;
       const marked = split.targets.filter((target) => target.canary);
-      // Unmarked splits (blue/green with no canary name): every side but the largest is a candidate.
-      const largest = Math.max(...split.targets.map(share));
-      const candidates =
-        marked.length > 0 ? marked : split.targets.filter((target) => share(target) < largest);
+      // Unmarked splits (blue/green named after releases): every side but one largest is a candidate.
+      const largest = split.targets.reduce((top, target) => (share(target) > share(top) ? target : top));
+      const candidates = marked.length > 0 ? marked : split.targets.filter((target) => target !== largest);
       for (const canary of candidates) {
         const percent = share(canary);
         if (percent <= firstStep || percent >= 100) continue;
