@@ -1,3 +1,4 @@
+import { MONITORING_SUMMARIES } from "../k8s/listing";
 import type { DeclaredResource, RenderedStage } from "./render";
 import { redact } from "./secrets";
 
@@ -207,6 +208,7 @@ const SUMMARIES: Record<string, Summary> = {
   "aws:lb/listener:Listener": albListener,
   "aws:alb/listener:Listener": albListener,
   "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
+  ...MONITORING_SUMMARIES,
 };
 
 /** `gcp:cloudrunv2/service:Service` → `gcp:cloudrunv2.Service`; components stay as they are. */
