@@ -12,14 +12,16 @@ export interface PromtoolResult {
   output: string;
 }
 
+function missing(detail: string): Error {
+  return new Error(
+    `promtool is not installed (${detail}); the PromQL rules cannot be verified. Install it: apt-get install -y prometheus`,
+  );
+}
+
 /** Fails loudly (never skips) when promtool is missing: the rules would go unverified. */
 export function requirePromtool(): string {
   const probe = spawnSync(PROMTOOL, ["--version"], { encoding: "utf8" });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(
-      `promtool is not installed (${probe.error?.message ?? probe.stderr}); the PromQL rules cannot be verified. Install it: apt-get install -y prometheus`,
-    );
-  }
+  if (probe.error || probe.status !== 0) throw missing(probe.error?.message ?? probe.stderr);
   return probe.stdout || probe.stderr;
 }
 
@@ -34,6 +36,8 @@ export function promtool(args: string[], files: Record<string, unknown>): Promto
       writeFileSync(join(dir, name), typeof content === "string" ? content : stringify(content));
     }
     const run = spawnSync(PROMTOOL, args, { cwd: dir, encoding: "utf8", timeout: 30_000 });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
+      throw missing(run.error?.message ?? "");
     if (run.error) throw run.error;
     return { code: run.status ?? -1, output: `${run.stdout}${run.stderr}` };
   } finally {
