@@ -18,6 +18,7 @@ export const TYPES = {
   loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
   targetGroup: "aws:lb/targetGroup:TargetGroup",
   listener: "aws:lb/listener:Listener",
+  ecsCluster: "aws:ecs/cluster:Cluster",
   ecsService: "aws:ecs/service:Service",
   taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   role: "aws:iam/role:Role",
@@ -116,4 +117,9 @@ export function configIssues(thunk: () => unknown): { path: string; message: str
     throw error;
   }
   throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+export function defined<T>(value: T | undefined | null, what = "value"): T {
+  if (value === undefined || value === null) throw new Error(`${what} is missing`);
+  return value;
 }
