@@ -12,11 +12,14 @@ import { parseTrace, TraceError } from "../rollout/trace";
 export interface Streams {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** stdout is a terminal: live progress view instead of plain lines. */
+  isTTY?: boolean;
 }
 
 const processStreams: Streams = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  isTTY: process.stdout.isTTY === true,
 };
 
 export interface CommonOptions {
@@ -197,6 +200,8 @@ async function main(): Promise<void> {
       process.exitCode = EXIT.error;
     }
   }
+  // SDK clients (Google auth, sockets) can keep handles open; leave once the output is flushed.
+  process.stdout.write("", () => process.exit(process.exitCode ?? EXIT.ok));
 }
 
 const launcher = require.main?.filename ?? "";

@@ -1,0 +1,147 @@
+import { resolve } from "node:path";
+import type { StageConfig } from "../config";
+import type { CloudWatchDimensions, Side } from "../signals";
+import type { MetricsSource, Notifier, TrafficDriver } from "./types";
+
+/**
+ * The edges of one stage, chosen by `cfg.platform`:
+ * - gcp: the stage's Pulumi stack (Automation API) + Cloud Monitoring's PromQL endpoint with Google auth;
+ * - aws: the Pulumi stack + CloudWatch GetMetricData, dimensions from the stack's outputs;
+ * - local: HAProxy's runtime API + the rehearsal's Prometheus.
+ * Modules are loaded only for the platform in use (the cloud SDKs take a while to load).
+ */
+
+export interface Edges {
+  driver: TrafficDriver;
+  metrics: MetricsSource;
+  notifier: Notifier;
+  /** Channels notifications go to (for the start banner); empty = none configured. */
+  channels: string[];
+}
+
+export interface EdgeOptions {
+  /** The Pulumi project directory. */
+  workDir?: string;
+  env?: Record<string, string | undefined>;
+  /** `pulumi up` output. */
+  onOutput?: (text: string) => void;
+  log?: (message: string) => void;
+}
+
+export const CLOUD_MONITORING_PROMQL = (project: string) =>
+  `https://monitoring.googleapis.com/v1/projects/${project}/location/global/prometheus`;
+
+export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): Promise<Edges> {
+  const env = options.env ?? process.env;
+  const workDir = options.workDir ?? process.cwd();
+  const { notifierFromEnv } = await import("./notify");
+  const notifier = notifierFromEnv(env, options.log ? { log: options.log } : {});
+  const channels = notifier.channels;
+  return { ...(await trafficAndMetrics(cfg, workDir, env, options)), notifier, channels };
+}
+
+export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): Promise<TrafficDriver> {
+  const workDir = options.workDir ?? process.cwd();
+  if (cfg.platform === "local") return localDriver(cfg, workDir);
+  const { PulumiTrafficDriver } = await import("./drivers/pulumi");
+  return new PulumiTrafficDriver({
+    stage: cfg.stage,
+    workDir,
+    cfg,
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  });
+}
+
+async function localDriver(cfg: StageConfig, workDir: string): Promise<TrafficDriver> {
+  const local = cfg.local;
+  if (!local) throw new Error(`stage ${cfg.stage} has platform local but no local block`);
+  const { HaproxyTrafficDriver } = await import("./drivers/haproxy");
+  return new HaproxyTrafficDriver({
+    socketPath: resolve(workDir, local.haproxySocket),
+    backend: local.backend,
+    stableServer: local.stableServer,
+    canaryServer: local.canaryServer,
+  });
+}
+
+async function trafficAndMetrics(
+  cfg: StageConfig,
+  workDir: string,
+  env: Record<string, string | undefined>,
+  options: EdgeOptions,
+): Promise<{ driver: TrafficDriver; metrics: MetricsSource }> {
+  const driver = await buildDriver(cfg, { ...options, workDir });
+  if (cfg.platform === "local") {
+    const { PrometheusMetricsSource } = await import("./metrics/prometheus");
+    const baseUrl = cfg.local?.prometheusUrl;
+    if (!baseUrl) throw new Error(`stage ${cfg.stage} has platform local but no local.prometheusUrl`);
+    return { driver, metrics: new PrometheusMetricsSource({ baseUrl, cfg }) };
+  }
+  if (cfg.platform === "gcp") {
+    const project = cfg.gcp?.project;
+    if (!project) throw new Error(`stage ${cfg.stage} has platform gcp but no gcp.project`);
+    const { PrometheusMetricsSource } = await import("./metrics/prometheus");
+    return {
+      driver,
+      metrics: new PrometheusMetricsSource({
+        baseUrl: CLOUD_MONITORING_PROMQL(project),
+        cfg,
+        auth: "google",
+      }),
+    };
+  }
+  const region = cfg.aws?.region;
+  if (!region) throw new Error(`stage ${cfg.stage} has platform aws but no aws.region`);
+  const { CloudWatchMetricsSource } = await import("./metrics/cloudwatch");
+  const dimensions = await awsDimensions(cfg, workDir, env);
+  return { driver, metrics: new CloudWatchMetricsSource({ cfg, region, dimensions }) };
+}
+
+/** `arn:aws:elasticloadbalancing:...:targetgroup/name/id` -> `targetgroup/name/id` (CloudWatch's dimension value). */
+export function arnSuffix(arn: string): string {
+  const index =
+    arn.indexOf(":targetgroup/") >= 0 ? arn.indexOf(":targetgroup/") : arn.indexOf(":loadbalancer/");
+  return index >= 0 ? arn.slice(index + 1).replace(/^loadbalancer\//, "") : arn;
+}
+
+type Outputs = Record<string, { value: unknown } | undefined>;
+
+/**
+ * CloudWatch dimensions per side from the stack outputs (`targetGroupArns`, `ecsClusterName`,
+ * `ecsServiceNames`, and the ALB's `albArnSuffix`), or `ION_CLOUDWATCH_DIMENSIONS` as JSON
+ * `{ "stable": {loadBalancer, targetGroup, cluster, service}, "canary": {...} }`.
+ */
+export async function awsDimensions(
+  cfg: StageConfig,
+  workDir: string,
+  env: Record<string, string | undefined>,
+  readOutputs?: () => Promise<Outputs>,
+): Promise<Record<Side, CloudWatchDimensions>> {
+  const given = env.ION_CLOUDWATCH_DIMENSIONS;
+  if (given) return JSON.parse(given) as Record<Side, CloudWatchDimensions>;
+  const outputs = await (
+    readOutputs ??
+    (async () => {
+      const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+      const stack = await LocalWorkspace.selectStack({ stackName: cfg.stage, workDir });
+      return (await stack.outputs()) as Outputs;
+    })
+  )();
+  const value = <T>(key: string) => outputs[key]?.value as T | undefined;
+  const tgs = value<Record<Side, string>>("targetGroupArns");
+  const services = value<Record<Side, string>>("ecsServiceNames");
+  const cluster = value<string>("ecsClusterName");
+  const alb = value<string>("albArnSuffix") ?? env.ION_ALB_ARN_SUFFIX;
+  if (!tgs || !services || !cluster || !alb) {
+    throw new Error(
+      `the ${cfg.stage} stack outputs lack CloudWatch dimensions (need targetGroupArns, ecsServiceNames, ecsClusterName and albArnSuffix or ION_ALB_ARN_SUFFIX); or set ION_CLOUDWATCH_DIMENSIONS`,
+    );
+  }
+  const side = (s: Side): CloudWatchDimensions => ({
+    loadBalancer: alb,
+    targetGroup: arnSuffix(tgs[s]),
+    cluster,
+    service: services[s],
+  });
+  return { stable: side("stable"), canary: side("canary") };
+}

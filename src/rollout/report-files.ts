@@ -1,0 +1,32 @@
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DecisionRecord } from "./record";
+import { htmlReport, markdownReport } from "./report";
+import type { RolloutState } from "./state";
+
+export interface WrittenReport {
+  markdown: string;
+  html: string;
+  stepSummary?: string;
+}
+
+/** Writes `<dir>/<stage>-<id>.md` and `.html`, and appends the Markdown to `$GITHUB_STEP_SUMMARY` when set. */
+export function writeReports(
+  dir: string,
+  state: RolloutState,
+  records: DecisionRecord[],
+  env: Record<string, string | undefined> = process.env,
+): WrittenReport {
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `${state.stage}-${state.id.replace(/[^A-Za-z0-9_.-]/g, "-")}`);
+  const md = markdownReport({ state, records });
+  writeFileSync(`${base}.md`, md);
+  writeFileSync(`${base}.html`, htmlReport({ state, records }));
+  const written: WrittenReport = { markdown: `${base}.md`, html: `${base}.html` };
+  const summary = env.GITHUB_STEP_SUMMARY;
+  if (summary) {
+    appendFileSync(summary, `${md}\n`);
+    written.stepSummary = summary;
+  }
+  return written;
+}
