@@ -127,7 +127,7 @@ export function formatStatus(cfg: StageConfig, state: RolloutState, now: number,
     lines.push(
       `  bake ${elapsed}/${step?.bakeSeconds ?? 0} s, evidence ${state.core.step.requests}/${step?.minRequests ?? 0} requests, ${state.core.step.checks} checks at this step`,
     );
-    lines.push(`  runner: ${holder ?? "none (resume with `ion-rollout resume " + state.stage + "`)"}`);
+    lines.push(`  runner: ${holder ?? `none (resume with \`ion-rollout resume ${state.stage}\`)`}`);
   }
   if (state.reason)
     lines.push(`  reason: ${state.reason}${state.causedBy ? ` (decision #${state.causedBy})` : ""}`);

@@ -32,7 +32,7 @@ export function isNotable(record: DecisionRecord): boolean {
   );
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
@@ -159,18 +159,18 @@ export function timelineSvg(records: DecisionRecord[]): string {
   list.forEach((panel, i) => {
     const top = 20 + i * (panelHeight + 30);
     const y = (v: number) => top + panelHeight - (panelHeight * Math.min(v, panel.max)) / panel.max;
-    parts.push(`<text x="4" y="${top - 4}" font-weight="bold">${escape(panel.title)}</text>`);
+    parts.push(`<text x="4" y="${top - 4}" font-weight="bold">${escapeHtml(panel.title)}</text>`);
     parts.push(
       `<rect x="${left}" y="${top}" width="${width - left - right}" height="${panelHeight}" fill="#fafafa" stroke="#ccc"/>`,
     );
     parts.push(
-      `<text x="${left - 4}" y="${top + 10}" text-anchor="end">${escape(panel.format(panel.max))}</text>`,
+      `<text x="${left - 4}" y="${top + 10}" text-anchor="end">${escapeHtml(panel.format(panel.max))}</text>`,
     );
     parts.push(`<text x="${left - 4}" y="${top + panelHeight}" text-anchor="end">0</text>`);
     for (const t of panel.thresholds) {
       parts.push(
         `<line x1="${left}" x2="${width - right}" y1="${y(t.value)}" y2="${y(t.value)}" stroke="${t.color}" stroke-dasharray="5,4"/>`,
-        `<text x="${left - 4}" y="${y(t.value) + 4}" text-anchor="end" fill="${t.color}">${escape(`${t.label} ${panel.format(t.value)}`)}</text>`,
+        `<text x="${left - 4}" y="${y(t.value) + 4}" text-anchor="end" fill="${t.color}">${escapeHtml(`${t.label} ${panel.format(t.value)}`)}</text>`,
       );
     }
     let path = "";
@@ -196,7 +196,7 @@ export function timelineSvg(records: DecisionRecord[]): string {
   for (const r of records.filter(isNotable)) {
     const color = r.action === "revert" ? "#c0392b" : r.action === "promote" ? "#27ae60" : "#e67e22";
     parts.push(
-      `<a href="#record-${r.seq}"><title>#${r.seq} ${escape(r.action)}: ${escape(r.reason)}</title><line x1="${x(r.at)}" x2="${x(r.at)}" y1="14" y2="${height - 20}" stroke="${color}" stroke-width="${r.action === "hold" ? 1 : 2}" opacity="${r.action === "hold" ? 0.35 : 0.9}"/></a>`,
+      `<a href="#record-${r.seq}"><title>#${r.seq} ${escapeHtml(r.action)}: ${escapeHtml(r.reason)}</title><line x1="${x(r.at)}" x2="${x(r.at)}" y1="14" y2="${height - 20}" stroke="${color}" stroke-width="${r.action === "hold" ? 1 : 2}" opacity="${r.action === "hold" ? 0.35 : 0.9}"/></a>`,
     );
   }
   parts.push(
@@ -213,11 +213,11 @@ export function htmlReport({ state, records }: ReportInput): string {
       const signals = r.signals
         .map(
           (s) =>
-            `<tr><td>${s.signal}</td><td>${escape(formatValue(s.signal, s.value))}</td><td>${s.sampleSize ?? "-"}</td><td>${escape(formatValue(s.signal, s.threshold.rollbackAbove))} ×${s.threshold.consecutive}</td><td>${escape(formatValue(s.signal, s.threshold.goAtMost))}</td><td>${s.counter}</td><td>${s.verdict}</td><td><code>${escape(s.query ?? "")}</code></td></tr>`,
+            `<tr><td>${s.signal}</td><td>${escapeHtml(formatValue(s.signal, s.value))}</td><td>${s.sampleSize ?? "-"}</td><td>${escapeHtml(formatValue(s.signal, s.threshold.rollbackAbove))} ×${s.threshold.consecutive}</td><td>${escapeHtml(formatValue(s.signal, s.threshold.goAtMost))}</td><td>${s.counter}</td><td>${s.verdict}</td><td><code>${escapeHtml(s.query ?? "")}</code></td></tr>`,
         )
         .join("");
       const cls = r.action === "revert" ? "revert" : r.action === "hold" && isNotable(r) ? "hold" : r.action;
-      return `<section id="record-${r.seq}" class="${cls}"><h3>#${r.seq} at ${r.at}s (${r.time}): step ${r.step}/${r.steps}, ${r.weight}% → ${r.verdict}, ${r.action.toUpperCase()}</h3><p>${escape(r.reason)}</p><p class="bake">bake ${r.bake.elapsedSeconds}/${r.bake.bakeSeconds} s, evidence ${r.bake.requests}/${r.bake.minRequests} requests, inconclusive ${r.inconclusiveStreak}/${r.maxInconclusiveChecks}</p>${signals ? `<table><tr><th>signal</th><th>value</th><th>sample</th><th>roll back above</th><th>GO at most</th><th>counter</th><th>verdict</th><th>query</th></tr>${signals}</table>` : ""}</section>`;
+      return `<section id="record-${r.seq}" class="${cls}"><h3>#${r.seq} at ${r.at}s (${r.time}): step ${r.step}/${r.steps}, ${r.weight}% → ${r.verdict}, ${r.action.toUpperCase()}</h3><p>${escapeHtml(r.reason)}</p><p class="bake">bake ${r.bake.elapsedSeconds}/${r.bake.bakeSeconds} s, evidence ${r.bake.requests}/${r.bake.minRequests} requests, inconclusive ${r.inconclusiveStreak}/${r.maxInconclusiveChecks}</p>${signals ? `<table><tr><th>signal</th><th>value</th><th>sample</th><th>roll back above</th><th>GO at most</th><th>counter</th><th>verdict</th><th>query</th></tr>${signals}</table>` : ""}</section>`;
     })
     .join("\n");
   const cause =
@@ -225,14 +225,14 @@ export function htmlReport({ state, records }: ReportInput): string {
       ? ""
       : ` <a href="#record-${state.causedBy}">decision #${state.causedBy}</a>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ion-rollout ${escape(state.stage)}: ${state.status}</title>
+<html lang="en"><head><meta charset="utf-8"><title>ion-rollout ${escapeHtml(state.stage)}: ${state.status}</title>
 <style>
 body{font-family:sans-serif;margin:2em;max-width:1100px} table{border-collapse:collapse;font-size:12px} td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 section{border-left:4px solid #ddd;padding:2px 10px;margin:6px 0} section.revert{border-color:#c0392b;background:#fdecea} section.hold{border-color:#e67e22} section.promote{border-color:#27ae60}
 code{font-size:11px;word-break:break-all} .bake{color:#555;font-size:12px}
 </style></head><body>
-<h1>ion-rollout ${escape(state.stage)}: ${state.status.toUpperCase()}</h1>
-<p>${escape(state.releases.canary.name)} (<code>${escape(state.releases.canary.image)}</code>) over ${escape(state.releases.stable.name)}. ${escape(state.reason ?? "")}${cause}</p>
+<h1>ion-rollout ${escapeHtml(state.stage)}: ${state.status.toUpperCase()}</h1>
+<p>${escapeHtml(state.releases.canary.name)} (<code>${escapeHtml(state.releases.canary.image)}</code>) over ${escapeHtml(state.releases.stable.name)}. ${escapeHtml(state.reason ?? "")}${cause}</p>
 <p>Started ${new Date(state.startedAt).toISOString()}; final weight ${state.weight}%.</p>
 ${timelineSvg(records)}
 <p>Red: revert; orange: a hold a signal caused; green: promote. Each marker links to its decision record below.</p>
