@@ -54,8 +54,14 @@ export function queriesFor(labels: Labels, windowSeconds: number, groupBy: strin
       groupBy.length > 0
         ? `sum${by(groupBy)} (increase(${errorSeries}${w}))`
         : `sum (increase(${errorSeries}${w})) or vector(0)`,
-    /** 5xx / all, as a ratio. */
-    errorRate: `sum${by(groupBy)} (rate(${errorSeries}${w})) / sum${by(groupBy)} (rate(${requestSeries}${w}))`,
+    /**
+     * 5xx / all, as a ratio; zero, not missing, for a side that served requests but has no 5xx
+     * series (Cloud Monitoring has none until the first 5xx; promtool pins this, test/promql).
+     */
+    errorRate:
+      groupBy.length > 0
+        ? `(sum${by(groupBy)} (rate(${errorSeries}${w})) or sum${by(groupBy)} (rate(${requestSeries}${w})) * 0) / sum${by(groupBy)} (rate(${requestSeries}${w}))`
+        : `(sum (rate(${errorSeries}${w})) or vector(0)) / sum (rate(${requestSeries}${w}))`,
     /** Requests per second. */
     rps: `sum${by(groupBy)} (rate(${requestSeries}${w}))`,
     p50LatencyMs: quantile(0.5, METRICS.latencyBucket),

@@ -80,8 +80,10 @@ describe("promtool: the runner's queries compute what we think", () => {
         // No 5xx series at all: `or vector(0)` makes it a zero, not a missing value.
         { expr: stable.errors, eval_time: now, exp_samples: one(0) },
         { expr: canary.errorRate, eval_time: now, exp_samples: one(CANARY_5XX / REQUESTS) },
-        // The ratio has no value without a 5xx series: the runner judges requests and errors instead.
-        { expr: stable.errorRate, eval_time: now, exp_samples: [] },
+        // No 5xx series but requests: a zero ratio, not a missing one.
+        { expr: stable.errorRate, eval_time: now, exp_samples: one(0) },
+        // No requests at all (after the canary went quiet): missing, never a pass.
+        { expr: canary.errorRate, eval_time: at(CANARY_INTERVALS + 2), exp_samples: [] },
         { expr: canary.rps, eval_time: now, exp_samples: one(REQUESTS / interval) },
         {
           expr: canary.p95LatencyMs,
@@ -123,7 +125,11 @@ describe("promtool: the runner's queries compute what we think", () => {
           eval_time: now,
           exp_samples: perSide({ stable: REQUESTS, canary: REQUESTS }),
         },
-        { expr: stage.errorRate, eval_time: now, exp_samples: perSide({ canary: CANARY_5XX / REQUESTS }) },
+        {
+          expr: stage.errorRate,
+          eval_time: now,
+          exp_samples: perSide({ stable: 0, canary: CANARY_5XX / REQUESTS }),
+        },
       ];
       const result = promtool(["test", "rules", TEST_FILE], {
         [TEST_FILE]: {
