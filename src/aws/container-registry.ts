@@ -25,6 +25,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "AES256" }],
+        forceDelete: settings.forceDelete,
       },
       { parent: this },
     );

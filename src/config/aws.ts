@@ -168,6 +168,8 @@ const EcrSchema = z
       .optional(),
     /** Untagged and old images beyond this many are expired. */
     keepImages: z.number().int().min(1).max(10_000).default(100),
+    /** Allow `pulumi destroy` to delete the repository with its images. */
+    forceDelete: z.boolean().default(false),
   })
   .strict();
 
