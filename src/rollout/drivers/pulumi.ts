@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { ConcurrentUpdateError, LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE, type StageConfig } from "../../config";
 import type { TrafficChange, TrafficDriver } from "../types";
 import { abortableSleep, backoffDelays } from "./backoff";
@@ -77,47 +77,52 @@ export class PulumiTrafficDriver implements TrafficDriver {
     await stack.setAllConfigJson(rolloutConfigJson(change));
     await this.verifyConfig(stack, change);
 
+    const result = await this.upWithRetries(stack, targets, change, signal);
+    if (result.summary.result !== "succeeded") {
+      throw new Error(`pulumi up for stack ${stage} ended with result "${result.summary.result}"`);
+    }
+  }
+
+  /** `up`, waiting out another update's lock with a bounded backoff; any other failure rejects. */
+  private async upWithRetries(
+    stack: RolloutStack,
+    targets: string[],
+    change: TrafficChange,
+    signal?: AbortSignal,
+  ): Promise<UpResult> {
+    const { stage } = this.options;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        const result = await stack.up({
+        return await stack.up({
           target: targets,
           onOutput: this.options.onOutput,
           signal,
           color: "never",
           message: `ion-rollout ${stage}: canary ${change.canaryWeight}% (${change.reason})`,
         });
-        if (result.summary.result !== "succeeded") {
-          throw new Error(`pulumi up for stack ${stage} ended with result "${result.summary.result}"`);
-        }
-        return;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        const delay = this.delays[attempt - 1];
-        if (isConcurrentUpdate(error)) {
-          if (delay === undefined) {
-            throw new Error(
-              `stack ${stage} is locked by another update: still locked after ${this.attempts} attempts over ` +
-                `${Math.round(this.delays.reduce((a, b) => a + b, 0) / 1000)} s. If no update is running, a crashed ` +
-                `one left the lock: check, then \`pulumi cancel --stack ${stage}\` (Pulumi Cloud) or remove the ` +
-                `lock file (self-managed backend).`,
-              { cause: error },
-            );
-          }
-          this.options.onOutput?.(
-            `stack ${stage} is locked by another update (attempt ${attempt}/${this.attempts}); retrying in ${Math.round(delay / 1000)} s\n`,
+        if (!isConcurrentUpdate(error)) {
+          throw new Error(
+            `pulumi up (targeted at ${targets.length} traffic resources) failed for stack ${stage}:\n${summarise(error)}`,
+            { cause: error },
           );
-          await this.sleep(delay, signal);
-          continue;
         }
-        if (error instanceof Error && error.message.startsWith(`pulumi up for stack ${stage} ended`))
-          throw error;
-        throw new Error(
-          `pulumi up (targeted at ${targets.length} traffic resources) failed for stack ${stage}:\n${summarise(error)}`,
-          {
-            cause: error,
-          },
+        const delay = this.delays[attempt - 1];
+        if (delay === undefined) {
+          throw new Error(
+            `stack ${stage} is locked by another update: still locked after ${this.attempts} attempts over ` +
+              `${Math.round(this.delays.reduce((a, b) => a + b, 0) / 1000)} s. If no update is running, a crashed ` +
+              `one left the lock: check, then \`pulumi cancel --stack ${stage}\` (Pulumi Cloud) or remove the ` +
+              "lock file (self-managed backend).",
+            { cause: error },
+          );
+        }
+        this.options.onOutput?.(
+          `stack ${stage} is locked by another update (attempt ${attempt}/${this.attempts}); retrying in ${Math.round(delay / 1000)} s\n`,
         );
+        await this.sleep(delay, signal);
       }
     }
   }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { abortableSleep, backoffDelays } from "../../../src/rollout/drivers/backoff";
+
+describe("backoffDelays", () => {
+  it("doubles from the base up to the cap, one delay between each pair of attempts", () => {
+    expect(backoffDelays(5, 5_000, 60_000)).toEqual([5_000, 10_000, 20_000, 40_000]);
+    expect(backoffDelays(6, 5_000, 30_000)).toEqual([5_000, 10_000, 20_000, 30_000, 30_000]);
+    expect(backoffDelays(1, 5_000, 60_000)).toEqual([]);
+  });
+});
+
+describe("abortableSleep", () => {
+  it("waits, and stops early with the abort reason", async () => {
+    const started = Date.now();
+    await abortableSleep(30);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+
+    const controller = new AbortController();
+    const pending = abortableSleep(60_000, controller.signal);
+    controller.abort(new Error("interrupted"));
+    await expect(pending).rejects.toThrow("interrupted");
+    await expect(abortableSleep(10, AbortSignal.abort(new Error("already")))).rejects.toThrow("already");
+  });
+});
