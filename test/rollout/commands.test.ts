@@ -1,0 +1,216 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { abortCommand, explainCommand, promoteCommand, statusCommand } from "../../src/rollout/commands";
+import { readJournal } from "../../src/rollout/journal";
+import { progressPrinter } from "../../src/rollout/progress";
+import { deriveName, nextReleases } from "../../src/rollout/release-name";
+import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/report";
+import { writeReports } from "../../src/rollout/report-files";
+import { type RunnerEvent, runRollout } from "../../src/rollout/runner";
+import { readState } from "../../src/rollout/state";
+import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "./fakes";
+import { prod, prodWith, ROOT } from "./fixtures";
+
+const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+
+function buffers() {
+  let out = "";
+  let err = "";
+  return {
+    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** A reverted rollout on disk: healthy for 3 checks, then 2% errors at adequate traffic. */
+async function revertedRollout(events: RunnerEvent[] = []) {
+  const dir = tempDir();
+  const time = new FakeTime();
+  const cfg = prodWith({ rollout: { bakeSeconds: 900, checkIntervalSeconds: 60 } });
+  const result = await runRollout({
+    cfg,
+    driver: new FakeDriver(),
+    metrics: new FakeMetrics(time, (now) => healthy(5000, { errors: now > time.at(180) ? 100 : 5 })),
+    stateDir: dir,
+    mode: "start",
+    clock: time.clock,
+    sleep: time.sleep,
+    onEvent: (e) => events.push(e),
+    lock: { pid: 1, isAlive: () => false },
+  });
+  return { dir, result };
+}
+
+describe("status and explain", () => {
+  it("explain prints the query, value, threshold and sample size behind the revert", async () => {
+    const { dir } = await revertedRollout();
+    const b = buffers();
+    expect(await explainCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(0);
+    const text = b.out();
+    expect(text).toContain("REVERTED");
+    expect(text).toMatch(/#6 at 360s .* NO-GO, REVERT: NO-GO: errorRate: 2% \(100\/5000\)/);
+    expect(text).toContain("<== caused the outcome");
+    expect(text).toContain("value 2% n=5000 | roll back > 1% x3 (now 3) | GO <= 0.5%");
+    expect(text).toContain("query: sum(increase(errors[60s]))");
+    const json = buffers();
+    await explainCommand("prod", { config: CONFIG, stateDir: dir, json: true }, json.io);
+    const parsed = JSON.parse(json.out());
+    expect(parsed.records).toHaveLength(6);
+    expect(parsed.state.causedBy).toBe(6);
+  });
+
+  it("status shows the state and the latest decision; exit code follows the outcome", async () => {
+    const { dir } = await revertedRollout();
+    const b = buffers();
+    expect(await statusCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(2);
+    expect(b.out()).toContain("prod: REVERTED");
+    expect(b.out()).toContain("latest decision:");
+    expect(await statusCommand("prod", { config: CONFIG, stateDir: tempDir() }, buffers().io)).toBe(1);
+  });
+
+  it("an invalid config is the ConfigError message and exit 1", async () => {
+    const b = buffers();
+    expect(await statusCommand("nope", {}, b.io)).toBe(1);
+    expect(b.err()).toContain("invalid stage config");
+  });
+});
+
+describe("abort and promote", () => {
+  it("abort without a live runner takes the lock, applies 0% and records it", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    const held = await runRollout({
+      cfg: prodWith({ rollout: { bakeSeconds: 120, maxStepSeconds: 120 } }),
+      driver: new FakeDriver(),
+      metrics: new FakeMetrics(time, () => healthy(10)),
+      stateDir: dir,
+      mode: "start",
+      clock: time.clock,
+      sleep: time.sleep,
+      lock: { pid: 1, isAlive: () => false },
+    });
+    expect(held.outcome).toBe("held");
+    const driver = new FakeDriver();
+    const b = buffers();
+    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver)).toBe(0);
+    expect(driver.applied).toMatchObject([{ canaryWeight: 0, rolloutInProgress: false }]);
+    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(readJournal(dir, "prod").at(-1)?.action).toBe("revert");
+  });
+
+  it("promote --yes applies 100% with rolloutInProgress false; without --yes and no terminal it refuses", async () => {
+    const dir = tempDir();
+    const driver = new FakeDriver();
+    const refused = buffers();
+    expect(
+      await promoteCommand("prod", { config: CONFIG, stateDir: dir }, refused.io, async () => driver),
+    ).toBe(1);
+    expect(driver.applied).toEqual([]);
+    expect(
+      await promoteCommand(
+        "prod",
+        { config: CONFIG, stateDir: dir, yes: true },
+        buffers().io,
+        async () => driver,
+      ),
+    ).toBe(0);
+    expect(driver.applied).toMatchObject([{ canaryWeight: 100, rolloutInProgress: false }]);
+  });
+
+  it("abort while a live runner drives the stage goes to that runner, which reverts at its next safe point", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    const driver = new FakeDriver();
+    const running = runRollout({
+      cfg: prod(),
+      driver,
+      metrics: new FakeMetrics(time, () => healthy(10)),
+      stateDir: dir,
+      mode: "start",
+      clock: time.clock,
+      // Fake time that still yields to the event loop, so the abort command runs alongside.
+      sleep: async (ms) => {
+        time.now += ms;
+        await new Promise((r) => setTimeout(r, 2));
+      },
+      lock: { pid: process.pid },
+    });
+    while (!readState(dir, "prod")) await new Promise((r) => setTimeout(r, 5));
+    const b = buffers();
+    const other = new FakeDriver();
+    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => other)).toBe(0);
+    expect(b.err()).toContain("asked the runner");
+    const result = await running;
+    expect(result.outcome).toBe("reverted");
+    expect(result.reason).toContain("aborted by");
+    expect(driver.weights()).toEqual([5, 0]);
+    expect(other.applied).toEqual([]);
+  });
+});
+
+describe("report and progress", () => {
+  it("Markdown and HTML reports draw weight and signals with thresholds and link the revert to its record", async () => {
+    const events: RunnerEvent[] = [];
+    const { dir, result } = await revertedRollout(events);
+    const records = readJournal(dir, "prod");
+    const md = markdownReport({ state: result.state, records });
+    expect(md).toContain("## ion-rollout prod: reverted");
+    expect(md).toContain("### Decision #6 (revert at 360s");
+    expect(md).toContain("| errorRate | 2% | 5000 | 1% | 0.5% | 3/3 | NO-GO |");
+    const svg = timelineSvg(records);
+    expect(svg).toContain("<svg");
+    expect(svg).toContain('href="#record-6"');
+    expect(svg).toMatch(/roll back 1%/);
+    expect(svg).toMatch(/GO 0.5%/);
+    const html = htmlReport({ state: result.state, records });
+    expect(html).toContain('id="record-6"');
+    expect(html).toContain('<a href="#record-6">decision #6</a>');
+    const summary = `${tempDir()}/summary.md`;
+    const written = writeReports(`${dir}/reports`, result.state, records, { GITHUB_STEP_SUMMARY: summary });
+    expect(readFileSync(summary, "utf8")).toContain("## ion-rollout prod: reverted");
+    expect(readFileSync(written.html, "utf8")).toContain("<svg");
+  });
+
+  it("plain lines, JSON events and the TTY view", async () => {
+    const events: RunnerEvent[] = [];
+    await revertedRollout(events);
+    for (const mode of ["plain", "json", "tty"] as const) {
+      let text = "";
+      const print = progressPrinter(mode, (t) => {
+        text += t;
+      });
+      for (const e of events) print(e);
+      if (mode === "json") {
+        const lines = text
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l));
+        expect(lines[0].type).toBe("start");
+        expect(lines.at(-1)).toMatchObject({ type: "end", outcome: "reverted", exitCode: 2 });
+        expect(lines.filter((l) => l.type === "check")).toHaveLength(6);
+      } else if (mode === "plain") {
+        expect(text).toContain("step 1/5 5% NO-GO -> revert");
+        expect(text).toContain("REVERTED");
+      } else {
+        expect(text).toContain("\x1b[");
+        expect(text).toContain("s left), evidence");
+      }
+    }
+  });
+});
+
+describe("release names", () => {
+  it("derives a DNS label from the tag or digest, alternates blue/green", () => {
+    expect(deriveName("ion-api", "us-central1-docker.pkg.dev/p/ion/ion-api:1.5.1", "ion-api-v1-5-0")).toBe(
+      "ion-api-v1-5-1",
+    );
+    expect(deriveName("ion-api", "ion-api@sha256:0123456789abcdef", "x")).toBe("ion-api-0123456789ab");
+    expect(deriveName("ion-api", "x:2", "blue")).toBe("green");
+    expect(deriveName("ion-api", "x:2", "ion-mentoring-green")).toBe("ion-mentoring-blue");
+  });
+  it("the new stable is what serves today", () => {
+    const cfg = prod();
+    expect(nextReleases(cfg, "img:2.0.0", undefined, undefined).stable).toEqual(cfg.releases.stable);
+  });
+});
