@@ -17,7 +17,14 @@ function buffers() {
   let out = "";
   let err = "";
   return {
-    io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t) },
+    io: {
+      out: (t: string) => {
+        out += t;
+      },
+      err: (t: string) => {
+        err += t;
+      },
+    },
     out: () => out,
     err: () => err,
   };
