@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 interface Step {
@@ -134,12 +134,14 @@ describe("release.yml", () => {
       execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, encoding: "utf8" });
     const remote = join(root, "origin.git");
     const clone = join(root, "work");
-    git(root, "init", "-q", "--bare", "-b", "main", remote);
-    git(root, "clone", "-q", remote, clone);
-    writeFileSync(join(clone, "Pulumi.prod.yaml"), "config:\n  ion-deploy:canaryWeight: 5\n");
-    git(clone, "add", ".");
-    git(clone, "commit", "-q", "-m", "init");
-    git(clone, "push", "-q", "origin", "HEAD:main");
+    beforeAll(() => {
+      git(root, "init", "-q", "--bare", "-b", "main", remote);
+      git(root, "clone", "-q", remote, clone);
+      writeFileSync(join(clone, "Pulumi.prod.yaml"), "config:\n  ion-deploy:canaryWeight: 5\n");
+      git(clone, "add", ".");
+      git(clone, "commit", "-q", "-m", "init");
+      git(clone, "push", "-q", "origin", "HEAD:main");
+    });
     const env = {
       STAGE: "prod",
       IMAGE: "registry/ion-api:1.5.0",
