@@ -72,13 +72,48 @@ function byProfile<T>(value: (profile: Profile) => T): Record<string, T> {
   return Object.fromEntries(PROFILES.map((profile) => [profile, value(profile)]));
 }
 
+/**
+ * Given per-stage settings laid over the defaults: stages not given keep theirs, and inside a stage
+ * each signal keeps the fields not given. So tightening prod's error rate keeps prod's other limits.
+ */
+function overDefaults<T>(defaults: Record<string, T>, merge: (base: T, given: T) => T) {
+  return (given: Record<string, T>): Record<string, T> => {
+    const merged: Record<string, T> = { ...defaults };
+    for (const [stage, value] of Object.entries(given)) {
+      const base = defaults[stage];
+      merged[stage] = base === undefined ? value : merge(base, value);
+    }
+    return merged;
+  };
+}
+
+function mergeLimits(base: StageLimits, given: StageLimits): StageLimits {
+  const merged: StageLimits = { ...base };
+  for (const signal of ROLLBACK_SIGNALS) {
+    const limit = given[signal];
+    if (limit) merged[signal] = { ...base[signal], ...limit };
+  }
+  return merged;
+}
+
+const LIMIT_DEFAULTS = byProfile(profileLimits);
+/** A stage must alert on every signal its runbook profile has a roll-back limit for. */
+const REQUIRED_DEFAULTS = byProfile((profile) =>
+  ROLLBACK_SIGNALS.filter((signal) => LIMIT_DEFAULTS[profile]?.[signal] !== undefined),
+);
+/** The canary share allowed with no rollout in progress: the plan's first step. */
+const FIRST_STEP_DEFAULTS = byProfile((profile) => PLAN_PROFILES[profile].steps[0] ?? 0);
+
 /** Which stage's settings apply to a resource whose stage is not known or not listed: the strictest. */
 const defaultStage = z.string().min(1).default("prod");
 const stageName = z.string().min(1);
 
 export const ThresholdLimitsConfigSchema = z
   .object({
-    stages: z.record(stageName, StageLimitsSchema).default(byProfile(profileLimits)),
+    stages: z
+      .record(stageName, StageLimitsSchema)
+      .default(LIMIT_DEFAULTS)
+      .transform(overDefaults(LIMIT_DEFAULTS, mergeLimits)),
     defaultStage,
   })
   .strict()
@@ -88,7 +123,8 @@ export const RequiredSignalsConfigSchema = z
   .object({
     stages: z
       .record(stageName, z.array(z.enum(ROLLBACK_SIGNALS)))
-      .default(byProfile((profile) => ROLLBACK_SIGNALS.filter((signal) => profileLimits(profile)[signal]))),
+      .default(REQUIRED_DEFAULTS)
+      .transform(overDefaults(REQUIRED_DEFAULTS, (_base, given) => given)),
     defaultStage,
   })
   .strict()
@@ -99,7 +135,8 @@ export const FirstStepConfigSchema = z
     /** Percent the canary may hold while no rollout is in progress: the plan's first step. */
     stages: z
       .record(stageName, z.number().int().min(0).max(100))
-      .default(byProfile((profile) => PLAN_PROFILES[profile].steps[0] ?? 0)),
+      .default(FIRST_STEP_DEFAULTS)
+      .transform(overDefaults(FIRST_STEP_DEFAULTS, (_base, given) => given)),
     defaultStage,
     /** The Cloud Run traffic tag / backend naming that marks the canary. */
     canaryTag: z.string().min(1).default("canary"),

@@ -44,6 +44,23 @@ describe("the pack's config schema", () => {
     expect(ProductionDatabasesConfigSchema.parse({})).toMatchObject({ minBackupRetentionDays: 7 });
   });
 
+  it("lays an organisation's settings over the defaults: tightening prod's error rate keeps its other limits and staging", () => {
+    const { stages } = ThresholdLimitsConfigSchema.parse({
+      stages: { prod: { errorRate: { rollbackAbove: 0.005 } } },
+    });
+    expect(stages.prod).toMatchObject({
+      errorRate: { rollbackAbove: 0.005, maxForSeconds: 180 },
+      p95LatencyMs: { rollbackAbove: 500 },
+      memory: { rollbackAbove: 0.85 },
+    });
+    expect(stages.staging?.errorRate?.rollbackAbove).toBe(0.05);
+    expect(FirstStepConfigSchema.parse({ stages: { qa: 20 } }).stages).toEqual({
+      prod: 5,
+      staging: 10,
+      qa: 20,
+    });
+  });
+
   it("rejects bad limits with the path and the reason", () => {
     expect(issues({ [LIMITS]: { stages: { prod: { errorRate: { rollbackAbove: 5 } } } } })).toEqual([
       expect.stringMatching(
@@ -59,8 +76,8 @@ describe("the pack's config schema", () => {
     expect(issues({ [LIMITS]: { stages: { prod: { errorrate: { rollbackAbove: 0.01 } } } } })[0]).toMatch(
       /stages\.prod: Unrecognized key: "errorrate"/,
     );
-    expect(issues({ [LIMITS]: { stages: { qa: {} }, defaultStage: "prod" } })).toEqual([
-      'alert-thresholds-within-org-limits.defaultStage: defaultStage "prod" has no entry in stages (qa); add it or pick one of them',
+    expect(issues({ [LIMITS]: { defaultStage: "qa" } })).toEqual([
+      'alert-thresholds-within-org-limits.defaultStage: defaultStage "qa" has no entry in stages (prod, staging); add it or pick one of them',
     ]);
     expect(issues({ "canary-within-first-step-unless-rolling-out": { stages: { prod: 150 } } })[0]).toMatch(
       /stages\.prod: .*<=100/,
