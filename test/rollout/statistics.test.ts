@@ -91,3 +91,38 @@ describe("worseThanStable (conditional binomial test of the rate ratio)", () => 
     ).toBeDefined();
   });
 });
+
+describe("relative check: false-alarm rate on a simulated healthy population", () => {
+  it.each([
+    [60, 1140],
+    [300, 5700],
+    [5000, 95_000],
+  ])(
+    "canary %i vs stable %i requests at the same 0.5%% rate: alarms <= 1 - confidence",
+    async (canaryRequests, stableRequests) => {
+      const { relativeFalseAlarmRate } = await import("../../src/rollout/simulate");
+      const rate = relativeFalseAlarmRate({
+        errorRate: 0.005,
+        canaryRequests,
+        stableRequests,
+        worseByFactor: 2,
+        confidence: 0.99,
+        trials: 4000,
+        seed: 11,
+      });
+      expect(rate).toBeLessThanOrEqual(0.01);
+    },
+  );
+
+  it("and it does catch a canary 4x worse than stable at adequate traffic", async () => {
+    const { mulberry32, binomialDraw } = await import("../../src/rollout/simulate");
+    const random = mulberry32(3);
+    let caught = 0;
+    for (let i = 0; i < 500; i++) {
+      const canary = { requests: 5000, errors: binomialDraw(5000, 0.008, random) };
+      const stable = { requests: 95_000, errors: binomialDraw(95_000, 0.002, random) };
+      if (worseThanStable(canary, stable, 2, 0.99).worse) caught++;
+    }
+    expect(caught / 500).toBeGreaterThan(0.8);
+  });
+});
