@@ -28,6 +28,8 @@ export interface AwsStageArgs {
 /** What an AWS stage exports. Credentials are secret outputs. */
 export interface AwsStageOutputs {
   albDnsName: pulumi.Output<string>;
+  /** The ALB's CloudWatch dimension value (`app/<name>/<id>`); the runner's metrics source reads it. */
+  albArnSuffix: pulumi.Output<string>;
   /** Target group ARN per release role (stable, canary). */
   targetGroupArns: Record<ReleaseRole, pulumi.Output<string>>;
   weights: Record<ReleaseRole, number>;
@@ -196,6 +198,7 @@ export class AwsStage extends pulumi.ComponentResource {
 
     this.outputs = {
       albDnsName: balancer.loadBalancer.dnsName,
+      albArnSuffix: balancer.loadBalancer.arnSuffix,
       targetGroupArns: { stable: balancer.targetGroups.stable.arn, canary: balancer.targetGroups.canary.arn },
       weights: { stable: sides[0].weight, canary: sides[1].weight },
       ecsClusterName: cluster.cluster.name,

@@ -1,6 +1,8 @@
 import type { Release, StageConfig } from "../config";
+import type { Side } from "../signals";
 
-export type ReleaseRole = "stable" | "canary";
+/** Which part a release plays in the split; the signals module and the runner call it a side. */
+export type ReleaseRole = Side;
 
 /** One release and the share of the ALB's traffic it gets. */
 export interface ReleaseSide {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ALARM_SIGNAL_TAGS } from "../../src/aws/rollback-alarms";
 import type { StageConfig } from "../../src/config";
-import { cloudWatchSignals } from "../../src/signals";
+import { awsDimensions } from "../../src/rollout/edges";
+import { cloudWatchSignals, type Side } from "../../src/signals";
 import { type RenderedStage, renderStage } from "../../src/synth/render";
 import { byArn, byId, defined, inputs, mockArn, ofType, one, stagingWith, TYPES } from "./fixtures";
 
@@ -134,5 +136,34 @@ describe("AWS staging roll-back alarms", async () => {
     for (const tg of ofType(other, TYPES.targetGroup))
       expect(inputs(tg).healthCheck.unhealthyThreshold).toBe(5);
     expect(byId(other, "staging-alarms-id", TYPES.topic)).toBeTruthy();
+  });
+});
+
+describe("the runner's CloudWatch view of staging", async () => {
+  const config = stagingWith();
+  const rendered = await renderStage(config);
+
+  it("dimensions read back from the stack outputs are the ones the alarms watch, per side", async () => {
+    const outputs = Object.fromEntries(
+      Object.entries(rendered.outputs).map(([key, value]) => [key, { value }]),
+    );
+    const dimensions = await awsDimensions(config, ".", {}, async () => outputs);
+    const alarms = ofType(rendered, TYPES.alarm).map(inputs);
+    let compared = 0;
+    for (const [side, release] of Object.entries(config.releases) as [Side, { name: string }][]) {
+      for (const signal of cloudWatchSignals(config, dimensions[side])) {
+        const alarm = alarms.find(
+          (a) =>
+            a.tags["ion-side"] === release.name && a.tags["ion-signal"] === ALARM_SIGNAL_TAGS[signal.signal],
+        );
+        if (!alarm) continue;
+        const watched = alarm.metricQueries.map(
+          (q: { metric?: { dimensions: unknown } }) => q.metric?.dimensions,
+        );
+        expect(watched).toEqual(signal.queries.map((q) => q.metric?.dimensions));
+        compared++;
+      }
+    }
+    expect(compared).toBe(alarms.length);
   });
 });
