@@ -42,6 +42,8 @@ export interface AwsStageOutputs {
   repositoryUrl: pulumi.Output<string>;
   filesBucket: pulumi.Output<string>;
   alarmTopicArn: pulumi.Output<string>;
+  /** Put Prometheus / Grafana tasks in this group: the only one that may scrape the app. */
+  monitoringSecurityGroupId: pulumi.Output<string>;
   docdbMasterPassword: pulumi.Output<string>;
   redisAuthToken: pulumi.Output<string>;
 }
@@ -209,6 +211,7 @@ export class AwsStage extends pulumi.ComponentResource {
       repositoryUrl: registry.repositoryUrl,
       filesBucket: files.bucket,
       alarmTopicArn: topic.arn,
+      monitoringSecurityGroupId: sg.monitoring.id,
       docdbMasterPassword: credentials.docdbMasterPassword,
       redisAuthToken: credentials.redisAuthToken,
     };

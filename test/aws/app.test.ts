@@ -142,6 +142,12 @@ describe("AWS staging load balancer and services", async () => {
       redisEndpoint: expect.stringMatching(/cache\.amazonaws\.com$/),
       weights: { stable: 100 - config.canaryWeight, canary: config.canaryWeight },
     });
+    expect(
+      mockArn(one(rendered, TYPES.loadBalancer)).endsWith(`:loadbalancer/${rendered.outputs.albArnSuffix}`),
+    ).toBe(true);
+    expect(byId(rendered, rendered.outputs.monitoringSecurityGroupId, TYPES.securityGroup).name).toBe(
+      "staging-sg-monitoring",
+    );
     expect(rendered.secretOutputs.sort()).toEqual(["docdbMasterPassword", "redisAuthToken"]);
   });
 });
