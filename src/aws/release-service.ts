@@ -35,8 +35,8 @@ export class ReleaseService extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ion-deploy:aws:ReleaseService", name, {}, opts);
     const cfg = args.config;
-    const aws_ = awsSettings(cfg);
-    const { ecs } = aws_;
+    const settings = awsSettings(cfg);
+    const { ecs } = settings;
     const { release, role } = args.side;
     const port = cfg.service.port;
     const child = { parent: this };
@@ -63,7 +63,7 @@ export class ReleaseService extends pulumi.ComponentResource {
             logDriver: "awslogs",
             options: {
               "awslogs-group": logGroup,
-              "awslogs-region": aws_.region,
+              "awslogs-region": settings.region,
               "awslogs-stream-prefix": release.name,
             },
           },
