@@ -34,6 +34,24 @@ export function rolloutInProgress(props: Props): boolean {
   return (text(props.description) ?? "").includes(`${ROLLOUT_KEY}=${ROLLOUT_IN_PROGRESS}`);
 }
 
+/**
+ * Optional tag / label naming the canary side on a split whose targets are named after releases
+ * (the ALB's blue/green target groups): `ion-canary: green`.
+ */
+export const CANARY_KEY = "ion-canary";
+
+function canarySide(props: Props): string | undefined {
+  return text(record(props.tags)[CANARY_KEY]) ?? text(record(props.labels)[CANARY_KEY]);
+}
+
+/** Whether a backend / target group reference names the canary: by the canary tag or the named side. */
+function namesCanary(target: string, canaryTag: string, side: string | undefined): boolean {
+  return (
+    target.includes(canaryTag) ||
+    (side !== undefined && new RegExp(`\\b${side.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(target))
+  );
+}
+
 function cloudRun(props: Props, canaryTag: string): TrafficSplit[] {
   const traffics = records(props.traffics);
   if (traffics.length === 0) return [];
@@ -53,7 +71,12 @@ function cloudRun(props: Props, canaryTag: string): TrafficSplit[] {
   ];
 }
 
-function weightedBackends(where: string, routeAction: unknown, canaryTag: string): TrafficSplit[] {
+function weightedBackends(
+  where: string,
+  routeAction: unknown,
+  canaryTag: string,
+  side?: string,
+): TrafficSplit[] {
   const weighted = records(record(routeAction).weightedBackendServices);
   if (weighted.length === 0) return [];
   return [
@@ -62,7 +85,7 @@ function weightedBackends(where: string, routeAction: unknown, canaryTag: string
       unit: "weight",
       targets: weighted.map((entry) => {
         const target = text(entry.backendService) ?? "unknown backend";
-        return { target, weight: num(entry.weight) ?? 0, canary: target.includes(canaryTag) };
+        return { target, weight: num(entry.weight) ?? 0, canary: namesCanary(target, canaryTag, side) };
       }),
     },
   ];
@@ -84,7 +107,7 @@ function urlMap(props: Props, canaryTag: string): TrafficSplit[] {
   return splits;
 }
 
-function forwardActions(where: string, actions: unknown, canaryTag: string): TrafficSplit[] {
+function forwardActions(where: string, actions: unknown, canaryTag: string, side?: string): TrafficSplit[] {
   return records(actions).flatMap((action, index): TrafficSplit[] => {
     const groups = records(record(action.forward).targetGroups);
     if (groups.length === 0) return [];
@@ -94,7 +117,7 @@ function forwardActions(where: string, actions: unknown, canaryTag: string): Tra
         unit: "weight",
         targets: groups.map((group) => {
           const target = text(group.arn) ?? "unknown target group";
-          return { target, weight: num(group.weight) ?? 0, canary: target.includes(canaryTag) };
+          return { target, weight: num(group.weight) ?? 0, canary: namesCanary(target, canaryTag, side) };
         }),
       },
     ];
@@ -106,9 +129,9 @@ export function readSplits(type: string, props: Props, canaryTag: string): Traff
   if (type === TYPES.cloudRunService) return cloudRun(props, canaryTag);
   if (type === TYPES.urlMap) return urlMap(props, canaryTag);
   if ((TYPES.lbListener as readonly string[]).includes(type))
-    return forwardActions("defaultActions", props.defaultActions, canaryTag);
+    return forwardActions("defaultActions", props.defaultActions, canaryTag, canarySide(props));
   if ((TYPES.lbListenerRule as readonly string[]).includes(type))
-    return forwardActions("actions", props.actions, canaryTag);
+    return forwardActions("actions", props.actions, canaryTag, canarySide(props));
   return [];
 }
 

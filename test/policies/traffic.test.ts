@@ -131,6 +131,27 @@ describe(FIRST_STEP, () => {
     expect(found).toHaveLength(1);
     expect(found[0]?.message).toContain("past stage staging's first rollout step (10%)");
   });
+  it("on blue/green target groups, follows the listener's ion-canary tag: green at 90% idle is caught only when named", async () => {
+    const flipped = editResource(
+      await renderCommitted("staging"),
+      TYPES.listener,
+      "staging-alb-https",
+      (inputs) => {
+        const groups = (inputs.defaultActions as Forward[])[0]?.forward.targetGroups ?? [];
+        (groups[0] as { weight: number }).weight = 10;
+        (groups[1] as { weight: number }).weight = 90;
+      },
+    );
+    // Unnamed, the smaller side (blue, 10%) is the candidate: within the first step.
+    expect(violationsOf(await check(flipped), FIRST_STEP)).toEqual([]);
+    const named = editResource(flipped, TYPES.listener, "staging-alb-https", (inputs) => {
+      (inputs.tags as Record<string, string>)["ion-canary"] = "green";
+    });
+    const found = violationsOf(await check(named), FIRST_STEP);
+    expect(found.map((violation) => violation.message)).toEqual([
+      expect.stringMatching(/sends 90% of traffic to the canary .*staging-alb-green/),
+    ]);
+  });
 });
 
 describe(TAGGED, () => {
