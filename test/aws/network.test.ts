@@ -117,8 +117,28 @@ describe("AWS staging network", async () => {
     expect(inputs(one(rendered, TYPES.defaultSecurityGroup))).toMatchObject({ ingress: [], egress: [] });
   });
 
-  it("ALB ingress follows aws.alb.ingressCidrs: no rule names 0.0.0.0/0 when it is narrowed", async () => {
-    const narrowed = await renderStage(stagingWith({}, { alb: { ingressCidrs: ["203.0.113.0/24"] } }));
+  it("a variant: narrowed ALB ingress (no rule names 0.0.0.0/0), pinned zones, three zone pairs", async () => {
+    const zones = ["ap-northeast-2a", "ap-northeast-2c", "ap-northeast-2d"];
+    const narrowed = await renderStage(
+      stagingWith(
+        {},
+        {
+          alb: { ingressCidrs: ["203.0.113.0/24"] },
+          vpc: {
+            publicSubnets: ["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"],
+            privateSubnets: ["10.1.10.0/24", "10.1.11.0/24", "10.1.12.0/24"],
+            availabilityZones: zones,
+          },
+        },
+      ),
+    );
+    const subnets = ofType(narrowed, TYPES.subnet).map(inputs);
+    for (const [index, zone] of zones.entries()) {
+      expect(
+        subnets.filter((subnet) => subnet.availabilityZone === zone).map((subnet) => subnet.cidrBlock),
+      ).toEqual([`10.1.${index + 1}.0/24`, `10.1.${index + 10}.0/24`]);
+    }
+    expect(ofType(narrowed, TYPES.natGateway)).toHaveLength(3);
     const ingress = flows(narrowed).filter((flow) => flow.startsWith("in alb"));
     expect(ingress).toEqual(["in alb 203.0.113.0/24 443", "in alb 203.0.113.0/24 80"]);
     expect(flows(narrowed).filter((flow) => flow.startsWith("in ") && flow.includes("0.0.0.0/0"))).toEqual(
