@@ -34,7 +34,7 @@ async function drive(
   releases?: RolloutState["releases"],
 ): Promise<number> {
   const dir = stateDirOf(cfg, options);
-  const { buildEdges } = await import("./edges");
+  const { buildEdges } = require("./edges") as typeof import("./edges");
   const edges = await buildEdges(cfg, {
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
@@ -261,7 +261,7 @@ async function operatorAction(
 }
 
 async function defaultDriver(cfg: StageConfig): Promise<TrafficDriver> {
-  const { buildDriver } = await import("./edges");
+  const { buildDriver } = require("./edges") as typeof import("./edges");
   return buildDriver(cfg, { onOutput: (text) => process.stderr.write(text) });
 }
 

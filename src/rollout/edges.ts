@@ -1,6 +1,11 @@
 import { resolve } from "node:path";
 import type { StageConfig } from "../config";
 import type { CloudWatchDimensions, Side } from "../signals";
+import { HaproxyTrafficDriver } from "./drivers/haproxy";
+import { PulumiTrafficDriver } from "./drivers/pulumi";
+import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
+import { PrometheusMetricsSource } from "./metrics/prometheus";
+import { notifierFromEnv } from "./notify";
 import type { MetricsSource, Notifier, TrafficDriver } from "./types";
 
 /**
@@ -8,7 +13,7 @@ import type { MetricsSource, Notifier, TrafficDriver } from "./types";
  * - gcp: the stage's Pulumi stack (Automation API) + Cloud Monitoring's PromQL endpoint with Google auth;
  * - aws: the Pulumi stack + CloudWatch GetMetricData, dimensions from the stack's outputs;
  * - local: HAProxy's runtime API + the rehearsal's Prometheus.
- * Modules are loaded only for the platform in use (the cloud SDKs take a while to load).
+ * The CLI loads this module only for commands that touch the platform (the SDKs take a while to load).
  */
 
 export interface Edges {
@@ -34,7 +39,6 @@ export const CLOUD_MONITORING_PROMQL = (project: string) =>
 export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): Promise<Edges> {
   const env = options.env ?? process.env;
   const workDir = options.workDir ?? process.cwd();
-  const { notifierFromEnv } = await import("./notify");
   const notifier = notifierFromEnv(env, options.log ? { log: options.log } : {});
   const channels = notifier.channels;
   return { ...(await trafficAndMetrics(cfg, workDir, env, options)), notifier, channels };
@@ -43,7 +47,6 @@ export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): P
 export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): Promise<TrafficDriver> {
   const workDir = options.workDir ?? process.cwd();
   if (cfg.platform === "local") return localDriver(cfg, workDir);
-  const { PulumiTrafficDriver } = await import("./drivers/pulumi");
   return new PulumiTrafficDriver({
     stage: cfg.stage,
     workDir,
@@ -55,7 +58,6 @@ export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): 
 async function localDriver(cfg: StageConfig, workDir: string): Promise<TrafficDriver> {
   const local = cfg.local;
   if (!local) throw new Error(`stage ${cfg.stage} has platform local but no local block`);
-  const { HaproxyTrafficDriver } = await import("./drivers/haproxy");
   return new HaproxyTrafficDriver({
     socketPath: resolve(workDir, local.haproxySocket),
     backend: local.backend,
@@ -72,7 +74,6 @@ async function trafficAndMetrics(
 ): Promise<{ driver: TrafficDriver; metrics: MetricsSource }> {
   const driver = await buildDriver(cfg, { ...options, workDir });
   if (cfg.platform === "local") {
-    const { PrometheusMetricsSource } = await import("./metrics/prometheus");
     const baseUrl = cfg.local?.prometheusUrl;
     if (!baseUrl) throw new Error(`stage ${cfg.stage} has platform local but no local.prometheusUrl`);
     return { driver, metrics: new PrometheusMetricsSource({ baseUrl, cfg }) };
@@ -80,7 +81,6 @@ async function trafficAndMetrics(
   if (cfg.platform === "gcp") {
     const project = cfg.gcp?.project;
     if (!project) throw new Error(`stage ${cfg.stage} has platform gcp but no gcp.project`);
-    const { PrometheusMetricsSource } = await import("./metrics/prometheus");
     return {
       driver,
       metrics: new PrometheusMetricsSource({
@@ -92,7 +92,6 @@ async function trafficAndMetrics(
   }
   const region = cfg.aws?.region;
   if (!region) throw new Error(`stage ${cfg.stage} has platform aws but no aws.region`);
-  const { CloudWatchMetricsSource } = await import("./metrics/cloudwatch");
   const dimensions = await awsDimensions(cfg, workDir, env);
   return { driver, metrics: new CloudWatchMetricsSource({ cfg, region, dimensions }) };
 }
@@ -122,7 +121,8 @@ export async function awsDimensions(
   const outputs = await (
     readOutputs ??
     (async () => {
-      const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+      const { LocalWorkspace } =
+        require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
       const stack = await LocalWorkspace.selectStack({ stackName: cfg.stage, workDir });
       return (await stack.outputs()) as Outputs;
     })

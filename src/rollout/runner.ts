@@ -188,7 +188,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
           if (attempt < REVERT_ATTEMPTS) await sleep(2000 * attempt);
         }
       }
-      const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(lastError as Error)?.message}); the split may still send ${state.weight}% to the canary: run \`ion-rollout abort ${stage}\` or fix the platform now. Cause: ${reason}`;
+      const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(lastError as Error)?.message}); the split is unknown (last weight applied successfully: ${state.weight}%): check the platform and run \`ion-rollout abort ${stage}\`. Cause: ${reason}`;
       save({ status: "failed", reason: why, ...(causedBy ? { causedBy } : {}) });
       return finish("failed", why, "error");
     };

@@ -158,6 +158,7 @@ describe("runRollout in fake time", () => {
     time.onSleep = (now) => {
       if (now === time.at(30))
         writeRequest(options.stateDir, "prod", { action: "abort", at: now, by: "alice" });
+      return undefined;
     };
     const result = await runRollout(options);
     expect(result.outcome).toBe("reverted");
