@@ -20,7 +20,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Binomial(n, p) draw: inversion for small means, a sum of Bernoullis otherwise (n is at most a few thousand here). */
+/** Binomial(n, p) draw: inversion for small means, geometric waiting times otherwise. */
 export function binomialDraw(n: number, p: number, random: () => number): number {
   if (n <= 0 || p <= 0) return 0;
   if (p >= 1) return n;
@@ -36,9 +36,15 @@ export function binomialDraw(n: number, p: number, random: () => number): number
     }
     return k;
   }
+  // Geometric waiting times between successes: exact, about n·p iterations.
+  const logQ = Math.log1p(-p);
   let k = 0;
-  for (let i = 0; i < n; i++) if (random() < p) k++;
-  return k;
+  let position = 0;
+  for (;;) {
+    position += Math.floor(Math.log(1 - random()) / logQ) + 1;
+    if (position > n) return k;
+    k++;
+  }
 }
 
 export interface SimulationOptions {

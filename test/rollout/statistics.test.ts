@@ -126,3 +126,21 @@ describe("relative check: false-alarm rate on a simulated healthy population", (
     expect(caught / 500).toBeGreaterThan(0.8);
   });
 });
+
+describe("binomialDraw", () => {
+  it("has the binomial mean and variance on both of its paths", async () => {
+    const { binomialDraw, mulberry32 } = await import("../../src/rollout/simulate");
+    for (const [n, p] of [
+      [15, 0.05],
+      [95_000, 0.005],
+    ] as const) {
+      const random = mulberry32(5);
+      const draws = Array.from({ length: 4000 }, () => binomialDraw(n, p, random));
+      const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+      const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / draws.length;
+      expect(mean).toBeCloseTo(n * p, n * p > 10 ? -0.5 : 1);
+      expect(variance / (n * p * (1 - p))).toBeGreaterThan(0.9);
+      expect(variance / (n * p * (1 - p))).toBeLessThan(1.1);
+    }
+  });
+});
