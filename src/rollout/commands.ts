@@ -34,6 +34,9 @@ async function drive(
   releases?: RolloutState["releases"],
 ): Promise<number> {
   const dir = stateDirOf(cfg, options);
+  // The metrics queries select each side by release name: use the rollout's releases, not the file's.
+  const rolloutReleases = releases ?? readState(dir, cfg.stage)?.releases;
+  if (rolloutReleases) cfg = { ...cfg, releases: rolloutReleases };
   const { buildEdges } = require("./edges") as typeof import("./edges");
   const edges = await buildEdges(cfg, {
     onOutput: (text) => io.err(text),
