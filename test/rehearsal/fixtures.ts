@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { CONFIG_NAMESPACE, parseStageConfig, readStageFile, type StageConfig } from "../../src/config";
+
+/**
+ * Rehearsal tests run real HAProxy, Prometheus and app processes. Each test file gets its own
+ * free loopback ports and a temp work dir, so files can run in parallel beside a developer's own
+ * `npm run rehearse`, and a stage file there for the CLI.
+ */
+
+export const PROJECT_DIR = join(__dirname, "..", "..");
+
+/** Ports the OS says are free now (bound to port 0, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import("node:net").Server>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+export interface TestStage {
+  cfg: StageConfig;
+  workDir: string;
+  /** A `Pulumi.rehearsal.yaml` copy with this test's ports and paths, for `--config`. */
+  stageFile: string;
+  cleanup(): void;
+}
+
+/**
+ * The committed rehearsal stage with this test's ports, socket, state dir, and any `ion-deploy:`
+ * keys overridden (e.g. a shorter plan).
+ */
+export async function testStage(overrides: Record<string, unknown> = {}): Promise<TestStage> {
+  const workDir = mkdtempSync(join(tmpdir(), "ion-rehearsal-"));
+  const [frontend, stats, prometheus, stable, canary] = await freePorts(5);
+  const base = readStageFile("rehearsal", join(PROJECT_DIR, "Pulumi.rehearsal.yaml")).raw;
+  const raw: Record<string, unknown> = {
+    ...base,
+    local: {
+      ...(base.local as Record<string, unknown>),
+      haproxySocket: join(workDir, "haproxy.sock"),
+      prometheusUrl: `http://127.0.0.1:${prometheus}`,
+      frontendPort: frontend,
+      statsPort: stats,
+      appPorts: [stable, canary],
+    },
+    rollout: { ...(base.rollout as Record<string, unknown>), stateDir: join(workDir, "state") },
+    ...overrides,
+  };
+  const cfg = parseStageConfig("rehearsal", raw, "test stage");
+  const stageFile = join(workDir, "Pulumi.rehearsal.yaml");
+  const config = Object.fromEntries(
+    Object.entries(raw).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]),
+  );
+  writeFileSync(stageFile, stringify({ config }));
+  return { cfg, workDir, stageFile, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
+}

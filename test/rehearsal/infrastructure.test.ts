@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appStats, setFaults } from "../../rehearsal/apps";
+import { type Environment, startEnvironment } from "../../rehearsal/environment";
+import { startLoad } from "../../rehearsal/load";
+import { queryNow } from "../../rehearsal/prometheus";
+import { sleep } from "../../rehearsal/wait";
+import { PrometheusMetricsSource } from "../../src/rollout/metrics/prometheus";
+import { sideQueries } from "../../src/signals";
+import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
+
+/**
+ * The rehearsal's parts, for real: HAProxy splits requests by the weights the driver sets through
+ * the runtime API, Prometheus scrapes the apps' Cloud-Run-named metrics, and the signals module's
+ * PromQL (the prod queries) reads back the faults injected into the canary.
+ */
+let stage: TestStage;
+let env: Environment;
+
+beforeAll(async () => {
+  stage = await testStage();
+  env = await startEnvironment({ cfg: stage.cfg, workDir: stage.workDir, projectDir: PROJECT_DIR });
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stop();
+  stage?.cleanup();
+});
+
+async function servedBy(requests: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < requests; i++) {
+    const response = await fetch(`${env.layout.frontendUrl}/split`);
+    await response.arrayBuffer();
+    const revision = response.headers.get("x-revision") ?? "none";
+    counts[revision] = (counts[revision] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe("HAProxy weights through the runtime API", () => {
+  it.each([0, 10, 25, 50, 100])("serves %i%% of requests from the canary", async (weight) => {
+    await env.driver.apply({
+      canaryWeight: weight,
+      releases: stage.cfg.releases,
+      rolloutInProgress: true,
+      reason: `test ${weight}%`,
+    });
+    expect(await env.driver.currentCanaryWeight()).toBe(weight);
+    const requests = 400;
+    const counts = await servedBy(requests);
+    const canary = counts[stage.cfg.releases.canary.name] ?? 0;
+    const stable = counts[stage.cfg.releases.stable.name] ?? 0;
+    expect(canary + stable).toBe(requests);
+    // The split is weighted random per request (as Cloud Run's is): within 4 standard deviations.
+    const p = weight / 100;
+    const sd = Math.sqrt(requests * p * (1 - p));
+    expect(Math.abs(canary - requests * p)).toBeLessThanOrEqual(4 * sd + 1);
+  });
+
+  it("refuses a weight outside 0..100 and leaves the split alone", async () => {
+    await env.driver.apply({
+      canaryWeight: 10,
+      releases: stage.cfg.releases,
+      rolloutInProgress: true,
+      reason: "t",
+    });
+    await expect(
+      env.driver.apply({
+        canaryWeight: 120,
+        releases: stage.cfg.releases,
+        rolloutInProgress: true,
+        reason: "t",
+      }),
+    ).rejects.toThrow(/0\.\.100/);
+    expect(await env.driver.currentCanaryWeight()).toBe(10);
+  });
+});
+
+describe("Prometheus and the prod PromQL", () => {
+  it("scrapes both revisions with Cloud Run's labels", async () => {
+    for (const release of [stage.cfg.releases.stable, stage.cfg.releases.canary]) {
+      const series = `run_googleapis_com:request_count{monitored_resource="cloud_run_revision",service_name="${stage.cfg.service.name}",revision_name="${release.name}",response_code_class="2xx"}`;
+      expect(await queryNow(env.layout, `count(${series})`)).toBe(1);
+    }
+  });
+
+  it("reads the injected error rate, latency and memory back through sideQueries and the metrics source", async () => {
+    await env.driver.apply({
+      canaryWeight: 50,
+      releases: stage.cfg.releases,
+      rolloutInProgress: true,
+      reason: "t",
+    });
+    await setFaults(env.sides.canary, { errorRate: 0.2, addedLatencyMs: 600, memory: 0.9 });
+    const load = startLoad({
+      url: `${env.layout.frontendUrl}/load`,
+      requestsPerSecond: 100,
+      connections: 20,
+    });
+    try {
+      // One full window of the faulty canary, plus a scrape.
+      await sleep((stage.cfg.rollout.checkIntervalSeconds + 2) * 1000);
+      const canary = sideQueries(stage.cfg, "canary");
+      const stable = sideQueries(stage.cfg, "stable");
+      const errorRate = await queryNow(env.layout, canary.errorRate);
+      expect(errorRate).toBeGreaterThan(0.15);
+      expect(errorRate).toBeLessThan(0.25);
+      expect(await queryNow(env.layout, stable.errorRate)).toBe(0);
+      // 600 ms lands in the (500, 750] ms bucket; stable answers in a few ms.
+      const p95 = await queryNow(env.layout, canary.p95LatencyMs);
+      expect(p95).toBeGreaterThan(500);
+      expect(p95).toBeLessThanOrEqual(750);
+      expect(await queryNow(env.layout, stable.p95LatencyMs)).toBeLessThan(100);
+      const memory = await queryNow(env.layout, canary.memory);
+      expect(memory).toBeGreaterThan(0.85);
+      expect(memory).toBeLessThanOrEqual(0.9);
+
+      const sample = await new PrometheusMetricsSource({
+        baseUrl: env.layout.prometheusUrl,
+        cfg: stage.cfg,
+      }).sample();
+      expect(sample.errors).toEqual([]);
+      const { requests, errors, p95LatencyMs, sampleAgeSeconds } = sample.canary;
+      expect(requests).toBeGreaterThan(50);
+      expect((errors ?? 0) / (requests ?? 1)).toBeGreaterThan(0.15);
+      expect((errors ?? 0) / (requests ?? 1)).toBeLessThan(0.25);
+      expect(p95LatencyMs).toBeGreaterThan(500);
+      expect(sampleAgeSeconds).toBeLessThan(3);
+      expect(sample.stable.errors).toBe(0);
+    } finally {
+      await load.stop();
+      await setFaults(env.sides.canary, { errorRate: 0, addedLatencyMs: 0, memory: null });
+    }
+    // The app's own counts agree that the canary answered with errors.
+    expect((await appStats(env.sides.canary)).responses["5xx"]).toBeGreaterThan(0);
+  });
+});
