@@ -1,0 +1,187 @@
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createServer as createNetServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "./fakes";
+import { ROOT } from "./fixtures";
+
+/**
+ * `ion-rollout start` end to end through the CLI, the local edges (HAProxy driver, Prometheus
+ * source) and the runner, against a fake HAProxy runtime socket and a fake Prometheus HTTP API.
+ * (The rehearsal does the same against the real ones.)
+ */
+
+interface Fake {
+  dir: string;
+  weights: Record<string, number>;
+  setCommands: string[];
+  /** Canary 5xx share the fake Prometheus reports. */
+  canaryErrorRate: number;
+  close: () => Promise<void>;
+  prometheusUrl: string;
+  socket: string;
+}
+
+async function fakeStack(canaryErrorRate: number): Promise<Fake> {
+  const dir = tempDir();
+  const socket = join(dir, "haproxy.sock");
+  const fake = {
+    dir,
+    weights: { "app/canary": 0, "app/stable": 100 },
+    setCommands: [] as string[],
+    canaryErrorRate,
+  } as Fake;
+  const haproxy = createNetServer((conn) => {
+    conn.setEncoding("utf8");
+    conn.on("data", (line: string) => {
+      let answer = "";
+      for (const command of line.trim().split(";")) {
+        const get = /^get weight (\S+)$/.exec(command);
+        const set = /^set server (\S+) weight (\d+)$/.exec(command);
+        if (get?.[1]) answer += `${fake.weights[get[1]] ?? 0} (initial 0)\n\n`;
+        else if (set?.[1]) {
+          fake.weights[set[1]] = Number(set[2]);
+          fake.setCommands.push(command);
+          answer += "\n";
+        } else answer += "Unknown command.\n\n";
+      }
+      conn.end(answer);
+    });
+  });
+  await new Promise<void>((r) => haproxy.listen(socket, r));
+  const prometheus: Server = createHttpServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const query =
+      new URLSearchParams(body).get("query") ??
+      new URL(req.url ?? "/", "http://x").searchParams.get("query") ??
+      "";
+    const canary = query.includes('revision_name="ion-api-v2-0-0"');
+    const share = (canary ? fake.weights["app/canary"] : fake.weights["app/stable"]) ?? 0;
+    const requests = 20 * share;
+    let value: number;
+    if (query.startsWith("time()")) value = 1;
+    else if (query.includes("latencies")) value = 80;
+    else if (query.includes("memory") || query.includes("cpu")) value = 0.3;
+    else if (query.includes('response_code_class="5xx"'))
+      value = canary ? Math.round(requests * fake.canaryErrorRate) : 0;
+    else value = requests;
+    res.setHeader("content-type", "application/json");
+    res.end(
+      JSON.stringify({
+        status: "success",
+        data: { resultType: "vector", result: [{ metric: {}, value: [Date.now() / 1000, String(value)] }] },
+      }),
+    );
+  });
+  await new Promise<void>((r) => prometheus.listen(0, "127.0.0.1", r));
+  fake.prometheusUrl = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
+  fake.socket = socket;
+  fake.close = async () => {
+    await new Promise((r) => haproxy.close(r));
+    await new Promise((r) => prometheus.close(r));
+  };
+  return fake;
+}
+
+function config(fake: Fake): string {
+  const file = join(fake.dir, "Pulumi.e2e.yaml");
+  writeFileSync(
+    file,
+    `config:
+  ion-deploy:profile: prod
+  ion-deploy:platform: local
+  ion-deploy:service:
+    name: ion-api
+  ion-deploy:local:
+    haproxySocket: ${fake.socket}
+    prometheusUrl: ${fake.prometheusUrl}
+  ion-deploy:releases:
+    stable: { image: "local/ion-api:1.9.0", name: ion-api-v1-9-0 }
+    canary: { image: "local/ion-api:1.9.0", name: ion-api-v1-9-0 }
+  ion-deploy:rollout:
+    steps: [5, 50, 100]
+    bakeSeconds: 0
+    checkIntervalSeconds: 1
+    stateDir: ${join(fake.dir, "state")}
+`,
+  );
+  return file;
+}
+
+function start(
+  file: string,
+  summary: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, "bin", "ion-rollout.cjs"),
+        "start",
+        "e2e",
+        "--config",
+        file,
+        "--image",
+        "local/ion-api:2.0.0",
+        "--json",
+      ],
+      { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: summary } },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.concurrent("ion-rollout start (local edges against fakes)", () => {
+  const fakes: Fake[] = [];
+  beforeAll(async () => {
+    fakes.push(await fakeStack(0), await fakeStack(0.03));
+  });
+  afterAll(async () => {
+    for (const f of fakes) await f.close();
+  });
+
+  it("a healthy release steps 5 -> 50 -> 100 and promotes (exit 0)", async () => {
+    const fake = fakes[0] as Fake;
+    const summary = join(fake.dir, "summary.md");
+    const { code, stdout, stderr } = await start(config(fake), summary);
+    expect(stderr).toContain("report:");
+    expect(code).toBe(0);
+    const events = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === "apply").map((e) => e.weight)).toEqual([5, 50, 100, 100]);
+    expect(events.at(-1)).toMatchObject({ type: "end", outcome: "promoted", exitCode: 0 });
+    expect(fake.weights).toEqual({ "app/canary": 100, "app/stable": 0 });
+    expect(readFileSync(summary, "utf8")).toContain("ion-rollout e2e: promoted");
+    const state = JSON.parse(readFileSync(join(fake.dir, "state", "e2e.json"), "utf8"));
+    expect(state.releases.canary).toEqual({ image: "local/ion-api:2.0.0", name: "ion-api-v2-0-0" });
+  });
+
+  it("a release at 3% errors is reverted at the third check (exit 2)", async () => {
+    const fake = fakes[1] as Fake;
+    const { code, stdout } = await start(config(fake), join(fake.dir, "summary.md"));
+    expect(code).toBe(2);
+    const events = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const checks = events.filter((e) => e.type === "check");
+    expect(checks.map((e) => e.record.verdict)).toEqual(["OBSERVE", "OBSERVE", "NO-GO"]);
+    const error = checks.at(-1).record.signals.find((s: { signal: string }) => s.signal === "errorRate");
+    expect(error.query).toContain('revision_name="ion-api-v2-0-0"');
+    expect(fake.weights).toEqual({ "app/canary": 0, "app/stable": 100 });
+  });
+});
