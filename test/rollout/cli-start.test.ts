@@ -28,9 +28,18 @@ interface Fake {
 async function fakeStack(canaryErrorRate: number): Promise<Fake> {
   const dir = tempDir();
   const socket = join(dir, "haproxy.sock");
-  const fake = {
+  const weights: Record<string, number> = { "app/canary": 0, "app/stable": 100 };
+  const fake: Fake = {
     dir,
-    weights: { "app/canary": 0, "app/stable": 100 },
+    weights,
+    setCommands: [],
+    canaryErrorRate,
+    close: async () => {},
+    prometheusUrl: "",
+    socket,
+  };
+    dir,
+    weights: "app/canary": 0, "app/stable": 100 ,
     setCommands: [] as string[],
     canaryErrorRate,
   } as Fake;
