@@ -38,11 +38,6 @@ async function fakeStack(canaryErrorRate: number): Promise<Fake> {
     prometheusUrl: "",
     socket,
   };
-    dir,
-    weights: "app/canary": 0, "app/stable": 100 ,
-    setCommands: [] as string[],
-    canaryErrorRate,
-  } as Fake;
   const haproxy = createNetServer((conn) => {
     conn.setEncoding("utf8");
     conn.on("data", (line: string) => {
