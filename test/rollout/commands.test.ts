@@ -76,6 +76,41 @@ describe("status and explain", () => {
     expect(await statusCommand("prod", { config: CONFIG, stateDir: tempDir() }, buffers().io)).toBe(1);
   });
 
+  it("status --watch follows a running rollout until it ends", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    const running = runRollout({
+      cfg: prodWith({ rollout: { bakeSeconds: 60, minRequestsPerStep: 0 } }),
+      driver: new FakeDriver(),
+      metrics: new FakeMetrics(time, () => healthy(1000)),
+      stateDir: dir,
+      mode: "start",
+      clock: time.clock,
+      sleep: async (ms) => {
+        time.now += ms;
+        await new Promise((r) => setTimeout(r, 1));
+      },
+      lock: { pid: process.pid },
+    });
+    while (!readState(dir, "prod")) await new Promise((r) => setTimeout(r, 5));
+    const b = buffers();
+    let polls = 0;
+    const code = await statusCommand(
+      "prod",
+      { config: CONFIG, stateDir: dir, watch: true },
+      b.io,
+      async () => {
+        polls++;
+        await new Promise((r) => setTimeout(r, 20));
+      },
+    );
+    expect((await running).outcome).toBe("promoted");
+    expect(code).toBe(0);
+    expect(polls).toBeGreaterThan(0);
+    expect(b.out()).toContain("prod: RUNNING");
+    expect(b.out()).toContain("prod: PROMOTED");
+  });
+
   it("an invalid config is the ConfigError message and exit 1", async () => {
     const b = buffers();
     expect(await statusCommand("nope", {}, b.io)).toBe(1);
