@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { CONFIG_NAMESPACE, ConfigError, isSecureValue, parseStageConfig } from "./parse";
 import type { StageConfig } from "./schema";
+import { decodeConfigValue } from "./value";
 
 export interface StageFile {
   stage: string;
@@ -41,7 +42,8 @@ export function readStageFile(stage: string, file = stageFilePath(stage)): Stage
   const raw: Record<string, unknown> = {};
   const other: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(`${CONFIG_NAMESPACE}:`)) raw[key.slice(CONFIG_NAMESPACE.length + 1)] = value;
+    if (key.startsWith(`${CONFIG_NAMESPACE}:`))
+      raw[key.slice(CONFIG_NAMESPACE.length + 1)] = decodeConfigValue(value);
     else other[key] = value;
   }
   return { stage, path: file, raw, other };

@@ -7,3 +7,4 @@ export * from "./parse";
 export * from "./rollout";
 export * from "./schema";
 export * from "./thresholds";
+export * from "./value";

@@ -1,14 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseStageConfig } from "./parse";
 import { SECRET_KEYS, type SecretKey, STAGE_KEYS, type StageConfig } from "./schema";
-
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+import { decodeConfigValue } from "./value";
 
 /** The stage config of the running stack, validated before any resource is declared. */
 export function stageConfigFromPulumi(): StageConfig {
@@ -16,14 +9,14 @@ export function stageConfigFromPulumi(): StageConfig {
   const raw: Record<string, unknown> = {};
   for (const key of STAGE_KEYS) {
     const text = config.get(key);
-    if (text !== undefined) raw[key] = parseValue(text);
+    if (text !== undefined) raw[key] = decodeConfigValue(text);
   }
   // Keys the schema does not know are passed on too, so a misspelt top-level key is rejected
   // (with a did-you-mean) instead of silently ignored. Secrets stay out: they are read as secrets.
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
     const key = fullKey.startsWith(`${CONFIG_NAMESPACE}:`) ? fullKey.slice(CONFIG_NAMESPACE.length + 1) : "";
     if (key && !(key in raw) && !STAGE_KEYS.includes(key) && !SECRET_KEYS.includes(key as SecretKey)) {
-      raw[key] = parseValue(text);
+      raw[key] = decodeConfigValue(text);
     }
   }
   const stage = pulumi.getStack();

@@ -19,3 +19,24 @@ describe("the committed stage files parse", () => {
     expect(() => loadStageConfig("no-such-stage")).toThrow(/Pulumi\.no-such-stage\.yaml.*--config FILE/);
   });
 });
+
+describe("values written by `pulumi config set` read as the engine reads them", () => {
+  it('a quoted "10" and "true" (plain `pulumi config set`) become a number and a boolean', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const file = join(mkdtempSync(join(tmpdir(), "ion-config-")), "Pulumi.prod.yaml");
+    const committed = readFileSync("Pulumi.prod.yaml", "utf8");
+    writeFileSync(
+      file,
+      committed.replace(
+        "ion-deploy:canaryWeight: 5",
+        'ion-deploy:canaryWeight: "10"\n  ion-deploy:rolloutInProgress: "true"',
+      ),
+    );
+    const config = loadStageConfig("prod", file);
+    expect(config.canaryWeight).toBe(10);
+    expect(config.rolloutInProgress).toBe(true);
+    expect(config.service.name).toBe("ion-api");
+  });
+});
