@@ -33,15 +33,26 @@ export async function freePorts(count: number): Promise<number[]> {
 
 export interface TestStage {
   cfg: StageConfig;
+  /** The `ion-deploy:` keys behind `cfg`, for variants of the stage file. */
+  raw: Record<string, unknown>;
   workDir: string;
   /** A `Pulumi.rehearsal.yaml` copy with this test's ports and paths, for `--config`. */
   stageFile: string;
   cleanup(): void;
 }
 
+/** Writes `ion-deploy:` keys as a Pulumi stack config file. */
+export function writeStageFile(path: string, raw: Record<string, unknown>): string {
+  const config = Object.fromEntries(
+    Object.entries(raw).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]),
+  );
+  writeFileSync(path, stringify({ config }));
+  return path;
+}
+
 /**
  * The committed rehearsal stage with this test's ports, socket, state dir, and any `ion-deploy:`
- * keys overridden (e.g. a shorter plan).
+ * keys overridden (`rollout` is merged key by key, e.g. a shorter plan).
  */
 export async function testStage(overrides: Record<string, unknown> = {}): Promise<TestStage> {
   const workDir = mkdtempSync(join(tmpdir(), "ion-rehearsal-"));
@@ -57,14 +68,14 @@ export async function testStage(overrides: Record<string, unknown> = {}): Promis
       statsPort: stats,
       appPorts: [stable, canary],
     },
-    rollout: { ...(base.rollout as Record<string, unknown>), stateDir: join(workDir, "state") },
     ...overrides,
+    rollout: {
+      ...(base.rollout as Record<string, unknown>),
+      stateDir: join(workDir, "state"),
+      ...(overrides.rollout as Record<string, unknown> | undefined),
+    },
   };
   const cfg = parseStageConfig("rehearsal", raw, "test stage");
-  const stageFile = join(workDir, "Pulumi.rehearsal.yaml");
-  const config = Object.fromEntries(
-    Object.entries(raw).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]),
-  );
-  writeFileSync(stageFile, stringify({ config }));
-  return { cfg, workDir, stageFile, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
+  const stageFile = writeStageFile(join(workDir, "Pulumi.rehearsal.yaml"), raw);
+  return { cfg, raw, workDir, stageFile, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
 }

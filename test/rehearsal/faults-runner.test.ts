@@ -1,0 +1,89 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../../src/rollout/exit-codes";
+import { type Harness, openHarness } from "./harness";
+
+/**
+ * Faults of the runner itself, against the real environment (HAProxy, Prometheus, apps, load) and
+ * the real `ion-rollout` CLI: killed mid-step and resumed, a second runner, SIGTERM. What must hold
+ * every time: the weight HAProxy serves equals the weight the state records.
+ */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await openHarness();
+}, 60_000);
+
+afterEach(async () => {
+  await h?.reset();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("runner faults on the real environment", () => {
+  it("SIGKILL in the middle of a step, then resume: ends promoted with HAProxy at the recorded weight", async () => {
+    const first = h.start();
+    // Mid-step: the second step's weight is applied and its bake has begun.
+    await h.untilWeight((w) => w === 50);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe(137);
+
+    const orphaned = h.state();
+    expect(orphaned?.status).toBe("running");
+    expect(await h.env.driver.currentCanaryWeight()).toBe(orphaned?.weight);
+
+    const resumed = h.cli(["resume", "rehearsal"]);
+    expect(await resumed.exited, resumed.output()).toBe(EXIT.promoted);
+    const state = h.state();
+    expect(state?.status).toBe("promoted");
+    expect(state?.weight).toBe(100);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(state?.weight);
+    // The dead runner's lock was taken over, and said so.
+    expect(resumed.output()).toMatch(/took over the lock/);
+  }, 90_000);
+
+  it("a second runner on the same stage is refused with a message naming the first", async () => {
+    const first = h.start();
+    await h.untilWeight((w) => w === 10);
+    const second = h.start();
+    expect(await second.exited).toBe(EXIT.error);
+    const message = second.output();
+    expect(message).toContain(String(first.child.pid));
+    expect(message).toMatch(/lock|already|another runner/i);
+    // The refused runner changed nothing: the first one still drives the split.
+    expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
+    const abort = h.cli(["abort", "rehearsal"]);
+    expect(await abort.exited, abort.output()).toBe(EXIT.ok);
+    expect(await first.exited).toBe(EXIT.reverted);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+  }, 60_000);
+
+  it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert)", async () => {
+    const run = h.start();
+    await h.untilWeight((w) => w === 50);
+    run.child.kill("SIGTERM");
+    expect(await run.exited, run.output()).toBe(EXIT.reverted);
+    const state = h.state();
+    expect(state?.status).toBe("reverted");
+    expect(state?.weight).toBe(0);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+    expect(h.journal().at(-1)?.reason).toMatch(/interrupt/i);
+  }, 60_000);
+
+  it("SIGTERM with --on-interrupt hold: keeps the weight, records it held, and resume carries on", async () => {
+    const run = h.start(["--on-interrupt", "hold"]);
+    await h.untilWeight((w) => w === 50);
+    run.child.kill("SIGTERM");
+    expect(await run.exited, run.output()).toBe(EXIT.held);
+    const state = h.state();
+    expect(state?.status).toBe("held");
+    expect(state?.weight).toBe(50);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(50);
+
+    const resumed = h.cli(["resume", "rehearsal"]);
+    expect(await resumed.exited, resumed.output()).toBe(EXIT.promoted);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(100);
+  }, 90_000);
+});

@@ -1,0 +1,96 @@
+import { rmSync } from "node:fs";
+import { setFaults } from "../../rehearsal/apps";
+import { type Environment, startEnvironment } from "../../rehearsal/environment";
+import { type Load, startLoad } from "../../rehearsal/load";
+import { type CliRun, runCli } from "../../rehearsal/runner-cli";
+import { whenCanaryWeight } from "../../rehearsal/weights";
+import { readJournal } from "../../src/rollout/journal";
+import type { DecisionRecord } from "../../src/rollout/record";
+import { type RolloutState, readState } from "../../src/rollout/state";
+import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
+
+/**
+ * One real rehearsal environment per fault-test file (apps, HAProxy, Prometheus, steady load),
+ * reset between tests, and every `ion-rollout` process a test starts killed after it.
+ */
+
+/** A shorter plan than the rehearsal's, same check interval and thresholds: a good rollout takes ~15 s. */
+export const FAST_PLAN = { steps: [10, 50, 100], bakeSeconds: [6, 6, 0] };
+
+export interface Harness {
+  stage: TestStage;
+  env: Environment;
+  load: Load;
+  stateDir: string;
+  /** `ion-rollout <args> --config <stage file>` in its own process group, output captured. */
+  cli(args: string[], stageFile?: string): CliRun;
+  /** `start` of the stage's canary. */
+  start(extra?: string[], stageFile?: string): CliRun;
+  state(): RolloutState | undefined;
+  journal(): DecisionRecord[];
+  untilWeight(matches: (weight: number) => boolean, timeoutMs?: number): Promise<number>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openHarness(overrides: Record<string, unknown> = {}): Promise<Harness> {
+  const stage = await testStage({ rollout: FAST_PLAN, ...overrides });
+  const env = await startEnvironment({ cfg: stage.cfg, workDir: stage.workDir, projectDir: PROJECT_DIR });
+  const load = startLoad({
+    url: `${env.layout.frontendUrl}/`,
+    requestsPerSecond: stage.cfg.local?.loadRequestsPerSecond ?? 200,
+  });
+  const stateDir = stage.cfg.rollout.stateDir;
+  const runs: CliRun[] = [];
+  const killRuns = async () => {
+    for (const run of runs.splice(0)) {
+      if (run.child.exitCode === null && run.child.signalCode === null) {
+        try {
+          process.kill(-(run.child.pid as number), "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+      await run.exited;
+    }
+  };
+  const harness: Harness = {
+    stage,
+    env,
+    load,
+    stateDir,
+    cli(args, stageFile = stage.stageFile) {
+      const run = runCli(PROJECT_DIR, [...args, "--config", stageFile], { detached: true });
+      runs.push(run);
+      return run;
+    },
+    start(extra = [], stageFile) {
+      const { image, name } = stage.cfg.releases.canary;
+      return harness.cli(["start", "rehearsal", "--image", image, "--name", name, ...extra], stageFile);
+    },
+    state: () => readState(stateDir, "rehearsal"),
+    journal: () => readJournal(stateDir, "rehearsal"),
+    async untilWeight(matches, timeoutMs = 30_000) {
+      const found = await whenCanaryWeight(env.driver, matches, { signal: AbortSignal.timeout(timeoutMs) });
+      return found.weight;
+    },
+    async reset() {
+      await killRuns();
+      rmSync(stateDir, { recursive: true, force: true });
+      await setFaults(env.sides.canary, { errorRate: 0, addedLatencyMs: 0, memory: null });
+      await env.driver.apply({
+        canaryWeight: 0,
+        releases: stage.cfg.releases,
+        rolloutInProgress: false,
+        reason: "test reset",
+      });
+    },
+    async close() {
+      await killRuns();
+      await load.stop();
+      await env.stop();
+      stage.cleanup();
+    },
+  };
+  return harness;
+}
