@@ -14,7 +14,14 @@ export function stageTags(cfg: StageConfig): Record<string, string> {
   return { [STAGE_LABEL]: cfg.stage, "ion-service": cfg.service.name, "managed-by": "pulumi-ion-deploy" };
 }
 
+/** Names the canary among the listener's blue/green target groups, for the guardrails. */
+export const CANARY_TAG = "ion-canary";
+
 /** Tags of the HTTPS listener; the runner flips `ion-rollout` while it steps weights. */
 export function listenerTags(cfg: StageConfig): Record<string, string> {
-  return { [ROLLOUT_LABEL]: rolloutState(cfg), [STAGE_LABEL]: cfg.stage };
+  return {
+    [ROLLOUT_LABEL]: rolloutState(cfg),
+    [STAGE_LABEL]: cfg.stage,
+    [CANARY_TAG]: cfg.releases.canary.name,
+  };
 }

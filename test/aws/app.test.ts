@@ -26,8 +26,8 @@ describe("AWS staging load balancer and services", async () => {
       expect(byArn(rendered, listener.loadBalancerArn, TYPES.loadBalancer)).toBe(alb);
   });
 
-  it("the HTTPS listener carries the rollout and stage tags the policy pack reads", async () => {
-    expect(https.tags).toEqual({ "ion-rollout": "idle", "ion-stage": "staging" });
+  it("the HTTPS listener carries the rollout, stage and canary tags the policy pack reads", async () => {
+    expect(https.tags).toEqual({ "ion-rollout": "idle", "ion-stage": "staging", "ion-canary": "green" });
     const stepping = await renderStage(stagingWith({ canaryWeight: 50, rolloutInProgress: true }));
     const steppingHttps = ofType(stepping, TYPES.listener)
       .map(inputs)

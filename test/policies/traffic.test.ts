@@ -140,6 +140,7 @@ describe(FIRST_STEP, () => {
         const groups = (inputs.defaultActions as Forward[])[0]?.forward.targetGroups ?? [];
         (groups[0] as { weight: number }).weight = 10;
         (groups[1] as { weight: number }).weight = 90;
+        delete (inputs.tags as Record<string, string>)["ion-canary"];
       },
     );
     // Unnamed, the smaller side (blue, 10%) is the candidate: within the first step.
