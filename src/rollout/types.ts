@@ -36,6 +36,18 @@ export interface SideSample {
   sampleAgeSeconds?: number | null;
 }
 
+/** A side with no measurement yet: every signal "no data" until a query fills it. */
+export function emptySideSample(): SideSample {
+  return {
+    requests: null,
+    errors: null,
+    p95LatencyMs: null,
+    memory: null,
+    cpu: null,
+    sampleAgeSeconds: null,
+  };
+}
+
 export interface MetricsSample {
   /** Epoch milliseconds the sample was taken. */
   at: number;

@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { StageConfig } from "../../config";
 import { type CloudWatchDimensions, fromCloudWatchUnits, type Side } from "../../signals";
-import type { MetricsSample, MetricsSource, SideSample } from "../types";
+import { emptySideSample, type MetricsSample, type MetricsSource, type SideSample } from "../types";
 import { sampleQueries } from "./cloudwatch-queries";
 import { queryKey } from "./query-key";
 
@@ -141,14 +141,7 @@ export class CloudWatchMetricsSource implements MetricsSource {
   }
 
   private empty(): SideSample {
-    const sample: SideSample = {
-      requests: null,
-      errors: null,
-      p95LatencyMs: null,
-      memory: null,
-      cpu: null,
-      sampleAgeSeconds: null,
-    };
+    const sample = emptySideSample();
     // Health is reported only where the stage judges it (undefined = not reported).
     if (this.options.cfg.thresholds.health) sample.healthFailures = null;
     return sample;

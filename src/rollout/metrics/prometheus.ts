@@ -1,6 +1,6 @@
 import type { StageConfig } from "../../config";
 import { type Side, sideQueries } from "../../signals";
-import type { MetricsSample, MetricsSource, SideSample } from "../types";
+import { emptySideSample, type MetricsSample, type MetricsSource, type SideSample } from "../types";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
 import { instantQuery, redactUrl, splitCredentials } from "./prometheus-query";
 import { queryKey } from "./query-key";
@@ -64,15 +64,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     const at = this.now();
     const errors: string[] = [];
     const queries: Record<string, string> = {};
-    const empty = (): SideSample => ({
-      requests: null,
-      errors: null,
-      p95LatencyMs: null,
-      memory: null,
-      cpu: null,
-      sampleAgeSeconds: null,
-    });
-    const sides: Record<Side, SideSample> = { canary: empty(), stable: empty() };
+    const sides: Record<Side, SideSample> = { canary: emptySideSample(), stable: emptySideSample() };
 
     // One token per sample: a credentials problem is one error, not twelve.
     let token: string | undefined;
