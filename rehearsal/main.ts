@@ -3,14 +3,13 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadStageConfig, type Release, type StageConfig } from "../src/config";
 import { buildPlan } from "../src/rollout/plan";
-import { appStats, setFaults } from "./apps";
 import { type Environment, startEnvironment } from "./environment";
+import { type FaultyRolloutResult, runFaultyRollout } from "./faulty-rollout";
 import { type Load, type LoadCounts, startLoad } from "./load";
 import { stopRecorded } from "./pidfile";
 import { ensurePrerequisites } from "./prerequisites";
 import { type CliRun, runCli } from "./runner-cli";
-import { defaultScenario, type Scenario } from "./scenario";
-import { whenCanaryWeight } from "./weights";
+import { defaultScenario } from "./scenario";
 
 /**
  * `npm run rehearse`: the release day, locally and for real. Starts two app revisions, HAProxy and
@@ -41,13 +40,7 @@ interface RolloutSummary {
   seconds: number;
 }
 
-interface BadRolloutSummary extends RolloutSummary {
-  faultInjectedAtWeight: number | null;
-  /** Fault switched on -> HAProxy serving canary weight 0. */
-  breachToRevertSeconds: number | null;
-  /** Requests the canary answered 5xx between the fault and the revert. */
-  failedCanaryRequests: number | null;
-}
+type BadRolloutSummary = RolloutSummary & Omit<FaultyRolloutResult, "output">;
 
 const OUTCOMES: Record<number, string> = { 0: "promoted", 1: "error", 2: "reverted", 3: "held" };
 
@@ -70,43 +63,6 @@ async function rollout(
   const exitCode = await run.exited;
   track(undefined);
   return { exitCode, ms: Date.now() - started };
-}
-
-/** Rollout 2: switches the scenario's fault on in the canary once the runner gives it `faultAtWeight`. */
-async function badRollout(
-  env: Environment,
-  cfg: StageConfig,
-  configFile: string | undefined,
-  scenario: Scenario,
-  track: (run: CliRun | undefined) => void,
-): Promise<BadRolloutSummary> {
-  const watch = new AbortController();
-  let injected: { at: number; weight: number; errorsBefore: number } | undefined;
-  let reverted: { at: number; errorsAfter: number } | undefined;
-  const watcher = (async () => {
-    const reached = await whenCanaryWeight(env.driver, (w) => w >= scenario.faultAtWeight, {
-      signal: watch.signal,
-    });
-    const errorsBefore = (await appStats(env.sides.canary)).responses["5xx"];
-    await setFaults(env.sides.canary, scenario.fault);
-    injected = { at: Date.now(), weight: reached.weight, errorsBefore };
-    say(`canary ${scenario.bad.name} at ${reached.weight}%: fault on (${JSON.stringify(scenario.fault)})`);
-    const back = await whenCanaryWeight(env.driver, (w) => w === 0, { signal: watch.signal, pollMs: 20 });
-    reverted = { at: back.at, errorsAfter: (await appStats(env.sides.canary)).responses["5xx"] };
-  })().catch(() => undefined);
-  const { exitCode, ms } = await rollout(cfg, configFile, scenario.bad, track);
-  // The revert is applied before the CLI exits; give the watcher its last look.
-  await Promise.race([watcher, new Promise((r) => setTimeout(r, 500))]);
-  watch.abort();
-  return {
-    release: scenario.bad.name,
-    exitCode,
-    outcome: OUTCOMES[exitCode] ?? `exit ${exitCode}`,
-    seconds: ms / 1000,
-    faultInjectedAtWeight: injected?.weight ?? null,
-    breachToRevertSeconds: injected && reverted ? (reverted.at - injected.at) / 1000 : null,
-    failedCanaryRequests: injected && reverted ? reverted.errorsAfter - injected.errorsBefore : null,
-  };
 }
 
 function copyReports(stateDir: string): string[] {
@@ -249,7 +205,25 @@ async function main(): Promise<number> {
     checkInterrupt();
 
     say(`rollout 2: ${scenario.bad.name}, which fails once it takes ${scenario.faultAtWeight}% of traffic`);
-    bad = await badRollout(env, cfg, configFile, scenario, track);
+    say(`ion-rollout start ${STAGE} --image ${scenario.bad.image} --name ${scenario.bad.name}`);
+    const result = await runFaultyRollout({
+      env,
+      projectDir: PROJECT_DIR,
+      release: scenario.bad,
+      faultAtWeight: scenario.faultAtWeight,
+      fault: scenario.fault,
+      cliArgs: configFile ? ["--config", configFile] : [],
+      inherit: true,
+      onRun: track,
+      onFault: (weight) =>
+        say(`canary ${scenario.bad.name} at ${weight}%: fault on (${JSON.stringify(scenario.fault)})`),
+    });
+    const { output: _inherited, ...measured } = result;
+    bad = {
+      ...measured,
+      release: scenario.bad.name,
+      outcome: OUTCOMES[result.exitCode] ?? `exit ${result.exitCode}`,
+    };
     checkInterrupt();
     if (bad.exitCode !== 2) throw new Error(`rollout 2 should have been reverted; it ended ${bad.outcome}`);
     ok = true;
