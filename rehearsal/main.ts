@@ -149,13 +149,17 @@ async function main(): Promise<number> {
   // clean up. SIGTERM is passed on. A second signal stops everything at once.
   let current: CliRun | undefined;
   let interrupted = false;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C can arrive twice: from the terminal and relayed by the tsx/npm wrappers.
+    if (interrupted && Date.now() - firstSignalAt < 1_500) return;
     if (interrupted) {
       say(`${signal} again: stopping everything now`);
       current?.child.kill("SIGKILL");
       process.exit(130);
     }
     interrupted = true;
+    firstSignalAt = Date.now();
     say(`${signal}: the runner stops at its next safe point; then everything is stopped`);
     if (signal === "SIGTERM") current?.child.kill("SIGTERM");
   };
