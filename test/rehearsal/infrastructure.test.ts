@@ -106,10 +106,10 @@ describe("Prometheus and the prod PromQL", () => {
       expect(errorRate).toBeGreaterThan(0.15);
       expect(errorRate).toBeLessThan(0.25);
       expect(await queryNow(env.layout, stable.errorRate)).toBe(0);
-      // 600 ms lands in the (500, 750] ms bucket; stable answers in a few ms.
+      // 600 ms lands in the (500, 750] ms bucket (the next one if the machine stalls); stable answers in a few ms.
       const p95 = await queryNow(env.layout, canary.p95LatencyMs);
       expect(p95).toBeGreaterThan(500);
-      expect(p95).toBeLessThanOrEqual(750);
+      expect(p95).toBeLessThanOrEqual(1000);
       expect(await queryNow(env.layout, stable.p95LatencyMs)).toBeLessThan(100);
       const memory = await queryNow(env.layout, canary.memory);
       expect(memory).toBeGreaterThan(0.85);
