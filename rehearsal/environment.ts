@@ -5,6 +5,7 @@ import { type AppInstance, startApp } from "./apps";
 import { backendServers, pointServer, startHaproxy } from "./haproxy";
 import { layoutFor, type RehearsalLayout } from "./layout";
 import { recordProcesses } from "./pidfile";
+import { assertPortsFree } from "./ports";
 import { type ManagedProcess, ProcessGroup } from "./processes";
 import { startPrometheus, waitForFirstScrape } from "./prometheus";
 import { waitFor } from "./wait";
@@ -44,6 +45,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
   const layout = layoutFor(cfg, options.workDir, options.projectDir);
   const log = options.log ?? (() => undefined);
   mkdirSync(layout.logDir, { recursive: true });
+  await assertPortsFree(layout);
   const group = new ProcessGroup();
   const [stablePort, canaryPort] = layout.local.appPorts;
   try {
