@@ -219,8 +219,13 @@ async function main(): Promise<number> {
       cliArgs: configFile ? ["--config", configFile] : [],
       inherit: true,
       onRun: track,
-      onFault: (weight) =>
-        say(`canary ${scenario.bad.name} at ${weight}%: fault on (${JSON.stringify(scenario.fault)})`),
+      // On a terminal the runner redraws its live view in place; a line of ours would tear it.
+      // The summary says when the fault came on.
+      onFault: (weight) => {
+        if (!process.stderr.isTTY) {
+          say(`canary ${scenario.bad.name} at ${weight}%: fault on (${JSON.stringify(scenario.fault)})`);
+        }
+      },
     });
     const { output: _inherited, ...measured } = result;
     bad = {
