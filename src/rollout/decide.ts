@@ -61,6 +61,8 @@ export function decide(
       ? canaryRequests
       : 0);
   const elapsed = Math.max(0, check.at - state.step.startedAt);
+  // Clock readings carry float noise (3.0009999 s); people read tenths.
+  const shownElapsed = Math.round(elapsed * 10) / 10;
   const reasons = [...analysis.reasons];
   let verdict = analysis.verdict;
   const evidenceShort = requests < step.minRequests;
@@ -86,21 +88,21 @@ export function decide(
   } else if (verdict === "GO" && baked) {
     action = last ? "promote" : "advance";
     reason = last
-      ? `GO at ${step.weight}% after ${elapsed} s and ${requests} requests: promote`
-      : `GO at ${step.weight}% after ${elapsed} s and ${requests} requests: next step ${plan.steps[step.index + 1]?.weight}%`;
+      ? `GO at ${step.weight}% after ${shownElapsed} s and ${requests} requests: promote`
+      : `GO at ${step.weight}% after ${shownElapsed} s and ${requests} requests: next step ${plan.steps[step.index + 1]?.weight}%`;
   } else if (step.maxSeconds !== undefined && elapsed >= step.maxSeconds) {
     timedOut = true;
     action = plan.onStepTimeout === "revert" ? "revert" : "hold";
-    reason = `step ${step.index + 1} timed out after ${elapsed} s (max ${step.maxSeconds} s) without GO (${verdict}${reasons[0] ? `: ${reasons[0]}` : ""}); ${action === "revert" ? "reverting" : "holding at this weight"}`;
+    reason = `step ${step.index + 1} timed out after ${shownElapsed} s (max ${step.maxSeconds} s) without GO (${verdict}${reasons[0] ? `: ${reasons[0]}` : ""}); ${action === "revert" ? "reverting" : "holding at this weight"}`;
   } else {
     action = "hold";
     const why: string[] = [];
-    if (!baked) why.push(`baking ${elapsed}/${step.bakeSeconds} s`);
+    if (!baked) why.push(`baking ${shownElapsed}/${step.bakeSeconds} s`);
     if (verdict !== "GO") why.push(`${verdict}${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`);
     reason = why.join("; ") || "holding";
   }
   if (action === "hold" && !baked && verdict === "GO")
-    reasons.push(`baking ${elapsed}/${step.bakeSeconds} s`);
+    reasons.push(`baking ${shownElapsed}/${step.bakeSeconds} s`);
 
   const nextWeight =
     action === "revert"
@@ -135,7 +137,7 @@ export function decide(
       ...(s.detail === undefined ? {} : { detail: s.detail }),
     })),
     bake: {
-      elapsedSeconds: elapsed,
+      elapsedSeconds: shownElapsed,
       bakeSeconds: step.bakeSeconds,
       requests,
       minRequests: step.minRequests,

@@ -47,7 +47,7 @@ function compact(record: DecisionRecord): string {
 }
 
 function liveView(record: DecisionRecord, canary: string): string[] {
-  const left = Math.max(0, record.bake.bakeSeconds - record.bake.elapsedSeconds);
+  const left = Math.round(Math.max(0, record.bake.bakeSeconds - record.bake.elapsedSeconds) * 10) / 10;
   return [
     `ion-rollout ${canary}: step ${record.step}/${record.steps} at ${record.weight}%  (check #${record.seq} at ${record.at}s)`,
     `  bake ${record.bake.elapsedSeconds}/${record.bake.bakeSeconds} s (${left} s left), evidence ${record.bake.requests}/${record.bake.minRequests} requests`,

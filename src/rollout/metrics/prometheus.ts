@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { StageConfig } from "../../config";
 import { type Side, sideQueries } from "../../signals";
 import { emptySideSample, type MetricsSample, type MetricsSource, type SideSample } from "../types";
@@ -76,6 +77,13 @@ export class PrometheusMetricsSource implements MetricsSource {
       }
     }
 
+    // The queries of one sample listen on a short-lived signal of their own: listening on the
+    // runner's long-lived one would add a listener per query for the whole rollout.
+    const perSample = new AbortController();
+    setMaxListeners(SIDES.length * PROMETHEUS_SIGNALS.length + 1, perSample.signal);
+    const forward = () => perSample.abort(signal?.reason);
+    signal?.addEventListener("abort", forward, { once: true });
+
     const jobs: Promise<void>[] = [];
     for (const side of SIDES) {
       const promql = sideQueries(this.options.cfg, side);
@@ -92,10 +100,12 @@ export class PrometheusMetricsSource implements MetricsSource {
             token: token === undefined ? undefined : async () => token,
             basicAuth: this.basicAuth,
             timeoutMs: this.timeoutMs,
-            signal,
+            signal: perSample.signal,
           }).then(
             (value) => {
-              sides[side][name] = value;
+              // increase() extrapolates to the window's edges; requests are whole.
+              sides[side][name] =
+                value !== null && (name === "requests" || name === "errors") ? Math.round(value) : value;
             },
             (error: unknown) => {
               if (signal?.aborted) throw signal.reason;
@@ -105,7 +115,11 @@ export class PrometheusMetricsSource implements MetricsSource {
         );
       }
     }
-    await Promise.all(jobs);
+    try {
+      await Promise.all(jobs);
+    } finally {
+      signal?.removeEventListener("abort", forward);
+    }
     errors.sort();
     return { at, canary: sides.canary, stable: sides.stable, queries, errors };
   }

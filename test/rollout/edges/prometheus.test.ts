@@ -267,3 +267,46 @@ describe("parseSampleValue", () => {
 function pick(queries: ReturnType<typeof sideQueries>): Record<string, string> {
   return Object.fromEntries(PROMETHEUS_SIGNALS.map((signal) => [signal, queries[signal]]));
 }
+
+describe("PrometheusMetricsSource on a long rollout", () => {
+  it("reports whole request and error counts (increase() extrapolates to fractions)", async () => {
+    const server = await prometheus(({ signal }) => ({
+      status: 200,
+      body: vector(signal === "requests" ? "137.505" : signal === "errors" ? "2.49" : "0.5"),
+    }));
+    const source = new PrometheusMetricsSource({ baseUrl: server.url, cfg, now: () => NOW });
+    const sample = await source.sample();
+    expect(sample.canary.requests).toBe(138);
+    expect(sample.canary.errors).toBe(2);
+    expect(sample.canary.memory).toBe(0.5);
+  });
+
+  it("leaves no listener on the runner's signal after a sample, however many samples it takes", async () => {
+    const server = await prometheus(() => ({ status: 200, body: vector("1") }));
+    const source = new PrometheusMetricsSource({ baseUrl: server.url, cfg, now: () => NOW });
+    const runner = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const add = runner.signal.addEventListener.bind(runner.signal);
+    const remove = runner.signal.removeEventListener.bind(runner.signal);
+    runner.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added++;
+      return add(...args);
+    }) as typeof add;
+    runner.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      removed++;
+      return remove(...args);
+    }) as typeof remove;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      for (let i = 0; i < 20; i++) await source.sample(runner.signal);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+    expect(removed).toBe(added);
+  });
+});
