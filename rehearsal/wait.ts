@@ -1,3 +1,4 @@
+import { abortableSleep } from "../src/rollout/drivers/backoff";
 import type { ManagedProcess } from "./processes";
 
 export interface WaitOptions {
@@ -10,20 +11,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+/** The runner's abortable sleep, under the name the rehearsal uses. */
+export const sleep = abortableSleep;
 
 /** Polls `probe` until it returns a value (not undefined); the last probe error explains a timeout. */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
