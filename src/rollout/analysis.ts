@@ -210,33 +210,22 @@ function judgeErrorRate(
   const query = queryOf(check, "errorRate", "errors", "requests");
   const base = { signal: "errorRate" as const, threshold: view, query, breach: false };
   const { requests, errors } = check.canary;
-  if (stale) {
-    return {
-      block,
-      verdict: {
-        ...base,
-        value: null,
-        sampleSize: null,
-        verdict: "INCONCLUSIVE",
-        counter,
-        reason: `errorRate: ${stale}`,
-      },
-    };
-  }
+  const inconclusive = (why: string): ErrorRateResult => ({
+    block,
+    verdict: {
+      ...base,
+      value: null,
+      sampleSize: null,
+      verdict: "INCONCLUSIVE",
+      counter,
+      reason: `errorRate: ${why}`,
+    },
+  });
+  if (stale) return inconclusive(stale);
   if (!isNumber(requests) || !isNumber(errors) || errors < 0 || requests < 0 || errors > requests) {
-    const reason =
-      isNumber(requests) && isNumber(errors) ? `inconsistent counts ${errors}/${requests}` : "no data";
-    return {
-      block,
-      verdict: {
-        ...base,
-        value: null,
-        sampleSize: null,
-        verdict: "INCONCLUSIVE",
-        counter,
-        reason: `errorRate: ${reason}`,
-      },
-    };
+    return inconclusive(
+      isNumber(requests) && isNumber(errors) ? `inconsistent counts ${errors}/${requests}` : "no data",
+    );
   }
   const stableOk =
     isNumber(check.stable.requests) &&
