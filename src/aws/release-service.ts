@@ -91,7 +91,8 @@ export class ReleaseService extends pulumi.ComponentResource {
         cluster: args.cluster.cluster.arn,
         taskDefinition: this.taskDefinition.arn,
         launchType: "FARGATE",
-        desiredCount: ecs.desiredCount,
+        // A retired old side keeps its service (and target group) at zero tasks for the next release.
+        desiredCount: args.side.retired ? 0 : ecs.desiredCount,
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },

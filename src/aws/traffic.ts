@@ -10,25 +10,40 @@ export interface ReleaseSide {
   release: Release;
   /** Listener weight: the percentage of requests (the two weights sum to 100). */
   weight: number;
+  /**
+   * The old side after the retention period (`oldSideRetired`): out of the listener, its service
+   * scaled to zero; its target group and alarms stay so a new release can reuse the colour.
+   */
+  retired: boolean;
 }
 
 /** Stable gets `100 - canaryWeight`, canary `canaryWeight`: the listener's weights are percentages. */
 export function releaseSides(cfg: StageConfig): [ReleaseSide, ReleaseSide] {
   return [
-    { role: "stable", release: cfg.releases.stable, weight: 100 - cfg.canaryWeight },
-    { role: "canary", release: cfg.releases.canary, weight: cfg.canaryWeight },
+    {
+      role: "stable",
+      release: cfg.releases.stable,
+      weight: 100 - cfg.canaryWeight,
+      retired: cfg.oldSideRetired,
+    },
+    { role: "canary", release: cfg.releases.canary, weight: cfg.canaryWeight, retired: false },
   ];
 }
 
-/** The listener's default action: ONE forward to both target groups, weighted by `releaseSides`. */
+/**
+ * The listener's default action: ONE forward to both target groups, weighted by `releaseSides`;
+ * a retired side is left out (the canary alone at 100).
+ */
 export function weightedForward<T>(cfg: StageConfig, targetGroupArns: Record<ReleaseRole, T>) {
   return {
     type: "forward" as const,
     forward: {
-      targetGroups: releaseSides(cfg).map((side) => ({
-        arn: targetGroupArns[side.role],
-        weight: side.weight,
-      })),
+      targetGroups: releaseSides(cfg)
+        .filter((side) => !side.retired)
+        .map((side) => ({
+          arn: targetGroupArns[side.role],
+          weight: side.weight,
+        })),
     },
   };
 }

@@ -86,6 +86,7 @@ Examples:
   $ ion-rollout explain prod                       # query, value, threshold and sample size behind each decision
   $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
   $ ion-rollout abort prod                         # revert to 0% canary now
+  $ ion-rollout retire prod                        # after the retention period: drop the old side
 
 Exit codes: 0 promoted (or the command succeeded), 2 reverted, 3 held or timed out (or a backtest
 ended without an outcome), 1 error (invalid config: the message on stderr, nothing applied).`;
@@ -177,6 +178,16 @@ export function buildProgram(io: Streams = processStreams): Command {
     .option("--yes", "do not ask for confirmation")
     .action((stage: string, options: CommonOptions & { yes?: boolean }) =>
       run(lazy().promoteCommand(stage, options, io)),
+    );
+
+  common(program.command("retire"))
+    .description(
+      "After a promotion and rollout.retainOldSeconds (24 h in prod), take the old side out of the stack: the canary alone at 100%.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .option("--now", "do not wait for the retention period to end")
+    .action((stage: string, options: CommonOptions & { now?: boolean }) =>
+      run(lazy().retireCommand(stage, options, io)),
     );
 
   common(program.command("explain"))

@@ -49,6 +49,8 @@ export const StageConfigSchema = z
     canaryWeight: z.number().int().min(0).max(100).default(0),
     /** Set by the runner while it steps weights, so guardrails allow weights past the first step. */
     rolloutInProgress: z.boolean().default(false),
+    /** Set by the runner after the retention period; the stable side is no longer declared. */
+    oldSideRetired: z.boolean().default(false),
     rollout: RolloutPlanSchema,
     thresholds: ThresholdsSchema,
     notifications: NotificationsSchema.default({ emails: [], pagerduty: false }),
@@ -76,6 +78,13 @@ export const StageConfigSchema = z
         path: ["releases", "canary", "name"],
         message:
           "canary and stable have the same name, so a split between them means nothing; give the canary its own name",
+      });
+    }
+    if (cfg.oldSideRetired && cfg.canaryWeight !== 100) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["oldSideRetired"],
+        message: `oldSideRetired is only valid when canaryWeight is 100 (the canary serves everything); canaryWeight is ${cfg.canaryWeight}`,
       });
     }
     const firstStep = cfg.rollout.steps[0] ?? 100;

@@ -4,15 +4,13 @@ import type { StageConfig } from "../config";
 import type { Side } from "../signals";
 import { urlMapDescription } from "./labels";
 import { gcpSettings } from "./settings";
-import { type TrafficWeights, trafficWeights } from "./traffic";
+import { declaredSides, type TrafficWeights, trafficWeights } from "./traffic";
 
 export interface WeightedLoadBalancerArgs {
   config: StageConfig;
-  /** The Cloud Run service behind each side of the split. */
-  services: Record<Side, gcp.cloudrunv2.Service>;
+  /** The Cloud Run service behind each declared side of the split (no stable once it is retired). */
+  services: Partial<Record<Side, gcp.cloudrunv2.Service>> & { canary: gcp.cloudrunv2.Service };
 }
-
-const SIDES: Side[] = ["stable", "canary"];
 
 /** One side's backend: a serverless NEG pointing at its Cloud Run service. */
 function sideBackend(
@@ -62,10 +60,15 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
     const settings = gcpSettings(cfg);
     const project = settings.project;
     const weights = trafficWeights(cfg);
+    const sides = declaredSides(cfg);
 
-    const backends = Object.fromEntries(
-      SIDES.map((side) => [side, sideBackend(name, side, cfg, args.services[side], this)]),
-    ) as Record<Side, gcp.compute.BackendService>;
+    const backends = new Map<Side, gcp.compute.BackendService>();
+    for (const side of sides) {
+      const service = args.services[side];
+      if (!service)
+        throw new Error(`WeightedLoadBalancer ${name}: no Cloud Run service for the ${side} side`);
+      backends.set(side, sideBackend(name, side, cfg, service, this));
+    }
 
     // Weights are percentages, so they sum to 100 and read as the share directly.
     this.urlMap = new gcp.compute.URLMap(
@@ -74,8 +77,8 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
         project,
         description: urlMapDescription(cfg, `${cfg.service.name} canary split`),
         defaultRouteAction: {
-          weightedBackendServices: SIDES.map((side) => ({
-            backendService: backends[side].id,
+          weightedBackendServices: sides.map((side) => ({
+            backendService: (backends.get(side) as gcp.compute.BackendService).id,
             weight: weights[side],
           })),
         },
@@ -138,7 +141,8 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
 
     this.weights = this.urlMap.defaultRouteAction.apply((action) => {
       const declared = action?.weightedBackendServices ?? [];
-      return { stable: declared[0]?.weight ?? 0, canary: declared[1]?.weight ?? 0 };
+      const weightOf = (side: Side) => declared[sides.indexOf(side)]?.weight ?? 0;
+      return { stable: weightOf("stable"), canary: weightOf("canary") };
     });
     this.registerOutputs({ ipAddress: this.ipAddress, weights: this.weights });
   }

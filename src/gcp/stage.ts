@@ -60,23 +60,23 @@ export class GcpStage extends pulumi.ComponentResource {
 
   private declareServices(name: string, cfg: StageConfig): GcpStageOutputs {
     checkServiceNames(cfg);
-    const stable = new ReleaseService(
-      cfg.releases.stable.name,
-      { config: cfg, release: cfg.releases.stable },
-      { parent: this },
-    );
+    // Once the old side is retired its service, NEG and backend are no longer declared.
+    const stable = cfg.oldSideRetired
+      ? undefined
+      : new ReleaseService(
+          cfg.releases.stable.name,
+          { config: cfg, release: cfg.releases.stable },
+          { parent: this },
+        );
     const canary = new ReleaseService(
       cfg.releases.canary.name,
       { config: cfg, release: cfg.releases.canary },
       { parent: this },
     );
-    const balancer = new WeightedLoadBalancer(
-      `${name}-lb`,
-      { config: cfg, services: { stable: stable.service, canary: canary.service } },
-      { parent: this },
-    );
+    const services = { ...(stable ? { stable: stable.service } : {}), canary: canary.service };
+    const balancer = new WeightedLoadBalancer(`${name}-lb`, { config: cfg, services }, { parent: this });
     return {
-      serviceUrls: urlsByName([stable.service, canary.service]),
+      serviceUrls: urlsByName(Object.values(services)),
       canaryUrl: canary.url,
       weights: balancer.weights,
       loadBalancerIp: balancer.ipAddress,

@@ -1,4 +1,5 @@
 import type { StageConfig } from "../config";
+import type { Side } from "../signals";
 
 /** The tag that gives the canary revision its own URL, for checks before it takes traffic. */
 export const CANARY_TAG = "canary";
@@ -14,26 +15,28 @@ export function trafficWeights(cfg: StageConfig): TrafficWeights {
   return { stable: 100 - cfg.canaryWeight, canary: cfg.canaryWeight };
 }
 
+/** The sides the stage declares: both, or only the canary once the old side is retired. */
+export function declaredSides(cfg: StageConfig): Side[] {
+  return cfg.oldSideRetired ? ["canary"] : ["stable", "canary"];
+}
+
 /**
  * `traffics` of the one Cloud Run service in mode `revisions`. The canary entry is kept even at 0%
- * so its tagged URL exists before it serves real traffic.
+ * so its tagged URL exists before it serves real traffic; once the old side is retired the stable
+ * entry is gone and the canary holds all of it.
  */
 export function revisionTraffics(cfg: StageConfig) {
   const weights = trafficWeights(cfg);
-  return [
-    {
-      type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-      revision: cfg.releases.stable.name,
-      percent: weights.stable,
-      tag: STABLE_TAG,
-    },
-    {
-      type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-      revision: cfg.releases.canary.name,
-      percent: weights.canary,
-      tag: CANARY_TAG,
-    },
-  ];
+  const entries = {
+    stable: { revision: cfg.releases.stable.name, tag: STABLE_TAG },
+    canary: { revision: cfg.releases.canary.name, tag: CANARY_TAG },
+  };
+  return declaredSides(cfg).map((side) => ({
+    type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+    revision: entries[side].revision,
+    percent: weights[side],
+    tag: entries[side].tag,
+  }));
 }
 
 /** Percent per side from a live `trafficStatuses` list (the split Cloud Run serves). */

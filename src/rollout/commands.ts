@@ -6,6 +6,7 @@ import { EXIT } from "./exit-codes";
 import { appendRecord, readJournal } from "./journal";
 import { acquireLock, describeHolder, LockError, processAlive, readLock } from "./lock";
 import { buildPlan } from "./plan";
+import { duration } from "./plan-text";
 import { progressPrinter } from "./progress";
 import { actionRecord, formatRecord } from "./record";
 import { isReleaseName, nextReleases } from "./release-name";
@@ -134,7 +135,11 @@ export function formatStatus(cfg: StageConfig, state: RolloutState, now: number,
   }
   if (state.reason)
     lines.push(`  reason: ${state.reason}${state.causedBy ? ` (decision #${state.causedBy})` : ""}`);
-  if (state.retireOldAfter) {
+  if (state.retiredAt) {
+    lines.push(
+      `  the old side (${state.releases.stable.name}) was retired at ${new Date(state.retiredAt).toISOString()}; the stack declares only ${state.releases.canary.name}`,
+    );
+  } else if (state.retireOldAfter) {
     lines.push(
       `  the old side (${state.releases.stable.name}) may be retired after ${new Date(state.retireOldAfter).toISOString()}`,
     );
@@ -220,7 +225,13 @@ async function operatorAction(
     const reason = action === "abort" ? `aborted by ${by}` : `promoted by ${by} (remaining steps skipped)`;
     const driver = await driverFor(cfg);
     try {
-      await driver.apply({ canaryWeight: weight, releases, rolloutInProgress: false, reason });
+      await driver.apply({
+        canaryWeight: weight,
+        releases,
+        rolloutInProgress: false,
+        oldSideRetired: false,
+        reason,
+      });
     } catch (error) {
       return fail(io, `${action} failed to apply ${weight}%: ${(error as Error).message}`);
     }
@@ -294,6 +305,102 @@ export async function promoteCommand(
     if (!/^y(es)?$/i.test(answer.trim())) return fail(io, "not promoted");
   }
   return operatorAction("promote", stage, options, io, driverFor);
+}
+
+/**
+ * retire: after a promotion and its retention period (`rollout.retainOldSeconds`), takes the old
+ * side out of the stack (`oldSideRetired`: canary alone at 100%). `--now` skips the wait.
+ */
+export async function retireCommand(
+  stage: string,
+  options: CommonOptions & { now?: boolean },
+  io: Streams,
+  driverFor: (cfg: StageConfig) => Promise<TrafficDriver> = defaultDriver,
+  clock: () => number = Date.now,
+): Promise<number> {
+  const cfg = loadConfig(stage, options, io);
+  if (!cfg) return EXIT.error;
+  const dir = stateDirOf(cfg, options);
+  const found = readState(dir, stage);
+  if (!found) return fail(io, `no rollout of ${stage} recorded in ${dir}; nothing to retire`);
+  if (found.status !== "promoted") {
+    return fail(
+      io,
+      `${stage} is ${found.status}, not promoted: only the old side of a promoted rollout can be retired (\`ion-rollout status ${stage}\`)`,
+    );
+  }
+  const old = found.releases.stable.name;
+  if (found.retiredAt) {
+    io.out(
+      `${stage}: the old side (${old}) was already retired at ${new Date(found.retiredAt).toISOString()}\n`,
+    );
+    return EXIT.ok;
+  }
+  const retention = duration(cfg.rollout.retainOldSeconds);
+  const left = (found.retireOldAfter ?? 0) - clock();
+  if (left > 0 && !options.now) {
+    return fail(
+      io,
+      `the old side (${old}) is kept for ${retention} after the promotion, until ${new Date(found.retireOldAfter ?? 0).toISOString()}: ${duration(Math.ceil(left / 1000))} left. Retire it then, or now with --now`,
+    );
+  }
+  let lock: ReturnType<typeof acquireLock>;
+  try {
+    lock = acquireLock(dir, stage, { command: `ion-rollout retire ${stage}` });
+  } catch (error) {
+    if (error instanceof LockError) return fail(io, error.message);
+    throw error;
+  }
+  try {
+    // Read again under the lock: another command may have started a rollout meanwhile.
+    const state = readState(dir, stage);
+    if (state?.status !== "promoted" || state.id !== found.id) {
+      return fail(io, `the rollout of ${stage} changed while retire waited for the lock; nothing applied`);
+    }
+    const by = `${process.env.USER ?? "operator"} (ion-rollout retire)`;
+    const reason = `retire ${old} after ${retention}${left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : ""} by ${by}`;
+    const driver = await driverFor(cfg);
+    try {
+      await driver.apply({
+        canaryWeight: 100,
+        releases: state.releases,
+        rolloutInProgress: false,
+        oldSideRetired: true,
+        reason,
+      });
+    } catch (error) {
+      return fail(io, `retire failed to take ${old} out of ${stage}: ${(error as Error).message}`);
+    }
+    const now = clock();
+    const seq = state.core.seq + 1;
+    const plan = buildPlan(cfg);
+    const record = actionRecord({
+      seq,
+      at: (now - state.startedAt) / 1000,
+      startedAtMs: state.startedAt,
+      step: state.core.step.index + 1,
+      steps: plan.steps.length,
+      weight: state.weight,
+      action: "retire",
+      reason,
+      nextWeight: 100,
+    });
+    appendRecord(dir, stage, record);
+    const next: RolloutState = {
+      ...state,
+      retiredAt: now,
+      updatedAt: now,
+      core: { ...state.core, seq },
+      lastDecision: record,
+    };
+    writeState(dir, next);
+    writeReports(resolve(dir, "reports"), next, readJournal(dir, stage));
+    if (options.json) io.out(`${JSON.stringify({ state: next })}\n`);
+    else io.out(formatStatus(cfg, next, now));
+    return EXIT.ok;
+  } finally {
+    lock.release();
+  }
 }
 
 export async function explainCommand(stage: string, options: CommonOptions, io: Streams): Promise<number> {

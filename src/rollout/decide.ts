@@ -34,7 +34,8 @@ export interface Decision {
   reasons: string[];
   nextWeight: number;
   timedOut: boolean;
-  record: DecisionRecord;
+  /** A check's record: its action is always a check's (never an operator's retire). */
+  record: DecisionRecord & { action: ActionKind };
   state: CoreState;
 }
 
@@ -113,7 +114,7 @@ export function decide(
           ? (plan.steps[step.index + 1]?.weight ?? 100)
           : step.weight;
   const seq = state.seq + 1;
-  const record: DecisionRecord = {
+  const record: Decision["record"] = {
     seq,
     at: check.at,
     time: new Date(startedAtMs + check.at * 1000).toISOString(),

@@ -2,7 +2,8 @@ import type { StageConfig } from "../config";
 import { consecutiveChecks } from "../signals/rules";
 import type { RolloutPlan } from "./plan";
 
-function duration(seconds: number): string {
+/** Seconds as "24 h", "1 h 30 min", "45 s". */
+export function duration(seconds: number): string {
   if (seconds === 0) return "0 s";
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);

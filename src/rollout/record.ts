@@ -2,6 +2,8 @@ import type { SignalName, SignalThresholdView, Verdict } from "./analysis";
 
 /** What a decision does: the backtest's and the journal's vocabulary. */
 export type ActionKind = "advance" | "hold" | "revert" | "promote";
+/** What a journal record may say was done: a check's action, or an operator retiring the old side. */
+export type RecordAction = ActionKind | "retire";
 
 /** One signal's part of a decision: what was asked, what came back, what it was compared with. */
 export interface SignalRecord {
@@ -37,7 +39,7 @@ export interface DecisionRecord {
   /** Canary weight in force while the check was measured. */
   weight: number;
   verdict: Verdict;
-  action: ActionKind;
+  action: RecordAction;
   /** The one-line reason for the action. */
   reason: string;
   /** Every reason behind the verdict and the action. */
@@ -96,7 +98,7 @@ export function actionRecord(input: {
   step: number;
   steps: number;
   weight: number;
-  action: ActionKind;
+  action: RecordAction;
   reason: string;
   nextWeight: number;
 }): DecisionRecord {

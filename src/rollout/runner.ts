@@ -144,7 +144,8 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
     ) => {
       emit({ type: "apply", at: clock(), weight, reason, rolloutInProgress });
       await driver.apply(
-        { canaryWeight: weight, releases: state.releases, rolloutInProgress, reason },
+        // A rollout always declares both sides: a new start brings back a retired old side.
+        { canaryWeight: weight, releases: state.releases, rolloutInProgress, oldSideRetired: false, reason },
         signal,
       );
     };

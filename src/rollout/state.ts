@@ -44,6 +44,8 @@ export interface RolloutState {
   causedBy?: number;
   /** After a promotion: when the old side may be retired (epoch ms). */
   retireOldAfter?: number;
+  /** When `ion-rollout retire` took the old side out of the stack (epoch ms). */
+  retiredAt?: number;
   lastDecision?: DecisionRecord;
 }
 

@@ -11,6 +11,11 @@ export interface TrafficChange {
   releases: { stable: Release; canary: Release };
   /** True while a rollout steps the weight (guardrails allow weights past the first step). */
   rolloutInProgress: boolean;
+  /**
+   * True once the old side is retired after the retention period (`ion-rollout retire`): the
+   * platform no longer declares the stable side. Only with canaryWeight 100; absent means false.
+   */
+  oldSideRetired?: boolean;
   /** Why, for logs: "step 2/5", "revert: error rate NO-GO", ... */
   reason: string;
 }

@@ -49,3 +49,37 @@ describe("listener weights", () => {
     );
   });
 });
+
+describe("old side retired", () => {
+  const retired = () => stagingWith({ canaryWeight: 100, oldSideRetired: true });
+
+  it("the listener forwards only to the canary target group, at 100", () => {
+    const action = weightedForward(retired(), { stable: "arn:stable", canary: "arn:canary" });
+    expect(action.forward.targetGroups).toEqual([{ arn: "arn:canary", weight: 100 }]);
+  });
+
+  it("renders one forward to the canary group; the stable service runs 0 tasks, its group and alarms stay", async () => {
+    const config = retired();
+    const rendered = await renderStage(config);
+    const https = ofType(rendered, TYPES.listener)
+      .map(inputs)
+      .filter((listener) => listener.port === 443);
+    const groups = https[0].defaultActions[0].forward.targetGroups as { arn: string; weight: number }[];
+    expect(groups).toHaveLength(1);
+    expect(groups[0]?.weight).toBe(100);
+    expect(inputs(byArn(rendered, groups[0]?.arn, TYPES.targetGroup)).tags["ion-role"]).toBe("canary");
+
+    const services = ofType(rendered, TYPES.ecsService).map(inputs);
+    const byRole = (role: string) => services.find((service) => service.tags["ion-role"] === role);
+    expect(byRole("stable")?.desiredCount).toBe(0);
+    expect(byRole("canary")?.desiredCount).toBe(config.aws?.ecs.desiredCount);
+    expect(ofType(rendered, TYPES.targetGroup)).toHaveLength(2);
+    const alarmed = new Set(ofType(rendered, TYPES.alarm).map((alarm) => inputs(alarm).tags?.["ion-role"]));
+    expect(alarmed).toContain("stable");
+    expect(rendered.outputs.weights).toEqual({ stable: 0, canary: 100 });
+  });
+
+  it("the config refuses oldSideRetired below 100%", () => {
+    expect(() => stagingWith({ canaryWeight: 5, oldSideRetired: true })).toThrow(/oldSideRetired/);
+  });
+});

@@ -35,6 +35,12 @@ describe("invalid stage config is rejected with the exact key path", () => {
       says: /last step must be 100.*\[5, 10, 50\]/,
     },
     {
+      what: "old side retired while the canary is not at 100%",
+      overrides: { canaryWeight: 5, oldSideRetired: true },
+      path: "oldSideRetired",
+      says: /only valid when canaryWeight is 100.*canaryWeight is 5/,
+    },
+    {
       what: "canary weight out of range",
       overrides: { canaryWeight: 120 },
       path: "canaryWeight",

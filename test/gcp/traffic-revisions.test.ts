@@ -39,3 +39,19 @@ describe("mode revisions: the Cloud Run traffic split for every canary weight", 
     EXHAUSTIVE_TIMEOUT_MS,
   );
 });
+
+describe("mode revisions: old side retired", () => {
+  it("traffics hold only the canary revision at 100%, tagged canary", async () => {
+    const config = prodWith({ canaryWeight: 100, oldSideRetired: true });
+    const rendered = await renderStage(config);
+    expect(inputs(one(rendered, TYPES.service)).traffics).toEqual([
+      {
+        type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+        revision: config.releases.canary.name,
+        percent: 100,
+        tag: "canary",
+      },
+    ]);
+    expect(rendered.outputs.weights).toEqual({ stable: 0, canary: 100 });
+  });
+});

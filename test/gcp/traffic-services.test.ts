@@ -40,3 +40,25 @@ describe("mode services: the load balancer split for every canary weight", () =>
     EXHAUSTIVE_TIMEOUT_MS,
   );
 });
+
+describe("mode services: old side retired", () => {
+  it("declares no stable service, NEG or backend; the URL map weights only the canary backend", async () => {
+    const config = servicesWith({ canaryWeight: 100, oldSideRetired: true });
+    const rendered = await renderStage(config);
+    expect(ofType(rendered, TYPES.service).map((service) => service.name)).toEqual([
+      config.releases.canary.name,
+    ]);
+    expect(ofType(rendered, TYPES.neg)).toHaveLength(1);
+    expect(ofType(rendered, TYPES.backend)).toHaveLength(1);
+    const splitMap = ofType(rendered, TYPES.urlMap).find((map) => inputs(map).defaultRouteAction);
+    const weighted = inputs(defined(splitMap)).defaultRouteAction.weightedBackendServices as {
+      backendService: string;
+      weight: number;
+    }[];
+    expect(weighted).toHaveLength(1);
+    expect(weighted[0]?.weight).toBe(100);
+    const neg = byId(rendered, inputs(byId(rendered, weighted[0]?.backendService)).backends[0].group);
+    expect(inputs(neg).cloudRun.service).toBe(config.releases.canary.name);
+    expect(rendered.outputs.weights).toEqual({ stable: 0, canary: 100 });
+  });
+});

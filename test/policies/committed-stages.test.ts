@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policies/all";
 import { formatPolicyReport } from "../../policies/report";
-import { check, renderCommitted } from "./fixtures";
+import { check, render, renderCommitted, stageWith } from "./fixtures";
 
 describe("the committed stages under the real pack", () => {
   for (const stage of ["prod", "staging"] as const) {
@@ -13,6 +13,18 @@ describe("the committed stages under the real pack", () => {
       expect(formatPolicyReport(run)).toContain("result: clean, no violations");
     });
   }
+
+  it("a retired old side (canaryWeight 100, oldSideRetired) breaks no mandatory policy in either stage", async () => {
+    const retired = { canaryWeight: 100, oldSideRetired: true };
+    for (const config of [
+      stageWith("prod", retired),
+      stageWith("prod", { ...retired, gcp: { mode: "services" } }),
+      stageWith("staging", retired),
+    ]) {
+      const run = await check(await render(config));
+      expect(run.mandatory, formatPolicyReport(run)).toEqual([]);
+    }
+  });
 
   it("between the two stages every policy finds something of its kind to judge", async () => {
     const statuses = new Map<string, string[]>();

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { abortCommand, explainCommand, promoteCommand, statusCommand } from "../../src/rollout/commands";
+import {
+  abortCommand,
+  explainCommand,
+  promoteCommand,
+  retireCommand,
+  statusCommand,
+} from "../../src/rollout/commands";
 import { readJournal } from "../../src/rollout/journal";
 import { progressPrinter } from "../../src/rollout/progress";
 import { deriveName, nextReleases } from "../../src/rollout/release-name";
@@ -188,6 +194,107 @@ describe("abort and promote", () => {
     expect(result.reason).toContain("aborted by");
     expect(driver.weights()).toEqual([5, 0]);
     expect(other.applied).toEqual([]);
+  });
+});
+
+/** A held rollout on disk, promoted by `promote --yes`: the old side kept for 24 h from now. */
+async function promotedRollout() {
+  const dir = tempDir();
+  const time = new FakeTime();
+  const driver = new FakeDriver();
+  await runRollout({
+    cfg: prodWith({ rollout: { bakeSeconds: 120, maxStepSeconds: 120 } }),
+    driver,
+    metrics: new FakeMetrics(time, () => healthy(10)),
+    stateDir: dir,
+    mode: "start",
+    clock: time.clock,
+    sleep: time.sleep,
+    lock: { pid: 1, isAlive: () => false },
+  });
+  const before = Date.now();
+  await promoteCommand(
+    "prod",
+    { config: CONFIG, stateDir: dir, yes: true },
+    buffers().io,
+    async () => driver,
+  );
+  const state = readState(dir, "prod");
+  expect(state?.status).toBe("promoted");
+  expect(state?.retireOldAfter).toBeGreaterThanOrEqual(before + 86_400_000);
+  return { dir, driver, retireAfter: state?.retireOldAfter ?? 0 };
+}
+
+describe("retire", () => {
+  it("a rollout's steps always declare both sides: start applies oldSideRetired false", async () => {
+    const { driver } = await promotedRollout();
+    expect(driver.applied.length).toBeGreaterThan(0);
+    expect(driver.applied.every((change) => change.oldSideRetired === false)).toBe(true);
+  });
+
+  it("refuses when the rollout is not promoted (or there is none), applying nothing", async () => {
+    const { dir } = await revertedRollout();
+    const driver = new FakeDriver();
+    const b = buffers();
+    expect(await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver)).toBe(1);
+    expect(b.err()).toContain("prod is reverted, not promoted");
+    const none = buffers();
+    expect(
+      await retireCommand("prod", { config: CONFIG, stateDir: tempDir() }, none.io, async () => driver),
+    ).toBe(1);
+    expect(none.err()).toContain("nothing to retire");
+    expect(driver.applied).toEqual([]);
+  });
+
+  it("refuses before the retention period ends, saying how long is left", async () => {
+    const { dir, retireAfter } = await promotedRollout();
+    const driver = new FakeDriver();
+    const b = buffers();
+    const clock = () => retireAfter - 2 * 3600_000 - 30 * 60_000;
+    expect(
+      await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver, clock),
+    ).toBe(1);
+    expect(b.err()).toContain("is kept for 24 h after the promotion");
+    expect(b.err()).toContain("2 h 30 min left");
+    expect(driver.applied).toEqual([]);
+    expect(readState(dir, "prod")?.retiredAt).toBeUndefined();
+  });
+
+  it("after the retention period applies oldSideRetired at 100%, records it, and status shows it", async () => {
+    const { dir, retireAfter } = await promotedRollout();
+    const driver = new FakeDriver();
+    const b = buffers();
+    const clock = () => retireAfter + 1000;
+    expect(
+      await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver, clock),
+    ).toBe(0);
+    const state = readState(dir, "prod");
+    expect(driver.applied).toEqual([
+      {
+        canaryWeight: 100,
+        releases: state?.releases,
+        rolloutInProgress: false,
+        oldSideRetired: true,
+        reason: expect.stringMatching(new RegExp(`^retire ${state?.releases.stable.name} after 24 h`)),
+      },
+    ]);
+    expect(state).toMatchObject({ status: "promoted", retiredAt: retireAfter + 1000 });
+    expect(readJournal(dir, "prod").at(-1)).toMatchObject({ action: "retire", nextWeight: 100 });
+    const status = buffers();
+    expect(await statusCommand("prod", { config: CONFIG, stateDir: dir }, status.io)).toBe(0);
+    expect(status.out()).toContain(`the old side (${state?.releases.stable.name}) was retired at`);
+  });
+
+  it("--now retires before the retention period ends", async () => {
+    const { dir } = await promotedRollout();
+    const driver = new FakeDriver();
+    const b = buffers();
+    expect(
+      await retireCommand("prod", { config: CONFIG, stateDir: dir, now: true }, b.io, async () => driver),
+    ).toBe(0);
+    expect(driver.applied).toMatchObject([{ canaryWeight: 100, oldSideRetired: true }]);
+    expect(driver.applied[0]?.reason).toContain("(--now,");
+    expect(readState(dir, "prod")?.retiredAt).toBeDefined();
   });
 });
 

@@ -10,6 +10,7 @@ export function rolloutConfigValues(change: TrafficChange): Record<string, unkno
       canary: { ...change.releases.canary },
     },
     [`${CONFIG_NAMESPACE}:rolloutInProgress`]: change.rolloutInProgress,
+    [`${CONFIG_NAMESPACE}:oldSideRetired`]: change.oldSideRetired ?? false,
   };
 }
 

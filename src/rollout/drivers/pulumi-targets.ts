@@ -10,6 +10,9 @@ export const TRAFFIC_RESOURCE_TYPES: readonly string[] = [
   // GCP: the revision split lives on the service; blue/green weights live on the URL map.
   "gcp:cloudrunv2/service:Service",
   "gcp:compute/uRLMap:URLMap",
+  // GCP mode services: a retired old side's NEG and backend go with its service (`ion-rollout retire`).
+  "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+  "gcp:compute/backendService:BackendService",
   // AWS: weighted target groups on the listener's forward action (both module spellings).
   "aws:lb/listener:Listener",
   "aws:alb/listener:Listener",

@@ -53,7 +53,7 @@ const concurrent = () =>
   new ConcurrentUpdateError("error: [409] Conflict: Another update is currently in progress.");
 
 describe("PulumiTrafficDriver.apply", () => {
-  it("writes the three rollout keys as typed config, then ups only the traffic-bearing resources", async () => {
+  it("writes the four rollout keys as typed config, then ups only the traffic-bearing resources", async () => {
     const stack = new FakeStack(EVERYTHING);
     const { instance, output } = driver(stack);
     await instance.apply(CHANGE);
@@ -67,6 +67,7 @@ describe("PulumiTrafficDriver.apply", () => {
         secret: false,
       },
       "ion-deploy:rolloutInProgress": { value: "true", objectValue: true, secret: false },
+      "ion-deploy:oldSideRetired": { value: "false", objectValue: false, secret: false },
     });
     expect(stack.upCalls).toHaveLength(1);
     const options = stack.upCalls[0];
@@ -75,6 +76,22 @@ describe("PulumiTrafficDriver.apply", () => {
     expect(options?.message).toBe("ion-rollout prod: canary 10% (step 2/5)");
     options?.onOutput?.("Updating (prod)\n");
     expect(output).toEqual(["Updating (prod)\n"]);
+  });
+
+  it("writes oldSideRetired true when the change retires the old side", async () => {
+    const stack = new FakeStack(EVERYTHING);
+    await driver(stack).instance.apply({
+      ...CHANGE,
+      canaryWeight: 100,
+      rolloutInProgress: false,
+      oldSideRetired: true,
+      reason: "retire ion-api-v1-4-0 after 24 h",
+    });
+    expect(JSON.parse(stack.configJsonCalls[0] as string)["ion-deploy:oldSideRetired"]).toEqual({
+      value: "true",
+      objectValue: true,
+      secret: false,
+    });
   });
 
   it("passes the caller's AbortSignal to up", async () => {
