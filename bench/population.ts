@@ -1,5 +1,5 @@
 import type { StageConfig } from "../src/config";
-import { simulateRules } from "../src/rollout/simulate";
+import { simulateRules } from "./simulate";
 
 /**
  * (c) A population of low-traffic canaries, judged both by the runbook's plain rule ("error rate

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import type { Release, StageConfig } from "../src/config";
-import { HaproxyTrafficDriver } from "../src/rollout/drivers/haproxy";
+import { HaproxyTrafficDriver } from "../src/rollout/edges/drivers/haproxy";
 import { type AppInstance, startApp } from "./apps";
 import { backendServers, pointServer, startHaproxy } from "./haproxy";
 import { layoutFor, type RehearsalLayout } from "./layout";

@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from "node:fs";
-import { HaproxyRuntimeError, runtimeCommands } from "../src/rollout/drivers/haproxy";
+import { HaproxyRuntimeError, runtimeCommands } from "../src/rollout/edges/drivers/haproxy";
 import type { RehearsalLayout } from "./layout";
 import type { ManagedProcess, ProcessGroup } from "./processes";
 import { waitFor } from "./wait";

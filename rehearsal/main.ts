@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadStageConfig, type Release, type StageConfig } from "../src/config";
-import { buildPlan } from "../src/rollout/plan";
+import { buildPlan } from "../src/rollout/core/plan";
 import { type Environment, startEnvironment } from "./environment";
 import { type FaultyRolloutResult, runFaultyRollout } from "./faulty-rollout";
 import { type Load, type LoadCounts, startLoad } from "./load";

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { instantQuery } from "../src/rollout/metrics/prometheus-query";
+import { instantQuery } from "../src/rollout/edges/metrics/prometheus-query";
 import type { RehearsalLayout } from "./layout";
 import type { ManagedProcess, ProcessGroup } from "./processes";
 import { httpOk, waitFor } from "./wait";

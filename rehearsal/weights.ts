@@ -1,4 +1,4 @@
-import type { HaproxyTrafficDriver } from "../src/rollout/drivers/haproxy";
+import type { HaproxyTrafficDriver } from "../src/rollout/edges/drivers/haproxy";
 import { sleep } from "./wait";
 
 /**

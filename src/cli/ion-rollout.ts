@@ -1,82 +1,8 @@
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { ConfigError, loadStageConfig, type StageConfig } from "../config";
-import { backtest, formatBacktest } from "../rollout/backtest";
-import { EXIT, exitCodeFor } from "../rollout/exit-codes";
-import { buildPlan } from "../rollout/plan";
-import { formatPlan } from "../rollout/plan-text";
-import { parseTrace, TraceError } from "../rollout/trace";
-
-/** Where the CLI writes; the real streams in the command, buffers in tests. */
-export interface Streams {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** stdout is a terminal: live progress view instead of plain lines. */
-  isTTY?: boolean;
-}
-
-const processStreams: Streams = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  isTTY: process.stdout.isTTY === true,
-};
-
-export interface CommonOptions {
-  config?: string;
-  json?: boolean;
-  stateDir?: string;
-  onInterrupt?: "revert" | "hold";
-}
-
-/** Loads the stage config; on a ConfigError prints it and returns undefined (exit 1, nothing applied). */
-export function loadConfig(stage: string, options: CommonOptions, io: Streams): StageConfig | undefined {
-  try {
-    return loadStageConfig(stage, options.config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`${error.message}\n`);
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-export function planCommand(stage: string, options: CommonOptions, io: Streams = processStreams): number {
-  const cfg = loadConfig(stage, options, io);
-  if (!cfg) return EXIT.error;
-  const plan = buildPlan(cfg);
-  if (options.json) io.out(`${JSON.stringify({ plan, thresholds: cfg.thresholds }, null, 2)}\n`);
-  else io.out(formatPlan(cfg, plan));
-  return EXIT.ok;
-}
-
-export function backtestCommand(
-  traceFile: string,
-  options: CommonOptions & { stage: string },
-  io: Streams = processStreams,
-): number {
-  const cfg = loadConfig(options.stage, options, io);
-  if (!cfg) return EXIT.error;
-  let document: unknown;
-  try {
-    document = JSON.parse(readFileSync(traceFile, "utf8"));
-  } catch (error) {
-    io.err(`cannot read trace ${traceFile}: ${(error as Error).message}\n`);
-    return EXIT.error;
-  }
-  try {
-    const result = backtest(cfg, parseTrace(document, basename(traceFile)));
-    io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
-    return exitCodeFor(result.outcome);
-  } catch (error) {
-    if (error instanceof TraceError) {
-      io.err(`${error.message}\n`);
-      return EXIT.error;
-    }
-    throw error;
-  }
-}
+import { backtestCommand } from "../rollout/commands/backtest";
+import { type CommonOptions, processStreams, type Streams } from "../rollout/commands/common";
+import { planCommand } from "../rollout/commands/plan";
+import { EXIT } from "../rollout/core/outcome";
 
 const EXAMPLES = `
 Examples:
@@ -104,10 +30,10 @@ function common(command: Command): Command {
     );
 }
 
-type Lazy = typeof import("../rollout/commands");
+type Lazy = typeof import("../rollout/commands/commands");
 /** The commands that drive a rollout load the runner and its edges only when used. */
 function lazy(): Lazy {
-  return require("../rollout/commands") as Lazy;
+  return require("../rollout/commands/commands") as Lazy;
 }
 
 export function buildProgram(io: Streams = processStreams): Command {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALARM_SIGNAL_TAGS } from "../../src/aws/rollback-alarms";
 import type { StageConfig } from "../../src/config";
-import { awsDimensions } from "../../src/rollout/edges";
+import { awsDimensions } from "../../src/rollout/edges/from-config";
 import { cloudWatchSignals, type Side } from "../../src/signals";
 import { type RenderedStage, renderStage } from "../../src/synth/render";
 import { byArn, byId, defined, inputs, mockArn, ofType, one, stagingWith, TYPES } from "./fixtures";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../../src/rollout/exit-codes";
+import { EXIT } from "../../src/rollout/core/outcome";
 import { writeStageFile } from "./fixtures";
 import { type Harness, openHarness } from "./harness";
 import { type RuntimeApiProxy, startRuntimeApiProxy } from "./runtime-api-proxy";

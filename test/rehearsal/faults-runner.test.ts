@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../../src/rollout/exit-codes";
+import { EXIT } from "../../src/rollout/core/outcome";
 import { type Harness, openHarness } from "./harness";
 
 /**

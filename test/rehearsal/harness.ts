@@ -4,9 +4,9 @@ import { type Environment, startEnvironment } from "../../rehearsal/environment"
 import { type Load, startLoad } from "../../rehearsal/load";
 import { type CliRun, runCli } from "../../rehearsal/runner-cli";
 import { whenCanaryWeight } from "../../rehearsal/weights";
-import { readJournal } from "../../src/rollout/journal";
-import type { DecisionRecord } from "../../src/rollout/record";
-import { type RolloutState, readState } from "../../src/rollout/state";
+import type { DecisionRecord } from "../../src/rollout/core/record";
+import { readJournal } from "../../src/rollout/store/journal";
+import { type RolloutState, readState } from "../../src/rollout/store/state";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 
 /**

@@ -4,7 +4,7 @@ import { type Environment, startEnvironment } from "../../rehearsal/environment"
 import { startLoad } from "../../rehearsal/load";
 import { queryNow } from "../../rehearsal/prometheus";
 import { sleep } from "../../rehearsal/wait";
-import { PrometheusMetricsSource } from "../../src/rollout/metrics/prometheus";
+import { PrometheusMetricsSource } from "../../src/rollout/edges/metrics/prometheus";
 import { sideQueries } from "../../src/signals";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 

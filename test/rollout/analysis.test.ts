@@ -5,7 +5,7 @@ import {
   analyseCheck,
   type Check,
   initialAnalysisState,
-} from "../../src/rollout/analysis";
+} from "../../src/rollout/core/analysis";
 import { check, prod, prodWith, staging } from "./fixtures";
 
 function run(cfg = prod(), checks: Check[]) {

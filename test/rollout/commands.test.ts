@@ -6,14 +6,14 @@ import {
   promoteCommand,
   retireCommand,
   statusCommand,
-} from "../../src/rollout/commands";
-import { readJournal } from "../../src/rollout/journal";
-import { progressPrinter } from "../../src/rollout/progress";
-import { deriveName, nextReleases } from "../../src/rollout/release-name";
-import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/report";
-import { writeReports } from "../../src/rollout/report-files";
-import { type RunnerEvent, runRollout } from "../../src/rollout/runner";
-import { readState } from "../../src/rollout/state";
+} from "../../src/rollout/commands/commands";
+import { deriveName, nextReleases } from "../../src/rollout/commands/release-name";
+import { type RunnerEvent, runRollout } from "../../src/rollout/controller/runner";
+import { progressPrinter } from "../../src/rollout/report/progress";
+import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/report/report";
+import { writeReports } from "../../src/rollout/report/report-files";
+import { readJournal } from "../../src/rollout/store/journal";
+import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "./fakes";
 import { prod, prodWith, ROOT } from "./fixtures";
 

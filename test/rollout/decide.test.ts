@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/analysis";
-import { backtest } from "../../src/rollout/backtest";
-import { type CoreState, decide, firstStep } from "../../src/rollout/decide";
-import { buildPlan } from "../../src/rollout/plan";
-import { simulateRules } from "../../src/rollout/simulate";
+import { simulateRules } from "../../bench/simulate";
+import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/core/analysis";
+import { backtest } from "../../src/rollout/core/backtest";
+import { type CoreState, decide, firstStep } from "../../src/rollout/core/decide";
+import { buildPlan } from "../../src/rollout/core/plan";
 import { check, prod, prodWith } from "./fixtures";
 
 function fresh(): CoreState {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseStageConfig, readStageFile } from "../../src/config";
-import { arnSuffix, awsDimensions, buildEdges, CLOUD_MONITORING_PROMQL } from "../../src/rollout/edges";
+import {
+  arnSuffix,
+  awsDimensions,
+  buildEdges,
+  CLOUD_MONITORING_PROMQL,
+} from "../../src/rollout/edges/from-config";
 import { prod, ROOT, staging } from "./fixtures";
 
 describe("edges by platform", () => {

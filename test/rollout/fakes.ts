@@ -1,15 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { MetricsSample, SideSample } from "../../src/rollout/core/sample";
 import type {
-  MetricsSample,
   MetricsSource,
   Notifier,
   RolloutEvent,
-  SideSample,
   TrafficChange,
   TrafficDriver,
-} from "../../src/rollout/types";
+} from "../../src/rollout/edges/types";
 
 export const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 

@@ -1,10 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readJournal } from "../../src/rollout/journal";
-import { acquireLock, LockError, lockPath } from "../../src/rollout/lock";
-import { writeRequest } from "../../src/rollout/requests";
-import { RolloutRefused, type RunnerEvent, type RunOptions, runRollout } from "../../src/rollout/runner";
-import { readState } from "../../src/rollout/state";
+import {
+  RolloutRefused,
+  type RunnerEvent,
+  type RunOptions,
+  runRollout,
+} from "../../src/rollout/controller/runner";
+import { readJournal } from "../../src/rollout/store/journal";
+import { acquireLock, LockError, lockPath } from "../../src/rollout/store/lock";
+import { writeRequest } from "../../src/rollout/store/requests";
+import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeNotifier, FakeTime, healthy, tempDir } from "./fakes";
 import { prodWith } from "./fixtures";
 

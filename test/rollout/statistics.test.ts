@@ -6,7 +6,7 @@ import {
   wilsonLower,
   wilsonUpper,
   worseThanStable,
-} from "../../src/rollout/statistics";
+} from "../../src/rollout/core/statistics";
 
 describe("normalQuantile", () => {
   it.each([
@@ -100,7 +100,7 @@ describe("relative check: false-alarm rate on a simulated healthy population", (
   ])(
     "canary %i vs stable %i requests at the same 0.5%% rate: alarms <= 1 - confidence",
     async (canaryRequests, stableRequests) => {
-      const { relativeFalseAlarmRate } = await import("../../src/rollout/simulate");
+      const { relativeFalseAlarmRate } = await import("../../bench/simulate");
       const rate = relativeFalseAlarmRate({
         errorRate: 0.005,
         canaryRequests,
@@ -115,7 +115,7 @@ describe("relative check: false-alarm rate on a simulated healthy population", (
   );
 
   it("and it does catch a canary 4x worse than stable at adequate traffic", async () => {
-    const { mulberry32, binomialDraw } = await import("../../src/rollout/simulate");
+    const { mulberry32, binomialDraw } = await import("../../bench/simulate");
     const random = mulberry32(3);
     let caught = 0;
     for (let i = 0; i < 500; i++) {
@@ -129,7 +129,7 @@ describe("relative check: false-alarm rate on a simulated healthy population", (
 
 describe("binomialDraw", () => {
   it("has the binomial mean and variance on both of its paths", async () => {
-    const { binomialDraw, mulberry32 } = await import("../../src/rollout/simulate");
+    const { binomialDraw, mulberry32 } = await import("../../bench/simulate");
     for (const [n, p] of [
       [15, 0.05],
       [95_000, 0.005],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { abortableSleep, backoffDelays } from "../../../src/rollout/drivers/backoff";
+import { abortableSleep, backoffDelays } from "../../../src/rollout/edges/drivers/backoff";
 
 describe("backoffDelays", () => {
   it("doubles from the base up to the cap, one delay between each pair of attempts", () => {

@@ -2,8 +2,8 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
-import { CloudWatchMetricsSource } from "../../../src/rollout/metrics/cloudwatch";
-import { prefixIds } from "../../../src/rollout/metrics/cloudwatch-queries";
+import { CloudWatchMetricsSource } from "../../../src/rollout/edges/metrics/cloudwatch";
+import { prefixIds } from "../../../src/rollout/edges/metrics/cloudwatch-queries";
 
 const cfg = loadStageConfig("staging");
 const cloudWatch = mockClient(CloudWatchClient);

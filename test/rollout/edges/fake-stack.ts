@@ -1,5 +1,5 @@
 import type { ConfigMap, Deployment, OutputMap, UpOptions, UpResult } from "@pulumi/pulumi/automation";
-import type { RolloutStack } from "../../../src/rollout/drivers/pulumi";
+import type { RolloutStack } from "../../../src/rollout/edges/drivers/pulumi";
 
 /** One state resource as `pulumi stack export` lists it. */
 export function stateResource(type: string, name: string, extra: Record<string, unknown> = {}) {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { notifierFromEnv } from "../../../src/rollout/notify";
-import { SIGNATURE_HEADER, signBody } from "../../../src/rollout/notify/json-webhook";
-import { redactSecrets } from "../../../src/rollout/notify/redact";
-import type { RolloutEvent } from "../../../src/rollout/types";
+import { notifierFromEnv } from "../../../src/rollout/edges/notify";
+import { SIGNATURE_HEADER, signBody } from "../../../src/rollout/edges/notify/json-webhook";
+import { redactSecrets } from "../../../src/rollout/edges/notify/redact";
+import type { RolloutEvent } from "../../../src/rollout/edges/types";
 import { type Handler, type LocalHttp, startLocalHttp } from "./local-http";
 
 const servers: LocalHttp[] = [];

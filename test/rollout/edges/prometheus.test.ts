@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
-import { PROMETHEUS_SIGNALS, PrometheusMetricsSource } from "../../../src/rollout/metrics/prometheus";
-import { parseSampleValue } from "../../../src/rollout/metrics/prometheus-query";
+import { PROMETHEUS_SIGNALS, PrometheusMetricsSource } from "../../../src/rollout/edges/metrics/prometheus";
+import { parseSampleValue } from "../../../src/rollout/edges/metrics/prometheus-query";
 import { sideQueries } from "../../../src/signals";
 import { type LocalHttp, type ReceivedRequest, sendJson, startLocalHttp } from "./local-http";
 

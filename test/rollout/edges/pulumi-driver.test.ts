@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
-import { PulumiTrafficDriver } from "../../../src/rollout/drivers/pulumi";
-import type { TrafficChange } from "../../../src/rollout/types";
+import { PulumiTrafficDriver } from "../../../src/rollout/edges/drivers/pulumi";
+import type { TrafficChange } from "../../../src/rollout/edges/types";
 import { deployment, FakeStack, rejection, stateResource, upResult } from "./fake-stack";
 
 const cfg = loadStageConfig("prod");

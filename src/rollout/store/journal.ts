@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import type { DecisionRecord } from "./record";
+import type { DecisionRecord } from "../core/record";
 
 /**
  * The rollout journal: append-only JSON lines, one decision record per check (and one per

@@ -1,7 +1,8 @@
 import { setMaxListeners } from "node:events";
-import type { StageConfig } from "../../config";
-import { type Side, sideQueries } from "../../signals";
-import { emptySideSample, type MetricsSample, type MetricsSource, type SideSample } from "../types";
+import type { StageConfig } from "../../../config";
+import { type Side, sideQueries } from "../../../signals";
+import { emptySideSample, type MetricsSample, type SideSample } from "../../core/sample";
+import type { MetricsSource } from "../types";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
 import { instantQuery, redactUrl, splitCredentials } from "./prometheus-query";
 import { queryKey } from "./query-key";

@@ -1,4 +1,4 @@
-import type { StageConfig } from "../config";
+import type { StageConfig } from "../../config";
 
 /** One step of a rollout: the canary weight and what it must show before the next step. */
 export interface PlanStep {

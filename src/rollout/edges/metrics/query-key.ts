@@ -1,4 +1,4 @@
-import type { Side } from "../../signals";
+import type { Side } from "../../../signals";
 
 /**
  * Keys of `MetricsSample.queries`: the judged (canary) side by plain signal name, which is how the

@@ -1,8 +1,8 @@
-import type { ErrorRateThreshold, SignalThreshold, StageConfig } from "../config";
-import { consecutiveChecks } from "../signals/rules";
+import type { ErrorRateThreshold, SignalThreshold, StageConfig } from "../../config";
+import { consecutiveChecks } from "../../signals/rules";
 import { maxSampleAge } from "./plan";
+import type { SideSample } from "./sample";
 import { wilsonLower, worseThanStable } from "./statistics";
-import type { SideSample } from "./types";
 
 /**
  * One check's judgement, per signal and overall. Pure: the caller passes the check and the

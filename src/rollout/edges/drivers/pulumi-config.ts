@@ -1,4 +1,4 @@
-import { CONFIG_NAMESPACE } from "../../config";
+import { CONFIG_NAMESPACE } from "../../../config";
 import type { TrafficChange } from "../types";
 
 /** The stack config keys a rollout step writes, with the values it writes. */

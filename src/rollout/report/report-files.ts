@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DecisionRecord } from "./record";
+import type { DecisionRecord } from "../core/record";
+import type { RolloutState } from "../store/state";
 import { htmlReport, markdownReport } from "./report";
-import type { RolloutState } from "./state";
 
 export interface WrittenReport {
   markdown: string;

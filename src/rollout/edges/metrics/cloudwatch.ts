@@ -1,7 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
-import type { StageConfig } from "../../config";
-import { type CloudWatchDimensions, fromCloudWatchUnits, type Side } from "../../signals";
-import { emptySideSample, type MetricsSample, type MetricsSource, type SideSample } from "../types";
+import type { StageConfig } from "../../../config";
+import { type CloudWatchDimensions, fromCloudWatchUnits, type Side } from "../../../signals";
+import { emptySideSample, type MetricsSample, type SideSample } from "../../core/sample";
+import type { MetricsSource } from "../types";
 import { sampleQueries } from "./cloudwatch-queries";
 import { queryKey } from "./query-key";
 

@@ -1,8 +1,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Release } from "../config";
-import type { CoreState } from "./decide";
-import type { DecisionRecord } from "./record";
+import type { Release } from "../../config";
+import type { CoreState } from "../core/decide";
+import type { DecisionRecord } from "../core/record";
 
 /**
  * Durable rollout state: one JSON file per stage in the state directory, replaced atomically

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import type { StageConfig } from "../config";
-import type { CloudWatchDimensions, Side } from "../signals";
+import type { StageConfig } from "../../config";
+import type { CloudWatchDimensions, Side } from "../../signals";
 import { HaproxyTrafficDriver } from "./drivers/haproxy";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";

@@ -1,14 +1,15 @@
-import type { Release, StageConfig } from "../config";
-import { analyseCheck, type Check, initialAnalysisState } from "./analysis";
-import { decide, firstStep } from "./decide";
-import { EXIT } from "./exit-codes";
-import { appendRecord, archiveJournal } from "./journal";
-import { acquireLock, describeHolder, type LockOptions } from "./lock";
-import { buildPlan, type RolloutPlan } from "./plan";
-import { type ActionKind, actionRecord, type DecisionRecord } from "./record";
-import { takeRequest } from "./requests";
-import { isActive, type RolloutState, readState, writeState } from "./state";
-import type { MetricsSample, MetricsSource, Notifier, RolloutEventKind, TrafficDriver } from "./types";
+import type { Release, StageConfig } from "../../config";
+import { analyseCheck, type Check, initialAnalysisState } from "../core/analysis";
+import { decide, firstStep } from "../core/decide";
+import { EXIT } from "../core/outcome";
+import { buildPlan, type RolloutPlan } from "../core/plan";
+import { type ActionKind, actionRecord, type DecisionRecord } from "../core/record";
+import type { MetricsSample } from "../core/sample";
+import type { MetricsSource, Notifier, RolloutEventKind, TrafficDriver } from "../edges/types";
+import { appendRecord, archiveJournal } from "../store/journal";
+import { acquireLock, describeHolder, type LockOptions } from "../store/lock";
+import { takeRequest } from "../store/requests";
+import { isActive, type RolloutState, readState, writeState } from "../store/state";
 
 /**
  * The rollout loop: lock, apply the step's weight, check every interval, decide, advance / hold /

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Check } from "./analysis";
-import type { SideSample } from "./types";
+import type { SideSample } from "./sample";
 
 /**
  * The backtest trace format (docs/rollout.md), kept exactly as issue 5 gives it:

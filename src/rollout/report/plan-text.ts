@@ -1,6 +1,6 @@
-import type { StageConfig } from "../config";
-import { consecutiveChecks } from "../signals/rules";
-import type { RolloutPlan } from "./plan";
+import type { StageConfig } from "../../config";
+import { consecutiveChecks } from "../../signals/rules";
+import type { RolloutPlan } from "../core/plan";
 
 /** Seconds as "24 h", "1 h 30 min", "45 s". */
 export function duration(seconds: number): string {

@@ -1,6 +1,6 @@
-import type { SignalName } from "./analysis";
-import type { DecisionRecord, SignalRecord } from "./record";
-import type { RunnerEvent } from "./runner";
+import type { RunnerEvent } from "../controller/runner";
+import type { SignalName } from "../core/analysis";
+import type { DecisionRecord, SignalRecord } from "../core/record";
 
 /**
  * What a running rollout prints: a live view redrawn in place on a TTY, one plain line per event

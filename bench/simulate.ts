@@ -1,6 +1,6 @@
-import type { StageConfig } from "../config";
-import { type AnalysisState, analyseCheck, initialAnalysisState } from "./analysis";
-import { worseThanStable } from "./statistics";
+import type { StageConfig } from "../src/config";
+import { type AnalysisState, analyseCheck, initialAnalysisState } from "../src/rollout/core/analysis";
+import { worseThanStable } from "../src/rollout/core/statistics";
 
 /**
  * Simulations on synthetic populations: the runbook's plain rule ("error rate > limit in N

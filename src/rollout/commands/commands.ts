@@ -1,31 +1,22 @@
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { type CommonOptions, loadConfig, type Streams } from "../cli/ion-rollout";
-import type { StageConfig } from "../config";
-import { EXIT } from "./exit-codes";
-import { appendRecord, readJournal } from "./journal";
-import { acquireLock, describeHolder, LockError, processAlive, readLock } from "./lock";
-import { buildPlan } from "./plan";
-import { duration } from "./plan-text";
-import { progressPrinter } from "./progress";
-import { actionRecord, formatRecord } from "./record";
+import type { StageConfig } from "../../config";
+import { RolloutRefused, type RunResult, runRollout } from "../controller/runner";
+import { EXIT } from "../core/outcome";
+import { buildPlan } from "../core/plan";
+import { actionRecord, formatRecord } from "../core/record";
+import type { TrafficDriver } from "../edges/types";
+import { duration } from "../report/plan-text";
+import { progressPrinter } from "../report/progress";
+import { writeReports } from "../report/report-files";
+import { appendRecord, readJournal } from "../store/journal";
+import { acquireLock, describeHolder, LockError, processAlive, readLock } from "../store/lock";
+import { writeRequest } from "../store/requests";
+import { isActive, type RolloutState, readState, writeState } from "../store/state";
+import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 import { isReleaseName, nextReleases } from "./release-name";
-import { writeReports } from "./report-files";
-import { writeRequest } from "./requests";
-import { RolloutRefused, type RunResult, runRollout } from "./runner";
-import { isActive, type RolloutState, readState, writeState } from "./state";
-import type { TrafficDriver } from "./types";
 
 /** The `ion-rollout` commands that drive or inspect a rollout (plan and backtest live in the CLI). */
-
-export function stateDirOf(cfg: StageConfig, options: CommonOptions): string {
-  return resolve(options.stateDir ?? cfg.rollout.stateDir);
-}
-
-function fail(io: Streams, message: string): number {
-  io.err(`${message}\n`);
-  return EXIT.error;
-}
 
 async function drive(
   cfg: StageConfig,
@@ -38,7 +29,7 @@ async function drive(
   // The metrics queries select each side by release name: use the rollout's releases, not the file's.
   const rolloutReleases = releases ?? readState(dir, cfg.stage)?.releases;
   if (rolloutReleases) cfg = { ...cfg, releases: rolloutReleases };
-  const { buildEdges } = require("./edges") as typeof import("./edges");
+  const { buildEdges } = require("../edges/from-config") as typeof import("../edges/from-config");
   const edges = await buildEdges(cfg, {
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
@@ -275,7 +266,7 @@ async function operatorAction(
 }
 
 async function defaultDriver(cfg: StageConfig): Promise<TrafficDriver> {
-  const { buildDriver } = require("./edges") as typeof import("./edges");
+  const { buildDriver } = require("../edges/from-config") as typeof import("../edges/from-config");
   return buildDriver(cfg, { onOutput: (text) => process.stderr.write(text) });
 }
 

@@ -1,12 +1,12 @@
 import type { MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import type { StageConfig } from "../../config";
+import type { StageConfig } from "../../../config";
 import {
   type CloudWatchDimensions,
   type CloudWatchMetricQuery,
   type CloudWatchSignal,
   cloudWatchSignals,
   type Side,
-} from "../../signals";
+} from "../../../signals";
 
 /**
  * The signals the runner samples from CloudWatch. The error rate is left out on purpose: the

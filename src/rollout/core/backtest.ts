@@ -1,4 +1,4 @@
-import type { StageConfig } from "../config";
+import type { StageConfig } from "../../config";
 import { analyseCheck, type Check, initialAnalysisState, type Verdict } from "./analysis";
 import { type CoreState, decide, firstStep } from "./decide";
 import { buildPlan } from "./plan";

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE, type StageConfig } from "../../config";
+import { CONFIG_NAMESPACE, type StageConfig } from "../../../config";
 import type { TrafficChange, TrafficDriver } from "../types";
 import { abortableSleep, backoffDelays } from "./backoff";
 import { decodeConfigValue, rolloutConfigJson, rolloutConfigValues } from "./pulumi-config";

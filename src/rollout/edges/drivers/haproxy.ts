@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { isAbsolute, resolve } from "node:path";
-import type { StageConfig } from "../../config";
+import type { StageConfig } from "../../../config";
 import type { TrafficChange, TrafficDriver } from "../types";
 import { abortableSleep, backoffDelays } from "./backoff";
 

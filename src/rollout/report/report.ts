@@ -1,7 +1,7 @@
-import type { SignalName } from "./analysis";
+import type { SignalName } from "../core/analysis";
+import type { DecisionRecord } from "../core/record";
+import type { RolloutState } from "../store/state";
 import { formatValue } from "./progress";
-import type { DecisionRecord } from "./record";
-import type { RolloutState } from "./state";
 
 /**
  * The end-of-rollout report: Markdown (also for $GITHUB_STEP_SUMMARY) and a standalone HTML page

@@ -1,0 +1,47 @@
+import { resolve } from "node:path";
+import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
+import { EXIT } from "../core/outcome";
+
+/** Where the CLI writes; the real streams in the command, buffers in tests. */
+export interface Streams {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** stdout is a terminal: live progress view instead of plain lines. */
+  isTTY?: boolean;
+}
+
+export const processStreams: Streams = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  isTTY: process.stdout.isTTY === true,
+};
+
+export interface CommonOptions {
+  config?: string;
+  json?: boolean;
+  stateDir?: string;
+  onInterrupt?: "revert" | "hold";
+}
+
+/** Loads the stage config; on a ConfigError prints it and returns undefined (exit 1, nothing applied). */
+export function loadConfig(stage: string, options: CommonOptions, io: Streams): StageConfig | undefined {
+  try {
+    return loadStageConfig(stage, options.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`${error.message}\n`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+export function stateDirOf(cfg: StageConfig, options: CommonOptions): string {
+  return resolve(options.stateDir ?? cfg.rollout.stateDir);
+}
+
+/** Prints one line to stderr and returns the error exit code. */
+export function fail(io: Streams, message: string): number {
+  io.err(`${message}\n`);
+  return EXIT.error;
+}
