@@ -1,4 +1,4 @@
-import { abortableSleep } from "../src/rollout/edges/drivers/backoff";
+import { abortableSleep } from "../src/rollout/edges/sleep";
 import type { ManagedProcess } from "./processes";
 
 export interface WaitOptions {

@@ -1,7 +1,12 @@
 import { Command, CommanderError, Option } from "commander";
 import { backtestCommand } from "../rollout/commands/backtest";
 import { type CommonOptions, processStreams, type Streams } from "../rollout/commands/common";
+import { resumeCommand, startCommand } from "../rollout/commands/drive";
+import { explainCommand } from "../rollout/commands/explain";
+import { abortCommand, promoteCommand } from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
+import { retireCommand } from "../rollout/commands/retire";
+import { statusCommand } from "../rollout/commands/status";
 import { EXIT } from "../rollout/core/outcome";
 
 const EXAMPLES = `
@@ -28,12 +33,6 @@ function common(command: Command): Command {
         "on SIGINT/SIGTERM: revert to 0% (default) or hold the weight",
       ).choices(["revert", "hold"]),
     );
-}
-
-type Lazy = typeof import("../rollout/commands/commands");
-/** The commands that drive a rollout load the runner and its edges only when used. */
-function lazy(): Lazy {
-  return require("../rollout/commands/commands") as Lazy;
 }
 
 export function buildProgram(io: Streams = processStreams): Command {
@@ -75,7 +74,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     .requiredOption("--image <ref>", "canary container image (tag or digest)")
     .option("--name <release-name>", "canary release name (default: derived from the image tag)")
     .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
-      run(lazy().startCommand(stage, options, io)),
+      run(startCommand(stage, options, io)),
     );
 
   common(program.command("resume"))
@@ -83,27 +82,27 @@ export function buildProgram(io: Streams = processStreams): Command {
       "Continue a rollout from its durable state after a crash, interrupt or hold; the bake clock carries on.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(lazy().resumeCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) => run(resumeCommand(stage, options, io)));
 
   common(program.command("status"))
     .description("Show the rollout's state and its latest decision.")
     .argument("<stage>", "stage (stack) name")
     .option("--watch", "refresh every check interval until the rollout ends")
     .action((stage: string, options: CommonOptions & { watch?: boolean }) =>
-      run(lazy().statusCommand(stage, options, io)),
+      run(statusCommand(stage, options, io)),
     );
 
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(lazy().abortCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) => run(abortCommand(stage, options, io)));
 
   common(program.command("promote"))
     .description("Skip the remaining steps: canary weight 100 (asks for confirmation unless --yes).")
     .argument("<stage>", "stage (stack) name")
     .option("--yes", "do not ask for confirmation")
     .action((stage: string, options: CommonOptions & { yes?: boolean }) =>
-      run(lazy().promoteCommand(stage, options, io)),
+      run(promoteCommand(stage, options, io)),
     );
 
   common(program.command("retire"))
@@ -113,7 +112,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     .argument("<stage>", "stage (stack) name")
     .option("--now", "do not wait for the retention period to end")
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
-      run(lazy().retireCommand(stage, options, io)),
+      run(retireCommand(stage, options, io)),
     );
 
   common(program.command("explain"))
@@ -121,7 +120,7 @@ export function buildProgram(io: Streams = processStreams): Command {
       "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(lazy().explainCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
 
   return program;
 }

@@ -5,8 +5,9 @@ import { type Load, startLoad } from "../../rehearsal/load";
 import { type CliRun, runCli } from "../../rehearsal/runner-cli";
 import { whenCanaryWeight } from "../../rehearsal/weights";
 import type { DecisionRecord } from "../../src/rollout/core/record";
+import type { RolloutState } from "../../src/rollout/core/state";
 import { readJournal } from "../../src/rollout/store/journal";
-import { type RolloutState, readState } from "../../src/rollout/store/state";
+import { readState } from "../../src/rollout/store/state";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 
 /**

@@ -1,20 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  abortCommand,
-  explainCommand,
-  promoteCommand,
-  retireCommand,
-  statusCommand,
-} from "../../src/rollout/commands/commands";
+import { explainCommand } from "../../src/rollout/commands/explain";
+import { abortCommand, promoteCommand } from "../../src/rollout/commands/operator";
 import { deriveName, nextReleases } from "../../src/rollout/commands/release-name";
-import { type RunnerEvent, runRollout } from "../../src/rollout/controller/runner";
+import { retireCommand } from "../../src/rollout/commands/retire";
+import { statusCommand } from "../../src/rollout/commands/status";
+import { runRollout } from "../../src/rollout/controller/runner";
+import type { RunnerEvent } from "../../src/rollout/core/events";
 import { progressPrinter } from "../../src/rollout/report/progress";
 import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/report/report";
 import { writeReports } from "../../src/rollout/report/report-files";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState } from "../../src/rollout/store/state";
-import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "./fakes";
+import { FakeDriver, FakeMetrics, FakeTime, healthy, operatorEdges, tempDir } from "./fakes";
 import { prod, prodWith, ROOT } from "./fixtures";
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
@@ -141,7 +139,9 @@ describe("abort and promote", () => {
     expect(held.outcome).toBe("held");
     const driver = new FakeDriver();
     const b = buffers();
-    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver)).toBe(0);
+    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver))).toBe(
+      0,
+    );
     expect(driver.applied).toMatchObject([{ canaryWeight: 0, rolloutInProgress: false }]);
     expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
     expect(readJournal(dir, "prod").at(-1)?.action).toBe("revert");
@@ -152,7 +152,7 @@ describe("abort and promote", () => {
     const driver = new FakeDriver();
     const refused = buffers();
     expect(
-      await promoteCommand("prod", { config: CONFIG, stateDir: dir }, refused.io, async () => driver),
+      await promoteCommand("prod", { config: CONFIG, stateDir: dir }, refused.io, operatorEdges(driver)),
     ).toBe(1);
     expect(driver.applied).toEqual([]);
     expect(
@@ -160,7 +160,7 @@ describe("abort and promote", () => {
         "prod",
         { config: CONFIG, stateDir: dir, yes: true },
         buffers().io,
-        async () => driver,
+        operatorEdges(driver),
       ),
     ).toBe(0);
     expect(driver.applied).toMatchObject([{ canaryWeight: 100, rolloutInProgress: false }]);
@@ -187,7 +187,7 @@ describe("abort and promote", () => {
     while (!readState(dir, "prod")) await new Promise((r) => setTimeout(r, 5));
     const b = buffers();
     const other = new FakeDriver();
-    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => other)).toBe(0);
+    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(other))).toBe(0);
     expect(b.err()).toContain("asked the runner");
     const result = await running;
     expect(result.outcome).toBe("reverted");
@@ -217,7 +217,7 @@ async function promotedRollout() {
     "prod",
     { config: CONFIG, stateDir: dir, yes: true },
     buffers().io,
-    async () => driver,
+    operatorEdges(driver),
   );
   const state = readState(dir, "prod");
   expect(state?.status).toBe("promoted");
@@ -236,11 +236,13 @@ describe("retire", () => {
     const { dir } = await revertedRollout();
     const driver = new FakeDriver();
     const b = buffers();
-    expect(await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver)).toBe(1);
+    expect(await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver))).toBe(
+      1,
+    );
     expect(b.err()).toContain("prod is reverted, not promoted");
     const none = buffers();
     expect(
-      await retireCommand("prod", { config: CONFIG, stateDir: tempDir() }, none.io, async () => driver),
+      await retireCommand("prod", { config: CONFIG, stateDir: tempDir() }, none.io, operatorEdges(driver)),
     ).toBe(1);
     expect(none.err()).toContain("nothing to retire");
     expect(driver.applied).toEqual([]);
@@ -252,7 +254,7 @@ describe("retire", () => {
     const b = buffers();
     const clock = () => retireAfter - 2 * 3600_000 - 30 * 60_000;
     expect(
-      await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver, clock),
+      await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver, clock)),
     ).toBe(1);
     expect(b.err()).toContain("is kept for 24 h after the promotion");
     expect(b.err()).toContain("2 h 30 min left");
@@ -266,7 +268,7 @@ describe("retire", () => {
     const b = buffers();
     const clock = () => retireAfter + 1000;
     expect(
-      await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, async () => driver, clock),
+      await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver, clock)),
     ).toBe(0);
     const state = readState(dir, "prod");
     expect(driver.applied).toEqual([
@@ -290,7 +292,7 @@ describe("retire", () => {
     const driver = new FakeDriver();
     const b = buffers();
     expect(
-      await retireCommand("prod", { config: CONFIG, stateDir: dir, now: true }, b.io, async () => driver),
+      await retireCommand("prod", { config: CONFIG, stateDir: dir, now: true }, b.io, operatorEdges(driver)),
     ).toBe(0);
     expect(driver.applied).toMatchObject([{ canaryWeight: 100, oldSideRetired: true }]);
     expect(driver.applied[0]?.reason).toContain("(--now,");

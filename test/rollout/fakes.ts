@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { OperatorEdges } from "../../src/rollout/commands/operator-edges";
 import type { MetricsSample, SideSample } from "../../src/rollout/core/sample";
 import type {
   MetricsSource,
@@ -86,4 +87,9 @@ export class FakeNotifier implements Notifier {
   async notify(event: RolloutEvent): Promise<void> {
     this.events.push(event);
   }
+}
+
+/** What an operator command reaches the platform through: a fake driver, a clock, instant sleeps. */
+export function operatorEdges(driver: TrafficDriver, clock: () => number = Date.now): OperatorEdges {
+  return { driverFor: async () => driver, clock, sleep: async () => {} };
 }

@@ -1,11 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  RolloutRefused,
-  type RunnerEvent,
-  type RunOptions,
-  runRollout,
-} from "../../src/rollout/controller/runner";
+import { RolloutRefused, type RunOptions, runRollout } from "../../src/rollout/controller/runner";
+import type { RunnerEvent } from "../../src/rollout/core/events";
 import { readJournal } from "../../src/rollout/store/journal";
 import { acquireLock, LockError, lockPath } from "../../src/rollout/store/lock";
 import { writeRequest } from "../../src/rollout/store/requests";

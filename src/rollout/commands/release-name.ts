@@ -1,5 +1,5 @@
 import type { Release, StageConfig } from "../../config";
-import type { RolloutState } from "../store/state";
+import type { RolloutState } from "../core/state";
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

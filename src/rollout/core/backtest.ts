@@ -1,6 +1,7 @@
 import type { StageConfig } from "../../config";
 import { analyseCheck, type Check, initialAnalysisState, type Verdict } from "./analysis";
 import { type CoreState, decide, firstStep } from "./decide";
+import type { Outcome } from "./outcome";
 import { buildPlan } from "./plan";
 import type { ActionKind, DecisionRecord } from "./record";
 
@@ -13,7 +14,7 @@ export type BacktestDecision = DecisionRecord & {
 };
 
 export interface BacktestResult {
-  outcome: "promoted" | "reverted" | "incomplete";
+  outcome: Extract<Outcome, "promoted" | "reverted" | "incomplete">;
   /** `at` of the check that reverted, or null. */
   revertedAt: number | null;
   decisions: BacktestDecision[];

@@ -1,5 +1,5 @@
 import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis";
-import type { RolloutPlan } from "./plan";
+import { REVERT_WEIGHT, type RolloutPlan } from "./plan";
 import type { ActionKind, DecisionRecord } from "./record";
 
 /**
@@ -107,7 +107,7 @@ export function decide(
 
   const nextWeight =
     action === "revert"
-      ? 0
+      ? REVERT_WEIGHT
       : action === "promote"
         ? 100
         : action === "advance"

@@ -14,6 +14,9 @@ export interface PlanStep {
   maxSeconds: number | undefined;
 }
 
+/** Where every revert goes: no traffic to the canary. The one source of this value. */
+export const REVERT_WEIGHT = 0;
+
 /** The schedule a stage's rollout follows, derived only from its config. */
 export interface RolloutPlan {
   stage: string;

@@ -1,5 +1,5 @@
-import type { RunnerEvent } from "../controller/runner";
 import type { SignalName } from "../core/analysis";
+import type { RunnerEvent } from "../core/events";
 import type { DecisionRecord, SignalRecord } from "../core/record";
 
 /**

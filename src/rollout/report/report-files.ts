@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
-import type { RolloutState } from "../store/state";
+import type { RolloutState } from "../core/state";
 import { htmlReport, markdownReport } from "./report";
 
 export interface WrittenReport {

@@ -1,6 +1,6 @@
 import type { SignalName } from "../core/analysis";
 import type { DecisionRecord } from "../core/record";
-import type { RolloutState } from "../store/state";
+import type { RolloutState } from "../core/state";
 import { formatValue } from "./progress";
 
 /**

@@ -1,8 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Release } from "../../config";
-import type { CoreState } from "../core/decide";
-import type { DecisionRecord } from "../core/record";
+import type { RolloutState } from "../core/state";
 
 /**
  * Durable rollout state: one JSON file per stage in the state directory, replaced atomically
@@ -10,44 +8,6 @@ import type { DecisionRecord } from "../core/record";
  * It holds what `resume` needs to continue where the runner stopped, including the current step's
  * bake clock (its start time) and the canary requests it has seen.
  */
-
-export type RolloutStatus =
-  /** A runner is (or was, until it crashed) driving the rollout. */
-  | "running"
-  /** Stopped at a weight: a step timed out, or the runner was interrupted with --on-interrupt hold. */
-  | "held"
-  | "reverted"
-  | "promoted"
-  /** The revert itself failed: the platform's split is unknown; look at it now. */
-  | "failed";
-
-export interface RolloutState {
-  version: 1;
-  stage: string;
-  /** Identifies this rollout (its journal and report); ISO start time with the canary's name. */
-  id: string;
-  releases: { stable: Release; canary: Release };
-  status: RolloutStatus;
-  /** Epoch ms of `at = 0`. */
-  startedAt: number;
-  updatedAt: number;
-  /** The weight last applied successfully, and the weight a revert goes back to. */
-  weight: number;
-  lastSafeWeight: number;
-  /** Step progress (bake clock, evidence), analysis counters and journal sequence. */
-  core: CoreState;
-  /** Why a held rollout stopped: its step timed out, or the runner was interrupted with --on-interrupt hold. */
-  heldBy?: "timeout" | "interrupt";
-  /** Why the rollout is in its status (a revert, a hold, a promotion). */
-  reason?: string;
-  /** Journal `seq` of the decision that caused the status, if one did. */
-  causedBy?: number;
-  /** After a promotion: when the old side may be retired (epoch ms). */
-  retireOldAfter?: number;
-  /** When `ion-rollout retire` took the old side out of the stack (epoch ms). */
-  retiredAt?: number;
-  lastDecision?: DecisionRecord;
-}
 
 export function statePath(dir: string, stage: string): string {
   return join(dir, `${stage}.json`);
@@ -80,9 +40,4 @@ export function writeState(dir: string, state: RolloutState): void {
     closeSync(fd);
   }
   renameSync(temp, target);
-}
-
-/** True while a rollout of this stage can be continued with `resume`. */
-export function isActive(state: RolloutState | undefined): boolean {
-  return state?.status === "running" || state?.status === "held";
 }

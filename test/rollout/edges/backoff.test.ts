@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { abortableSleep, backoffDelays } from "../../../src/rollout/edges/drivers/backoff";
+import { backoffDelays } from "../../../src/rollout/edges/drivers/backoff";
+import { abortableSleep } from "../../../src/rollout/edges/sleep";
 
 describe("backoffDelays", () => {
   it("doubles from the base up to the cap, one delay between each pair of attempts", () => {

@@ -1,8 +1,9 @@
 import { connect } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import type { StageConfig } from "../../../config";
+import { abortableSleep } from "../sleep";
 import type { TrafficChange, TrafficDriver } from "../types";
-import { abortableSleep, backoffDelays } from "./backoff";
+import { backoffDelays } from "./backoff";
 
 /**
  * Drives the split of the local rehearsal: one HAProxy backend with a stable and a canary server,

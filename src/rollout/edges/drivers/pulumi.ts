@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE, type StageConfig } from "../../../config";
+import { abortableSleep } from "../sleep";
 import type { TrafficChange, TrafficDriver } from "../types";
-import { abortableSleep, backoffDelays } from "./backoff";
+import { backoffDelays } from "./backoff";
 import { decodeConfigValue, rolloutConfigJson, rolloutConfigValues } from "./pulumi-config";
 import { TRAFFIC_RESOURCE_TYPES, trafficTargetUrns } from "./pulumi-targets";
 

@@ -1,0 +1,99 @@
+import { resolve } from "node:path";
+import type { StageConfig } from "../../config";
+import { RolloutRefused, runRollout } from "../controller/runner";
+import type { RunResult } from "../core/events";
+import { EXIT } from "../core/outcome";
+import type { RolloutState } from "../core/state";
+import { loadEdges } from "../edges/load";
+import { progressPrinter } from "../report/progress";
+import { writeReports } from "../report/report-files";
+import { readJournal } from "../store/journal";
+import { LockError } from "../store/lock";
+import { readState } from "../store/state";
+import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { isReleaseName, nextReleases } from "./release-name";
+
+/** `start` and `resume`: drive a rollout with the stage's edges until an outcome, then write the report. */
+
+async function drive(
+  cfg: StageConfig,
+  mode: "start" | "resume",
+  options: CommonOptions,
+  io: Streams,
+  releases?: RolloutState["releases"],
+): Promise<number> {
+  const dir = stateDirOf(cfg, options);
+  // The metrics queries select each side by release name: use the rollout's releases, not the file's.
+  const rolloutReleases = releases ?? readState(dir, cfg.stage)?.releases;
+  if (rolloutReleases) cfg = { ...cfg, releases: rolloutReleases };
+  const { buildEdges } = loadEdges();
+  const edges = await buildEdges(cfg, {
+    onOutput: (text) => io.err(text),
+    log: (message) => io.err(`${message}\n`),
+  });
+  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
+  const controller = new AbortController();
+  const onInterrupt = options.onInterrupt ?? "revert";
+  const stop = (signal: NodeJS.Signals) => {
+    io.err(
+      `\n${signal}: stopping at the next safe point (${onInterrupt === "hold" ? "holding the weight" : "reverting to 0%"})\n`,
+    );
+    controller.abort();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  let result: RunResult;
+  try {
+    result = await runRollout({
+      cfg,
+      driver: edges.driver,
+      metrics: edges.metrics,
+      notifier: edges.notifier,
+      stateDir: dir,
+      mode,
+      ...(releases ? { releases } : {}),
+      signal: controller.signal,
+      onInterrupt,
+      onEvent: printer,
+    });
+  } catch (error) {
+    if (error instanceof RolloutRefused || error instanceof LockError) return fail(io, error.message);
+    throw error;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+  const written = writeReports(resolve(dir, "reports"), result.state, readJournal(dir, cfg.stage));
+  io.err(`report: ${written.markdown}\n        ${written.html}\n`);
+  return result.exitCode;
+}
+
+export async function startCommand(
+  stage: string,
+  options: CommonOptions & { image: string; name?: string },
+  io: Streams,
+): Promise<number> {
+  const cfg = loadConfig(stage, options, io);
+  if (!cfg) return EXIT.error;
+  const previous = readState(stateDirOf(cfg, options), stage);
+  const releases = nextReleases(cfg, options.image, options.name, previous);
+  if (!isReleaseName(releases.canary.name)) {
+    return fail(
+      io,
+      `release name "${releases.canary.name}" must be a lowercase DNS label (a-z, 0-9, '-', <= 63 chars); pass --name`,
+    );
+  }
+  if (releases.canary.name === releases.stable.name) {
+    return fail(
+      io,
+      `the canary's name "${releases.canary.name}" is the stable's; pass --name with a new one`,
+    );
+  }
+  return drive(cfg, "start", options, io, releases);
+}
+
+export async function resumeCommand(stage: string, options: CommonOptions, io: Streams): Promise<number> {
+  const cfg = loadConfig(stage, options, io);
+  if (!cfg) return EXIT.error;
+  return drive(cfg, "resume", options, io);
+}

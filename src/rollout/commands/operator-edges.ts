@@ -1,0 +1,53 @@
+import type { StageConfig } from "../../config";
+import { RolloutController } from "../controller/controller";
+import { buildPlan } from "../core/plan";
+import type { RolloutState } from "../core/state";
+import { loadEdges } from "../edges/load";
+import { notifierFromEnv } from "../edges/notify";
+import { abortableSleep, type Sleep } from "../edges/sleep";
+import type { TrafficDriver } from "../edges/types";
+
+/** How an operator command reaches the platform; tests pass a fake driver and a fake clock. */
+export interface OperatorEdges {
+  driverFor: (cfg: StageConfig) => Promise<TrafficDriver>;
+  clock: () => number;
+  sleep: Sleep;
+}
+
+export const defaultOperatorEdges: OperatorEdges = {
+  driverFor: async (cfg) => {
+    const { buildDriver } = loadEdges();
+    return buildDriver(cfg, { onOutput: (text) => process.stderr.write(text) });
+  },
+  clock: Date.now,
+  sleep: abortableSleep,
+};
+
+/** The operator's name for records: `$USER (ion-rollout <action>)`. */
+export function operatorName(action: string): string {
+  return `${process.env.USER ?? "operator"} (ion-rollout ${action})`;
+}
+
+/**
+ * The controller an operator command acts through, so an abort, a promote or a retire gets the
+ * same retries, journal record, notification and report as the runner's own transitions.
+ */
+export async function operatorController(
+  cfg: StageConfig,
+  dir: string,
+  state: RolloutState,
+  edges: OperatorEdges,
+): Promise<RolloutController> {
+  return new RolloutController(
+    {
+      cfg,
+      plan: buildPlan(cfg),
+      driver: await edges.driverFor(cfg),
+      notifier: notifierFromEnv(process.env),
+      stateDir: dir,
+      clock: edges.clock,
+      sleep: edges.sleep,
+    },
+    state,
+  );
+}

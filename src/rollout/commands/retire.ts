@@ -1,0 +1,103 @@
+import { resolve } from "node:path";
+import { EXIT } from "../core/outcome";
+import type { RolloutState } from "../core/state";
+import { duration } from "../report/plan-text";
+import { writeReports } from "../report/report-files";
+import { readJournal } from "../store/journal";
+import { acquireLock, LockError } from "../store/lock";
+import { readState } from "../store/state";
+import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
+import { formatStatus } from "./status";
+
+/**
+ * retire: after a promotion and its retention period (`rollout.retainOldSeconds`), takes the old
+ * side out of the stack (`oldSideRetired`: canary alone at 100%). `--now` skips the wait.
+ */
+export async function retireCommand(
+  stage: string,
+  options: CommonOptions & { now?: boolean },
+  io: Streams,
+  edges: OperatorEdges = defaultOperatorEdges,
+): Promise<number> {
+  const cfg = loadConfig(stage, options, io);
+  if (!cfg) return EXIT.error;
+  const dir = stateDirOf(cfg, options);
+  const found = readState(dir, stage);
+  const refusal = retireRefusal(
+    stage,
+    dir,
+    found,
+    edges.clock(),
+    options.now === true,
+    cfg.rollout.retainOldSeconds,
+  );
+  if (refusal?.ok) {
+    io.out(`${refusal.message}\n`);
+    return EXIT.ok;
+  }
+  if (refusal) return fail(io, refusal.message);
+  let lock: ReturnType<typeof acquireLock>;
+  try {
+    lock = acquireLock(dir, stage, { command: `ion-rollout retire ${stage}` });
+  } catch (error) {
+    if (error instanceof LockError) return fail(io, error.message);
+    throw error;
+  }
+  try {
+    // Read again under the lock: another command may have started a rollout meanwhile.
+    const state = readState(dir, stage);
+    if (state?.status !== "promoted" || state.id !== found?.id) {
+      return fail(io, `the rollout of ${stage} changed while retire waited for the lock; nothing applied`);
+    }
+    const left = (state.retireOldAfter ?? 0) - edges.clock();
+    const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
+    const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
+    const controller = await operatorController(cfg, dir, state, edges);
+    try {
+      await controller.retire(reason);
+    } catch (error) {
+      return fail(
+        io,
+        `retire failed to take ${state.releases.stable.name} out of ${stage}: ${(error as Error).message}`,
+      );
+    }
+    writeReports(resolve(dir, "reports"), controller.state, readJournal(dir, stage));
+    if (options.json) io.out(`${JSON.stringify({ state: controller.state })}\n`);
+    else io.out(formatStatus(cfg, controller.state, edges.clock()));
+    return EXIT.ok;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Why retire must not act now (ok: nothing to do, already retired), or undefined to go ahead. */
+function retireRefusal(
+  stage: string,
+  dir: string,
+  found: RolloutState | undefined,
+  now: number,
+  early: boolean,
+  retainSeconds: number,
+): { ok: boolean; message: string } | undefined {
+  if (!found) return { ok: false, message: `no rollout of ${stage} recorded in ${dir}; nothing to retire` };
+  if (found.status !== "promoted") {
+    return {
+      ok: false,
+      message: `${stage} is ${found.status}, not promoted: only the old side of a promoted rollout can be retired (\`ion-rollout status ${stage}\`)`,
+    };
+  }
+  const old = found.releases.stable.name;
+  if (found.retiredAt) {
+    return {
+      ok: true,
+      message: `${stage}: the old side (${old}) was already retired at ${new Date(found.retiredAt).toISOString()}`,
+    };
+  }
+  const left = (found.retireOldAfter ?? 0) - now;
+  if (left <= 0 || early) return undefined;
+  return {
+    ok: false,
+    message: `the old side (${old}) is kept for ${duration(retainSeconds)} after the promotion, until ${new Date(found.retireOldAfter ?? 0).toISOString()}: ${duration(Math.ceil(left / 1000))} left. Retire it then, or now with --now`,
+  };
+}

@@ -1,0 +1,230 @@
+import type { StageConfig } from "../../config";
+import type { Decision } from "../core/decide";
+import type { RunnerEvent, RunResult } from "../core/events";
+import { exitCodeFor, type Outcome } from "../core/outcome";
+import { REVERT_WEIGHT, type RolloutPlan } from "../core/plan";
+import { actionRecord, type RecordAction } from "../core/record";
+import type { RolloutState } from "../core/state";
+import type { Sleep } from "../edges/sleep";
+import type { Notifier, RolloutEventKind, TrafficDriver } from "../edges/types";
+import { appendRecord } from "../store/journal";
+import { writeState } from "../store/state";
+
+/**
+ * The rollout controller: the only code that changes a rollout's state. Every transition (a step's
+ * weight, a hold, a revert, a promotion, retiring the old side) is applied through the driver,
+ * recorded once in the journal and the state, notified, and reported as an event, whether a check,
+ * an operator command or a signal caused it.
+ */
+
+export interface ControllerDeps {
+  cfg: StageConfig;
+  plan: RolloutPlan;
+  driver: TrafficDriver;
+  notifier?: Notifier;
+  stateDir: string;
+  clock: () => number;
+  sleep: Sleep;
+  emit?: (event: RunnerEvent) => void;
+}
+
+/** A revert is retried this many times, this far apart (times the attempt number). */
+export const REVERT_ATTEMPTS = 3;
+const REVERT_RETRY_MS = 2000;
+
+export class RolloutController {
+  private current: RolloutState;
+
+  constructor(
+    private readonly deps: ControllerDeps,
+    state: RolloutState,
+  ) {
+    this.current = state;
+  }
+
+  get state(): RolloutState {
+    return this.current;
+  }
+
+  get plan(): RolloutPlan {
+    return this.deps.plan;
+  }
+
+  /** Seconds since the rollout started, the journal's time axis. */
+  now(): number {
+    return (this.deps.clock() - this.current.startedAt) / 1000;
+  }
+
+  warn(message: string): void {
+    this.deps.emit?.({ type: "warning", at: this.deps.clock(), message });
+  }
+
+  emit(event: RunnerEvent): void {
+    this.deps.emit?.(event);
+  }
+
+  save(patch: Partial<RolloutState>): void {
+    this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
+    writeState(this.deps.stateDir, this.current);
+  }
+
+  async notify(kind: RolloutEventKind, message: string): Promise<void> {
+    if (!this.deps.notifier) return;
+    try {
+      await this.deps.notifier.notify({
+        kind,
+        stage: this.current.stage,
+        canaryWeight: this.current.weight,
+        message,
+        at: this.deps.clock(),
+      });
+    } catch (error) {
+      this.warn(`notification failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Journals an action no check decided (operator, interrupt, failed apply); returns its seq. */
+  recordAction(action: RecordAction, reason: string, nextWeight: number): number {
+    const seq = this.current.core.seq + 1;
+    const record = actionRecord({
+      seq,
+      at: this.now(),
+      startedAtMs: this.current.startedAt,
+      step: this.current.core.step.index + 1,
+      steps: this.deps.plan.steps.length,
+      weight: this.current.weight,
+      action,
+      reason,
+      nextWeight,
+    });
+    appendRecord(this.deps.stateDir, this.current.stage, record);
+    this.save({ core: { ...this.current.core, seq }, lastDecision: record });
+    return seq;
+  }
+
+  /** Journals a check's decision and takes its step progress and analysis state. */
+  recordDecision(decision: Decision): void {
+    appendRecord(this.deps.stateDir, this.current.stage, decision.record);
+    this.save({ core: decision.state, lastDecision: decision.record });
+    this.emit({ type: "check", at: this.deps.clock(), record: decision.record, state: this.current });
+  }
+
+  private async apply(weight: number, reason: string, rolloutInProgress: boolean, signal?: AbortSignal) {
+    this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
+    // A rollout always declares both sides: a new start brings back a retired old side.
+    const { releases } = this.current;
+    await this.deps.driver.apply(
+      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired: false, reason },
+      signal,
+    );
+  }
+
+  /**
+   * Applies a step's weight; its bake starts once the platform serves it (`restartBake`: a resume
+   * keeps the step's original start). A failed apply is recorded and reverted; an apply cut short
+   * by `signal` returns "interrupted" for the caller to handle.
+   */
+  async applyStep(
+    index: number,
+    signal?: AbortSignal,
+    restartBake = true,
+  ): Promise<RunResult | "applied" | "interrupted"> {
+    const step = this.deps.plan.steps[index];
+    if (!step)
+      throw new Error(`step ${index + 1} is outside the plan (${this.deps.plan.steps.length} steps)`);
+    const steps = this.deps.plan.steps.length;
+    try {
+      await this.apply(step.weight, `step ${index + 1}/${steps}`, true, signal);
+    } catch (error) {
+      if (signal?.aborted) return "interrupted";
+      return this.revertAfterFailedApply(step.weight, error);
+    }
+    const core = this.current.core;
+    this.save({
+      weight: step.weight,
+      core: restartBake ? { ...core, step: { ...core.step, index, startedAt: this.now() } } : core,
+    });
+    await this.notify(
+      "step",
+      `step ${index + 1}/${steps}: ${step.weight}% to ${this.current.releases.canary.name}`,
+    );
+    return "applied";
+  }
+
+  private revertAfterFailedApply(weight: number, error: unknown): Promise<RunResult> {
+    const reason = `apply of ${weight}% failed: ${(error as Error).message}`;
+    return this.revert(reason, this.recordAction("revert", reason, REVERT_WEIGHT));
+  }
+
+  /**
+   * Back to the revert weight, retried; never cancelled by the interrupt that may have caused it.
+   * Ends `reverted`, or `failed` when every attempt failed (the split is then unknown).
+   */
+  async revert(reason: string, causedBy?: number): Promise<RunResult> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
+      try {
+        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false);
+        this.save({ status: "reverted", weight: REVERT_WEIGHT, reason, heldBy: undefined, causedBy });
+        return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
+      } catch (error) {
+        lastError = error;
+        this.warn(`revert attempt ${attempt}/${REVERT_ATTEMPTS} failed: ${(error as Error).message}`);
+        if (attempt < REVERT_ATTEMPTS) await this.deps.sleep(REVERT_RETRY_MS * attempt);
+      }
+    }
+    const stage = this.current.stage;
+    const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(lastError as Error)?.message}); the split is unknown (last weight applied successfully: ${this.current.weight}%): check the platform and run \`ion-rollout abort ${stage}\`. Cause: ${reason}`;
+    this.save({ status: "failed", reason: why, causedBy });
+    return this.finish("failed", why, "error");
+  }
+
+  /** Canary to 100%; a failed apply reverts. */
+  async promote(reason: string, causedBy?: number, signal?: AbortSignal): Promise<RunResult> {
+    try {
+      await this.apply(100, `promote: ${reason}`, false, signal);
+    } catch (error) {
+      return this.revertAfterFailedApply(100, new Error(`promotion: ${(error as Error).message}`));
+    }
+    this.save({
+      status: "promoted",
+      weight: 100,
+      reason,
+      heldBy: undefined,
+      causedBy,
+      retireOldAfter: this.deps.clock() + this.deps.plan.retainOldSeconds * 1000,
+    });
+    return this.finish(
+      "promoted",
+      `promoted ${this.current.releases.canary.name} to 100%: ${reason}`,
+      "promote",
+    );
+  }
+
+  /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */
+  async hold(reason: string, heldBy: "timeout" | "interrupt", causedBy?: number): Promise<RunResult> {
+    this.save({ status: "held", heldBy, reason, causedBy });
+    return this.finish("held", reason, "hold");
+  }
+
+  /** Takes the old side out of the stack after a promotion (`ion-rollout retire`). */
+  async retire(reason: string): Promise<void> {
+    await this.deps.driver.apply({
+      canaryWeight: 100,
+      releases: this.current.releases,
+      rolloutInProgress: false,
+      oldSideRetired: true,
+      reason,
+    });
+    const at = this.deps.clock();
+    this.recordAction("retire", reason, 100);
+    this.save({ retiredAt: at });
+  }
+
+  async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
+    const exitCode = exitCodeFor(outcome);
+    await this.notify(kind, reason);
+    this.emit({ type: "end", at: this.deps.clock(), outcome, exitCode, reason, state: this.current });
+    return { outcome, exitCode, reason, state: this.current };
+  }
+}

@@ -1,0 +1,72 @@
+import { initialAnalysisState } from "../core/analysis";
+import { firstStep } from "../core/decide";
+import type { RolloutPlan } from "../core/plan";
+import { isActive, type RolloutState } from "../core/state";
+import { archiveJournal } from "../store/journal";
+import { readState } from "../store/state";
+import type { RunOptions } from "./runner";
+
+/** The rollout could not start or resume; nothing was applied. */
+export class RolloutRefused extends Error {
+  override name = "RolloutRefused";
+}
+
+/** The state a run starts from: a fresh rollout, or the stored one to resume. */
+export function prepareState(options: RunOptions, plan: RolloutPlan, now: number): RolloutState {
+  const { cfg, stateDir: dir, mode } = options;
+  const existing = readState(dir, cfg.stage);
+  if (mode === "start") {
+    if (isActive(existing)) {
+      throw new RolloutRefused(
+        `a rollout of ${cfg.stage} is already ${existing?.status} (${existing?.releases.canary.name} at ${existing?.weight}%); \`ion-rollout resume ${cfg.stage}\` continues it, \`ion-rollout abort ${cfg.stage}\` reverts it`,
+      );
+    }
+    const releases = options.releases ?? cfg.releases;
+    if (existing) archiveJournal(dir, cfg.stage, existing.id);
+    return freshState(cfg.stage, releases, now, 0);
+  }
+  if (!existing)
+    throw new RolloutRefused(
+      `no rollout of ${cfg.stage} to resume (no state in ${dir}); start one with \`ion-rollout start\``,
+    );
+  if (!isActive(existing)) {
+    throw new RolloutRefused(
+      `the rollout of ${cfg.stage} has ended (${existing.status}: ${existing.reason ?? ""}); nothing to resume`,
+    );
+  }
+  if (existing.core.step.index >= plan.steps.length) {
+    throw new RolloutRefused(
+      `the stored rollout is at step ${existing.core.step.index + 1} but the plan has ${plan.steps.length} steps`,
+    );
+  }
+  let core = existing.core;
+  if (existing.status === "held" && existing.heldBy === "timeout") {
+    // A timed-out step gets a fresh timeout window; a bake it had completed stays completed.
+    const step = plan.steps[core.step.index];
+    const nowAt = (now - existing.startedAt) / 1000;
+    const elapsed = nowAt - core.step.startedAt;
+    core = { ...core, step: { ...core.step, startedAt: nowAt - Math.min(elapsed, step?.bakeSeconds ?? 0) } };
+  }
+  // A crashed or interrupted step keeps its start: its bake ends at the planned time.
+  return { ...existing, status: "running", core, reason: undefined, causedBy: undefined, heldBy: undefined };
+}
+
+/** A new rollout's state at `weight` (0 for a start; an operator acting with no state records the config's). */
+export function freshState(
+  stage: string,
+  releases: RolloutState["releases"],
+  now: number,
+  weight: number,
+): RolloutState {
+  return {
+    version: 1,
+    stage,
+    id: `${new Date(now).toISOString()}-${releases.canary.name}`,
+    releases,
+    status: "running",
+    startedAt: now,
+    updatedAt: now,
+    weight,
+    core: { step: firstStep(0), analysis: initialAnalysisState(), seq: 0 },
+  };
+}

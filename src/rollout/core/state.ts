@@ -1,0 +1,47 @@
+import type { Release } from "../../config";
+import type { CoreState } from "./decide";
+import type { DecisionRecord } from "./record";
+
+/** A rollout's durable state: the data model; `store/state.ts` persists it. */
+
+export type RolloutStatus =
+  /** A runner is (or was, until it crashed) driving the rollout. */
+  | "running"
+  /** Stopped at a weight: a step timed out, or the runner was interrupted with --on-interrupt hold. */
+  | "held"
+  | "reverted"
+  | "promoted"
+  /** The revert itself failed: the platform's split is unknown; look at it now. */
+  | "failed";
+
+export interface RolloutState {
+  version: 1;
+  stage: string;
+  /** Identifies this rollout (its journal and report); ISO start time with the canary's name. */
+  id: string;
+  releases: { stable: Release; canary: Release };
+  status: RolloutStatus;
+  /** Epoch ms of `at = 0`. */
+  startedAt: number;
+  updatedAt: number;
+  /** The weight last applied successfully (a revert goes back to the plan's `revertWeight`). */
+  weight: number;
+  /** Step progress (bake clock, evidence), analysis counters and journal sequence. */
+  core: CoreState;
+  /** Why a held rollout stopped: its step timed out, or the runner was interrupted with --on-interrupt hold. */
+  heldBy?: "timeout" | "interrupt";
+  /** Why the rollout is in its status (a revert, a hold, a promotion). */
+  reason?: string;
+  /** Journal `seq` of the decision that caused the status, if one did. */
+  causedBy?: number;
+  /** After a promotion: when the old side may be retired (epoch ms). */
+  retireOldAfter?: number;
+  /** When `ion-rollout retire` took the old side out of the stack (epoch ms). */
+  retiredAt?: number;
+  lastDecision?: DecisionRecord;
+}
+
+/** True while a rollout of this stage can be continued with `resume`. */
+export function isActive(state: RolloutState | undefined): boolean {
+  return state?.status === "running" || state?.status === "held";
+}
