@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError, isSecureValue, parseStageConfig } from "./parse";
+import { CONFIG_NAMESPACE, ConfigError } from "./errors";
+import { isSecureValue, parseStageConfig } from "./parse";
 import type { StageConfig } from "./schema";
 import { decodeConfigValue } from "./value";
 

@@ -1,4 +1,5 @@
 export * from "./aws";
+export * from "./errors";
 export * from "./file";
 export * from "./gcp";
 export * from "./k8s";

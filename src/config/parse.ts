@@ -1,28 +1,8 @@
+import { CONFIG_NAMESPACE, ConfigError, type ConfigIssue } from "./errors";
 import { PLAN_PROFILES } from "./rollout";
 import { SECRET_KEYS, type StageConfig, StageConfigSchema } from "./schema";
 import { THRESHOLD_PROFILES } from "./thresholds";
 import { unknownKeyIssues } from "./unknown-keys";
-
-export const CONFIG_NAMESPACE = "ion-deploy";
-
-export interface ConfigIssue {
-  /** Dotted key path under the `ion-deploy:` namespace, e.g. `rollout.steps`. */
-  path: string;
-  message: string;
-}
-
-/** Invalid stage config. Thrown before any resource is declared or any weight is changed. */
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(
-      `invalid stage config (${source}):\n${issues.map((issue) => `  - ${CONFIG_NAMESPACE}:${issue.path}: ${issue.message}`).join("\n")}`,
-    );
-    this.name = "ConfigError";
-  }
-}
 
 type Raw = Record<string, unknown>;
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseStageConfig } from "./parse";
+import { CONFIG_NAMESPACE } from "./errors";
+import { parseStageConfig } from "./parse";
 import { SECRET_KEYS, type SecretKey, STAGE_KEYS, type StageConfig } from "./schema";
 import { decodeConfigValue } from "./value";
 

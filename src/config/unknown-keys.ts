@@ -1,4 +1,4 @@
-import type { ConfigIssue } from "./parse";
+import type { ConfigIssue } from "./errors";
 import { StageConfigSchema } from "./schema";
 
 interface SchemaDef {

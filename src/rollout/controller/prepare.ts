@@ -1,10 +1,10 @@
+import type { Release, StageConfig } from "../../config";
 import { initialAnalysisState } from "../core/analysis";
 import { firstStep } from "../core/decide";
 import type { RolloutPlan } from "../core/plan";
 import { isActive, type RolloutState } from "../core/state";
 import { archiveJournal } from "../store/journal";
 import { readState } from "../store/state";
-import type { RunOptions } from "./runner";
 
 /** The rollout could not start or resume; nothing was applied. */
 export class RolloutRefused extends Error {
@@ -12,7 +12,15 @@ export class RolloutRefused extends Error {
 }
 
 /** The state a run starts from: a fresh rollout, or the stored one to resume. */
-export function prepareState(options: RunOptions, plan: RolloutPlan, now: number): RolloutState {
+export interface PrepareOptions {
+  cfg: StageConfig;
+  stateDir: string;
+  mode: "start" | "resume";
+  /** Releases of a new rollout (start); default the config's. */
+  releases?: { stable: Release; canary: Release };
+}
+
+export function prepareState(options: PrepareOptions, plan: RolloutPlan, now: number): RolloutState {
   const { cfg, stateDir: dir, mode } = options;
   const existing = readState(dir, cfg.stage);
   if (mode === "start") {

@@ -1,4 +1,3 @@
-import type { Release, StageConfig } from "../../config";
 import { analyseCheck, type Check } from "../core/analysis";
 import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
@@ -9,7 +8,7 @@ import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
 import { acquireLock, describeHolder, type LockOptions } from "../store/lock";
 import { takeRequest } from "../store/requests";
 import { RolloutController } from "./controller";
-import { prepareState } from "./prepare";
+import { type PrepareOptions, prepareState } from "./prepare";
 
 export { RolloutRefused } from "./prepare";
 
@@ -19,15 +18,10 @@ export { RolloutRefused } from "./prepare";
  * injected, so tests run it in fake time.
  */
 
-export interface RunOptions {
-  cfg: StageConfig;
+export interface RunOptions extends PrepareOptions {
   driver: TrafficDriver;
   metrics: MetricsSource;
   notifier?: Notifier;
-  stateDir: string;
-  mode: "start" | "resume";
-  /** Releases of a new rollout (start); default the config's. */
-  releases?: { stable: Release; canary: Release };
   /** Epoch ms; default Date.now. */
   clock?: () => number;
   /** Resolves after `ms`; may reject early when `signal` aborts. Default: real time. */

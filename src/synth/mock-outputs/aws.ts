@@ -1,4 +1,4 @@
-import type { MockOutputs } from "./index";
+import type { MockOutputs } from "./type";
 
 const ACCOUNT = "123456789012";
 /** A fixed fake hash, so rendered names and endpoints are stable between runs. */

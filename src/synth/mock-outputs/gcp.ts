@@ -1,4 +1,4 @@
-import type { MockOutputs } from "./index";
+import type { MockOutputs } from "./type";
 
 /** Cloud Run's URL hash and region code, fixed so rendered URLs are stable between runs. */
 const RUN_HASH = "mock7xq2";

@@ -1,12 +1,7 @@
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 import { awsMockOutputs } from "./aws";
 import { gcpMockOutputs } from "./gcp";
-
-/**
- * Provider-computed outputs a real deployment would fill in (ids, ARNs, URLs), given plausible
- * values so that program code reading them runs under mocks. Keyed by resource type token.
- */
-export type MockOutputs = (args: MockResourceArgs) => Record<string, unknown>;
+import type { MockOutputs } from "./type";
 
 const byType: Record<string, MockOutputs> = {};
 
