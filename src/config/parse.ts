@@ -1,4 +1,4 @@
-import { CONFIG_NAMESPACE, ConfigError, type ConfigIssue } from "./errors";
+import { CONFIG_NAMESPACE, ConfigError } from "./errors";
 import { PLAN_PROFILES } from "./rollout";
 import { SECRET_KEYS, type StageConfig, StageConfigSchema } from "./schema";
 import { THRESHOLD_PROFILES } from "./thresholds";

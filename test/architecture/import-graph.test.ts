@@ -28,7 +28,7 @@ function resolveImport(from: string, spec: string): string | undefined {
 }
 
 /** Relative imports of src/ files (static, `import type`, re-exports and lazy `require`). */
-export function importGraph(files: string[]): Map<string, string[]> {
+function importGraph(files: string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(file, "utf8");
@@ -43,7 +43,7 @@ export function importGraph(files: string[]): Map<string, string[]> {
   return graph;
 }
 
-export function findCycle(graph: Map<string, string[]>): string[] | undefined {
+function findCycle(graph: Map<string, string[]>): string[] | undefined {
   const state = new Map<string, "open" | "done">();
   const stack: string[] = [];
   const visit = (node: string): string[] | undefined => {
@@ -85,7 +85,7 @@ function layerOf(file: string): [string, number] | undefined {
 }
 
 /** Imports that go up a layer, or sideways between the rollout's edges, store, report and core. */
-export function wrongWayImports(graph: Map<string, string[]>): string[] {
+function wrongWayImports(graph: Map<string, string[]>): string[] {
   const wrong: string[] = [];
   for (const [from, targets] of graph) {
     const a = layerOf(from);
