@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StageConfig } from "../config";
+import type { Side, StageConfig } from "../config";
 import { PrivateBucket } from "./private-bucket";
 import { awsSettings, unhealthyThreshold } from "./settings";
 import { listenerTags, ROLE_TAG, SIDE_TAG } from "./tags";
-import { type ReleaseRole, releaseSides, weightedForward } from "./traffic";
+import { releaseSides, weightedForward } from "./traffic";
 
 export interface WeightedLoadBalancerArgs {
   /** Reads `aws.alb`, the service port and health path, the releases and `canaryWeight`. */
@@ -25,7 +25,7 @@ const ACCESS_LOG_PREFIX = "alb";
  */
 export class WeightedLoadBalancer extends pulumi.ComponentResource {
   readonly loadBalancer: aws.lb.LoadBalancer;
-  readonly targetGroups: Record<ReleaseRole, aws.lb.TargetGroup>;
+  readonly targetGroups: Record<Side, aws.lb.TargetGroup>;
   readonly httpsListener: aws.lb.Listener;
   readonly accessLogs: PrivateBucket;
 
@@ -72,7 +72,7 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
     );
 
     const sides = releaseSides(cfg);
-    const targetGroup = (role: ReleaseRole) => {
+    const targetGroup = (role: Side) => {
       const side = sides.find((candidate) => candidate.role === role);
       const release = side?.release.name ?? role;
       return new aws.lb.TargetGroup(

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StageConfig } from "../config";
+import type { Side, StageConfig } from "../config";
 import { AlarmTopic } from "./alarm-topic";
 import { AppCluster } from "./app-cluster";
 import { AppSecrets } from "./app-secrets";
@@ -17,7 +17,7 @@ import { SecurityGroups } from "./security-groups";
 import { awsSettings, checkAwsStage } from "./settings";
 import { StageKey } from "./stage-key";
 import { stageTags } from "./tags";
-import { type ReleaseRole, releaseSides } from "./traffic";
+import { releaseSides } from "./traffic";
 import { DOCUMENTDB_PORT, REDIS_PORT } from "./traffic-rules";
 
 export interface AwsStageArgs {
@@ -31,11 +31,11 @@ export interface AwsStageOutputs {
   /** The ALB's CloudWatch dimension value (`app/<name>/<id>`); the runner's metrics source reads it. */
   albArnSuffix: pulumi.Output<string>;
   /** Target group ARN per release role (stable, canary). */
-  targetGroupArns: Record<ReleaseRole, pulumi.Output<string>>;
-  weights: Record<ReleaseRole, number>;
+  targetGroupArns: Record<Side, pulumi.Output<string>>;
+  weights: Record<Side, number>;
   ecsClusterName: pulumi.Output<string>;
   /** ECS service name per release role. */
-  ecsServiceNames: Record<ReleaseRole, pulumi.Output<string>>;
+  ecsServiceNames: Record<Side, pulumi.Output<string>>;
   docdbEndpoint: pulumi.Output<string>;
   docdbReaderEndpoint: pulumi.Output<string>;
   redisEndpoint: pulumi.Output<string>;

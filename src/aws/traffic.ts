@@ -1,12 +1,8 @@
-import type { Release, StageConfig } from "../config";
-import type { Side } from "../signals";
-
-/** Which part a release plays in the split; the signals module and the runner call it a side. */
-export type ReleaseRole = Side;
+import { type Release, type Side, type StageConfig, splitOf } from "../config";
 
 /** One release and the share of the ALB's traffic it gets. */
 export interface ReleaseSide {
-  role: ReleaseRole;
+  role: Side;
   release: Release;
   /** Listener weight: the percentage of requests (the two weights sum to 100). */
   weight: number;
@@ -17,24 +13,23 @@ export interface ReleaseSide {
   retired: boolean;
 }
 
-/** Stable gets `100 - canaryWeight`, canary `canaryWeight`: the listener's weights are percentages. */
+/** The listener's weights are percentages: `splitOf` the stage's canary weight. */
 export function releaseSides(cfg: StageConfig): [ReleaseSide, ReleaseSide] {
-  return [
-    {
-      role: "stable",
-      release: cfg.releases.stable,
-      weight: 100 - cfg.canaryWeight,
-      retired: cfg.oldSideRetired,
-    },
-    { role: "canary", release: cfg.releases.canary, weight: cfg.canaryWeight, retired: false },
-  ];
+  const split = splitOf(cfg.canaryWeight, cfg.oldSideRetired);
+  const side = (role: Side): ReleaseSide => ({
+    role,
+    release: cfg.releases[role],
+    weight: split[role],
+    retired: !split.declared.includes(role),
+  });
+  return [side("stable"), side("canary")];
 }
 
 /**
  * The listener's default action: ONE forward to both target groups, weighted by `releaseSides`;
  * a retired side is left out (the canary alone at 100).
  */
-export function weightedForward<T>(cfg: StageConfig, targetGroupArns: Record<ReleaseRole, T>) {
+export function weightedForward<T>(cfg: StageConfig, targetGroupArns: Record<Side, T>) {
   return {
     type: "forward" as const,
     forward: {

@@ -7,5 +7,6 @@ export * from "./local";
 export * from "./parse";
 export * from "./rollout";
 export * from "./schema";
+export * from "./split";
 export * from "./thresholds";
 export * from "./value";

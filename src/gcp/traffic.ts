@@ -1,5 +1,4 @@
-import type { StageConfig } from "../config";
-import type { Side } from "../signals";
+import { type Side, type StageConfig, splitOf } from "../config";
 
 /** The tag that gives the canary revision its own URL, for checks before it takes traffic. */
 export const CANARY_TAG = "canary";
@@ -12,12 +11,13 @@ export interface TrafficWeights {
 }
 
 export function trafficWeights(cfg: StageConfig): TrafficWeights {
-  return { stable: 100 - cfg.canaryWeight, canary: cfg.canaryWeight };
+  const { stable, canary } = splitOf(cfg.canaryWeight, cfg.oldSideRetired);
+  return { stable, canary };
 }
 
 /** The sides the stage declares: both, or only the canary once the old side is retired. */
 export function declaredSides(cfg: StageConfig): Side[] {
-  return cfg.oldSideRetired ? ["canary"] : ["stable", "canary"];
+  return splitOf(cfg.canaryWeight, cfg.oldSideRetired).declared;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { StageConfig } from "../config";
 
-export type Side = "stable" | "canary";
+import type { Side } from "../config";
+
+export type { Side };
 export type Labels = Record<string, string>;
 
 /** Cloud Monitoring labels every Cloud Run request metric carries (the rehearsal app exports them too). */

@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { isAbsolute, resolve } from "node:path";
-import type { StageConfig } from "../../../config";
+import { type StageConfig, splitOf } from "../../../config";
 import { abortableSleep } from "../sleep";
 import type { TrafficChange, TrafficDriver } from "../types";
 import { backoffDelays } from "./backoff";
@@ -157,11 +157,7 @@ export class HaproxyTrafficDriver implements TrafficDriver {
   }
 
   async apply(change: TrafficChange, signal?: AbortSignal): Promise<void> {
-    const canary = change.canaryWeight;
-    if (!Number.isInteger(canary) || canary < 0 || canary > 100) {
-      throw new Error(`canary weight must be an integer percent 0..100, got ${canary}`);
-    }
-    const stable = 100 - canary;
+    const { canary, stable } = splitOf(change.canaryWeight);
     const current = await this.weights(signal);
     // Shrink the side that loses share first, in the same line, so no request sees more canary
     // traffic than either the old or the new split gives it.
