@@ -96,6 +96,7 @@ export function stageQueries(
   return { ...queriesFor(withSides, window, [sideLabel]), sideLabel };
 }
 
-function escapeRegex(value: string): string {
+/** A literal string inside a regular expression (PromQL's `=~`, CloudWatch id rewriting). */
+export function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

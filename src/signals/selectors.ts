@@ -1,6 +1,4 @@
-import type { StageConfig } from "../config";
-
-import type { Side } from "../config";
+import type { Side, StageConfig } from "../config";
 
 export type { Side };
 export type Labels = Record<string, string>;

@@ -5,6 +5,7 @@ import {
   type CloudWatchMetricQuery,
   type CloudWatchSignal,
   cloudWatchSignals,
+  escapeRegex,
   type Side,
 } from "../../../signals";
 
@@ -36,10 +37,6 @@ export interface SampleQueries {
   /** Readable form of each signal's queries, per side. */
   text: { side: Side; signal: CloudWatchSignal["signal"]; text: string }[];
   periodSeconds: number;
-}
-
-function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** `FILL(errors5xx, 0)` → `FILL(canary_errors5xx, 0)`: ids are per request, so each side gets a prefix. */
