@@ -13,10 +13,15 @@ export const EvidenceConfigSchema = z
     /** Chance a healthy canary (at or under the GO level) is ever reverted: prod 0.1%. */
     alpha: z.number().gt(0).lt(0.5).default(0.001),
     /** Share of alpha spent on the cumulative mixture (Ville); the rest on the change-point test. */
-    cumulativeShare: z.number().gt(0).lt(1).default(0.4),
+    cumulativeShare: z.number().gt(0).lt(1).default(0.95),
+    /**
+     * The revert tests' null rate as a multiple of the roll-back limit, at least the GO level: 0.55
+     * keeps OBSERVE-band canaries (0.8%) from being reverted while healthy ones stay far under α.
+     */
+    nullFactor: z.number().gt(0).lt(1).default(0.55),
     /** Mixture alternatives, as multiples of the roll-back limit, and their weights. */
     alternatives: z.array(z.number().gt(1)).min(1).max(8).default([2, 10]),
-    weights: z.array(z.number().gt(0)).min(1).max(8).default([0.85, 0.15]),
+    weights: z.array(z.number().gt(0)).min(1).max(8).default([0.9, 0.1]),
     /** The change-point (CUSUM) alternative as a multiple of the roll-back limit. */
     changePointFactor: z.number().gt(1).default(10),
     /** The rollout's longest run in checks with data: the horizon of the change-point guarantee. */
@@ -49,7 +54,7 @@ export function deriveEvidenceRule(
     throw new RangeError(`need 0 < goAtMost < rollbackAbove < 1, got ${goAtMost} and ${limit}`);
   }
   const base = {
-    nullRate: goAtMost,
+    nullRate: Math.max(goAtMost, config.nullFactor * limit),
     alternatives: weighted(config.alternatives, config.weights, limit),
     cumulativeLogBar: Math.log(1 / (config.alpha * config.cumulativeShare)),
     changePointRate: Math.min(0.5, config.changePointFactor * limit),

@@ -6,7 +6,7 @@ import type { WeightedRate } from "./likelihood";
  * finite JSON like the state.
  */
 export interface EvidenceRule {
-  /** p₀: the rate a healthy canary may have (the GO level); the revert tests' null hypothesis. */
+  /** p₀: the revert tests' null rate, at or above the GO level (Ville covers every rate ≤ p₀). */
   nullRate: number;
   /** Mixture alternatives above the roll-back limit for the cumulative e-value. */
   alternatives: WeightedRate[];

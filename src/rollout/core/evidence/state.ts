@@ -58,7 +58,9 @@ export function observeCounts(
 function assertCounts(check: CheckCounts): void {
   const { requests, errors } = check;
   if (!Number.isSafeInteger(requests) || !Number.isSafeInteger(errors) || errors < 0 || errors > requests) {
-    throw new RangeError(`check counts must be whole numbers with 0 <= errors <= requests, got ${errors}/${requests}`);
+    throw new RangeError(
+      `check counts must be whole numbers with 0 <= errors <= requests, got ${errors}/${requests}`,
+    );
   }
 }
 
@@ -78,7 +80,12 @@ export function parseCountEvidence(value: unknown): CountEvidenceState {
     v.segmentRequests <= v.requests &&
     v.segmentErrors <= v.errors
   ) {
-    return { requests: v.requests, errors: v.errors, segmentRequests: v.segmentRequests, segmentErrors: v.segmentErrors };
+    return {
+      requests: v.requests,
+      errors: v.errors,
+      segmentRequests: v.segmentRequests,
+      segmentErrors: v.segmentErrors,
+    };
   }
   throw new TypeError(`not a count-evidence state: ${JSON.stringify(value)}`);
 }
