@@ -9,16 +9,18 @@ import { type CountEvidenceState, changePointLog, observeCounts } from "./state"
  * probability of a false revert over the rollout's longest horizon, which depends on how many
  * requests each check brings (few requests → few, coarse values of the statistic → a lower bar is
  * as safe). So the bar is the smallest one whose exact false-revert probability over `horizonChecks`
- * checks of `requestsPerCheck` requests at the null rate is at most `budget`.
+ * checks of `requestsPerCheck` requests at `healthyRate` (the GO level: the promise is about healthy
+ * canaries, and the CUSUM's crossing probability only grows with the true rate) is at most `budget`.
  */
 export function calibrateChangePointLogBar(
   rule: Pick<EvidenceRule, "nullRate" | "changePointRate">,
   requestsPerCheck: number,
   horizonChecks: number,
   budget: number,
+  healthyRate: number = rule.nullRate,
 ): number {
   const falseRevert = (logBar: number) =>
-    changePointCrossing(rule, requestsPerCheck, horizonChecks, rule.nullRate, logBar);
+    changePointCrossing(rule, requestsPerCheck, horizonChecks, healthyRate, logBar);
   let low = 0;
   let high = Math.log(horizonChecks / budget); // Doob's bound on the Shiryaev–Roberts statistic ≥ CUSUM
   if (falseRevert(low) <= budget) return low;

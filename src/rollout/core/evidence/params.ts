@@ -13,7 +13,7 @@ export const EvidenceConfigSchema = z
     /** Chance a healthy canary (at or under the GO level) is ever reverted: prod 0.1%. */
     alpha: z.number().gt(0).lt(0.5).default(0.001),
     /** Share of alpha spent on the cumulative mixture (Ville); the rest on the change-point test. */
-    cumulativeShare: z.number().gt(0).lt(1).default(0.95),
+    cumulativeShare: z.number().gt(0).lt(1).default(0.5),
     /**
      * The revert tests' null rate as a multiple of the roll-back limit, at least the GO level: 0.55
      * keeps OBSERVE-band canaries (0.8%) from being reverted while healthy ones stay far under α.
@@ -68,7 +68,7 @@ export function deriveEvidenceRule(
   const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
   // Never below ln(1/budget): no single check whose e-value is under 1/budget reverts, whatever the
   // traffic (Markov's inequality per check), so an over-estimated traffic level cannot make it trigger-happy.
-  const calibrated = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget);
+  const calibrated = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
   return { ...base, changePointLogBar: Math.max(calibrated, Math.log(1 / budget)) };
 }
 
