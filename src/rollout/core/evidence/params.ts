@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { calibrateChangePointLogBar } from "./calibrate";
+import type { EvidenceRule } from "./rule";
+
+/**
+ * Proposed config (per stage, under `thresholds.errorRate.evidence`; the same shape serves the
+ * slow-request share of `p95LatencyMs`), and the derivation of an `EvidenceRule` from it and from
+ * plain numbers. Everything is relative to the signal's own limits, so one set of defaults fits a
+ * 1% error-rate limit and a 5% slow-request limit alike.
+ */
+export const EvidenceConfigSchema = z
+  .object({
+    /** Chance a healthy canary (at or under the GO level) is ever reverted: prod 0.1%. */
+    alpha: z.number().gt(0).lt(0.5).default(0.001),
+    /** Share of alpha spent on the cumulative mixture (Ville); the rest on the change-point test. */
+    cumulativeShare: z.number().gt(0).lt(1).default(0.5),
+    /**
+     * The revert tests' null rate as a multiple of the roll-back limit, at least the GO level: 0.55
+     * keeps OBSERVE-band canaries (0.8%) from being reverted while healthy ones stay far under α.
+     */
+    nullFactor: z.number().gt(0).lt(1).default(0.55),
+    /** Mixture alternatives, as multiples of the roll-back limit, and their weights. */
+    alternatives: z.array(z.number().gt(1)).min(1).max(8).default([2, 10]),
+    weights: z.array(z.number().gt(0)).min(1).max(8).default([0.9, 0.1]),
+    /** The change-point (CUSUM) alternative as a multiple of the roll-back limit. */
+    changePointFactor: z.number().gt(1).default(10),
+    /** The rollout's longest run in checks with data: the horizon of the change-point guarantee. */
+    horizonChecks: z.number().int().min(1).max(10_000).default(60),
+    /** Chance a canary at the roll-back limit may advance a step (the GO gate's Ville bound). */
+    advanceAtLimitAtMost: z.number().gt(0).lt(0.5).default(0.05),
+    /** GO-gate alternatives as multiples of the GO level, and their weights. */
+    goAlternatives: z.array(z.number().gt(0).lte(1)).min(1).max(8).default([1, 0.6]),
+    goWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
+  })
+  .strict();
+
+export type EvidenceConfig = z.infer<typeof EvidenceConfigSchema>;
+
+export interface SignalLimits {
+  /** Revert above this rate (error rate 0.01; slow-request share 0.05 for a P95 limit). */
+  rollbackAbove: number;
+  /** A healthy canary is at or under this rate (error rate 0.005). */
+  goAtMost: number;
+}
+
+/** The rule for one traffic level: `expectedRequestsPerCheck` is the step's expected canary requests per check. */
+export function deriveEvidenceRule(
+  limits: SignalLimits,
+  config: EvidenceConfig,
+  expectedRequestsPerCheck: number,
+): EvidenceRule {
+  const { rollbackAbove: limit, goAtMost } = limits;
+  if (!(goAtMost > 0 && goAtMost < limit && limit < 1)) {
+    throw new RangeError(`need 0 < goAtMost < rollbackAbove < 1, got ${goAtMost} and ${limit}`);
+  }
+  const base = {
+    nullRate: Math.max(goAtMost, config.nullFactor * limit),
+    alternatives: weighted(config.alternatives, config.weights, limit),
+    cumulativeLogBar: Math.log(1 / (config.alpha * config.cumulativeShare)),
+    changePointRate: Math.min(0.5, config.changePointFactor * limit),
+    go: {
+      limit,
+      alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
+      logBar: Math.log(1 / config.advanceAtLimitAtMost),
+    },
+  };
+  const budget = config.alpha * (1 - config.cumulativeShare);
+  const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
+  // Never below ln(1/budget): no single check whose e-value is under 1/budget reverts, whatever the
+  // traffic (Markov's inequality per check), so an over-estimated traffic level cannot make it trigger-happy.
+  const calibrated = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
+  return { ...base, changePointLogBar: Math.max(calibrated, Math.log(1 / budget)) };
+}
+
+/** Rates as multiples of `unit`, capped below 1, with weights normalised to sum to 1. */
+function weighted(factors: number[], weights: number[], unit: number) {
+  if (factors.length !== weights.length) {
+    throw new RangeError(`${factors.length} alternatives but ${weights.length} weights`);
+  }
+  const total = weights.reduce((a, b) => a + b, 0);
+  return factors.map((f, i) => ({ rate: Math.min(0.5, f * unit), weight: (weights[i] as number) / total }));
+}

@@ -1,0 +1,30 @@
+import type { WeightedRate } from "./likelihood";
+
+/**
+ * The numbers one sequential count test runs on, derived from stage config by `params.ts`.
+ * Bars are natural logarithms (a bar of ln 2,500 means "revert at E ≥ 2,500") so the rule is plain
+ * finite JSON like the state.
+ */
+export interface EvidenceRule {
+  /** p₀: the revert tests' null rate, at or above the GO level (Ville covers every rate ≤ p₀). */
+  nullRate: number;
+  /** Mixture alternatives above the roll-back limit for the cumulative e-value. */
+  alternatives: WeightedRate[];
+  /** Revert when ln E(S, N) ≥ this (ln 1/α_cumulative; Ville's inequality). */
+  cumulativeLogBar: number;
+  /** The change-point (CUSUM) alternative: a clearly broken canary. */
+  changePointRate: number;
+  /** Revert when the CUSUM's ln C ≥ this; calibrated exactly for the step's traffic per check. */
+  changePointLogBar: number;
+  /** The GO gate: a mirrored e-process with the roll-back limit as its null. */
+  go: GoGateRule;
+}
+
+export interface GoGateRule {
+  /** The roll-back limit: the rate the gate must rule out before a step advances. */
+  limit: number;
+  /** Rates at or under the GO level that the gate's e-value bets on. */
+  alternatives: WeightedRate[];
+  /** Evidence within the limit when ln E_go ≥ this (ln 1/β; β = chance a canary at the limit advances). */
+  logBar: number;
+}
