@@ -26,6 +26,14 @@ export type TraceSignal = (typeof TRACE_SIGNALS)[number];
 /** Per side, per signal: one value per check time; a signal the source lacks is left out. */
 export type RecordedSeries = Record<TraceSide, Partial<Record<TraceSignal, (number | null)[]>>>;
 
+/** What a metrics store gave for a range: the check times (epoch ms) and their series. */
+export interface RecordedTrace {
+  checkTimesMs: number[];
+  series: RecordedSeries;
+  /** The metrics source, credentials redacted. */
+  description: string;
+}
+
 export interface TraceSource {
   kind: "prometheus" | "cloudwatch" | "journal";
   stage: string;

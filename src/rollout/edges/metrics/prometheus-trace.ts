@@ -1,7 +1,7 @@
 import type { StageConfig } from "../../../config";
 import { type QuerySet, type Side, sideQueries } from "../../../signals";
 import { checkTimes, type TimeRange } from "../../core/time-range";
-import type { RecordedSeries, TraceSignal } from "../../core/trace-build";
+import type { RecordedSeries, RecordedTrace, TraceSignal } from "../../core/trace-build";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
 import { PrometheusQueryError, redactUrl, splitCredentials } from "./prometheus-query";
 import { type RangeValues, rangeQuery } from "./prometheus-range";
@@ -25,12 +25,6 @@ export interface PrometheusTraceOptions {
   pointsPerRequest?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-}
-
-export interface RecordedTrace {
-  checkTimesMs: number[];
-  series: RecordedSeries;
-  description: string;
 }
 
 /** The runner's query names → the trace's; `slowRequests` where the signals module has it. */
