@@ -148,7 +148,9 @@ export async function postPrometheusApi(
     // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, a TLS error).
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = cause ? ` (${cause.code ?? cause.message})` : "";
-    throw new PrometheusQueryError(`${redactUrl(request.url)} unreachable: ${(error as Error).message}${why}`);
+    throw new PrometheusQueryError(
+      `${redactUrl(request.url)} unreachable: ${(error as Error).message}${why}`,
+    );
   }
   let parsed: ApiResponse | undefined;
   try {
