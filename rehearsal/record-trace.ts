@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { StageConfig } from "../src/config";
 import { backtest } from "../src/rollout/core/backtest";
@@ -50,6 +50,7 @@ export async function recordBadReleaseTrace(options: RecordTraceOptions): Promis
   const from = new Date(state.startedAt).toISOString();
   // One check past the revert, but never in the future.
   const to = new Date(Math.min(Date.now(), state.startedAt + (last.at + interval) * 1000)).toISOString();
+  mkdirSync(options.reportsDir, { recursive: true });
   const file = join(options.reportsDir, "rehearsal-bad-release.trace.json");
   const shown = relative(options.projectDir, file);
   const { canary, stable } = state.releases;

@@ -37,13 +37,16 @@ function withReleases(cfg: StageConfig, canary: string, stable: string): StageCo
   };
 }
 
+/** Queries past which a recording reports its progress off a terminal: two chunks of checks. */
+const LONG_WORK = 25;
+
 function progress(io: Streams): (done: number, total: number) => void {
   let shown = -1;
   return (done, total) => {
-    // A line per tenth off a terminal (CI logs), one line redrawn on it.
+    // One line redrawn on a terminal; off it (CI logs) a line per tenth, and only for long work.
     const tenth = Math.floor((done / total) * 10);
     if (io.isTTY) io.err(`\rrecording: ${done}/${total} queries${done === total ? "\n" : ""}`);
-    else if (tenth !== shown) io.err(`recording: ${done}/${total} queries\n`);
+    else if (total >= LONG_WORK && tenth !== shown) io.err(`recording: ${done}/${total} queries\n`);
     shown = tenth;
   };
 }
@@ -112,7 +115,11 @@ export async function traceCommand(
   const text = `${JSON.stringify(trace, null, 2)}\n`;
   const summary = `${trace.checks.length} checks every ${range.stepSeconds} s, ${gaps} without canary data`;
   if (options.output) {
-    writeFileSync(options.output, text);
+    try {
+      writeFileSync(options.output, text);
+    } catch (error) {
+      return fail(io, `cannot write -o ${options.output}: ${(error as Error).message}`);
+    }
     io.err(`wrote ${options.output}: ${summary}\n`);
   } else {
     io.out(text);
