@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ManagedProcess, ProcessGroup } from "../../rehearsal/processes";
 import { httpOk, waitFor } from "../../rehearsal/wait";
 import type { StageConfig } from "../../src/config";
+import { instantQuery } from "../../src/rollout/edges/metrics/prometheus-query";
 import { recordPrometheusTrace } from "../../src/rollout/edges/metrics/prometheus-trace";
 import { METRICS } from "../../src/signals";
 import { prod } from "../rollout/fixtures";
@@ -61,6 +62,22 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
       process: prometheus,
       intervalMs: 100,
     });
+    // Scraping starts a few seconds after ready (target discovery); wait for a fresh sample, not
+    // the last one before a restart, which stays visible for the lookback.
+    const age = () =>
+      instantQuery({
+        url: `http://127.0.0.1:${promPort}/api/v1/query`,
+        query: 'time() - timestamp(up{job="app"})',
+        time: Date.now() / 1000,
+        fetch: globalThis.fetch,
+        timeoutMs: 1_000,
+      }).catch(() => null);
+    await waitFor(async () => ((await age()) ?? 99) < 1.2 || undefined, {
+      what: "a fresh scrape of the app",
+      timeoutMs: 20_000,
+      process: prometheus,
+      intervalMs: 200,
+    });
     return prometheus;
   }
 
@@ -80,13 +97,16 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
       `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: app\n    honor_labels: true\n    static_configs: [{ targets: ["127.0.0.1:${appPort}"] }]\n`,
     );
     let prometheus = await startPrometheus();
+    // Two scrapes in the first window.
+    await sleep(1_000);
     marks.from = Date.now();
-    await sleep(6_000);
+    // Mid-window (checks every STEP s from `from`), so one check's window straddles the reset.
+    await sleep(7_000);
     // The app restarts: its counters start again from zero.
     counters.ok = 0;
     counters.failed = 0;
     marks.appRestart = Date.now();
-    await sleep(4_000);
+    await sleep(3_000);
     await prometheus.stop();
     marks.promDown = Date.now();
     await sleep(7_000);
@@ -138,6 +158,8 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
 
     // Everywhere else: about RATE x STEP requests per check, including the window over the app's
     // restart (increase() treats the drop to zero as a reset, not as minus thousands).
+    if (process.env.TRACE_DEBUG)
+      console.log(JSON.stringify({ marks, rows: rows.map((r) => ({ ...r, t: (r.t - from) / 1000 })) }));
     const measured = rows.filter((r) => r.requests !== null && r.requests !== undefined);
     expect(measured.length).toBeGreaterThanOrEqual(rows.length - down.length - 3);
     for (const r of measured) {
