@@ -1,13 +1,17 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
 import type { TimeRange } from "../core/time-range";
 import type { RecordedTrace } from "../core/trace-build";
+import { awsDimensions, CLOUD_MONITORING_PROMQL } from "../edges/from-config";
 import type { CloudWatchSender } from "../edges/metrics/cloudwatch";
+import { recordCloudWatchTrace } from "../edges/metrics/cloudwatch-range";
+import { recordPrometheusTrace } from "../edges/metrics/prometheus-trace";
 
 /**
  * Where `ion-rollout trace` reads a stage's history, by platform, with the runner's own queries:
  * local → the stage's Prometheus; gcp → Cloud Monitoring's PromQL endpoint with Google credentials;
- * aws → CloudWatch GetMetricData. The SDKs load only here, only when used.
+ * aws → CloudWatch GetMetricData. The CLI loads this module only for `trace` (the SDKs take a while).
  */
 export interface TraceSourceDeps {
   fetch?: typeof fetch;
@@ -49,10 +53,6 @@ export async function recordFromStage(
 ): Promise<RecordedTrace> {
   const { cfg } = request;
   if (cfg.platform !== "aws" || request.metricsUrl) {
-    const { recordPrometheusTrace } =
-      require("../edges/metrics/prometheus-trace") as typeof import("../edges/metrics/prometheus-trace");
-    const { CLOUD_MONITORING_PROMQL } =
-      require("../edges/from-config") as typeof import("../edges/from-config");
     const baseUrl =
       request.metricsUrl ??
       (cfg.platform === "local" ? cfg.local?.prometheusUrl : CLOUD_MONITORING_PROMQL(cfg.gcp?.project ?? ""));
@@ -76,19 +76,11 @@ async function recordFromCloudWatch(
   deps: TraceSourceDeps,
 ): Promise<RecordedTrace> {
   const { cfg } = request;
-  const { recordCloudWatchTrace } =
-    require("../edges/metrics/cloudwatch-range") as typeof import("../edges/metrics/cloudwatch-range");
-  const { awsDimensions } = require("../edges/from-config") as typeof import("../edges/from-config");
   const region = cfg.aws?.region;
   if (!region) throw new Error(`stage ${cfg.stage} has platform aws but no aws.region`);
   const dims = await awsDimensions(cfg, deps.workDir ?? process.cwd(), deps.env ?? process.env);
   const dimensions = sidesByRelease(dims, cfg.releases.canary.name, cfg.releases.stable.name);
-  let client = deps.cloudWatchClient;
-  if (!client) {
-    const { CloudWatchClient } =
-      require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
-    client = new CloudWatchClient({ region });
-  }
+  const client = deps.cloudWatchClient ?? new CloudWatchClient({ region });
   return recordCloudWatchTrace({
     cfg,
     region,
