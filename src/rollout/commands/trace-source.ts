@@ -1,17 +1,15 @@
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
 import type { TimeRange } from "../core/time-range";
 import type { RecordedTrace } from "../core/trace-build";
-import { awsDimensions, CLOUD_MONITORING_PROMQL } from "../edges/from-config";
 import type { CloudWatchSender } from "../edges/metrics/cloudwatch";
-import { recordCloudWatchTrace } from "../edges/metrics/cloudwatch-range";
 import { recordPrometheusTrace } from "../edges/metrics/prometheus-trace";
 
 /**
  * Where `ion-rollout trace` reads a stage's history, by platform, with the runner's own queries:
  * local → the stage's Prometheus; gcp → Cloud Monitoring's PromQL endpoint with Google credentials;
- * aws → CloudWatch GetMetricData. The CLI loads this module only for `trace` (the SDKs take a while).
+ * aws → CloudWatch GetMetricData. The AWS SDK and the Pulumi-backed edges load only when the stage
+ * needs them: a local trace takes a second, not five.
  */
 export interface TraceSourceDeps {
   fetch?: typeof fetch;
@@ -53,9 +51,7 @@ export async function recordFromStage(
 ): Promise<RecordedTrace> {
   const { cfg } = request;
   if (cfg.platform !== "aws" || request.metricsUrl) {
-    const baseUrl =
-      request.metricsUrl ??
-      (cfg.platform === "local" ? cfg.local?.prometheusUrl : CLOUD_MONITORING_PROMQL(cfg.gcp?.project ?? ""));
+    const baseUrl = request.metricsUrl ?? stagePrometheusUrl(cfg);
     if (!baseUrl) throw new Error(`stage ${cfg.stage} names no Prometheus URL`);
     const google = new URL(baseUrl).hostname === "monitoring.googleapis.com";
     return recordPrometheusTrace({
@@ -71,6 +67,14 @@ export async function recordFromStage(
   return recordFromCloudWatch(request, deps);
 }
 
+function stagePrometheusUrl(cfg: StageConfig): string | undefined {
+  if (cfg.platform === "local") return cfg.local?.prometheusUrl;
+  // require, not import(): the CLI runs as CommonJS, where import() wants file extensions.
+  const { CLOUD_MONITORING_PROMQL } =
+    require("../edges/from-config") as typeof import("../edges/from-config");
+  return cfg.gcp?.project ? CLOUD_MONITORING_PROMQL(cfg.gcp.project) : undefined;
+}
+
 async function recordFromCloudWatch(
   request: TraceSourceRequest,
   deps: TraceSourceDeps,
@@ -78,6 +82,11 @@ async function recordFromCloudWatch(
   const { cfg } = request;
   const region = cfg.aws?.region;
   if (!region) throw new Error(`stage ${cfg.stage} has platform aws but no aws.region`);
+  const { awsDimensions } = require("../edges/from-config") as typeof import("../edges/from-config");
+  const { recordCloudWatchTrace } =
+    require("../edges/metrics/cloudwatch-range") as typeof import("../edges/metrics/cloudwatch-range");
+  const { CloudWatchClient } =
+    require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
   const dims = await awsDimensions(cfg, deps.workDir ?? process.cwd(), deps.env ?? process.env);
   const dimensions = sidesByRelease(dims, cfg.releases.canary.name, cfg.releases.stable.name);
   const client = deps.cloudWatchClient ?? new CloudWatchClient({ region });
