@@ -8,6 +8,7 @@ import { type FaultyRolloutResult, runFaultyRollout } from "./faulty-rollout";
 import { type Load, type LoadCounts, startLoad } from "./load";
 import { stopRecorded } from "./pidfile";
 import { ensurePrerequisites } from "./prerequisites";
+import { describeAgreement, type ReplayAgreement, recordBadReleaseTrace } from "./record-trace";
 import { type CliRun, runCli } from "./runner-cli";
 import { defaultScenario } from "./scenario";
 
@@ -84,6 +85,7 @@ function printSummary(summary: {
   load?: LoadCounts;
   floorSeconds: number;
   reports: string[];
+  replay?: ReplayAgreement;
 }): void {
   const rows: [string, string][] = [["wall time", `${summary.wallSeconds.toFixed(1)} s`]];
   if (summary.good) {
@@ -112,6 +114,10 @@ function printSummary(summary: {
       "user requests",
       `${l.sent} sent, ${l.ok} ok, ${l.serverErrors} 5xx, ${l.failed} without answer`,
     ]);
+  }
+  if (summary.replay) {
+    rows.push(["trace of rollout 2", summary.replay.trace]);
+    rows.push(["its replay vs the live run", describeAgreement(summary.replay)]);
   }
   for (const report of summary.reports) rows.push(["report", report]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -184,6 +190,7 @@ async function main(): Promise<number> {
   let good: RolloutSummary | undefined;
   let bad: BadRolloutSummary | undefined;
   let loadCounts: LoadCounts | undefined;
+  let replay: ReplayAgreement | undefined;
   let ok = false;
   try {
     env = await startEnvironment({ cfg, workDir: WORK_DIR, projectDir: PROJECT_DIR, log: say });
@@ -235,6 +242,22 @@ async function main(): Promise<number> {
     };
     checkInterrupt();
     if (bad.exitCode !== 2) throw new Error(`rollout 2 should have been reverted; it ended ${bad.outcome}`);
+
+    say("recording rollout 2's trace from Prometheus and replaying it (backtest)");
+    replay = await recordBadReleaseTrace({
+      cfg,
+      configFile,
+      projectDir: PROJECT_DIR,
+      stateDir,
+      reportsDir: REPORTS_DIR,
+      stage: STAGE,
+      say,
+    });
+    process.stderr.write(`\n${replay.comparison}\n`);
+    if (!replay.agrees)
+      throw new Error(
+        `the recorded trace does not replay to the live decision: ${describeAgreement(replay)}`,
+      );
     ok = true;
   } catch (error) {
     if (error instanceof Interrupted) say("interrupted; stopping");
@@ -243,11 +266,11 @@ async function main(): Promise<number> {
     loadCounts = await load?.stop();
     const reports = copyReports(stateDir);
     const wallSeconds = (Date.now() - wallStart) / 1000;
-    printSummary({ wallSeconds, good, bad, load: loadCounts, floorSeconds, reports });
+    printSummary({ wallSeconds, good, bad, load: loadCounts, floorSeconds, reports, replay });
     mkdirSync(REPORTS_DIR, { recursive: true });
     writeFileSync(
       join(REPORTS_DIR, "rehearsal-summary.json"),
-      `${JSON.stringify({ ok, wallSeconds, floorSeconds, good, bad, load: loadCounts, reports }, null, 2)}\n`,
+      `${JSON.stringify({ ok, wallSeconds, floorSeconds, good, bad, load: loadCounts, reports, replay }, null, 2)}\n`,
     );
     if (env && values.keep && !interrupted) {
       env.keep();

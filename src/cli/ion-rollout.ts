@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { backtestCommand } from "../rollout/commands/backtest";
+import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
 import { type CommonOptions, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
 import { explainCommand } from "../rollout/commands/explain";
@@ -7,6 +7,7 @@ import { abortCommand, promoteCommand } from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
 import { retireCommand } from "../rollout/commands/retire";
 import { statusCommand } from "../rollout/commands/status";
+import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
 
 const EXAMPLES = `
@@ -16,11 +17,34 @@ Examples:
   $ ion-rollout status prod --watch                # follow a rollout another runner drives
   $ ion-rollout explain prod                       # query, value, threshold and sample size behind each decision
   $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
+  $ ion-rollout trace prod --canary ion-api-v1-6-0 --stable ion-api-v1-5-1 --from 2026-11-23T09:00:00Z --to 2026-11-23T10:30:00Z -o tuesday.json
+  $ ion-rollout backtest tuesday.json --stage prod --rule runbook   # where the runbook's literal rule decides otherwise
   $ ion-rollout abort prod                         # revert to 0% canary now
   $ ion-rollout retire prod                        # after the retention period: drop the old side
 
 Exit codes: 0 promoted (or the command succeeded), 2 reverted, 3 held or timed out (or a backtest
 ended without an outcome), 1 error (invalid config: the message on stderr, nothing applied).`;
+
+const BACKTEST_EXAMPLES = `
+Examples:
+  $ ion-rollout backtest test/traces/low-traffic-degraded.json --stage prod
+  $ ion-rollout backtest .ion-rollout/prod.journal.jsonl --stage prod          # replay a past rollout's journal
+  $ ion-rollout backtest tuesday.json --stage prod --compare Pulumi.prod.yaml candidate.yaml
+  $ ion-rollout backtest tuesday.json --stage prod --rule runbook --json
+
+Exit codes: the replay's outcome (0 promoted, 2 reverted, 3 incomplete); with --compare/--rule 0
+once the comparison is printed; 1 on an unreadable trace or config.`;
+
+const TRACE_EXAMPLES = `
+Examples:
+  $ ion-rollout trace rehearsal --canary ion-api-v1-6-0 --stable ion-api-v1-5-0 --from now-5m --to now -o bad.json
+  $ ion-rollout trace prod --canary ion-api-00042-abc --stable ion-api-00041-xyz \\
+      --from 2026-11-23T09:00:00Z --to 2026-11-23T10:30:00Z -o tuesday.json
+  $ ion-rollout trace staging --canary green --stable blue --from 1795424400 --to 1795428000 --step 120
+
+--from is when the first step's weight was applied (the journal's first record time minus its at);
+each check at from + k*step covers the step before it. prod needs Google credentials
+(roles/monitoring.viewer), staging AWS credentials (cloudwatch:GetMetricData). docs/rollout.md.`;
 
 function common(command: Command): Command {
   return command
@@ -57,15 +81,42 @@ export function buildProgram(io: Streams = processStreams): Command {
 
   common(program.command("backtest"))
     .description(
-      "Replay a recorded trace of checks through the real analysis and print what the runner would have done (docs/rollout.md has the trace format).",
+      "Replay a recorded trace of checks, or a past rollout's journal, through the real analysis and print what the runner would have done; --compare/--rule replay it under two configs and show where they differ.",
     )
     .argument(
       "<trace>",
-      "trace JSON: { checks: [ { at, canary: {requests, errors, p95Ms, memory, cpu}, stable: {...} } ] }",
+      "trace JSON ({ checks: [ { at, canary: {requests, errors, p95Ms, memory, cpu}, stable: {...} } ] }, e.g. from `ion-rollout trace`) or a journal <stateDir>/<stage>.journal.jsonl",
     )
     .requiredOption("--stage <stage>", "the stage whose thresholds and steps apply")
-    .action((trace: string, options: CommonOptions & { stage: string }) =>
-      run(backtestCommand(trace, options, io)),
+    .option("--compare <configs...>", "two stack config files A B: replay the trace under each and compare")
+    .option(
+      "--rule <rule>",
+      "compare the stage's config with itself under another analysis rule: consecutive, runbook (the runbook's literal N-in-a-row on each check's raw rate), sequential",
+    )
+    .addHelpText("after", BACKTEST_EXAMPLES)
+    .action((trace: string, options: BacktestOptions) => run(backtestCommand(trace, options, io)));
+
+  common(program.command("trace"))
+    .description(
+      "Record a backtest trace of a past canary from the stage's metrics store (Prometheus, Cloud Monitoring PromQL, CloudWatch) with the runner's own queries: per check and side, requests, errors, P95, memory, CPU; gaps stay null.",
+    )
+    .argument("<stage>", "stage (stack) name: its platform says where the metrics are")
+    .requiredOption(
+      "--canary <revision>",
+      "the canary's revision (Cloud Run revision_name; AWS: the release colour)",
+    )
+    .requiredOption("--stable <revision>", "the stable side's revision")
+    .requiredOption("--from <time>", "when the rollout started: ISO 8601 with a zone, epoch seconds, now-2h")
+    .requiredOption("--to <time>", "end of the trace (not in the future)")
+    .option(
+      "--step <seconds>",
+      "seconds between checks, each over the step before it (default: the check interval)",
+    )
+    .option("-o, --output <file>", "write the trace here (default: stdout)")
+    .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
+    .addHelpText("after", TRACE_EXAMPLES)
+    .action((stage: string, options: TraceOptions) =>
+      run(traceCommand(stage, options, io)),
     );
 
   common(program.command("start"))

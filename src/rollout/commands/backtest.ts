@@ -1,33 +1,97 @@
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import type { StageConfig } from "../../config";
 import { backtest, formatBacktest } from "../core/backtest";
+import { compareBacktests } from "../core/compare";
 import { EXIT, exitCodeFor } from "../core/outcome";
-import { parseTrace, TraceError } from "../core/trace";
-import { type CommonOptions, loadConfig, processStreams, type Streams } from "./common";
+import { TraceError } from "../core/trace";
+import { describeRule, RuleError, withRule } from "../core/with-rule";
+import { formatComparison } from "../report/compare-text";
+import { type BacktestInput, readBacktestInput } from "./backtest-input";
+import { type CommonOptions, fail, loadConfig, processStreams, type Streams } from "./common";
+
+export interface BacktestOptions extends CommonOptions {
+  stage: string;
+  /** Two stack config files: the same trace replayed under each. */
+  compare?: string[];
+  /** Compare the stage's config (or --config) with itself under this analysis rule. */
+  rule?: string;
+}
 
 export function backtestCommand(
   traceFile: string,
-  options: CommonOptions & { stage: string },
+  options: BacktestOptions,
   io: Streams = processStreams,
 ): number {
-  const cfg = loadConfig(options.stage, options, io);
-  if (!cfg) return EXIT.error;
-  let document: unknown;
+  let input: BacktestInput;
   try {
-    document = JSON.parse(readFileSync(traceFile, "utf8"));
+    input = readBacktestInput(traceFile, options.stage);
   } catch (error) {
-    io.err(`cannot read trace ${traceFile}: ${(error as Error).message}\n`);
-    return EXIT.error;
-  }
-  try {
-    const result = backtest(cfg, parseTrace(document, basename(traceFile)));
-    io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
-    return exitCodeFor(result.outcome);
-  } catch (error) {
-    if (error instanceof TraceError) {
-      io.err(`${error.message}\n`);
-      return EXIT.error;
-    }
+    if (error instanceof TraceError) return fail(io, error.message);
     throw error;
   }
+  if (options.compare || options.rule) return compareCommand(input, traceFile, options, io);
+  const cfg = loadConfig(options.stage, options, io);
+  if (!cfg) return EXIT.error;
+  const result = backtest(cfg, input.checks, input.startedAt);
+  io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
+  return exitCodeFor(result.outcome);
+}
+
+interface Contender {
+  label: string;
+  cfg: StageConfig;
+}
+
+function contenders(options: BacktestOptions, io: Streams): [Contender, Contender] | number {
+  if (options.compare && options.rule) return fail(io, "--compare and --rule exclude each other; pick one");
+  if (options.compare) {
+    if (options.compare.length !== 2) {
+      return fail(io, `--compare takes two config files (A B); got ${options.compare.length}`);
+    }
+    const [a, b] = options.compare as [string, string];
+    const cfgA = loadConfig(options.stage, { ...options, config: a }, io);
+    const cfgB = loadConfig(options.stage, { ...options, config: b }, io);
+    if (!cfgA || !cfgB) return EXIT.error;
+    return [
+      { label: a, cfg: cfgA },
+      { label: b, cfg: cfgB },
+    ];
+  }
+  const cfg = loadConfig(options.stage, options, io);
+  if (!cfg) return EXIT.error;
+  try {
+    const file = options.config ?? `Pulumi.${options.stage}.yaml`;
+    return [
+      { label: `${file} as configured`, cfg },
+      {
+        label: `${file}, ${describeRule(options.rule as string)}`,
+        cfg: withRule(cfg, options.rule as string),
+      },
+    ];
+  } catch (error) {
+    if (error instanceof RuleError) return fail(io, error.message);
+    throw error;
+  }
+}
+
+/** Replays one trace under two configs and prints where their decisions part; exit 0 once printed. */
+function compareCommand(input: BacktestInput, file: string, options: BacktestOptions, io: Streams): number {
+  const pair = contenders(options, io);
+  if (typeof pair === "number") return pair;
+  const [a, b] = pair;
+  const comparison = compareBacktests(
+    input.checks,
+    { label: a.label, result: backtest(a.cfg, input.checks, input.startedAt) },
+    { label: b.label, result: backtest(b.cfg, input.checks, input.startedAt) },
+  );
+  if (options.json) {
+    io.out(
+      `${JSON.stringify({ trace: basename(file), checks: input.checks.length, ...comparison }, null, 2)}\n`,
+    );
+  } else {
+    io.out(
+      `${basename(file)}: ${input.checks.length} checks (${input.kind})\n${formatComparison(comparison)}`,
+    );
+  }
+  return EXIT.ok;
 }

@@ -25,9 +25,14 @@ export interface BacktestResult {
  * done. The trace's `at` drives bake time; each check advances at most one step. Stops at a
  * revert, a promotion or a step timeout that holds (the runner would stop there too).
  */
-export function backtest(cfg: StageConfig, checks: Check[]): BacktestResult {
+export function backtest(
+  cfg: StageConfig,
+  checks: Check[],
+  /** When the first step's weight was applied (a recorded trace says); default the first check. */
+  startedAt = checks[0]?.at ?? 0,
+): BacktestResult {
   const plan = buildPlan(cfg);
-  let state: CoreState = { step: firstStep(checks[0]?.at ?? 0), analysis: initialAnalysisState(), seq: 0 };
+  let state: CoreState = { step: firstStep(startedAt), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
   for (const check of checks) {
     const analysis = analyseCheck(cfg, state.analysis, check);

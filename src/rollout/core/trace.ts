@@ -6,13 +6,18 @@ import type { SideSample } from "./sample";
  * The backtest trace format (docs/rollout.md), kept exactly as issue 5 gives it:
  * `{ "checks": [ { "at": 0, "canary": { "requests", "errors", "p95Ms", "memory", "cpu" }, "stable": {...} } ] }`.
  * `at` is seconds since start; any signal may be missing or null (no data). Optional extras per
- * side: `healthFailures`, `sampleAgeSeconds`; per check: `errors` (metrics backend errors).
+ * side: `healthFailures`, `sampleAgeSeconds`, `slowRequests`; per check: `errors` (metrics backend
+ * errors). Optional at the top (issue 16, recorded traces): `startedAt`, when the first step's
+ * weight was applied (default: the first check's `at`), and `source`, where the trace came from.
+ * Unknown keys are ignored, so older readers still read newer traces.
  */
 const num = z.number().nullable().optional();
 const SideSchema = z
   .object({
     requests: num,
     errors: num,
+    /** Requests slower than the latency limit, where the signals module can count them. */
+    slowRequests: num,
     p95Ms: num,
     memory: num,
     cpu: num,
@@ -22,7 +27,17 @@ const SideSchema = z
   .nullable()
   .optional();
 
+/** Where a recorded trace came from (`ion-rollout trace`, or a journal); informational. */
+const SourceSchema = z.looseObject({
+  kind: z.string(),
+  stage: z.string().optional(),
+  canary: z.string().optional(),
+  stable: z.string().optional(),
+});
+
 export const TraceSchema = z.object({
+  source: SourceSchema.optional(),
+  startedAt: z.number().min(0).optional(),
   checks: z
     .array(
       z.object({
@@ -36,6 +51,7 @@ export const TraceSchema = z.object({
 });
 
 export type Trace = z.infer<typeof TraceSchema>;
+export type TraceDocument = z.input<typeof TraceSchema>;
 type TraceSide = z.infer<typeof SideSchema>;
 
 export class TraceError extends Error {
@@ -57,6 +73,18 @@ function side(s: TraceSide): SideSample {
 
 /** Validates a parsed trace and turns it into checks, in time order. */
 export function parseTrace(document: unknown, source = "trace"): Check[] {
+  return parseTraceDocument(document, source).checks;
+}
+
+export interface ParsedTrace {
+  checks: Check[];
+  /** When the first step started: `startedAt`, or the first check's `at`. */
+  startedAt: number;
+  source?: Trace["source"];
+}
+
+/** A trace with its extras: the first step's start and where it was recorded. */
+export function parseTraceDocument(document: unknown, source = "trace"): ParsedTrace {
   const result = TraceSchema.safeParse(document);
   if (!result.success) {
     const issues = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
@@ -73,5 +101,12 @@ export function parseTrace(document: unknown, source = "trace"): Check[] {
       throw new TraceError(`invalid trace (${source}): checks[${i}].at goes back in time`);
     }
   }
-  return checks;
+  const first = checks[0]?.at ?? 0;
+  const startedAt = result.data.startedAt ?? first;
+  if (startedAt > first) {
+    throw new TraceError(
+      `invalid trace (${source}): startedAt ${startedAt} is after the first check (${first})`,
+    );
+  }
+  return { checks, startedAt, ...(result.data.source ? { source: result.data.source } : {}) };
 }

@@ -7,3 +7,14 @@
 export function loadEdges(): typeof import("./from-config") {
   return require("./from-config");
 }
+
+/** What `ion-rollout trace` needs for a CloudWatch stage: the stack's dimensions, the recorder, the client. */
+export function loadCloudWatchRecording(): Pick<typeof import("./from-config"), "awsDimensions"> &
+  Pick<typeof import("./metrics/cloudwatch-range"), "recordCloudWatchTrace"> &
+  Pick<typeof import("@aws-sdk/client-cloudwatch"), "CloudWatchClient"> {
+  return {
+    awsDimensions: loadEdges().awsDimensions,
+    recordCloudWatchTrace: require("./metrics/cloudwatch-range").recordCloudWatchTrace,
+    CloudWatchClient: require("@aws-sdk/client-cloudwatch").CloudWatchClient,
+  };
+}

@@ -23,7 +23,7 @@ export class PrometheusQueryError extends Error {
   override name = "PrometheusQueryError";
 }
 
-interface ApiResponse {
+export interface ApiResponse {
   status?: unknown;
   errorType?: unknown;
   error?: unknown;
@@ -106,6 +106,22 @@ export function redactUrl(url: string): string {
 }
 
 export async function instantQuery(request: InstantQueryRequest): Promise<number | null> {
+  return parseInstantResult(
+    await postPrometheusApi(request, { query: request.query, time: request.time.toFixed(3) }),
+  );
+}
+
+/** What any Prometheus API call needs besides its own parameters. */
+export type PrometheusApiRequest = Omit<InstantQueryRequest, "query" | "time">;
+
+/**
+ * POSTs one Prometheus HTTP API call (`/api/v1/query`, `/api/v1/query_range`) and returns its
+ * successful answer; rejects with a PrometheusQueryError that says what went wrong and where.
+ */
+export async function postPrometheusApi(
+  request: PrometheusApiRequest,
+  params: Record<string, string>,
+): Promise<ApiResponse> {
   const headers: Record<string, string> = {
     accept: "application/json",
     "content-type": "application/x-www-form-urlencoded",
@@ -116,7 +132,7 @@ export async function instantQuery(request: InstantQueryRequest): Promise<number
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   // POST with a form body: long PromQL stays out of URLs and access logs; both Prometheus and
   // Cloud Monitoring accept it.
-  const body = new URLSearchParams({ query: request.query, time: request.time.toFixed(3) });
+  const body = new URLSearchParams(params);
   let response: Response;
   let text: string;
   try {
@@ -129,7 +145,12 @@ export async function instantQuery(request: InstantQueryRequest): Promise<number
         `no answer within ${request.timeoutMs} ms from ${redactUrl(request.url)}`,
       );
     }
-    throw new PrometheusQueryError(`${redactUrl(request.url)} unreachable: ${(error as Error).message}`);
+    // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, a TLS error).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause ? ` (${cause.code ?? cause.message})` : "";
+    throw new PrometheusQueryError(
+      `${redactUrl(request.url)} unreachable: ${(error as Error).message}${why}`,
+    );
   }
   let parsed: ApiResponse | undefined;
   try {
@@ -138,12 +159,16 @@ export async function instantQuery(request: InstantQueryRequest): Promise<number
     parsed = undefined;
   }
   // Prometheus answers 400/422/503 with a JSON error body that says more than the status code.
-  if (parsed?.status === "error") return parseInstantResult(parsed);
+  if (parsed?.status === "error") {
+    throw new PrometheusQueryError(
+      `query rejected (${String(parsed.errorType ?? "error")}): ${String(parsed.error)}`,
+    );
+  }
   if (!response.ok) {
     throw new PrometheusQueryError(
       `HTTP ${response.status} from ${redactUrl(request.url)}: ${text.slice(0, 200).replace(/\s+/g, " ")}`,
     );
   }
   if (!parsed) throw new PrometheusQueryError(`non-JSON answer from ${redactUrl(request.url)}`);
-  return parseInstantResult(parsed);
+  return parsed;
 }

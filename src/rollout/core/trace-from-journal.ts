@@ -1,0 +1,105 @@
+import type { DecisionRecord, SignalRecord } from "./record";
+import type { TraceDocument } from "./trace";
+
+/**
+ * A past rollout's journal as a backtest trace: the measured values each check recorded. Pure.
+ *
+ * A record keeps what the analysis judged, not always the raw sample, so the canary's counts are
+ * recovered from the error-rate evidence: a block's pooled requests and errors (`sampleSize`,
+ * `detail.blockErrors`) minus what the block held at the previous check. Stable's counts exist
+ * only where the relative check recorded them, pooled per judged block: the judged check gets the
+ * block's totals and the pending ones zero, which leaves every pooled sum, and so the decision
+ * under the same thresholds, as it was. A record carrying `measured: { canary, stable }` (trace
+ * sides) is used as it is.
+ */
+
+type Side = Record<string, number | null>;
+type TraceCheck = TraceDocument["checks"][number];
+
+interface Block {
+  requests: number;
+  errors: number;
+}
+
+function signal(record: DecisionRecord, name: SignalRecord["signal"]): SignalRecord | undefined {
+  return record.signals.find((s) => s.signal === name);
+}
+
+function num(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Canary counts of one check from its error-rate record and the block pending before it. */
+function counts(error: SignalRecord | undefined, pending: Block): { check: Side; pending: Block } {
+  const pooledErrors = num(error?.detail?.blockErrors);
+  const pooledRequests = num(error?.sampleSize);
+  if (!error || pooledErrors === null || pooledRequests === null) {
+    // Inconclusive (no data, stale, inconsistent): the analysis kept the block as it was.
+    return { check: { requests: null, errors: null }, pending };
+  }
+  const check = { requests: pooledRequests - pending.requests, errors: pooledErrors - pending.errors };
+  const judged = error.detail?.wilsonLower !== undefined;
+  return {
+    check,
+    pending: judged ? { requests: 0, errors: 0 } : { requests: pooledRequests, errors: pooledErrors },
+  };
+}
+
+/** Stable's counts, known only where the relative check ran: a judged block's totals, zero while pending. */
+function stableSide(error: SignalRecord | undefined): Side {
+  const requests = num(error?.detail?.stableRequests);
+  const rate = num(error?.detail?.stableRate);
+  if (requests !== null) return { requests, errors: rate === null ? 0 : Math.round(rate * requests) };
+  const pendingInComparison =
+    error?.threshold.compareToStable !== undefined &&
+    error.detail?.blockChecks !== undefined &&
+    error.detail.wilsonLower === undefined;
+  return pendingInComparison ? { requests: 0, errors: 0 } : { requests: null, errors: null };
+}
+
+function staleAge(record: DecisionRecord): number | undefined {
+  for (const reason of record.reasons) {
+    const match = /stale data \((\d+(?:\.\d+)?) s old/.exec(reason);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
+}
+
+function checkOf(record: DecisionRecord, canaryCounts: Side): TraceCheck {
+  const measured = (record as { measured?: { canary?: Side; stable?: Side } }).measured;
+  if (measured) return { at: record.at, canary: measured.canary ?? null, stable: measured.stable ?? null };
+  const canary: Side = {
+    ...canaryCounts,
+    p95Ms: signal(record, "p95LatencyMs")?.value ?? null,
+    memory: signal(record, "memory")?.value ?? null,
+    cpu: signal(record, "cpu")?.value ?? null,
+  };
+  const health = signal(record, "health");
+  if (health) canary.healthFailures = health.value;
+  const age = staleAge(record);
+  if (age !== undefined) canary.sampleAgeSeconds = age;
+  const errors = record.reasons.filter((r) => r.startsWith("metrics error: ")).map((r) => r.slice(15));
+  return {
+    at: record.at,
+    canary,
+    stable: stableSide(signal(record, "errorRate")),
+    ...(errors.length > 0 ? { errors } : {}),
+  };
+}
+
+export function traceFromJournal(
+  records: DecisionRecord[],
+  source: { stage: string; file: string },
+): TraceDocument {
+  // Operator actions (abort, promote, retire, interrupts) carry no signals: nothing was measured.
+  const checks = records.filter((r) => r.signals.length > 0);
+  if (checks.length === 0) throw new Error(`${source.file}: no check records to replay`);
+  let pending: Block = { requests: 0, errors: 0 };
+  const out: TraceCheck[] = [];
+  for (const record of checks) {
+    const next = counts(signal(record, "errorRate"), pending);
+    pending = next.pending;
+    out.push(checkOf(record, next.check));
+  }
+  return { source: { kind: "journal", stage: source.stage, file: source.file }, startedAt: 0, checks: out };
+}
