@@ -29,6 +29,11 @@ export const EvidenceConfigSchema = z
     /** The change-point test bets on the cumulative test's alternatives (a mixture) instead of one rate. */
     changePointMixture: z.boolean().default(true),
     /**
+     * The change-point mixture's weights over the same alternatives: more on the high one than the
+     * cumulative test puts, because the CUSUM's job is the fault that breaks late and hard.
+     */
+    changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
+    /**
      * OBSERVE-band canaries are held, not reverted: the change-point bar is also high enough that a
      * canary at `holdFactor` × the roll-back limit is reverted by it at most `holdRevertAtMost` over
      * the horizon at the step's expected traffic.
@@ -77,7 +82,11 @@ export function deriveEvidenceRule(
     alternatives,
     cumulativeLogBar: Math.log(1 / (config.alpha * config.cumulativeShare)),
     changePointRate: Math.min(0.5, config.changePointFactor * limit),
-    ...(config.changePointMixture ? { changePointAlternatives: alternatives } : {}),
+    ...(config.changePointMixture
+      ? {
+          changePointAlternatives: weighted(config.alternatives, config.changePointWeights, limit),
+        }
+      : {}),
     go: {
       limit,
       alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
