@@ -143,3 +143,14 @@ function oneCheckLogBar(
   const run = { requests, errors, segmentRequests: requests, segmentErrors: errors };
   return changePointLog(run, { ...rule, changePointLogBar: 0 });
 }
+
+/**
+ * The slow-request share behind a P95 limit: P95 > threshold ⇔ more than 5% of requests are slower
+ * than it, so the roll-back limit is 5%. A GO level for latency is a different threshold in ms and
+ * says nothing about the share over this one, so the GO share mirrors the error rate's GO/limit
+ * ratio: half the limit (2.5%).
+ */
+export function slowShareLimits(quantile = 0.95, goFraction = 0.5): SignalLimits {
+  const rollbackAbove = 1 - quantile;
+  return { rollbackAbove, goAtMost: goFraction * rollbackAbove };
+}
