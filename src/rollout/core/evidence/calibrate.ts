@@ -1,6 +1,8 @@
 import { binomialTable } from "./binomial";
 import type { EvidenceRule } from "./rule";
-import { type CountEvidenceState, changePointLog, observeCounts } from "./state";
+import { changePointLog } from "./state";
+
+type ChangePointRule = Pick<EvidenceRule, "nullRate" | "changePointRate" | "changePointAlternatives">;
 
 /**
  * The change-point bar for a traffic level, computed exactly.
@@ -8,25 +10,38 @@ import { type CountEvidenceState, changePointLog, observeCounts } from "./state"
  * CUSUM has no Ville bound: restarting discards the supermartingale. Its guarantee is the
  * probability of a false revert over the rollout's longest horizon, which depends on how many
  * requests each check brings (few requests → few, coarse values of the statistic → a lower bar is
- * as safe). So the bar is the smallest one whose exact false-revert probability over `horizonChecks`
- * checks of `requestsPerCheck` requests at `healthyRate` (the GO level: the promise is about healthy
- * canaries, and the CUSUM's crossing probability only grows with the true rate) is at most `budget`.
+ * as safe). So the bar is the smallest one whose *exact* crossing probability over `horizonChecks`
+ * checks of `requestsPerCheck` requests at `healthyRate` is at most `budget` (the GO level: the
+ * promise is about healthy canaries, and the crossing probability only grows with the true rate).
  */
 export function calibrateChangePointLogBar(
-  rule: Pick<EvidenceRule, "nullRate" | "changePointRate">,
+  rule: ChangePointRule,
   requestsPerCheck: number,
   horizonChecks: number,
   budget: number,
   healthyRate: number = rule.nullRate,
 ): number {
-  const falseRevert = (logBar: number) =>
-    changePointCrossing(rule, requestsPerCheck, horizonChecks, healthyRate, logBar);
+  return smallestLogBar(
+    (logBar) => changePointCrossing(rule, requestsPerCheck, horizonChecks, healthyRate, logBar) <= budget,
+  );
+}
+
+/**
+ * The smallest ln bar (to 0.01) that `acceptable` accepts, by doubling then bisection. `acceptable`
+ * must be monotone: a higher bar never crosses more often.
+ */
+export function smallestLogBar(acceptable: (logBar: number) => boolean): number {
+  if (acceptable(0)) return 0;
   let low = 0;
-  let high = Math.log(horizonChecks / budget); // Doob's bound on the Shiryaev–Roberts statistic ≥ CUSUM
-  if (falseRevert(low) <= budget) return low;
-  for (let i = 0; i < 40; i++) {
+  let high = 8;
+  while (!acceptable(high)) {
+    low = high;
+    high *= 2;
+    if (high > 4096) throw new RangeError("no change-point bar meets the budget");
+  }
+  while (high - low > 0.01) {
     const mid = (low + high) / 2;
-    if (falseRevert(mid) <= budget) high = mid;
+    if (acceptable(mid)) high = mid;
     else low = mid;
   }
   return high;
@@ -34,7 +49,7 @@ export function calibrateChangePointLogBar(
 
 /** Exact P(the CUSUM alone reaches `logBar` within `checks` checks of `requests` at error rate `rate`). */
 export function changePointCrossing(
-  rule: Pick<EvidenceRule, "nullRate" | "changePointRate">,
+  rule: ChangePointRule,
   requests: number,
   checks: number,
   rate: number,
@@ -42,31 +57,53 @@ export function changePointCrossing(
 ): number {
   const full = { ...rule, cumulativeLogBar: 0, changePointLogBar: logBar } as EvidenceRule;
   const table = binomialTable(requests, rate);
-  let states = new Map<number, { state: CountEvidenceState; probability: number }>();
-  states.set(0, { state: { requests: 0, errors: 0, segmentRequests: 0, segmentErrors: 0 }, probability: 1 });
+  const width = table.probabilities.length;
+  // A run is (errors, checks) since the last restart: every check brings `requests` requests.
+  const runLog = memoised((errors: number, length: number) =>
+    changePointLog(
+      { requests: length * requests, errors, segmentRequests: length * requests, segmentErrors: errors },
+      full,
+    ),
+  );
+  let states = new Map<number, number>([[0, 1]]);
+  // Truncated tails and pruned paths count as crossings, so the figure is an upper bound, never less.
   let crossed = 0;
   for (let t = 0; t < checks; t++) {
-    const next = new Map<number, { state: CountEvidenceState; probability: number }>();
-    for (const { state, probability } of states.values()) {
-      table.probabilities.forEach((q, i) => {
-        const after = segmentOnly(observeCounts(state, { requests, errors: table.from + i }, full));
-        const mass = probability * q;
-        if (changePointLog(after, full) >= logBar) crossed += mass;
+    crossed += table.omitted;
+    const next = new Map<number, number>();
+    for (const [key, probability] of states) {
+      const errors = Math.floor(key / RUN_KEY);
+      const length = key - errors * RUN_KEY;
+      for (let i = 0; i < width; i++) {
+        const mass = probability * (table.probabilities[i] as number);
+        const after = errors + table.from + i;
+        const log = runLog(after, length + 1);
+        if (log >= logBar) crossed += mass;
+        else if (mass <= PRUNE) crossed += mass;
         else {
-          const k = after.segmentErrors * 1e7 + after.segmentRequests;
-          const found = next.get(k);
-          if (found) found.probability += mass;
-          else next.set(k, { state: after, probability: mass });
+          const k = log > 0 ? after * RUN_KEY + length + 1 : 0;
+          next.set(k, (next.get(k) ?? 0) + mass);
         }
-      });
+      }
     }
     states = next;
   }
   return crossed;
 }
 
-/** The CUSUM does not read the cumulative counts: drop them so equal runs share one DP state. */
-function segmentOnly(s: CountEvidenceState): CountEvidenceState {
-  const { segmentRequests, segmentErrors } = s;
-  return { requests: segmentRequests, errors: segmentErrors, segmentRequests, segmentErrors };
+const RUN_KEY = 1 << 16;
+/** Paths this unlikely cannot move a budget of 1e-6 or more; dropping them keeps 5,000 req/check fast. */
+const PRUNE = 1e-20;
+
+function memoised(f: (errors: number, length: number) => number) {
+  const cache = new Map<number, number>();
+  return (errors: number, length: number) => {
+    const k = errors * RUN_KEY + length;
+    let v = cache.get(k);
+    if (v === undefined) {
+      v = f(errors, length);
+      cache.set(k, v);
+    }
+    return v;
+  };
 }

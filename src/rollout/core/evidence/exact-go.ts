@@ -8,22 +8,38 @@ import type { GoGateRule } from "./rule";
  * step advances, since advancing also needs no revert, the bake time and the GO level.
  */
 export function exactGoPass(go: GoGateRule, requestsPerCheck: readonly number[], rate: number): number {
-  let states = new Map<number, number>([[0, 1]]);
+  let alive = Float64Array.of(1);
   let requests = 0;
   let passed = 0;
   for (const n of requestsPerCheck) {
     requests += n;
     const table = binomialTable(n, rate);
-    const next = new Map<number, number>();
-    for (const [errors, probability] of states) {
+    // Fewer errors only raise the gate's e-value: it passes at and below one count per check.
+    const most = mostErrorsPassing(go, requests);
+    const next = new Float64Array(alive.length + table.from + table.probabilities.length);
+    alive.forEach((p, errors) => {
+      if (p === 0) return;
       table.probabilities.forEach((q, i) => {
         const total = errors + table.from + i;
-        const mass = probability * q;
-        if (logMixture(total, requests, go.alternatives, go.limit) >= go.logBar) passed += mass;
-        else next.set(total, (next.get(total) ?? 0) + mass);
+        if (total <= most) passed += p * q;
+        else next[total] = (next[total] as number) + p * q;
       });
-    }
-    states = next;
+    });
+    alive = next;
   }
   return passed;
+}
+
+/** The most cumulative errors out of `requests` with which the gate passes (-1: none). */
+function mostErrorsPassing(go: GoGateRule, requests: number): number {
+  const passes = (e: number) => logMixture(e, requests, go.alternatives, go.limit) >= go.logBar;
+  if (!passes(0)) return -1;
+  let low = 0;
+  let high = requests + 1;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (passes(mid)) low = mid;
+    else high = mid;
+  }
+  return low;
 }

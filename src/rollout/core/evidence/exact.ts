@@ -1,5 +1,7 @@
 import { binomialTable } from "./binomial";
+import { changePointCrossing } from "./calibrate";
 import { revertsNow } from "./judge";
+import { logMixture } from "./likelihood";
 import type { EvidenceRule } from "./rule";
 import { type CountEvidenceState, initialCountEvidence, observeCounts } from "./state";
 
@@ -103,4 +105,67 @@ export function checksToRevertQuantile(outcome: ExactOutcome, q: number): number
     if (sum >= q * outcome.reverted && sum > 0) return t + 1;
   }
   return null;
+}
+
+/**
+ * For traffic too heavy for the joint DP (1,000+ requests per check): P(revert within `checks`
+ * checks of `requests` at `rate`) bounded above by the sum of the two tests' exact crossing
+ * probabilities, and below by the larger of them. Both are exact one-test DPs.
+ */
+export function exactRevertBounds(
+  rule: EvidenceRule,
+  requests: number,
+  checks: number,
+  rate: number,
+): { lower: number; upper: number; cumulative: number; changePoint: number } {
+  const cumulative = cumulativeCrossing(rule, requests, checks, rate);
+  const changePoint = changePointCrossing(rule, requests, checks, rate, rule.changePointLogBar);
+  return {
+    lower: Math.max(cumulative, changePoint),
+    upper: Math.min(1, cumulative + changePoint),
+    cumulative,
+    changePoint,
+  };
+}
+
+/** Exact P(the cumulative mixture alone reaches its bar): DP over the cumulative error count. */
+export function cumulativeCrossing(
+  rule: EvidenceRule,
+  requests: number,
+  checks: number,
+  rate: number,
+): number {
+  const table = binomialTable(requests, rate);
+  let alive = new Float64Array(1).fill(1);
+  let crossed = 0;
+  for (let t = 1; t <= checks; t++) {
+    crossed += table.omitted;
+    // More errors only raise the e-value: it crosses at and above one count per check.
+    const bar = fewestErrorsCrossing(rule, t * requests);
+    const next = new Float64Array(Math.min(bar, alive.length + table.from + table.probabilities.length));
+    alive.forEach((p, errors) => {
+      if (p === 0) return;
+      table.probabilities.forEach((q, i) => {
+        const after = errors + table.from + i;
+        if (after >= bar) crossed += p * q;
+        else next[after] = (next[after] as number) + p * q;
+      });
+    });
+    alive = next;
+  }
+  return crossed;
+}
+
+function fewestErrorsCrossing(rule: EvidenceRule, requests: number): number {
+  const crosses = (e: number) =>
+    logMixture(e, requests, rule.alternatives, rule.nullRate) >= rule.cumulativeLogBar;
+  if (!crosses(requests)) return requests + 1;
+  let low = -1;
+  let high = requests;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (crosses(mid)) high = mid;
+    else low = mid;
+  }
+  return high;
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { binomialTable } from "./binomial";
 import { calibrateChangePointLogBar } from "./calibrate";
 import type { EvidenceRule } from "./rule";
+import { changePointLog } from "./state";
 
 /**
  * Proposed config (per stage, under `thresholds.errorRate.evidence`; the same shape serves the
@@ -13,17 +15,38 @@ export const EvidenceConfigSchema = z
     /** Chance a healthy canary (at or under the GO level) is ever reverted: prod 0.1%. */
     alpha: z.number().gt(0).lt(0.5).default(0.001),
     /** Share of alpha spent on the cumulative mixture (Ville); the rest on the change-point test. */
-    cumulativeShare: z.number().gt(0).lt(1).default(0.5),
+    cumulativeShare: z.number().gt(0).lt(1).default(0.25),
     /**
      * The revert tests' null rate as a multiple of the roll-back limit, at least the GO level: 0.55
      * keeps OBSERVE-band canaries (0.8%) from being reverted while healthy ones stay far under α.
      */
-    nullFactor: z.number().gt(0).lt(1).default(0.55),
+    nullFactor: z.number().gt(0).lt(1).default(0.5),
     /** Mixture alternatives, as multiples of the roll-back limit, and their weights. */
-    alternatives: z.array(z.number().gt(1)).min(1).max(8).default([2, 10]),
-    weights: z.array(z.number().gt(0)).min(1).max(8).default([0.9, 0.1]),
-    /** The change-point (CUSUM) alternative as a multiple of the roll-back limit. */
+    alternatives: z.array(z.number().gt(1)).min(1).max(8).default([2.1, 10]),
+    weights: z.array(z.number().gt(0)).min(1).max(8).default([0.85, 0.15]),
+    /** The change-point (CUSUM) alternative as a multiple of the roll-back limit (when not a mixture). */
     changePointFactor: z.number().gt(1).default(10),
+    /** The change-point test bets on the cumulative test's alternatives (a mixture) instead of one rate. */
+    changePointMixture: z.boolean().default(true),
+    /**
+     * The change-point mixture's weights over the same alternatives: more on the high one than the
+     * cumulative test puts, because the CUSUM's job is the fault that breaks late and hard.
+     */
+    changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
+    /**
+     * OBSERVE-band canaries are held, not reverted: the change-point bar is also high enough that a
+     * canary at `holdFactor` × the roll-back limit is reverted by it at most `holdRevertAtMost` over
+     * the horizon at the step's expected traffic.
+     */
+    holdFactor: z.number().gt(0).lt(1).default(0.8),
+    holdRevertAtMost: z.number().gt(0).lt(0.5).default(0.002),
+    /**
+     * ...but a clearly broken canary (`fastRevertFactor` × the roll-back limit) is reverted by the
+     * first check it spoils with probability `fastRevertProbability`, however late it breaks: where
+     * the two conflict (around 50 requests per check) the one-check revert wins over holding.
+     */
+    fastRevertFactor: z.number().gt(1).default(20),
+    fastRevertProbability: z.number().gt(0).lt(1).default(0.98),
     /** The rollout's longest run in checks with data: the horizon of the change-point guarantee. */
     horizonChecks: z.number().int().min(1).max(10_000).default(60),
     /** Chance a canary at the roll-back limit may advance a step (the GO gate's Ville bound). */
@@ -53,11 +76,17 @@ export function deriveEvidenceRule(
   if (!(goAtMost > 0 && goAtMost < limit && limit < 1)) {
     throw new RangeError(`need 0 < goAtMost < rollbackAbove < 1, got ${goAtMost} and ${limit}`);
   }
+  const alternatives = weighted(config.alternatives, config.weights, limit);
   const base = {
     nullRate: Math.max(goAtMost, config.nullFactor * limit),
-    alternatives: weighted(config.alternatives, config.weights, limit),
+    alternatives,
     cumulativeLogBar: Math.log(1 / (config.alpha * config.cumulativeShare)),
     changePointRate: Math.min(0.5, config.changePointFactor * limit),
+    ...(config.changePointMixture
+      ? {
+          changePointAlternatives: weighted(config.alternatives, config.changePointWeights, limit),
+        }
+      : {}),
     go: {
       limit,
       alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
@@ -68,8 +97,19 @@ export function deriveEvidenceRule(
   const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
   // Never below ln(1/budget): no single check whose e-value is under 1/budget reverts, whatever the
   // traffic (Markov's inequality per check), so an over-estimated traffic level cannot make it trigger-happy.
-  const calibrated = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
-  return { ...base, changePointLogBar: Math.max(calibrated, Math.log(1 / budget)) };
+  const healthy = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
+  const hold = calibrateChangePointLogBar(
+    base,
+    requests,
+    config.horizonChecks,
+    config.holdRevertAtMost,
+    config.holdFactor * limit,
+  );
+  const oneCheck = oneCheckLogBar(base, requests, Math.min(0.5, config.fastRevertFactor * limit), config);
+  const floor = Math.max(healthy, Math.log(1 / budget));
+  // A one-check revert the healthy guarantee cannot afford (too few requests per check) is not pursued.
+  const ceiling = oneCheck >= floor ? Math.min(hold, oneCheck) : hold;
+  return { ...base, changePointLogBar: Math.max(floor, ceiling) };
 }
 
 /** Rates as multiples of `unit`, capped below 1, with weights normalised to sum to 1. */
@@ -79,4 +119,38 @@ function weighted(factors: number[], weights: number[], unit: number) {
   }
   const total = weights.reduce((a, b) => a + b, 0);
   return factors.map((f, i) => ({ rate: Math.min(0.5, f * unit), weight: (weights[i] as number) / total }));
+}
+
+/**
+ * The highest change-point bar that one check of `requests` at `brokenRate` still crosses with
+ * probability `fastRevertProbability` from a fresh run: the evidence of the check's error count at
+ * that quantile.
+ */
+function oneCheckLogBar(
+  rule: Omit<EvidenceRule, "changePointLogBar">,
+  requests: number,
+  brokenRate: number,
+  config: EvidenceConfig,
+): number {
+  const table = binomialTable(requests, brokenRate);
+  let upper = 0;
+  let errors = table.from + table.probabilities.length - 1;
+  // Walk down from the most errors until the upper tail holds the wanted probability.
+  for (; errors >= table.from; errors--) {
+    upper += table.probabilities[errors - table.from] as number;
+    if (upper >= config.fastRevertProbability) break;
+  }
+  const run = { requests, errors, segmentRequests: requests, segmentErrors: errors };
+  return changePointLog(run, { ...rule, changePointLogBar: 0 });
+}
+
+/**
+ * The slow-request share behind a P95 limit: P95 > threshold ⇔ more than 5% of requests are slower
+ * than it, so the roll-back limit is 5%. A GO level for latency is a different threshold in ms and
+ * says nothing about the share over this one, so the GO share mirrors the error rate's GO/limit
+ * ratio: half the limit (2.5%).
+ */
+export function slowShareLimits(quantile = 0.95, goFraction = 0.5): SignalLimits {
+  const rollbackAbove = 1 - quantile;
+  return { rollbackAbove, goAtMost: goFraction * rollbackAbove };
 }

@@ -12,8 +12,13 @@ export interface EvidenceRule {
   alternatives: WeightedRate[];
   /** Revert when ln E(S, N) ≥ this (ln 1/α_cumulative; Ville's inequality). */
   cumulativeLogBar: number;
-  /** The change-point (CUSUM) alternative: a clearly broken canary. */
+  /** The change-point (CUSUM) alternative when `changePointAlternatives` is absent. */
   changePointRate: number;
+  /**
+   * The change-point test's alternatives (a mixture over the run since its last restart); when
+   * present they replace `changePointRate`. The derived rules use the cumulative test's alternatives.
+   */
+  changePointAlternatives?: WeightedRate[];
   /** Revert when the CUSUM's ln C ≥ this; calibrated exactly for the step's traffic per check. */
   changePointLogBar: number;
   /** The GO gate: a mirrored e-process with the roll-back limit as its null. */

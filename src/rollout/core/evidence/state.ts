@@ -1,4 +1,4 @@
-import { logLikelihoodRatio } from "./likelihood";
+import { logLikelihoodRatio, logMixture } from "./likelihood";
 import type { EvidenceRule } from "./rule";
 
 /**
@@ -28,9 +28,18 @@ export function initialCountEvidence(): CountEvidenceState {
   return { requests: 0, errors: 0, segmentRequests: 0, segmentErrors: 0 };
 }
 
-/** ln C of the CUSUM run in `state`: evidence that the canary broke somewhere in this run. */
+/**
+ * ln C of the CUSUM run in `state`: evidence that the canary broke somewhere in this run. With a
+ * mixture of alternatives the run is the one since the mixture last fell to 1 or below (one restart
+ * point for all alternatives, so the state stays four numbers); its bar is calibrated exactly.
+ */
 export function changePointLog(state: CountEvidenceState, rule: EvidenceRule): number {
-  return logLikelihoodRatio(state.segmentErrors, state.segmentRequests, rule.changePointRate, rule.nullRate);
+  const { segmentErrors, segmentRequests } = state;
+  if (rule.changePointAlternatives) {
+    if (segmentRequests === 0) return 0;
+    return logMixture(segmentErrors, segmentRequests, rule.changePointAlternatives, rule.nullRate);
+  }
+  return logLikelihoodRatio(segmentErrors, segmentRequests, rule.changePointRate, rule.nullRate);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exactRevert } from "../../../../src/rollout/core/evidence/exact";
+import { exactRevert, exactRevertBounds } from "../../../../src/rollout/core/evidence/exact";
 import { exactGoPass } from "../../../../src/rollout/core/evidence/exact-go";
 import { errorsThatWouldRevert, explainRevertCount } from "../../../../src/rollout/core/evidence/explain";
 import { judgeEvidence } from "../../../../src/rollout/core/evidence/judge";
@@ -36,10 +36,10 @@ describe("sequential error-rate evidence", () => {
   });
 
   it("catches a late 20% fault after 40 clean checks of 1,000 requests at its first faulty check", () => {
-    const rule1000 = deriveEvidenceRule(limits, config, 1000);
-    const clean = Array.from({ length: 40 }, () => ({ requests: 1000, rate: 0.005, rule: rule1000 }));
-    const outcome = exactRevert([...clean, { requests: 50, rate: 0.2, rule: rule50 }]);
-    expect(outcome.revertAt[40]).toBeGreaterThanOrEqual(0.98);
+    // After 40 clean checks the cumulative evidence is buried (e^-500) and the CUSUM run restarted.
+    const buried = { requests: 40_000, errors: 200, segmentRequests: 0, segmentErrors: 0 };
+    const outcome = exactRevert([{ requests: 50, rate: 0.2, rule: rule50 }], buried);
+    expect(outcome.revertAt[0]).toBeGreaterThanOrEqual(0.98);
   });
 
   it("lets clean traffic lower the evidence without wiping it", () => {
@@ -99,8 +99,10 @@ describe("exact false reverts and the GO gate", () => {
   };
 
   it("keeps healthy canaries (0.5%) under alpha over 60 checks at 3 and 15 requests per check", () => {
-    for (const n of [3, 15])
-      expect(exactRevert(schedule(n, 0.005)).reverted).toBeLessThanOrEqual(config.alpha);
+    for (const n of [3, 15]) {
+      const rule = rules.get(n) ?? deriveEvidenceRule(limits, config, n);
+      expect(exactRevertBounds(rule, n, 60, 0.005).upper).toBeLessThanOrEqual(config.alpha);
+    }
   });
 
   it("reverts OBSERVE-band canaries (0.8%) at most 1% at 15 requests per check", () => {
