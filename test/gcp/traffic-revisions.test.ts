@@ -14,7 +14,8 @@ describe("mode revisions: the Cloud Run traffic split for every canary weight", 
       for (let weight = 0; weight <= 100; weight++) {
         const config = prodWith({ canaryWeight: weight, rolloutInProgress: true });
         const rendered = await renderStage(config);
-        const traffics = inputs(one(rendered, TYPES.service)).traffics as {
+        const service = inputs(one(rendered, TYPES.service));
+        const traffics = service.traffics as {
           type: string;
           revision: string;
           percent: number;
@@ -27,10 +28,11 @@ describe("mode revisions: the Cloud Run traffic split for every canary weight", 
         expect(stable).toHaveLength(1);
         expect(canary[0]).toMatchObject({
           type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-          revision: config.releases.canary.name,
+          revision: service.template.revision,
           percent: weight,
         });
-        expect(stable[0]).toMatchObject({ revision: config.releases.stable.name, percent: 100 - weight });
+        expect(stable[0]?.revision.startsWith(`${config.releases.stable.name}-`)).toBe(true);
+        expect(stable[0]?.percent).toBe(100 - weight);
         // The stack's outputs report the split Cloud Run says it serves, and the canary's own URL.
         expect(rendered.outputs.weights).toEqual({ stable: 100 - weight, canary: weight });
         expect(rendered.outputs.canaryUrl).toMatch(/^https:\/\/canary---/);
@@ -44,10 +46,11 @@ describe("mode revisions: old side retired", () => {
   it("traffics hold only the canary revision at 100%, tagged canary", async () => {
     const config = prodWith({ canaryWeight: 100, oldSideRetired: true });
     const rendered = await renderStage(config);
-    expect(inputs(one(rendered, TYPES.service)).traffics).toEqual([
+    const service = inputs(one(rendered, TYPES.service));
+    expect(service.traffics).toEqual([
       {
         type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-        revision: config.releases.canary.name,
+        revision: service.template.revision,
         percent: 100,
         tag: "canary",
       },
