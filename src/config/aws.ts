@@ -175,8 +175,14 @@ const EcrSchema = z
 
 const MonitoringSchema = z
   .object({
-    /** Ports the monitoring security group may reach on the app (Prometheus, Grafana). */
+    /** Ports Prometheus and Grafana serve on the monitoring group (they scrape the app on its service port). */
     ports: z.array(z.number().int().min(1).max(65_535)).min(1).default([9090, 3000]),
+    /** The ALB may forward to those ports (a listener rule in front of Prometheus / Grafana). */
+    fromLoadBalancer: z.boolean().default(true),
+    /** Operator networks (VPN, office) that may reach those ports directly; never the internet. */
+    operatorCidrs: z
+      .array(cidr.refine((text) => !text.endsWith("/0"), "must not be the whole internet"))
+      .default([]),
   })
   .strict();
 
