@@ -122,7 +122,7 @@ export class AwsStage extends pulumi.ComponentResource {
       child,
     ).replicationGroup;
 
-    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
+    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&tlsCAFile=${settings.documentDb.caBundlePath}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
     const secrets = new AppSecrets(
       `${name}-secrets`,
       { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },

@@ -66,7 +66,7 @@ describe("ion-deploy synth staging", () => {
       buckets: 2,
       ecr: 1,
       topics: 1,
-      alarms: 10,
+      alarms: 11,
     });
     expect(json.outputs.docdbMasterPassword).toBe("[secret]");
     expect(json.outputs.redisAuthToken).toBe("[secret]");
