@@ -94,6 +94,7 @@ export class AwsStage extends pulumi.ComponentResource {
         encryption: settings.storage.encryption === "AES256" ? "AES256" : { kmsKeyArn: key.arn },
         noncurrentVersionExpirationDays: settings.storage.noncurrentVersionExpirationDays,
         forceDestroy: settings.storage.forceDestroy,
+        retainOnDelete: true,
       },
       child,
     ).bucket;
