@@ -68,8 +68,10 @@ describe("ion-deploy synth staging", () => {
       topics: 1,
       alarms: 11,
     });
-    expect(json.outputs.docdbMasterPassword).toBe("[secret]");
-    expect(json.outputs.redisAuthToken).toBe("[secret]");
+    // No credential is a stack output; the secrets' ARNs are.
+    expect(json.outputs.docdbMasterPassword).toBeUndefined();
+    expect(json.outputs.redisAuthToken).toBeUndefined();
+    expect(Object.keys(json.outputs.appSecretArns).sort()).toEqual(["MONGO_URL", "REDIS_AUTH_TOKEN"]);
     expect(stdout).not.toContain("synth-placeholder");
   });
 
