@@ -27,7 +27,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         encryptionConfigurations: [{ encryptionType: "AES256" }],
         forceDelete: settings.forceDelete,
       },
-      { parent: this },
+      // Release images outlive a staging teardown: `pulumi destroy` leaves the repository.
+      { parent: this, retainOnDelete: true },
     );
     new aws.ecr.LifecyclePolicy(
       name,

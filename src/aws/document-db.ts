@@ -68,7 +68,8 @@ export class DocumentDb extends pulumi.ComponentResource {
         finalSnapshotIdentifier: settings.finalSnapshot ? `${name}-final` : undefined,
         enabledCloudwatchLogsExports: ["audit", "profiler"],
       },
-      child,
+      // Losing the cluster loses the data: `pulumi destroy` needs `pulumi state unprotect` first.
+      { ...child, protect: true },
     );
     this.instances = Array.from(
       { length: settings.instances },

@@ -9,6 +9,8 @@ export interface PrivateBucketArgs {
   /** Expire objects after this many days (logs). */
   expireAfterDays?: number;
   forceDestroy?: boolean;
+  /** Leave the bucket (and its objects) in place when Pulumi deletes it. */
+  retainOnDelete?: boolean;
   /** Extra bucket policy statements (who else may write), given the bucket's ARN. */
   extraStatements?: (bucketArn: pulumi.Output<string>) => Record<string, unknown>[];
 }
@@ -23,7 +25,11 @@ export class PrivateBucket extends pulumi.ComponentResource {
   constructor(name: string, args: PrivateBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ion-deploy:aws:PrivateBucket", name, {}, opts);
     const child = { parent: this };
-    this.bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, child);
+    this.bucket = new aws.s3.Bucket(
+      name,
+      { forceDestroy: args.forceDestroy ?? false },
+      { ...child, retainOnDelete: args.retainOnDelete ?? false },
+    );
     const bucket = this.bucket.id;
 
     new aws.s3.BucketServerSideEncryptionConfiguration(

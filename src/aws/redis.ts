@@ -56,6 +56,8 @@ export class Redis extends pulumi.ComponentResource {
         automaticFailoverEnabled: failover,
         multiAzEnabled: failover,
         snapshotRetentionLimit: settings.snapshotRetentionDays,
+        // Cache contents survive a deletion or replacement as a snapshot.
+        finalSnapshotIdentifier: `${name}-final`,
         autoMinorVersionUpgrade: true,
       },
       child,

@@ -52,13 +52,17 @@ export class ReleaseService extends pulumi.ComponentResource {
           portMappings: [{ containerPort: port, protocol: "tcp" }],
           environment: Object.entries(environment).map(([key, value]) => ({ name: key, value })),
           secrets: Object.entries(secrets).map(([key, valueFrom]) => ({ name: key, valueFrom })),
-          healthCheck: {
-            command: ["CMD-SHELL", `curl -fsS http://localhost:${port}${cfg.service.healthPath} || exit 1`],
-            interval: ecs.healthCheck.intervalSeconds,
-            timeout: ecs.healthCheck.timeoutSeconds,
-            retries: ecs.healthCheck.retries,
-            startPeriod: ecs.healthCheck.startPeriodSeconds,
-          },
+          // Exec form, only when configured: a shell or curl may not be in the image. Otherwise
+          // the target group's health check on the health path is the one that replaces tasks.
+          ...(ecs.healthCheck.command && {
+            healthCheck: {
+              command: ["CMD", ...ecs.healthCheck.command],
+              interval: ecs.healthCheck.intervalSeconds,
+              timeout: ecs.healthCheck.timeoutSeconds,
+              retries: ecs.healthCheck.retries,
+              startPeriod: ecs.healthCheck.startPeriodSeconds,
+            },
+          }),
           logConfiguration: {
             logDriver: "awslogs",
             options: {

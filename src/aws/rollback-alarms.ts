@@ -1,7 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
-import { type CloudWatchDimensions, type CloudWatchSignal, cloudWatchSignals } from "../signals";
+import {
+  type CloudWatchDimensions,
+  type CloudWatchSignal,
+  cloudWatchSignals,
+  cloudWatchStageSignals,
+} from "../signals";
 import { ROLE_TAG, SIDE_TAG, SIGNAL_LABEL, STAGE_LABEL } from "./tags";
 import type { ReleaseSide } from "./traffic";
 
@@ -14,8 +19,16 @@ export const ALARM_SIGNAL_TAGS: Partial<Record<CloudWatchSignal["signal"], strin
   health: "health",
 };
 
+/** The `ion-signal` tag of the stage-wide alarm on the load balancer's own 5xx. */
+export const LOAD_BALANCER_ERROR_TAG = "lb-error-rate";
+
 /** Request-driven metrics have no data when no request arrives: that is not a breach. */
-const QUIET_WHEN_IDLE: CloudWatchSignal["signal"][] = ["errorRate", "p95LatencyMs", "health"];
+const QUIET_WHEN_IDLE: CloudWatchSignal["signal"][] = [
+  "errorRate",
+  "loadBalancerErrorRate",
+  "p95LatencyMs",
+  "health",
+];
 
 export interface AlarmedSide {
   side: ReleaseSide;
@@ -32,8 +45,9 @@ export interface RollbackAlarmsArgs {
 
 /**
  * One CloudWatch alarm per release and per roll-back signal, built only from `cloudWatchSignals`:
- * the same metric queries and limits (in CloudWatch's units) the runner reads with GetMetricData.
- * Alarm and recovery both notify the topic.
+ * the same metric queries and limits (in CloudWatch's units) the runner reads with GetMetricData,
+ * plus one stage-wide alarm on the load balancer's own 5xx (`cloudWatchStageSignals`), which no
+ * target group can be charged with. Alarm and recovery both notify the topic.
  */
 export class RollbackAlarms extends pulumi.ComponentResource {
   readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
@@ -45,43 +59,58 @@ export class RollbackAlarms extends pulumi.ComponentResource {
       for (const signal of cloudWatchSignals(cfg, dimensions)) {
         const tag = ALARM_SIGNAL_TAGS[signal.signal];
         if (!tag || signal.threshold === undefined) continue;
-        this.alarms.push(
-          new aws.cloudwatch.MetricAlarm(
-            `${name}-${side.release.name}-${tag}`,
-            {
-              alarmDescription: `${cfg.service.name} ${cfg.stage}: ${tag} of release ${side.release.name} (${side.role}) past its roll-back limit`,
-              comparisonOperator: signal.comparison,
-              threshold: signal.threshold,
-              evaluationPeriods: signal.evaluationPeriods,
-              datapointsToAlarm: signal.evaluationPeriods,
-              metricQueries: signal.queries.map((query) => ({
-                id: query.id,
-                expression: query.expression,
-                label: query.label,
-                returnData: query.returnData,
-                metric: query.metric && {
-                  namespace: query.metric.namespace,
-                  metricName: query.metric.metricName,
-                  dimensions: query.metric.dimensions,
-                  stat: query.metric.stat,
-                  period: signal.periodSeconds,
-                },
-              })),
-              treatMissingData: QUIET_WHEN_IDLE.includes(signal.signal) ? "notBreaching" : "missing",
-              alarmActions: [args.topicArn],
-              okActions: [args.topicArn],
-              tags: {
-                [SIGNAL_LABEL]: tag,
-                [SIDE_TAG]: side.release.name,
-                [ROLE_TAG]: side.role,
-                [STAGE_LABEL]: cfg.stage,
-              },
-            },
-            { parent: this },
-          ),
-        );
+        this.declare(`${name}-${side.release.name}-${tag}`, args, signal, {
+          description: `${cfg.service.name} ${cfg.stage}: ${tag} of release ${side.release.name} (${side.role}) past its roll-back limit`,
+          tags: { [SIGNAL_LABEL]: tag, [SIDE_TAG]: side.release.name, [ROLE_TAG]: side.role },
+        });
       }
     }
+    const loadBalancer = args.sides[0]?.dimensions.loadBalancer;
+    for (const signal of loadBalancer === undefined ? [] : cloudWatchStageSignals(cfg, loadBalancer)) {
+      if (signal.threshold === undefined) continue;
+      this.declare(`${name}-${LOAD_BALANCER_ERROR_TAG}`, args, signal, {
+        description: `${cfg.service.name} ${cfg.stage}: 5xx answered by the load balancer itself (crashed or timed-out targets) past the error-rate roll-back limit`,
+        tags: { [SIGNAL_LABEL]: LOAD_BALANCER_ERROR_TAG },
+      });
+    }
     this.registerOutputs({ alarmArns: this.alarms.map((alarm) => alarm.arn) });
+  }
+
+  private declare(
+    name: string,
+    args: RollbackAlarmsArgs,
+    signal: CloudWatchSignal<pulumi.Input<string>>,
+    what: { description: string; tags: Record<string, string> },
+  ): void {
+    this.alarms.push(
+      new aws.cloudwatch.MetricAlarm(
+        name,
+        {
+          alarmDescription: what.description,
+          comparisonOperator: signal.comparison,
+          threshold: signal.threshold,
+          evaluationPeriods: signal.evaluationPeriods,
+          datapointsToAlarm: signal.evaluationPeriods,
+          metricQueries: signal.queries.map((query) => ({
+            id: query.id,
+            expression: query.expression,
+            label: query.label,
+            returnData: query.returnData,
+            metric: query.metric && {
+              namespace: query.metric.namespace,
+              metricName: query.metric.metricName,
+              dimensions: query.metric.dimensions,
+              stat: query.metric.stat,
+              period: signal.periodSeconds,
+            },
+          })),
+          treatMissingData: QUIET_WHEN_IDLE.includes(signal.signal) ? "notBreaching" : "missing",
+          alarmActions: [args.topicArn],
+          okActions: [args.topicArn],
+          tags: { ...what.tags, [STAGE_LABEL]: args.config.stage },
+        },
+        { parent: this },
+      ),
+    );
   }
 }

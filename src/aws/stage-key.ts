@@ -45,7 +45,8 @@ export class StageKey extends pulumi.ComponentResource {
           ],
         }),
       },
-      { parent: this },
+      // Every encrypted store of the stage depends on it; a deleted key cannot be recovered after its window.
+      { parent: this, protect: true },
     );
     new aws.kms.Alias(
       name,

@@ -25,7 +25,10 @@ export interface AwsStageArgs {
   config: StageConfig;
 }
 
-/** What an AWS stage exports. Credentials are secret outputs. */
+/**
+ * What an AWS stage exports. No credential: the app reads them from Secrets Manager by ARN, people
+ * with `secretsmanager:GetSecretValue` on `appSecretArns`.
+ */
 export interface AwsStageOutputs {
   albDnsName: pulumi.Output<string>;
   /** The ALB's CloudWatch dimension value (`app/<name>/<id>`); the runner's metrics source reads it. */
@@ -44,8 +47,8 @@ export interface AwsStageOutputs {
   alarmTopicArn: pulumi.Output<string>;
   /** Put Prometheus / Grafana tasks in this group: the only one that may scrape the app. */
   monitoringSecurityGroupId: pulumi.Output<string>;
-  docdbMasterPassword: pulumi.Output<string>;
-  redisAuthToken: pulumi.Output<string>;
+  /** Environment variable → Secrets Manager ARN of each secret the app reads (MONGO_URL, REDIS_AUTH_TOKEN). */
+  appSecretArns: Record<string, pulumi.Output<string>>;
 }
 
 /** An explicit provider in the stage's region, tagging everything it creates with the stage. */
@@ -94,6 +97,7 @@ export class AwsStage extends pulumi.ComponentResource {
         encryption: settings.storage.encryption === "AES256" ? "AES256" : { kmsKeyArn: key.arn },
         noncurrentVersionExpirationDays: settings.storage.noncurrentVersionExpirationDays,
         forceDestroy: settings.storage.forceDestroy,
+        retainOnDelete: true,
       },
       child,
     ).bucket;
@@ -122,7 +126,7 @@ export class AwsStage extends pulumi.ComponentResource {
       child,
     ).replicationGroup;
 
-    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
+    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&tlsCAFile=${settings.documentDb.caBundlePath}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
     const secrets = new AppSecrets(
       `${name}-secrets`,
       { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },
@@ -212,8 +216,7 @@ export class AwsStage extends pulumi.ComponentResource {
       filesBucket: files.bucket,
       alarmTopicArn: topic.arn,
       monitoringSecurityGroupId: sg.monitoring.id,
-      docdbMasterPassword: credentials.docdbMasterPassword,
-      redisAuthToken: credentials.redisAuthToken,
+      appSecretArns: secrets.arns,
     };
     this.registerOutputs({ ...this.outputs });
   }

@@ -23,8 +23,9 @@ export interface AllowedFlow {
 
 /**
  * Every flow the stage allows, least privilege (seed 004): clients → ALB 80/443, ALB → app on the
- * service port, app → DocumentDB and Redis, monitoring → app, app → AWS APIs on 443. Nothing else:
- * no SSH, and no CIDR may reach anything but the ALB.
+ * service port, app → DocumentDB and Redis, monitoring → app on the service port (the app serves its
+ * metrics there), ALB / operator networks → Prometheus and Grafana on the monitoring group, app →
+ * AWS APIs on 443. Nothing else: no SSH, and only the ALB faces the internet.
  */
 export function allowedFlows(cfg: StageConfig): AllowedFlow[] {
   const aws = awsSettings(cfg);
@@ -47,15 +48,36 @@ export function allowedFlows(cfg: StageConfig): AllowedFlow[] {
     description: "DocumentDB",
   });
   flows.push({ from: group("app"), to: group("redis"), port: REDIS_PORT, description: "Redis" });
-  for (const port of aws.monitoring.ports) {
-    flows.push({ from: group("monitoring"), to: group("app"), port, description: "monitoring scrape" });
-  }
+  flows.push(...monitoringFlows(cfg));
   flows.push({
     from: group("app"),
     to: { cidr: "0.0.0.0/0" },
     port: AWS_API_PORT,
     description: "AWS APIs through NAT",
   });
+  return flows;
+}
+
+/** Prometheus scrapes the app's service port; people reach Prometheus / Grafana on the monitoring group. */
+function monitoringFlows(cfg: StageConfig): AllowedFlow[] {
+  const { monitoring } = awsSettings(cfg);
+  const flows: AllowedFlow[] = [
+    {
+      from: { group: "monitoring" },
+      to: { group: "app" },
+      port: cfg.service.port,
+      description: "metrics scrape",
+    },
+  ];
+  const sources: Peer[] = [
+    ...(monitoring.fromLoadBalancer ? [{ group: "alb" } as const] : []),
+    ...monitoring.operatorCidrs.map((cidr) => ({ cidr })),
+  ];
+  for (const from of sources) {
+    for (const port of monitoring.ports) {
+      flows.push({ from, to: { group: "monitoring" }, port, description: "Prometheus / Grafana" });
+    }
+  }
   return flows;
 }
 

@@ -115,9 +115,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     .option("-o, --output <file>", "write the trace here (default: stdout)")
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
-    .action((stage: string, options: TraceOptions) =>
-      run(traceCommand(stage, options, io)),
-    );
+    .action((stage: string, options: TraceOptions) => run(traceCommand(stage, options, io)));
 
   common(program.command("start"))
     .description("Start a rollout of a new canary image: step weights, bake, judge, promote or revert.")

@@ -86,9 +86,14 @@ const EcsSchema = z
     cpu: z.number().int().default(512),
     memory: z.number().int().default(1024),
     logRetentionDays: logRetentionDays.default(30),
-    /** The container health check (seed 004's compose file: 30 s / 10 s / 3 retries / 40 s). */
+    /**
+     * The container health check (seed 004's compose file: 30 s / 10 s / 3 retries / 40 s). Only
+     * with `command` (exec form, a program the image contains); without it the ALB's target group
+     * health check on `service.healthPath` is the one ECS acts on.
+     */
     healthCheck: z
       .object({
+        command: z.array(z.string().min(1)).min(1).optional(),
         intervalSeconds: z.number().int().min(5).max(300).default(30),
         timeoutSeconds: z.number().int().min(2).max(60).default(10),
         retries: z.number().int().min(1).max(10).default(3),
@@ -126,6 +131,14 @@ const DocumentDbSchema = z
       .default("17:00-18:00"),
     /** Set false before `pulumi destroy`. */
     deletionProtection: z.boolean().default(true),
+    /**
+     * Where the image holds the Amazon RDS CA bundle (global-bundle.pem) the app's TLS connection
+     * trusts; `MONGO_URL` passes it as `tlsCAFile`.
+     */
+    caBundlePath: z
+      .string()
+      .regex(/^\/[^?&#\s]+\.pem$/, "must be an absolute path to a .pem file, no ? & # or spaces")
+      .default("/etc/ssl/certs/rds-global-bundle.pem"),
     /** Take a final snapshot when the cluster is deleted. */
     finalSnapshot: z.boolean().default(true),
   })
@@ -175,8 +188,14 @@ const EcrSchema = z
 
 const MonitoringSchema = z
   .object({
-    /** Ports the monitoring security group may reach on the app (Prometheus, Grafana). */
+    /** Ports Prometheus and Grafana serve on the monitoring group (they scrape the app on its service port). */
     ports: z.array(z.number().int().min(1).max(65_535)).min(1).default([9090, 3000]),
+    /** The ALB may forward to those ports (a listener rule in front of Prometheus / Grafana). */
+    fromLoadBalancer: z.boolean().default(true),
+    /** Operator networks (VPN, office) that may reach those ports directly; never the internet. */
+    operatorCidrs: z
+      .array(cidr.refine((text) => !text.endsWith("/0"), "must not be the whole internet"))
+      .default([]),
   })
   .strict();
 

@@ -10,13 +10,21 @@ const ReleaseSchema = z
   .object({
     /** Container image, pinned by tag or digest. */
     image: z.string().min(1),
-    /** Cloud Run revision name (mode revisions), service name (mode services) or ECS service suffix. */
+    /** Cloud Run revision name prefix (mode revisions), service name (mode services) or ECS service suffix. */
     name: z
       .string()
       .regex(
         /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
         "must be a lowercase DNS label (a-z, 0-9, '-', <= 63 chars)",
       ),
+    /**
+     * GCP mode revisions: the Cloud Run revision that serves this release, when it is not the name
+     * derived from the current template (`<name>-<template hash>`, see docs/gcp.md).
+     */
+    revision: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Cloud Run revision name (a DNS label)")
+      .optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { StageConfig } from "../config";
 import { revisionTemplate } from "./container";
 import { grantInvokers } from "./invokers";
 import { stageLabels } from "./labels";
+import { revisionNames } from "./revision-names";
 import { checkRevisionNames, gcpSettings } from "./settings";
 import { CANARY_TAG, revisionTraffics, type TrafficWeights, weightsFromStatuses } from "./traffic";
 
@@ -13,7 +14,8 @@ export interface CanaryRevisionsArgs {
 
 /**
  * Mode `revisions`: one Cloud Run service whose traffic is split between the stable revision and
- * the canary revision (the template), the canary tagged so it has its own URL.
+ * the canary revision (the template, named `<release>-<template hash>`), the canary tagged so it has
+ * its own URL. A first deploy creates and serves only the stable release.
  */
 export class CanaryRevisions extends pulumi.ComponentResource {
   readonly service: gcp.cloudrunv2.Service;
@@ -39,7 +41,7 @@ export class CanaryRevisions extends pulumi.ComponentResource {
         ingress: settings.ingress,
         deletionProtection: settings.deletionProtection,
         labels: stageLabels(cfg),
-        template: revisionTemplate(cfg, cfg.releases.canary, cfg.releases.canary.name),
+        template: revisionTemplate(cfg, cfg.releases.canary, revisionNames(cfg).canary),
         traffics: revisionTraffics(cfg),
       },
       { parent: this },

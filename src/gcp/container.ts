@@ -4,8 +4,14 @@ import { gcpSettings } from "./settings";
 
 type Template = gcp.types.input.cloudrunv2.ServiceTemplate;
 
-/** Probe timing: a revision gets up to 5 minutes to start, then is restarted after 3 failed checks. */
-const STARTUP = { periodSeconds: 10, failureThreshold: 30, timeoutSeconds: 5 };
+/**
+ * Probe timing: a new instance gets 24 × 10 s = 240 s to answer its startup probe; once started it
+ * is restarted after 3 failed liveness checks. Cloud Run services take `initialDelaySeconds` ≤ 240 and,
+ * as users report, `failureThreshold × periodSeconds` ≤ 240 (the jobs page says 600): the stricter
+ * rule holds (https://docs.cloud.google.com/run/docs/configuring/healthchecks). An app that needs
+ * longer can add `initialDelaySeconds` (up to 240) before the first check.
+ */
+const STARTUP = { initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 24, timeoutSeconds: 5 };
 const LIVENESS = { periodSeconds: 15, failureThreshold: 3, timeoutSeconds: 5 };
 
 /**

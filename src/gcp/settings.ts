@@ -1,4 +1,5 @@
 import { ConfigError, type GcpStage, type StageConfig } from "../config";
+import { MAX_REVISION_NAME, TEMPLATE_HASH_LENGTH } from "./revision-limits";
 
 /** The `gcp` block of a gcp stage; the schema guarantees it, this narrows the type. */
 export function gcpSettings(cfg: StageConfig): GcpStage {
@@ -11,17 +12,35 @@ export function gcpSettings(cfg: StageConfig): GcpStage {
 }
 
 /**
- * Checks only the GCP APIs make: Cloud Run revision names must start with `<service>-`, or the
- * first deploy of a revision fails after the plan looked fine.
+ * Checks only the GCP APIs make: a Cloud Run revision name starts with `<service>-` and is at most
+ * 63 characters, or the first deploy of a revision fails after the plan looked fine. The derived
+ * name adds `-<hash>` to the release name.
  */
 export function checkRevisionNames(cfg: StageConfig): void {
   const prefix = `${cfg.service.name}-`;
-  const issues = (["stable", "canary"] as const)
-    .filter((side) => !cfg.releases[side].name.startsWith(prefix))
-    .map((side) => ({
-      path: `releases.${side}.name`,
-      message: `in gcp mode revisions a revision name must start with the service name, "${prefix}"; got "${cfg.releases[side].name}"`,
-    }));
+  const maxRelease = MAX_REVISION_NAME - TEMPLATE_HASH_LENGTH - 1;
+  const issues: { path: string; message: string }[] = [];
+  for (const side of ["stable", "canary"] as const) {
+    const { name, revision } = cfg.releases[side];
+    if (!name.startsWith(prefix)) {
+      issues.push({
+        path: `releases.${side}.name`,
+        message: `in gcp mode revisions a revision name must start with the service name, "${prefix}"; got "${name}"`,
+      });
+    }
+    if (name.length > maxRelease) {
+      issues.push({
+        path: `releases.${side}.name`,
+        message: `in gcp mode revisions at most ${maxRelease} characters (the revision name adds -<${TEMPLATE_HASH_LENGTH}-char hash>, Cloud Run allows ${MAX_REVISION_NAME}); got ${name.length}`,
+      });
+    }
+    if (revision !== undefined && !revision.startsWith(prefix)) {
+      issues.push({
+        path: `releases.${side}.revision`,
+        message: `a Cloud Run revision name starts with "${prefix}"; got "${revision}"`,
+      });
+    }
+  }
   if (issues.length > 0) throw new ConfigError(`stage ${cfg.stage}`, issues);
 }
 

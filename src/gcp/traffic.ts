@@ -1,4 +1,5 @@
 import { type Side, type StageConfig, splitOf } from "../config";
+import { isFirstDeploy, revisionNames } from "./revision-names";
 
 /** The tag that gives the canary revision its own URL, for checks before it takes traffic. */
 export const CANARY_TAG = "canary";
@@ -23,13 +24,25 @@ export function declaredSides(cfg: StageConfig): Side[] {
 /**
  * `traffics` of the one Cloud Run service in mode `revisions`. The canary entry is kept even at 0%
  * so its tagged URL exists before it serves real traffic; once the old side is retired the stable
- * entry is gone and the canary holds all of it.
+ * entry is gone and the canary holds all of it. A first deploy (no prior stable release) sends 100%
+ * to the one revision it creates: traffic may only name revisions that exist.
  */
 export function revisionTraffics(cfg: StageConfig) {
+  const names = revisionNames(cfg);
+  if (isFirstDeploy(cfg)) {
+    return [
+      {
+        type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+        revision: names.stable,
+        percent: 100,
+        tag: STABLE_TAG,
+      },
+    ];
+  }
   const weights = trafficWeights(cfg);
   const entries = {
-    stable: { revision: cfg.releases.stable.name, tag: STABLE_TAG },
-    canary: { revision: cfg.releases.canary.name, tag: CANARY_TAG },
+    stable: { revision: names.stable, tag: STABLE_TAG },
+    canary: { revision: names.canary, tag: CANARY_TAG },
   };
   return declaredSides(cfg).map((side) => ({
     type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
@@ -48,10 +61,8 @@ export function weightsFromStatuses(
     (statuses ?? [])
       .filter((status) => status.tag === tag || (status.tag === undefined && status.revision === revision))
       .reduce((sum, status) => sum + (status.percent ?? 0), 0);
-  return {
-    stable: share(STABLE_TAG, cfg.releases.stable.name),
-    canary: share(CANARY_TAG, cfg.releases.canary.name),
-  };
+  const names = revisionNames(cfg);
+  return { stable: share(STABLE_TAG, names.stable), canary: share(CANARY_TAG, names.canary) };
 }
 
 /**

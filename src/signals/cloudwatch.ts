@@ -24,7 +24,15 @@ export interface CloudWatchMetricQuery<T = string> {
 }
 
 export interface CloudWatchSignal<T = string> {
-  signal: "errorRate" | "p95LatencyMs" | "memory" | "cpu" | "health" | "requests" | "errors";
+  signal:
+    | "errorRate"
+    | "p95LatencyMs"
+    | "memory"
+    | "cpu"
+    | "health"
+    | "requests"
+    | "errors"
+    | "loadBalancerErrorRate";
   queries: CloudWatchMetricQuery<T>[];
   /** In CloudWatch's units (seconds for latency, percent for ECS utilisation). */
   threshold?: number;
@@ -36,10 +44,49 @@ export interface CloudWatchSignal<T = string> {
 /** CloudWatch's shortest standard-resolution period. */
 const MIN_PERIOD = 60;
 
-/** Generic in the dimension values, so a stack can pass Outputs and the runner plain strings. */
-export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimensions<T>): CloudWatchSignal<T>[] {
+/**
+ * Failed requests of one target group: every request the ALB routed to it (`RequestCount` per target
+ * group) less the 2xx/3xx/4xx its targets answered. What is left is the targets' own 5xx plus the
+ * 502/503/504 the load balancer answered itself when a target crashed or timed out, which
+ * `HTTPCode_ELB_5XX_Count` cannot attribute to a target group (LoadBalancer dimensions only:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+ * Ids stay distinct from the `requests` signal's, so a side's GetMetricData ids are unique.
+ */
+function failedRequestQueries<T>(
+  albMetric: (name: string, stat: string) => CloudWatchMetricQuery<T>["metric"],
+): CloudWatchMetricQuery<T>[] {
+  const answered = ["2XX", "3XX", "4XX"].map((code) => ({
+    id: `target${code.toLowerCase()}`,
+    metric: albMetric(`HTTPCode_Target_${code}_Count`, "Sum"),
+    returnData: false,
+  }));
+  const routed = "FILL(routed, 0)";
+  const unanswered = `${routed} - ${answered.map((query) => `FILL(${query.id}, 0)`).join(" - ")}`;
+  return [
+    { id: "routed", metric: albMetric("RequestCount", "Sum"), returnData: false },
+    ...answered,
+    // Never below zero, should a response land in the period after its request.
+    {
+      id: "failed",
+      expression: `IF(${unanswered} > 0, ${unanswered}, 0)`,
+      label: "5xx (targets and ALB)",
+      returnData: false,
+    },
+  ];
+}
+
+/** The alarm period (the check interval, in whole minutes) and a threshold's breach length in periods. */
+function timing(cfg: StageConfig) {
   const interval = cfg.rollout.checkIntervalSeconds;
   const period = Math.max(MIN_PERIOD, Math.ceil(interval / MIN_PERIOD) * MIN_PERIOD);
+  const periods = (threshold: { consecutive?: number; forSeconds?: number } | undefined) =>
+    threshold ? Math.max(1, Math.ceil((consecutiveChecks(threshold, interval) * interval) / period)) : 1;
+  return { period, periods };
+}
+
+/** Generic in the dimension values, so a stack can pass Outputs and the runner plain strings. */
+export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimensions<T>): CloudWatchSignal<T>[] {
+  const { period, periods } = timing(cfg);
   const alb = { TargetGroup: dims.targetGroup, LoadBalancer: dims.loadBalancer };
   const ecs = { ClusterName: dims.cluster, ServiceName: dims.service };
   const albMetric = (metricName: string, stat: string) => ({
@@ -54,8 +101,6 @@ export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimension
     dimensions: ecs,
     stat: "Maximum",
   });
-  const periods = (threshold: { consecutive?: number; forSeconds?: number } | undefined) =>
-    threshold ? Math.max(1, Math.ceil((consecutiveChecks(threshold, interval) * interval) / period)) : 1;
   const t = cfg.thresholds;
   const signals: CloudWatchSignal<T>[] = [
     {
@@ -68,8 +113,8 @@ export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimension
     {
       signal: "errors",
       queries: [
-        { id: "errors5xx", metric: albMetric("HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
-        { id: "errors", expression: "FILL(errors5xx, 0)", label: "5xx responses", returnData: true },
+        ...failedRequestQueries(albMetric),
+        { id: "errors", expression: "failed", label: "5xx responses", returnData: true },
       ],
       periodSeconds: period,
       evaluationPeriods: 1,
@@ -78,11 +123,10 @@ export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimension
     {
       signal: "errorRate",
       queries: [
-        { id: "errors5xx", metric: albMetric("HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
-        { id: "requests", metric: albMetric("RequestCount", "Sum"), returnData: false },
+        ...failedRequestQueries(albMetric),
         {
           id: "errorRate",
-          expression: "IF(requests > 0, FILL(errors5xx, 0) / requests, 0)",
+          expression: "IF(FILL(routed, 0) > 0, failed / FILL(routed, 0), 0)",
           label: "5xx / all",
           returnData: true,
         },
@@ -127,6 +171,41 @@ export function cloudWatchSignals<T>(cfg: StageConfig, dims: CloudWatchDimension
     },
   ];
   return signals;
+}
+
+/**
+ * The load balancer's own 5xx over all its requests, for the whole stage (both sides): the one
+ * view of `HTTPCode_ELB_5XX_Count`, which has no target group dimension. It also sees 503s answered
+ * when a target group has no healthy target (no request is routed, so no target group counts it).
+ * Same limit and breach length as the per-side error rate.
+ */
+export function cloudWatchStageSignals<T>(cfg: StageConfig, loadBalancer: T): CloudWatchSignal<T>[] {
+  const { period, periods } = timing(cfg);
+  const lbMetric = (metricName: string) => ({
+    namespace: "AWS/ApplicationELB",
+    metricName,
+    dimensions: { LoadBalancer: loadBalancer },
+    stat: "Sum",
+  });
+  return [
+    {
+      signal: "loadBalancerErrorRate",
+      queries: [
+        { id: "lbRequests", metric: lbMetric("RequestCount"), returnData: false },
+        { id: "lb5xx", metric: lbMetric("HTTPCode_ELB_5XX_Count"), returnData: false },
+        {
+          id: "lbErrorRate",
+          expression: "IF(FILL(lbRequests, 0) > 0, FILL(lb5xx, 0) / lbRequests, 0)",
+          label: "load balancer 5xx / all",
+          returnData: true,
+        },
+      ],
+      threshold: cfg.thresholds.errorRate.rollbackAbove,
+      periodSeconds: period,
+      evaluationPeriods: periods(cfg.thresholds.errorRate),
+      comparison: "GreaterThanThreshold",
+    },
+  ];
 }
 
 /** Converts a CloudWatch value back to the config's units (ratio, ms). */

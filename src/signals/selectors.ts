@@ -1,4 +1,5 @@
 import type { Side, StageConfig } from "../config";
+import { revisionNames } from "../gcp/revision-names";
 
 export type { Side };
 export type Labels = Record<string, string>;
@@ -18,13 +19,16 @@ export function sideLabels(cfg: StageConfig, side: Side): Labels {
   return {
     monitored_resource: CLOUD_RUN_RESOURCE,
     service_name: cfg.service.name,
-    revision_name: release.name,
+    revision_name: revisionLabel(cfg, side),
   };
 }
 
 /** Labels for the whole stage (both sides), grouped per side by `sideLabel`. */
 export function stageLabels(cfg: StageConfig): { labels: Labels; sideLabel: string; sideValues: string[] } {
-  const names = [cfg.releases.stable.name, cfg.releases.canary.name];
+  const names =
+    cfg.platform === "gcp" && cfg.gcp?.mode !== "services"
+      ? [revisionLabel(cfg, "stable"), revisionLabel(cfg, "canary")]
+      : [cfg.releases.stable.name, cfg.releases.canary.name];
   if (cfg.platform === "gcp" && cfg.gcp?.mode === "services") {
     return {
       labels: { monitored_resource: CLOUD_RUN_RESOURCE },
@@ -37,4 +41,9 @@ export function stageLabels(cfg: StageConfig): { labels: Labels; sideLabel: stri
     sideLabel: "revision_name",
     sideValues: names,
   };
+}
+
+/** The `revision_name` of one side: Cloud Run's derived revision name on GCP, the release name locally. */
+function revisionLabel(cfg: StageConfig, side: Side): string {
+  return cfg.platform === "gcp" ? revisionNames(cfg)[side] : cfg.releases[side].name;
 }

@@ -14,6 +14,8 @@ export interface DeclaredResource {
   /** Dotted input paths whose values are Pulumi secrets. */
   secretPaths: string[];
   parent?: { type: string; name: string };
+  /** The data-safety options the program set (`protect`, `retainOnDelete`). */
+  options?: { protect?: boolean; retainOnDelete?: boolean };
 }
 
 export interface RenderedStage {
@@ -52,6 +54,7 @@ export function renderStage(config: StageConfig, options: RenderOptions = {}): P
 async function renderNow(config: StageConfig, options: RenderOptions): Promise<RenderedStage> {
   const resources: DeclaredResource[] = [];
   const parents = new Map<string, { type: string; name: string }>();
+  const safety = new Map<string, DeclaredResource["options"]>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -64,6 +67,7 @@ async function renderNow(config: StageConfig, options: RenderOptions): Promise<R
           inputs,
           secretPaths,
           parent: parents.get(`${args.type}::${args.name}`),
+          options: safety.get(`${args.type}::${args.name}`) ?? {},
         });
         return { id: `${args.name}-id`, state: { ...inputs, ...mockOutputs({ ...args, inputs }) } };
       },
@@ -87,6 +91,11 @@ async function renderNow(config: StageConfig, options: RenderOptions): Promise<R
   let programError: unknown;
   const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
+      const { protect, retainOnDelete } = args.opts as pulumi.CustomResourceOptions;
+      safety.set(`${args.type}::${args.name}`, {
+        ...(protect !== undefined ? { protect } : {}),
+        ...(retainOnDelete !== undefined ? { retainOnDelete } : {}),
+      });
       const parent = args.opts.parent as unknown as { __pulumiType?: string; __name?: string } | undefined;
       if (parent?.__pulumiType && parent.__name) {
         parents.set(`${args.type}::${args.name}`, { type: parent.__pulumiType, name: parent.__name });

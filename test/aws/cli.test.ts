@@ -66,10 +66,12 @@ describe("ion-deploy synth staging", () => {
       buckets: 2,
       ecr: 1,
       topics: 1,
-      alarms: 10,
+      alarms: 11,
     });
-    expect(json.outputs.docdbMasterPassword).toBe("[secret]");
-    expect(json.outputs.redisAuthToken).toBe("[secret]");
+    // No credential is a stack output; the secrets' ARNs are.
+    expect(json.outputs.docdbMasterPassword).toBeUndefined();
+    expect(json.outputs.redisAuthToken).toBeUndefined();
+    expect(Object.keys(json.outputs.appSecretArns).sort()).toEqual(["MONGO_URL", "REDIS_AUTH_TOKEN"]);
     expect(stdout).not.toContain("synth-placeholder");
   });
 

@@ -75,7 +75,10 @@ describe("AWS staging data stores", async () => {
     expect(inputs(redis).authToken).toBe(SECRETS.redisAuthToken);
     for (const version of ofType(rendered, TYPES.secretVersion))
       expect(version.secretPaths).toEqual(["secretString"]);
-    expect(rendered.secretOutputs.sort()).toEqual(["docdbMasterPassword", "redisAuthToken"]);
+    // Credentials are never stack outputs (the app and people read Secrets Manager by ARN).
+    expect(rendered.secretOutputs).toEqual([]);
+    expect(Object.keys(rendered.outputs)).not.toEqual(expect.arrayContaining(["docdbMasterPassword"]));
+    expect(Object.keys(rendered.outputs)).not.toEqual(expect.arrayContaining(["redisAuthToken"]));
     const visible = publicText(rendered);
     for (const value of Object.values(SECRETS)) {
       expect(visible).not.toContain(value);
@@ -187,7 +190,10 @@ describe("AWS staging data stores, a variant: no HA, no deletion protection, KMS
     expect(ofType(rendered, TYPES.randomPassword)).toHaveLength(2);
     expect(one(rendered, TYPES.docdbCluster).secretPaths).toContain("masterPassword");
     expect(one(rendered, TYPES.redis).secretPaths).toContain("authToken");
-    expect(rendered.secretOutputs.sort()).toEqual(["docdbMasterPassword", "redisAuthToken"]);
+    // Credentials are never stack outputs (the app and people read Secrets Manager by ARN).
+    expect(rendered.secretOutputs).toEqual([]);
+    expect(Object.keys(rendered.outputs)).not.toEqual(expect.arrayContaining(["docdbMasterPassword"]));
+    expect(Object.keys(rendered.outputs)).not.toEqual(expect.arrayContaining(["redisAuthToken"]));
     for (const password of ofType(rendered, TYPES.randomPassword)) {
       expect(inputs(password).overrideSpecial).not.toMatch(/[/"@ ]/);
     }

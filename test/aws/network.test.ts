@@ -91,9 +91,11 @@ describe("AWS staging network", async () => {
       "out app documentDb 27017",
       "in redis app 6379",
       "out app redis 6379",
+      `in app monitoring ${port}`,
+      `out monitoring app ${port}`,
       ...defined(config.aws).monitoring.ports.flatMap((p) => [
-        `in app monitoring ${p}`,
-        `out monitoring app ${p}`,
+        `in monitoring alb ${p}`,
+        `out alb monitoring ${p}`,
       ]),
       "out app 0.0.0.0/0 443",
     ];

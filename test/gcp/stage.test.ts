@@ -28,7 +28,8 @@ describe("GCP prod stage, mode revisions", async () => {
       ingress: config.gcp?.ingress,
       deletionProtection: config.gcp?.deletionProtection,
     });
-    expect(service.template.revision).toBe(config.releases.canary.name);
+    // `<release>-<template hash>`: a changed template is a new revision (test/gcp/revision-names.test.ts).
+    expect(service.template.revision).toMatch(new RegExp(`^${config.releases.canary.name}-[0-9a-f]{8}$`));
     expect(service.template.containers[0].image).toBe(config.releases.canary.image);
     expect(service.template.scaling).toEqual({
       minInstanceCount: config.gcp?.minInstances,
@@ -149,20 +150,21 @@ describe("GCP prod stage, mode revisions", async () => {
   });
 });
 
-describe("after a promotion (stable and canary are the same revision)", () => {
-  it("keeps both tags on the one revision, all traffic on it", async () => {
+describe("after a promotion (stable and canary are the same release)", () => {
+  it("all traffic on the one revision the template names, tagged stable", async () => {
     const release = { image: "registry/ion-api:1.5.0", name: "ion-api-v1-5-0" };
     const rendered = await renderStage(
       prodWith({ releases: { stable: release, canary: release }, canaryWeight: 0 }),
     );
-    const traffics = inputs(one(rendered, TYPES.service)).traffics as {
-      revision: string;
-      percent: number;
-      tag: string;
-    }[];
-    expect(traffics.map((entry) => entry.revision)).toEqual([release.name, release.name]);
-    expect(traffics.reduce((sum, entry) => sum + entry.percent, 0)).toBe(100);
-    expect(traffics.map((entry) => entry.tag).sort()).toEqual(["canary", "stable"]);
+    const service = inputs(one(rendered, TYPES.service));
+    expect(service.traffics).toEqual([
+      {
+        type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+        revision: service.template.revision,
+        percent: 100,
+        tag: "stable",
+      },
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { revisionNames } from "../../src/gcp/revision-names";
 import { revisionTraffics } from "../../src/gcp/traffic";
 import { renderStage } from "../../src/synth/render";
 import { inputs, one, prodWith, TYPES } from "./fixtures";
@@ -15,14 +16,17 @@ describe("mode revisions: the Cloud Run traffic split for every canary weight", 
         const config = prodWith({ canaryWeight: weight, rolloutInProgress: true });
         const traffics = revisionTraffics(config);
         expect(traffics.reduce((sum, entry) => sum + entry.percent, 0)).toBe(100);
+        const names = revisionNames(config);
         expect(traffics.find((entry) => entry.tag === "canary")).toMatchObject({
-          revision: config.releases.canary.name,
+          revision: names.canary,
           percent: weight,
         });
         expect(traffics.find((entry) => entry.tag === "stable")).toMatchObject({
-          revision: config.releases.stable.name,
+          revision: names.stable,
           percent: 100 - weight,
         });
+        expect(names.canary.startsWith(`${config.releases.canary.name}-`)).toBe(true);
+        expect(names.stable.startsWith(`${config.releases.stable.name}-`)).toBe(true);
       }),
       { numRuns: 101 },
     );
@@ -32,7 +36,8 @@ describe("mode revisions: the Cloud Run traffic split for every canary weight", 
     for (const weight of RENDERED_WEIGHTS) {
       const config = prodWith({ canaryWeight: weight, rolloutInProgress: true });
       const rendered = await renderStage(config);
-      const traffics = inputs(one(rendered, TYPES.service)).traffics as {
+      const service = inputs(one(rendered, TYPES.service));
+      const traffics = service.traffics as {
         type: string;
         revision: string;
         percent: number;
@@ -45,10 +50,11 @@ describe("mode revisions: the Cloud Run traffic split for every canary weight", 
       expect(stable).toHaveLength(1);
       expect(canary[0]).toMatchObject({
         type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-        revision: config.releases.canary.name,
+        revision: service.template.revision,
         percent: weight,
       });
-      expect(stable[0]).toMatchObject({ revision: config.releases.stable.name, percent: 100 - weight });
+      expect(stable[0]?.revision.startsWith(`${config.releases.stable.name}-`)).toBe(true);
+      expect(stable[0]?.percent).toBe(100 - weight);
       // The stack's outputs report the split Cloud Run says it serves, and the canary's own URL.
       expect(rendered.outputs.weights).toEqual({ stable: 100 - weight, canary: weight });
       expect(rendered.outputs.canaryUrl).toMatch(/^https:\/\/canary---/);
@@ -60,10 +66,11 @@ describe("mode revisions: old side retired", () => {
   it("traffics hold only the canary revision at 100%, tagged canary", async () => {
     const config = prodWith({ canaryWeight: 100, oldSideRetired: true });
     const rendered = await renderStage(config);
-    expect(inputs(one(rendered, TYPES.service)).traffics).toEqual([
+    const service = inputs(one(rendered, TYPES.service));
+    expect(service.traffics).toEqual([
       {
         type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-        revision: config.releases.canary.name,
+        revision: service.template.revision,
         percent: 100,
         tag: "canary",
       },

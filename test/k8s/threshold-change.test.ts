@@ -3,7 +3,7 @@ import type { StageConfig } from "../../src/config";
 import { ruleGroups } from "../../src/k8s/prometheus-rules";
 import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/core/analysis";
 import type { SideSample } from "../../src/rollout/core/sample";
-import { METRICS } from "../../src/signals";
+import { METRICS, sideLabels } from "../../src/signals";
 import { renderStage } from "../../src/synth/render";
 import { promtool } from "../promql/promtool";
 import { histogramSeries, times } from "../promql/series";
@@ -130,7 +130,10 @@ describe("changing the P95 roll-back limit in config", () => {
                   limit === NEW_LIMIT && check === 3
                     ? [
                         {
-                          exp_labels: { ...rule?.labels, revision_name: config.releases.canary.name },
+                          exp_labels: {
+                            ...rule?.labels,
+                            revision_name: sideLabels(config, "canary").revision_name,
+                          },
                           exp_annotations: rule?.annotations,
                         },
                       ]

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { revisionNames } from "../../src/gcp/revision-names";
 import {
   check,
   editResource,
@@ -9,6 +10,9 @@ import {
   TYPES,
   violationsOf,
 } from "./fixtures";
+
+/** The committed prod stage's Cloud Run revision names (`<release>-<template hash>`). */
+const { stable: STABLE_REVISION, canary: CANARY_REVISION } = revisionNames(stageWith("prod", {}));
 
 const SUM = "traffic-weights-sum-to-100";
 const FIRST_STEP = "canary-within-first-step-unless-rolling-out";
@@ -45,7 +49,7 @@ describe(SUM, () => {
     expect(violationsOf(await check(prod), SUM)).toEqual([]);
     const run = await check(editResource(prod, TYPES.service, "ion-api", setTraffic({ stable: 90 })));
     expect(violationsOf(run, SUM).map((violation) => violation.message)).toEqual([
-      'Service "ion-api": traffics percentages add up to 95, not 100 (ion-api-v1-4-0=90, ion-api-v1-5-0=5), so the split is not what the config says. Fix: let the stack derive the split from ion-deploy:canaryWeight (stable = 100 - canary) instead of setting weights by hand.',
+      `Service "ion-api": traffics percentages add up to 95, not 100 (${STABLE_REVISION}=90, ${CANARY_REVISION}=5), so the split is not what the config says. Fix: let the stack derive the split from ion-deploy:canaryWeight (stable = 100 - canary) instead of setting weights by hand.`,
     ]);
   });
 
@@ -93,7 +97,7 @@ describe(FIRST_STEP, () => {
     const found = violationsOf(await check(edited), FIRST_STEP);
     expect(found.map((violation) => violation.message)).toEqual([
       expect.stringContaining(
-        "traffics sends 25% of traffic to the canary ion-api-v1-5-0, past stage prod's first rollout step (5%), and no rollout is in progress",
+        `traffics sends 25% of traffic to the canary ${CANARY_REVISION}, past stage prod's first rollout step (5%), and no rollout is in progress`,
       ),
     ]);
     expect(found[0]?.message).toContain("set ion-deploy:canaryWeight to at most 5 in Pulumi.prod.yaml");
@@ -166,7 +170,7 @@ describe(TAGGED, () => {
     });
     const found = violationsOf(await check(untagged), TAGGED);
     expect(found.map((violation) => violation.message)).toEqual([
-      'Service "ion-api": splits traffic between revisions but none is tagged "canary" (untagged: ion-api-v1-5-0 (5%)), so the canary ion-api-v1-5-0 has no URL of its own to probe before it takes traffic. Fix: give the canary revision\'s traffic entry tag: "canary".',
+      `Service "ion-api": splits traffic between revisions but none is tagged "canary" (untagged: ${CANARY_REVISION} (5%)), so the canary ${CANARY_REVISION} has no URL of its own to probe before it takes traffic. Fix: give the canary revision's traffic entry tag: "canary".`,
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { METRICS, type Side, sideQueries, stageLabels, stageQueries } from "../../src/signals";
+import { METRICS, type Side, sideLabels, sideQueries, stageLabels, stageQueries } from "../../src/signals";
 import { stageVariants } from "./fixtures";
 import { promtool } from "./promtool";
 import { expectedQuantile, histogramSeries, type InputSeries, requestSeries, times } from "./series";
@@ -70,7 +70,7 @@ describe("promtool: the runner's queries compute what we think", () => {
       const { sideLabel } = stageLabels(config);
       const perSide = (values: Partial<Record<Side, number>>) =>
         (Object.entries(values) as [Side, number][]).map(([side, value]) => ({
-          labels: `{${sideLabel}="${config.releases[side].name}"}`,
+          labels: `{${sideLabel}="${sideLabels(config, side)[sideLabel]}"}`,
           value,
         }));
       const expressions = [

@@ -98,7 +98,7 @@ function expectedAlert(cfg: StageConfig, rule: RollbackRule) {
   const declared = group?.rules.find((candidate) => candidate.alert === rule.alert);
   if (!declared) throw new Error(`no rule ${rule.alert} in the rule group`);
   return {
-    exp_labels: { ...declared.labels, [stageLabels(cfg).sideLabel]: cfg.releases.canary.name },
+    exp_labels: { ...declared.labels, [stageLabels(cfg).sideLabel]: stageLabels(cfg).sideValues[1] },
     exp_annotations: declared.annotations,
   };
 }

@@ -68,7 +68,9 @@ describe("ion-deploy synth", () => {
   it("the readable listing shows the split, the probes and the alert queries", () => {
     const { status, stdout } = ionDeploy("synth", "prod");
     expect(status).toBe(0);
-    expect(stdout).toMatch(/traffic\s+ion-api-v1-4-0 95% \[stable\] · ion-api-v1-5-0 5% \[canary\]/);
+    expect(stdout).toMatch(
+      /traffic\s+ion-api-v1-4-0-[0-9a-f]{8} 95% \[stable\] · ion-api-v1-5-0-[0-9a-f]{8} 5% \[canary\]/,
+    );
     expect(stdout).toMatch(/probes\s+startup \/health:8080, liveness \/health:8080/);
     expect(stdout).toMatch(/query\s+.*request_count.* > 0\.01/);
     expect(stdout).toMatch(/sensitive\s+\[secret\]/);

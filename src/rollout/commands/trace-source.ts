@@ -2,8 +2,8 @@ import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
 import type { TimeRange } from "../core/time-range";
 import type { RecordedTrace } from "../core/trace-build";
-import type { CloudWatchSender } from "../edges/metrics/cloudwatch";
 import { loadCloudWatchRecording, loadEdges } from "../edges/load";
+import type { CloudWatchSender } from "../edges/metrics/cloudwatch";
 import { recordPrometheusTrace } from "../edges/metrics/prometheus-trace";
 
 /**

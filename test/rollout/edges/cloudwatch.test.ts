@@ -69,14 +69,22 @@ describe("CloudWatchMetricsSource", () => {
     const queries = input?.MetricDataQueries ?? [];
     expect(queries.map((q) => q.Id)).toEqual([
       "canary_requests",
-      "canary_errors5xx",
+      "canary_routed",
+      "canary_target2xx",
+      "canary_target3xx",
+      "canary_target4xx",
+      "canary_failed",
       "canary_errors",
       "canary_p95",
       "canary_memory",
       "canary_cpu",
       "canary_unhealthy",
       "stable_requests",
-      "stable_errors5xx",
+      "stable_routed",
+      "stable_target2xx",
+      "stable_target3xx",
+      "stable_target4xx",
+      "stable_failed",
       "stable_errors",
       "stable_p95",
       "stable_memory",
@@ -88,13 +96,15 @@ describe("CloudWatchMetricsSource", () => {
       { Name: "TargetGroup", Value: targetGroup },
       { Name: "LoadBalancer", Value: "app/staging/abc" },
     ];
-    expect(byId.canary_errors5xx).toEqual({
-      Id: "canary_errors5xx",
+    // Errors = requests routed to the target group less the 2xx-4xx its targets answered: the
+    // targets' 5xx and the 502/503/504 the ALB answered for crashed or timed-out targets.
+    expect(byId.canary_target2xx).toEqual({
+      Id: "canary_target2xx",
       ReturnData: false,
       MetricStat: {
         Metric: {
           Namespace: "AWS/ApplicationELB",
-          MetricName: "HTTPCode_Target_5XX_Count",
+          MetricName: "HTTPCode_Target_2XX_Count",
           Dimensions: alb("targetgroup/green/111"),
         },
         Period: 60,
@@ -105,7 +115,7 @@ describe("CloudWatchMetricsSource", () => {
       Id: "canary_errors",
       ReturnData: true,
       Label: "5xx responses",
-      Expression: "FILL(canary_errors5xx, 0)",
+      Expression: "canary_failed",
     });
     expect(byId.stable_p95).toEqual({
       Id: "stable_p95",
@@ -177,7 +187,7 @@ describe("CloudWatchMetricsSource", () => {
     expect(sample.queries.p95LatencyMs).toBe(
       "canary_p95 = AWS/ApplicationELB TargetResponseTime p95 per 60s {TargetGroup=targetgroup/green/111,LoadBalancer=app/staging/abc}",
     );
-    expect(sample.queries.errors).toContain("canary_errors = FILL(canary_errors5xx, 0)");
+    expect(sample.queries.errors).toContain("canary_errors = canary_failed");
     expect(sample.queries["stable.memory"]).toContain("ServiceName=ion-api-blue");
   });
 
