@@ -30,7 +30,9 @@ export const EvidenceConfigSchema = z
     changePointMixture: z.boolean().default(true),
     /**
      * The change-point mixture's weights over the same alternatives: more on the high one than the
-     * cumulative test puts, because the CUSUM's job is the fault that breaks late and hard.
+     * cumulative test puts, because the CUSUM's job is the fault that breaks late and hard. Used where
+     * one check at the step's traffic can revert such a fault (`fastRevertFactor`); below that traffic
+     * (about 50 requests per check at a 1% limit) the CUSUM uses the cumulative test's `weights`.
      */
     changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
     /**
@@ -82,19 +84,37 @@ export function deriveEvidenceRule(
     alternatives,
     cumulativeLogBar: Math.log(1 / (config.alpha * config.cumulativeShare)),
     changePointRate: Math.min(0.5, config.changePointFactor * limit),
-    ...(config.changePointMixture
-      ? {
-          changePointAlternatives: weighted(config.alternatives, config.changePointWeights, limit),
-        }
-      : {}),
     go: {
       limit,
       alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
       logBar: Math.log(1 / config.advanceAtLimitAtMost),
     },
   };
-  const budget = config.alpha * (1 - config.cumulativeShare);
   const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
+  if (!config.changePointMixture) return withChangePointBar(base, config, limits, requests).rule;
+  // The change-point test leans on the high alternative (`changePointWeights`) where one check of a
+  // hard fault can be decisive at this traffic; where it cannot (too few requests per check), that
+  // bet buys nothing and the test bets like the cumulative one, on the moderate fault.
+  const fast = withChangePointBar(
+    { ...base, changePointAlternatives: weighted(config.alternatives, config.changePointWeights, limit) },
+    config,
+    limits,
+    requests,
+  );
+  if (fast.oneCheckAffordable) return fast.rule;
+  return withChangePointBar({ ...base, changePointAlternatives: alternatives }, config, limits, requests)
+    .rule;
+}
+
+/** The change-point bar for `base` at `requests` per check, and whether it buys a one-check revert. */
+function withChangePointBar(
+  base: Omit<EvidenceRule, "changePointLogBar">,
+  config: EvidenceConfig,
+  limits: SignalLimits,
+  requests: number,
+): { rule: EvidenceRule; oneCheckAffordable: boolean } {
+  const { rollbackAbove: limit, goAtMost } = limits;
+  const budget = config.alpha * (1 - config.cumulativeShare);
   // Never below ln(1/budget): no single check whose e-value is under 1/budget reverts, whatever the
   // traffic (Markov's inequality per check), so an over-estimated traffic level cannot make it trigger-happy.
   const healthy = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
@@ -108,8 +128,9 @@ export function deriveEvidenceRule(
   const oneCheck = oneCheckLogBar(base, requests, Math.min(0.5, config.fastRevertFactor * limit), config);
   const floor = Math.max(healthy, Math.log(1 / budget));
   // A one-check revert the healthy guarantee cannot afford (too few requests per check) is not pursued.
-  const ceiling = oneCheck >= floor ? Math.min(hold, oneCheck) : hold;
-  return { ...base, changePointLogBar: Math.max(floor, ceiling) };
+  const oneCheckAffordable = oneCheck >= floor;
+  const ceiling = oneCheckAffordable ? Math.min(hold, oneCheck) : hold;
+  return { rule: { ...base, changePointLogBar: Math.max(floor, ceiling) }, oneCheckAffordable };
 }
 
 /** Rates as multiples of `unit`, capped below 1, with weights normalised to sum to 1. */

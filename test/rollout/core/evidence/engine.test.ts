@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { neymanPearsonPower } from "../../../../bench/np-ceiling";
 import { exactRevert, exactRevertBounds } from "../../../../src/rollout/core/evidence/exact";
 import { exactGoPass } from "../../../../src/rollout/core/evidence/exact-go";
 import { errorsThatWouldRevert, explainRevertCount } from "../../../../src/rollout/core/evidence/explain";
@@ -107,6 +108,20 @@ describe("exact false reverts and the GO gate", () => {
 
   it("reverts OBSERVE-band canaries (0.8%) at most 1% at 15 requests per check", () => {
     expect(exactRevert(schedule(15, 0.008)).reverted).toBeLessThanOrEqual(0.01);
+  });
+
+  it("detects a 1.5% canary at 15 requests per check at >= 80% of the Neyman-Pearson ceiling and >= 30%", () => {
+    const healthy = exactRevert(schedule(15, 0.005)).reverted;
+    const detected = exactRevert(schedule(15, 0.015)).reverted;
+    expect(detected).toBeGreaterThanOrEqual(0.3);
+    expect(detected / neymanPearsonPower(15 * 60, 0.005, 0.015, healthy)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("bets the change-point test on the hard fault only where one check of it can be decisive", () => {
+    // 15 requests of a 20% fault cannot revert in one check: the CUSUM bets like the cumulative test.
+    expect(rule15.changePointAlternatives).toEqual(rule15.alternatives);
+    // 50 can: the CUSUM leans on the 10x alternative (the configured change-point weights).
+    expect(rule50.changePointAlternatives?.map((a) => a.weight)).toEqual(config.changePointWeights);
   });
 
   it("advances a canary at the roll-back limit (1%) in at most 5% of runs over 60 and 300 checks", () => {
