@@ -56,6 +56,7 @@ async function drive(
       mode,
       ...(releases ? { releases } : {}),
       signal: controller.signal,
+      ...edges.gates, // issue 14: pre-traffic gate + post-promotion check
       onInterrupt,
       onEvent: printer,
     });

@@ -5,11 +5,13 @@ import { EXIT } from "../core/outcome";
 import { buildPlan, type RolloutPlan } from "../core/plan";
 import { type ActionKind, actionRecord, type DecisionRecord } from "../core/record";
 import type { MetricsSample } from "../core/sample";
+import type { Gate } from "../edges/probes/types";
 import type { MetricsSource, Notifier, RolloutEventKind, TrafficDriver } from "../edges/types";
 import { appendRecord, archiveJournal } from "../store/journal";
 import { acquireLock, describeHolder, type LockOptions } from "../store/lock";
 import { takeRequest } from "../store/requests";
 import { isActive, type RolloutState, readState, writeState } from "../store/state";
+import { checkGate } from "./gate-step";
 
 /**
  * The rollout loop: lock, apply the step's weight, check every interval, decide, advance / hold /
@@ -54,6 +56,9 @@ export interface RunOptions {
   lock?: LockOptions;
   /** Longest single sleep, so operator requests are picked up quickly (default 1000 ms). */
   pollMs?: number;
+  /** issue 14: asked before the canary's first traffic, and of the public endpoint before PROMOTED. */
+  preTraffic?: Gate;
+  postPromotion?: Gate;
 }
 
 export interface RunResult {
@@ -205,6 +210,22 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
         );
         return revert(`promotion to 100% failed: ${(error as Error).message}`, seq);
       }
+      // issue 14: the post-promotion check before PROMOTED; a failure reverts like a breach.
+      if (options.postPromotion) {
+        save({ weight: 100 });
+        const gate = await checkGate(options.postPromotion, {
+          dir,
+          state,
+          plan,
+          at: since(clock()),
+          weight: 100,
+          nextWeight: 100,
+          signal: options.signal,
+        });
+        save({ core: { ...state.core, seq: gate.record.seq }, lastDecision: gate.record });
+        emit({ type: "check", at: clock(), record: gate.record, state });
+        if (!gate.passed) return revert(gate.reason, gate.record.seq);
+      }
       save({
         status: "promoted",
         weight: 100,
@@ -257,6 +278,22 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
       } catch {
         served = undefined;
       }
+    }
+    // issue 14: the pre-traffic gate, while the canary has no traffic (start, or resume before the first step).
+    if (options.preTraffic && state.weight === 0) {
+      const gate = await checkGate(options.preTraffic, {
+        dir,
+        state,
+        plan,
+        at: since(clock()),
+        weight: 0,
+        nextWeight: current.weight,
+        signal: options.signal,
+      });
+      save({ core: { ...state.core, seq: gate.record.seq }, lastDecision: gate.record });
+      emit({ type: "check", at: clock(), record: gate.record, state });
+      if (options.signal?.aborted) return interrupted();
+      if (!gate.passed) return revert(gate.reason, gate.record.seq);
     }
     if (served !== current.weight) {
       try {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { PreTrafficConfig, StageConfig } from "../../../config";
 import type { GateRecord, ProbeOutcome } from "../../core/gate-types";
 import { runGateCommand } from "./command";
@@ -39,7 +40,14 @@ async function runSteps(kind: GateRecord["kind"], options: GateOptions, steps: S
     } as GateRecord;
   }
   for (const step of steps) {
-    const outcome = await step(endpoints, signal);
+    const outcome = await step(endpoints, signal).catch(
+      (error: unknown): ProbeOutcome => ({
+        probe: "endpoint",
+        target: options.cfg.stage,
+        passed: false,
+        summary: `probe failed: ${(error as Error).message}`,
+      }),
+    );
     probes.push(outcome);
     if (!outcome.passed) return { kind, passed: false, probes };
   }
@@ -71,7 +79,7 @@ export function preTrafficSteps(pre: PreTrafficConfig, options: GateOptions): St
           stableUrl: e.stable.url,
           stage: cfg.stage,
           release: options.release,
-          cwd: command.cwd ? `${options.projectDir}/${command.cwd}` : options.projectDir,
+          cwd: resolve(options.projectDir, command.cwd ?? "."),
           ...(options.env ? { env: options.env } : {}),
         },
         signal,
