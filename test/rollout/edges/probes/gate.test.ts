@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  describePreTraffic,
+  postPromotionGate,
+  preTrafficGate,
+} from "../../../../src/rollout/edges/probes/gate";
+import type { GateEndpoints } from "../../../../src/rollout/edges/probes/types";
+import { prodWith } from "../../fixtures";
+import { serve, type TestServer } from "./servers";
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const noWait = async () => undefined;
+
+async function endpoints(canaryStatus: number): Promise<GateEndpoints> {
+  const canary = await serve(() => canaryStatus);
+  const stable = await serve(() => 200);
+  servers.push(canary, stable);
+  return { canary: { url: canary.url }, stable: { url: stable.url }, public: { url: stable.url } };
+}
+
+const options = (cfg: ReturnType<typeof prodWith>, resolve: () => Promise<GateEndpoints>) => ({
+  cfg,
+  resolve,
+  release: "ion-api-v2",
+  projectDir: process.cwd(),
+  sleep: noWait,
+});
+
+describe("the pre-traffic gate", () => {
+  it("health, then the probe, then the command; all pass", async () => {
+    const e = await endpoints(200);
+    const cfg = prodWith({ rollout: { preTraffic: { command: { run: 'test -n "$CANARY_URL"' } } } });
+    const record = await preTrafficGate(options(cfg, async () => e)).check();
+    expect(record.passed).toBe(true);
+    expect(record.probes.map((p) => [p.probe, p.passed])).toEqual([
+      ["health", true],
+      ["probe", true],
+      ["command", true],
+    ]);
+  });
+
+  it("a canary answering /health with 503 stops the gate before the probe sends it anything", async () => {
+    const e = await endpoints(503);
+    const record = await preTrafficGate(options(prodWith({}), async () => e)).check();
+    expect(record).toMatchObject({ kind: "pre-traffic", passed: false });
+    expect(record.probes.map((p) => p.probe)).toEqual(["health"]);
+    expect(servers[0]?.requests).toEqual(["/health"]);
+  });
+
+  it("an endpoint that cannot be found is a NO-GO naming why", async () => {
+    const record = await preTrafficGate(
+      options(prodWith({}), async () => {
+        throw new Error("the prod stack has no canaryUrl output");
+      }),
+    ).check();
+    expect(record.passed).toBe(false);
+    expect(record.probes[0]?.summary).toBe(
+      "cannot find the endpoints: the prod stack has no canaryUrl output",
+    );
+  });
+
+  it("the post-promotion check asks the public endpoint's health only", async () => {
+    const e = await endpoints(200);
+    const publicServer = await serve(() => 503);
+    servers.push(publicServer);
+    const record = await postPromotionGate(
+      options(prodWith({}), async () => ({ ...e, public: { url: publicServer.url } })),
+    ).check();
+    expect(record).toMatchObject({ kind: "post-promotion", passed: false });
+    expect(record.probes[0]?.target).toBe(`public ${publicServer.url}/health`);
+  });
+
+  it("describes itself for plan, with the runbooks' numbers", () => {
+    const text = describePreTraffic(prodWith({}));
+    expect(text).toContain("health: 3 x GET /health on the canary, all 2xx within 5000 ms");
+    expect(text).toContain("probe: 10 requests per side to /health 500 ms apart, canary success >= 95%");
+    expect(describePreTraffic(prodWith({ rollout: { preTraffic: { enabled: false } } }))).toContain("off");
+  });
+});
