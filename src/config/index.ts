@@ -1,4 +1,5 @@
 export * from "./aws";
+export * from "./aws-test-listener";
 export * from "./file";
 export * from "./gcp";
 export * from "./k8s";
