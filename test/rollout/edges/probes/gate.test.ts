@@ -81,3 +81,51 @@ describe("the pre-traffic gate", () => {
     expect(describePreTraffic(prodWith({ rollout: { preTraffic: { enabled: false } } }))).toContain("off");
   });
 });
+
+describe("the report of a refused rollout", () => {
+  it("shows the gate's probes and the command's bounded output", async () => {
+    const { markdownReport } = await import("../../../../src/rollout/report/report");
+    const { gateDecisionRecord } = await import("../../../../src/rollout/core/gate-record");
+    const record = gateDecisionRecord({
+      gate: {
+        kind: "pre-traffic",
+        passed: false,
+        probes: [
+          { probe: "health", target: "canary http://c/health", passed: true, summary: "3/3 2xx" },
+          {
+            probe: "command",
+            target: "pytest tests/integration",
+            passed: false,
+            summary: "exit 1 after 2 s",
+            output: "FAILED test_login\n",
+          },
+        ],
+      },
+      seq: 1,
+      at: 0,
+      startedAtMs: 0,
+      step: 1,
+      steps: 5,
+      weight: 0,
+      nextWeight: 0,
+    });
+    expect(record.reason).toBe("pre-traffic NO-GO: command pytest tests/integration: exit 1 after 2 s");
+    const state = {
+      version: 1 as const,
+      stage: "prod",
+      id: "x",
+      releases: prodWith({}).releases,
+      status: "reverted" as const,
+      startedAt: 0,
+      updatedAt: 0,
+      weight: 0,
+      lastSafeWeight: 0,
+      causedBy: 1,
+      core: { step: { index: 0, startedAt: 0, requests: 0, checks: 0 }, analysis: {}, seq: 1 },
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: a minimal state for the report
+    const md = markdownReport({ state: state as any, records: [record] });
+    expect(md).toContain("| command | pytest tests/integration | FAILED | exit 1 after 2 s |");
+    expect(md).toContain("FAILED test_login");
+  });
+});
