@@ -94,7 +94,7 @@ export function preTrafficGate(options: GateOptions): Gate {
   const steps = preTrafficSteps(pre, options);
   return {
     kind: "pre-traffic",
-    description: describePreTraffic(options.cfg),
+    description: `pre-traffic gate: ${steps.length} probe(s) on the canary's own endpoint`,
     check: (signal) => runSteps("pre-traffic", options, steps, signal),
   };
 }
@@ -108,25 +108,4 @@ export function postPromotionGate(options: GateOptions): Gate {
     check: (signal) =>
       runSteps("post-promotion", options, [(e, s) => healthProbe("public", e.public, health, s)], signal),
   };
-}
-
-/** The gate in one paragraph, for `plan` (no endpoint is asked). */
-export function describePreTraffic(cfg: StageConfig): string {
-  const pre = cfg.rollout.preTraffic;
-  if (!pre.enabled) return "pre-traffic gate: off (rollout.preTraffic.enabled: false)";
-  const parts: string[] = [];
-  if (pre.health.enabled) {
-    parts.push(
-      `health: ${pre.health.requests} x GET ${healthPath(cfg, pre.health.path)} on the canary, all 2xx within ${pre.health.timeoutMs} ms`,
-    );
-  }
-  if (pre.probe.enabled) {
-    const p = pre.probe;
-    parts.push(
-      `probe: ${p.requestsPerSide} requests per side to ${healthPath(cfg, p.path)} ${p.spacingMs} ms apart, canary success >= ${+(p.minSuccessRate * 100).toFixed(1)}%, P95 of both sides reported`,
-    );
-  }
-  if (pre.command) parts.push(`command: \`${pre.command.run}\` (timeout ${pre.command.timeoutSeconds} s)`);
-  if (parts.length === 0) parts.push("no probes enabled");
-  return `pre-traffic gate (before the first step; a failure stays at 0% and exits 2):\n    ${parts.join("\n    ")}`;
 }

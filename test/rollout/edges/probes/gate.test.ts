@@ -1,10 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  describePreTraffic,
-  postPromotionGate,
-  preTrafficGate,
-} from "../../../../src/rollout/edges/probes/gate";
+import { postPromotionGate, preTrafficGate } from "../../../../src/rollout/edges/probes/gate";
 import type { GateEndpoints } from "../../../../src/rollout/edges/probes/types";
+import { describeGates } from "../../../../src/rollout/report/gate-text";
 import { prodWith } from "../../fixtures";
 import { serve, type TestServer } from "./servers";
 
@@ -74,11 +71,15 @@ describe("the pre-traffic gate", () => {
     expect(record.probes[0]?.target).toBe(`public ${publicServer.url}/health`);
   });
 
-  it("describes itself for plan, with the runbooks' numbers", () => {
-    const text = describePreTraffic(prodWith({}));
-    expect(text).toContain("health: 3 x GET /health on the canary, all 2xx within 5000 ms");
-    expect(text).toContain("probe: 10 requests per side to /health 500 ms apart, canary success >= 95%");
-    expect(describePreTraffic(prodWith({ rollout: { preTraffic: { enabled: false } } }))).toContain("off");
+  it("plan describes it with the runbooks' numbers, per platform", () => {
+    const text = describeGates(prodWith({})).join("\n");
+    expect(text).toContain("canary revision's tagged URL canary---ion-api-");
+    expect(text).toContain("health       3 x GET /health, all 2xx within 5000 ms");
+    expect(text).toContain(
+      "probe        10 requests per side to /health, 500 ms apart; canary success >= 95%",
+    );
+    expect(text).toContain("Post-promotion check: 3 x GET /health on the public endpoint before PROMOTED");
+    expect(describeGates(prodWith({ rollout: { preTraffic: { enabled: false } } }))[0]).toContain("off");
   });
 });
 
