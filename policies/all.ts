@@ -2,6 +2,7 @@ import { coveragePolicies } from "./coverage";
 import type { IonPolicy } from "./define";
 import { awsSecurityPolicies } from "./security-aws";
 import { gcpSecurityPolicies } from "./security-gcp";
+import { testListenerPolicies } from "./test-listener";
 import { thresholdPolicies } from "./thresholds";
 import { trafficPolicies } from "./traffic";
 
@@ -12,4 +13,5 @@ export const ALL_POLICIES: IonPolicy[] = [
   ...trafficPolicies,
   ...gcpSecurityPolicies,
   ...awsSecurityPolicies,
+  ...testListenerPolicies,
 ];

@@ -94,6 +94,8 @@ export interface ServerState {
   /** UP, DOWN, MAINT, ... as HAProxy's health checks see it. */
   status: string;
   weight: number;
+  /** Sessions HAProxy has sent to the server since it started (health checks not counted). */
+  sessions: number;
 }
 
 /** The backend's servers as `show stat` reports them. */
@@ -115,5 +117,6 @@ export async function backendServers(layout: RehearsalLayout): Promise<ServerSta
       address: row[column("addr")] ?? "",
       status: row[column("status")] ?? "",
       weight: Number(row[column("weight")] ?? 0),
+      sessions: Number(row[column("stot")] ?? 0),
     }));
 }

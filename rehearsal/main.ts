@@ -9,6 +9,7 @@ import { type Load, type LoadCounts, startLoad } from "./load";
 import { stopRecorded } from "./pidfile";
 import { ensurePrerequisites } from "./prerequisites";
 import { describeAgreement, type ReplayAgreement, recordBadReleaseTrace } from "./record-trace";
+import { type RefusedRolloutResult, runRefusedRollout } from "./refused-rollout";
 import { type CliRun, runCli } from "./runner-cli";
 import { defaultScenario } from "./scenario";
 
@@ -16,7 +17,8 @@ import { defaultScenario } from "./scenario";
  * `npm run rehearse`: the release day, locally and for real. Starts two app revisions, HAProxy and
  * Prometheus on loopback, sends steady traffic, and drives two rollouts with the real
  * `ion-rollout` CLI and the rehearsal stage file: a good release promoted to 100%, then a bad one
- * that starts failing at a chosen step and is reverted. Writes the reports, prints the numbers,
+ * that starts failing at a chosen step and is reverted, then one whose canary fails the pre-traffic
+ * gate and is refused before it takes any traffic. Writes the reports, prints the numbers,
  * and stops every process it started (also on Ctrl-C and on failure) unless `--keep`.
  */
 
@@ -42,6 +44,7 @@ interface RolloutSummary {
 }
 
 type BadRolloutSummary = RolloutSummary & Omit<FaultyRolloutResult, "output">;
+type RefusedRolloutSummary = RolloutSummary & RefusedRolloutResult;
 
 const OUTCOMES: Record<number, string> = { 0: "promoted", 1: "error", 2: "reverted", 3: "held" };
 
@@ -82,6 +85,7 @@ function printSummary(summary: {
   wallSeconds: number;
   good?: RolloutSummary;
   bad?: BadRolloutSummary;
+  refused?: RefusedRolloutSummary;
   load?: LoadCounts;
   floorSeconds: number;
   reports: string[];
@@ -106,6 +110,14 @@ function printSummary(summary: {
     rows.push([
       "5xx served by the bad canary",
       bad.failedCanaryRequests === null ? "-" : String(bad.failedCanaryRequests),
+    ]);
+  }
+  if (summary.refused) {
+    const r = summary.refused;
+    rows.push([`rollout 3 ${r.release}`, `${r.outcome} in ${r.seconds.toFixed(1)} s: ${r.decision ?? "-"}`]);
+    rows.push([
+      "user requests to rollout 3",
+      `${r.userRequestsServed} served by it (app), ${r.haproxySessions} of ${r.haproxySessionsAll} HAProxy sessions, Prometheus request_count ${r.prometheusRequests ?? "-"}`,
     ]);
   }
   if (summary.load) {
@@ -189,6 +201,7 @@ async function main(): Promise<number> {
   let load: Load | undefined;
   let good: RolloutSummary | undefined;
   let bad: BadRolloutSummary | undefined;
+  let refused: RefusedRolloutSummary | undefined;
   let loadCounts: LoadCounts | undefined;
   let replay: ReplayAgreement | undefined;
   let ok = false;
@@ -258,6 +271,39 @@ async function main(): Promise<number> {
       throw new Error(
         `the recorded trace does not replay to the live decision: ${describeAgreement(replay)}`,
       );
+
+    say(
+      `deploying ${scenario.refused.name} at 0%; its /health answers 503 (${JSON.stringify(scenario.refusedFault)})`,
+    );
+    await env.deployCanary(scenario.refused);
+    checkInterrupt();
+    say(`rollout 3: ${scenario.refused.name}, which must be refused by the pre-traffic gate`);
+    const third = await runRefusedRollout({
+      env,
+      projectDir: PROJECT_DIR,
+      release: scenario.refused,
+      fault: scenario.refusedFault,
+      stateDir,
+      cliArgs: configFile ? ["--config", configFile] : [],
+      inherit: true,
+      onRun: track,
+    });
+    refused = {
+      ...third,
+      release: scenario.refused.name,
+      outcome: OUTCOMES[third.exitCode] ?? `exit ${third.exitCode}`,
+    };
+    checkInterrupt();
+    if (third.exitCode !== 2 || !third.decision?.startsWith("pre-traffic NO-GO")) {
+      throw new Error(
+        `rollout 3 should have been refused before traffic; it ended ${refused.outcome}: ${third.decision}`,
+      );
+    }
+    if (third.userRequestsServed !== 0 || third.haproxySessions !== 0) {
+      throw new Error(
+        `rollout 3's canary served ${third.userRequestsServed} user requests; it should have served none`,
+      );
+    }
     ok = true;
   } catch (error) {
     if (error instanceof Interrupted) say("interrupted; stopping");
@@ -266,11 +312,11 @@ async function main(): Promise<number> {
     loadCounts = await load?.stop();
     const reports = copyReports(stateDir);
     const wallSeconds = (Date.now() - wallStart) / 1000;
-    printSummary({ wallSeconds, good, bad, load: loadCounts, floorSeconds, reports, replay });
+    printSummary({ wallSeconds, good, bad, refused, load: loadCounts, floorSeconds, reports, replay });
     mkdirSync(REPORTS_DIR, { recursive: true });
     writeFileSync(
       join(REPORTS_DIR, "rehearsal-summary.json"),
-      `${JSON.stringify({ ok, wallSeconds, floorSeconds, good, bad, load: loadCounts, reports, replay }, null, 2)}\n`,
+      `${JSON.stringify({ ok, wallSeconds, floorSeconds, good, bad, refused, load: loadCounts, reports, replay }, null, 2)}\n`,
     );
     if (env && values.keep && !interrupted) {
       env.keep();

@@ -3,7 +3,8 @@ import type { Faults } from "./app/faults";
 
 /**
  * What the rehearsal plays: a good release promoted to 100%, then a bad one that starts failing
- * when the runner puts it on `faultAtWeight` percent of traffic. Timings are the stage file's
+ * when the runner puts it on `faultAtWeight` percent of traffic, then one whose canary fails its
+ * pre-traffic gate and never takes any. Timings are the stage file's
  * (Pulumi.rehearsal.yaml); this is only the story.
  */
 export interface Scenario {
@@ -14,6 +15,9 @@ export interface Scenario {
   /** The canary weight (one of the plan's steps) at which the bad release's fault is switched on. */
   faultAtWeight: number;
   fault: Partial<Faults>;
+  /** Rollout 3: a release whose canary fails the pre-traffic gate; refused before any traffic. */
+  refused: Release;
+  refusedFault: Partial<Faults>;
 }
 
 export function defaultScenario(good: Release): Scenario {
@@ -23,5 +27,8 @@ export function defaultScenario(good: Release): Scenario {
     faultAtWeight: 25,
     // One request in five fails: far over the 1% limit, so the breach is plain at any step.
     fault: { errorRate: 0.2 },
+    refused: { image: "local/ion-api:1.7.0", name: "ion-api-v1-7-0" },
+    // Its /health answers 503: the gate's health probe fails and no step is ever applied.
+    refusedFault: { healthStatus: 503 },
   };
 }

@@ -9,9 +9,11 @@ export interface Faults {
   addedLatencyMs: number;
   /** Reported container memory utilisation, 0..1; null = the process's real RSS over its nominal limit. */
   memory: number | null;
+  /** Status the health path answers (200 = healthy): a release that fails its pre-traffic gate. */
+  healthStatus: number;
 }
 
-export const NO_FAULTS: Faults = { errorRate: 0, addedLatencyMs: 0, memory: null };
+export const NO_FAULTS: Faults = { errorRate: 0, addedLatencyMs: 0, memory: null, healthStatus: 200 };
 
 export class FaultError extends Error {
   override name = "FaultError";
@@ -38,8 +40,15 @@ export function updateFaults(current: Faults, body: unknown): Faults {
       }
       next.addedLatencyMs = value;
     } else if (key === "memory") next.memory = value === null ? null : ratio(value, key);
-    else
-      throw new FaultError(`unknown fault ${JSON.stringify(key)}; known: errorRate, addedLatencyMs, memory`);
+    else if (key === "healthStatus") {
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 200 || value > 599) {
+        throw new FaultError(`healthStatus must be an HTTP status 200..599, got ${JSON.stringify(value)}`);
+      }
+      next.healthStatus = value;
+    } else
+      throw new FaultError(
+        `unknown fault ${JSON.stringify(key)}; known: errorRate, addedLatencyMs, memory, healthStatus`,
+      );
   }
   return next;
 }

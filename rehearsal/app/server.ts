@@ -179,7 +179,9 @@ export function createApp(options: AppOptions): App {
       return;
     }
     if (path === options.healthPath) {
-      sendJson(response, 200, { status: "ok", revision: options.revisionName });
+      const healthy = faults.healthStatus < 300;
+      const body = { status: healthy ? "ok" : "failing (injected)", revision: options.revisionName };
+      sendJson(response, faults.healthStatus, body);
       return;
     }
     if (path.startsWith(ADMIN_PREFIX)) {

@@ -4,6 +4,7 @@ import type { Side, StageConfig } from "../config";
 import { PrivateBucket } from "./private-bucket";
 import { awsSettings, unhealthyThreshold } from "./settings";
 import { listenerTags, ROLE_TAG, SIDE_TAG } from "./tags";
+import { CanaryTestListener } from "./test-listener";
 import { releaseSides, weightedForward } from "./traffic";
 
 export interface WeightedLoadBalancerArgs {
@@ -131,6 +132,22 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
       },
       child,
     );
+    // issue 14: the canary-only test listener for the pre-traffic gate (test-listener.ts).
+    if (settings.testListener) {
+      const { testListener: test } = settings;
+      const arns = { lb: this.loadBalancer.arn, canary: this.targetGroups.canary.arn };
+      new CanaryTestListener(
+        `${name}-test`,
+        {
+          config: cfg,
+          test,
+          loadBalancerArn: arns.lb,
+          canaryTargetGroupArn: arns.canary,
+          securityGroupId: args.securityGroupId,
+        },
+        child,
+      );
+    }
     this.registerOutputs({
       dnsName: this.loadBalancer.dnsName,
       targetGroupArns: { stable: this.targetGroups.stable.arn, canary: this.targetGroups.canary.arn },

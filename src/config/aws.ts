@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TestListenerSchema } from "./aws-test-listener";
 import { blocksOverlap, containsBlock, type Ipv4Block, parseIpv4Cidr } from "./cidr";
 
 /** A CIDR that parses and is aligned (AWS rejects `10.1.1.5/24`). */
@@ -65,6 +66,8 @@ const AlbSchema = z
       .strict()
       .prefault({}),
     accessLogRetentionDays: z.number().int().min(1).default(90),
+    /** The canary-only HTTPS listener for the pre-traffic gate (aws-test-listener.ts); absent = none. */
+    testListener: TestListenerSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PreTrafficSchema } from "./pre-traffic";
 
 export const RolloutPlanSchema = z
   .object({
@@ -20,6 +21,8 @@ export const RolloutPlanSchema = z
     retainOldSeconds: z.number().int().min(0).default(86_400),
     /** Durable rollout state and lock; relative to the project directory. */
     stateDir: z.string().min(1).default(".ion-rollout"),
+    /** The pre-traffic gate and the post-promotion check (`src/config/pre-traffic.ts`). */
+    preTraffic: PreTrafficSchema.prefault({}),
   })
   .strict()
   .superRefine((plan, ctx) => {

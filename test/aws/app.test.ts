@@ -6,7 +6,10 @@ describe("AWS staging load balancer and services", async () => {
   const config = stagingWith();
   const aws = defined(config.aws);
   const rendered = await renderStage(config);
-  const listeners = ofType(rendered, TYPES.listener).map(inputs);
+  // The public listeners; the canary-only test listener (:8443) has its own test (test/policies/test-listener.test.ts).
+  const listeners = ofType(rendered, TYPES.listener)
+    .map(inputs)
+    .filter((listener) => listener.tags?.["ion-listener"] !== "test");
   const https = listeners.find((listener) => listener.protocol === "HTTPS");
   const http = listeners.find((listener) => listener.protocol === "HTTP");
 
@@ -31,7 +34,7 @@ describe("AWS staging load balancer and services", async () => {
     const stepping = await renderStage(stagingWith({ canaryWeight: 50, rolloutInProgress: true }));
     const steppingHttps = ofType(stepping, TYPES.listener)
       .map(inputs)
-      .find((listener) => listener.protocol === "HTTPS");
+      .find((listener) => listener.protocol === "HTTPS" && listener.port === 443);
     expect(steppingHttps.tags["ion-rollout"]).toBe("in-progress");
   });
 

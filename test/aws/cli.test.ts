@@ -56,7 +56,7 @@ describe("ion-deploy synth staging", () => {
       flowLogs: 1,
       securityGroups: 5,
       alb: 1,
-      listeners: 2,
+      listeners: 3,
       targetGroups: 2,
       ecsClusters: 1,
       ecsServices: 2,

@@ -85,6 +85,7 @@ describe("AWS staging network", async () => {
     const allowed = [
       "in alb 0.0.0.0/0 80",
       "in alb 0.0.0.0/0 443",
+      "in alb 203.0.113.0/24 8443", // the canary test listener, operators only
       `in app alb ${port}`,
       `out alb app ${port}`,
       "in documentDb app 27017",
@@ -142,7 +143,11 @@ describe("AWS staging network", async () => {
     }
     expect(ofType(narrowed, TYPES.natGateway)).toHaveLength(3);
     const ingress = flows(narrowed).filter((flow) => flow.startsWith("in alb"));
-    expect(ingress).toEqual(["in alb 203.0.113.0/24 443", "in alb 203.0.113.0/24 80"]);
+    expect(ingress).toEqual([
+      "in alb 203.0.113.0/24 443",
+      "in alb 203.0.113.0/24 80",
+      "in alb 203.0.113.0/24 8443",
+    ]);
     expect(flows(narrowed).filter((flow) => flow.startsWith("in ") && flow.includes("0.0.0.0/0"))).toEqual(
       [],
     );

@@ -33,7 +33,7 @@ describe("ion-deploy synth --policies", () => {
   it("prints a clean report for the committed prod stage and exits 0", () => {
     const { status, stdout, stderr } = ionDeploy("synth", "prod", "--policies");
     expect(status, stderr).toBe(0);
-    expect(stdout).toContain("policies · stage prod · 16 policies");
+    expect(stdout).toContain("policies · stage prod · 17 policies");
     expect(stdout).toContain("result: clean, no violations");
     expect(stdout).not.toMatch(/MANDATORY|ADVISORY/);
   });

@@ -33,7 +33,7 @@ describe("policies/index.ts, the pack the Pulumi CLI runs", () => {
   });
 
   it("holds 16 uniquely named policies, each with a description, a default level and remediation steps", () => {
-    expect(ALL_POLICIES).toHaveLength(16);
+    expect(ALL_POLICIES).toHaveLength(17);
     for (const policy of ALL_POLICIES) {
       expect(policy.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
       expect(policy.description.length, policy.name).toBeGreaterThan(40);

@@ -78,7 +78,7 @@ export async function openHarness(overrides: Record<string, unknown> = {}): Prom
     async reset() {
       await killRuns();
       rmSync(stateDir, { recursive: true, force: true });
-      await setFaults(env.sides.canary, { errorRate: 0, addedLatencyMs: 0, memory: null });
+      await setFaults(env.sides.canary, { errorRate: 0, addedLatencyMs: 0, memory: null, healthStatus: 200 });
       await env.driver.apply({
         canaryWeight: 0,
         releases: stage.cfg.releases,

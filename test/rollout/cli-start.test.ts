@@ -111,6 +111,8 @@ function config(fake: Fake): string {
     bakeSeconds: 0
     checkIntervalSeconds: 1
     stateDir: ${join(fake.dir, "state")}
+    # The fake HAProxy answers weights only; the gate is tested in test/rollout/edges/probes and the rehearsal.
+    preTraffic: { enabled: false }
 `,
   );
   return file;

@@ -55,6 +55,7 @@ async function drive(
       signal: controller.signal,
       onInterrupt,
       onEvent: printer,
+      ...edges.gates,
     });
   } catch (error) {
     if (error instanceof RolloutRefused || error instanceof LockError) return fail(io, error.message);

@@ -1,10 +1,12 @@
 import type { StageConfig } from "../../config";
 import type { Decision } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
+import { gateDecisionRecord, gateReason } from "../core/gate-record";
 import { exitCodeFor, type Outcome } from "../core/outcome";
 import { REVERT_WEIGHT, type RolloutPlan } from "../core/plan";
 import { actionRecord, type RecordAction } from "../core/record";
 import type { RolloutState } from "../core/state";
+import type { Gate } from "../edges/probes/types";
 import type { Sleep } from "../edges/sleep";
 import type { Notifier, RolloutEventKind, TrafficDriver } from "../edges/types";
 import { appendRecord } from "../store/journal";
@@ -26,6 +28,10 @@ export interface ControllerDeps {
   clock: () => number;
   sleep: Sleep;
   emit?: (event: RunnerEvent) => void;
+  /** Asked before the canary takes any traffic (its own endpoint). */
+  preTraffic?: Gate;
+  /** Asked after 100% and before PROMOTED (the public endpoint); a NO-GO reverts. */
+  postPromotion?: Gate;
 }
 
 /** A revert is retried this many times, this far apart (times the attempt number). */
@@ -179,13 +185,50 @@ export class RolloutController {
     return this.finish("failed", why, "error");
   }
 
-  /** Canary to 100%; a failed apply reverts. */
+  /**
+   * Runs a gate and journals its decision like a check's; a NO-GO reverts like a breach. Returns
+   * the revert's result, or undefined when the gate passed (or there is none).
+   */
+  async passGate(
+    gate: Gate | undefined,
+    nextWeight: number,
+    signal?: AbortSignal,
+  ): Promise<RunResult | undefined> {
+    if (!gate) return undefined;
+    const outcome = await gate.check(signal);
+    const seq = this.current.core.seq + 1;
+    const record = gateDecisionRecord({
+      gate: outcome,
+      seq,
+      at: this.now(),
+      startedAtMs: this.current.startedAt,
+      step: this.current.core.step.index + 1,
+      steps: this.deps.plan.steps.length,
+      weight: this.current.weight,
+      nextWeight: outcome.passed ? nextWeight : REVERT_WEIGHT,
+    });
+    appendRecord(this.deps.stateDir, this.current.stage, record);
+    this.save({ core: { ...this.current.core, seq }, lastDecision: record });
+    this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
+    return outcome.passed ? undefined : this.revert(gateReason(outcome), seq);
+  }
+
+  /** The pre-traffic gate, while the canary has no traffic (a start, or a resume before step 1). */
+  async passPreTrafficGate(nextWeight: number, signal?: AbortSignal): Promise<RunResult | undefined> {
+    if (this.current.weight !== REVERT_WEIGHT) return undefined;
+    return this.passGate(this.deps.preTraffic, nextWeight, signal);
+  }
+
+  /** Canary to 100%, then the post-promotion check; a failed apply or check reverts. */
   async promote(reason: string, causedBy?: number, signal?: AbortSignal): Promise<RunResult> {
     try {
       await this.apply(100, `promote: ${reason}`, false, signal);
     } catch (error) {
       return this.revertAfterFailedApply(100, new Error(`promotion: ${(error as Error).message}`));
     }
+    this.save({ weight: 100 });
+    const refused = await this.passGate(this.deps.postPromotion, 100, signal);
+    if (refused) return refused;
     this.save({
       status: "promoted",
       weight: 100,

@@ -3,6 +3,7 @@ import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan, REVERT_WEIGHT } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
+import type { Gate } from "../edges/probes/types";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
 import { acquireLock, describeHolder, type LockOptions } from "../store/lock";
@@ -34,6 +35,10 @@ export interface RunOptions extends PrepareOptions {
   lock?: LockOptions;
   /** Longest single sleep, so operator requests are picked up quickly (default 1000 ms). */
   pollMs?: number;
+  /** Before the canary takes any traffic: its own endpoint answers (health, probe, command). */
+  preTraffic?: Gate;
+  /** After 100% and before PROMOTED: the public endpoint answers. */
+  postPromotion?: Gate;
 }
 
 export async function runRollout(options: RunOptions): Promise<RunResult> {
@@ -88,10 +93,16 @@ async function drive(controller: RolloutController, options: RunOptions): Promis
   }
 }
 
-/** A start applies step 1; a resume re-applies its step unless the platform already serves it. */
+/**
+ * A start applies step 1 once the pre-traffic gate passes; a resume re-applies its step unless the
+ * platform already serves it (and asks the gate again if the canary has had no traffic yet).
+ */
 async function enterCurrentStep(controller: RolloutController, options: RunOptions) {
   const index = controller.state.core.step.index;
   const step = controller.plan.steps[index];
+  const refused = await controller.passPreTrafficGate(step?.weight ?? 0, options.signal);
+  if (options.signal?.aborted) return "interrupted" as const;
+  if (refused) return refused;
   if (options.mode === "resume") {
     const served = await options.driver.currentCanaryWeight().catch(() => undefined);
     if (served === step?.weight) return "applied" as const;

@@ -1,4 +1,5 @@
 import type { SignalName, SignalThresholdView, Verdict } from "./analysis";
+import type { GateRecord } from "./gate-types";
 
 /** What a decision does: the backtest's and the journal's vocabulary. */
 export type ActionKind = "advance" | "hold" | "revert" | "promote";
@@ -58,6 +59,8 @@ export interface DecisionRecord {
   nextWeight: number;
   /** The step ran past `maxStepSeconds`. */
   timedOut?: boolean;
+  /** A pre-traffic gate or post-promotion check: each probe's outcome (and a command's output). */
+  gate?: GateRecord;
 }
 
 function value(signal: SignalName, v: number | null): string {
@@ -86,6 +89,12 @@ export function formatRecord(record: DecisionRecord): string {
     );
     lines.push(`    ${s.reason}`);
     if (s.query) for (const q of s.query.split("\n")) lines.push(`    query: ${q}`);
+  }
+  for (const p of record.gate?.probes ?? []) {
+    lines.push(
+      `  ${p.probe.padEnd(13)} ${(p.passed ? "passed" : "FAILED").padEnd(12)} ${p.target}: ${p.summary}`,
+    );
+    if (p.output) for (const line of p.output.split("\n")) lines.push(`    | ${line}`);
   }
   return lines.join("\n");
 }

@@ -6,6 +6,8 @@ import { PulumiTrafficDriver } from "./drivers/pulumi";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
 import { PrometheusMetricsSource } from "./metrics/prometheus";
 import { notifierFromEnv } from "./notify";
+import { buildGates, type StageGates } from "./probes/from-config";
+import { stackOutputsReader } from "./probes/stack-outputs";
 import type { MetricsSource, Notifier, TrafficDriver } from "./types";
 
 /**
@@ -22,6 +24,8 @@ export interface Edges {
   notifier: Notifier;
   /** Channels notifications go to (for the start banner); empty = none configured. */
   channels: string[];
+  /** The pre-traffic gate and post-promotion check (`rollout.preTraffic`); absent when off. */
+  gates: StageGates;
 }
 
 export interface EdgeOptions {
@@ -41,7 +45,13 @@ export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): P
   const workDir = options.workDir ?? process.cwd();
   const notifier = notifierFromEnv(env, options.log ? { log: options.log } : {});
   const channels = notifier.channels;
-  return { ...(await trafficAndMetrics(cfg, workDir, env, options)), notifier, channels };
+  const gates = buildGates(cfg, {
+    projectDir: workDir,
+    release: cfg.releases.canary.name,
+    readOutputs: stackOutputsReader(cfg, workDir),
+    env: env as NodeJS.ProcessEnv,
+  });
+  return { ...(await trafficAndMetrics(cfg, workDir, env, options)), notifier, channels, gates };
 }
 
 export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): Promise<TrafficDriver> {

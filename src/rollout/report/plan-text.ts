@@ -1,6 +1,7 @@
 import type { StageConfig } from "../../config";
 import { consecutiveChecks } from "../../signals/rules";
 import type { RolloutPlan } from "../core/plan";
+import { describeGates } from "./gate-text";
 
 /** Seconds as "24 h", "1 h 30 min", "45 s". */
 export function duration(seconds: number): string {
@@ -70,6 +71,7 @@ export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
   level("CPU", t.cpu, pct);
   if (t.health)
     lines.push(`  health       roll back after ${t.health.rollbackAfterFailures} failed checks in a row`);
+  lines.push("", ...describeGates(cfg)); // issue 14
   lines.push("");
   lines.push("Nothing was applied: plan only reads the stage config.");
   return `${lines.join("\n")}\n`;

@@ -1,6 +1,8 @@
 import type { SignalName } from "../core/analysis";
 import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
+import { gateHtml } from "./gate-html";
+import { gateMarkdown } from "./gate-markdown";
 import { formatValue } from "./progress";
 
 /**
@@ -56,7 +58,7 @@ export function markdownReport({ state, records }: ReportInput): string {
         `### Decision #${cause.seq} (${cause.action} at ${cause.at}s, step ${cause.step}/${cause.steps}, ${cause.weight}%)`,
         "",
       );
-      lines.push(`${cause.reason}`, "");
+      lines.push(`${cause.reason}`, "", ...gateMarkdown(cause)); // issue 14: the gate's probes
       if (cause.signals.length > 0) {
         lines.push(
           "| signal | value | sample | roll back above | GO at most | counter | verdict |",
@@ -217,7 +219,7 @@ export function htmlReport({ state, records }: ReportInput): string {
         )
         .join("");
       const cls = r.action === "revert" ? "revert" : r.action === "hold" && isNotable(r) ? "hold" : r.action;
-      return `<section id="record-${r.seq}" class="${cls}"><h3>#${r.seq} at ${r.at}s (${r.time}): step ${r.step}/${r.steps}, ${r.weight}% → ${r.verdict}, ${r.action.toUpperCase()}</h3><p>${escapeHtml(r.reason)}</p><p class="bake">bake ${r.bake.elapsedSeconds}/${r.bake.bakeSeconds} s, evidence ${r.bake.requests}/${r.bake.minRequests} requests, inconclusive ${r.inconclusiveStreak}/${r.maxInconclusiveChecks}</p>${signals ? `<table><tr><th>signal</th><th>value</th><th>sample</th><th>roll back above</th><th>GO at most</th><th>counter</th><th>verdict</th><th>query</th></tr>${signals}</table>` : ""}</section>`;
+      return `<section id="record-${r.seq}" class="${cls}"><h3>#${r.seq} at ${r.at}s (${r.time}): step ${r.step}/${r.steps}, ${r.weight}% → ${r.verdict}, ${r.action.toUpperCase()}</h3><p>${escapeHtml(r.reason)}</p>${gateHtml(r)}<p class="bake">bake ${r.bake.elapsedSeconds}/${r.bake.bakeSeconds} s, evidence ${r.bake.requests}/${r.bake.minRequests} requests, inconclusive ${r.inconclusiveStreak}/${r.maxInconclusiveChecks}</p>${signals ? `<table><tr><th>signal</th><th>value</th><th>sample</th><th>roll back above</th><th>GO at most</th><th>counter</th><th>verdict</th><th>query</th></tr>${signals}</table>` : ""}</section>`;
     })
     .join("\n");
   const cause =

@@ -1,0 +1,88 @@
+import { resolve } from "node:path";
+import type { Release } from "../src/config";
+import { readJournal } from "../src/rollout/store/journal";
+import type { Faults } from "./app/faults";
+import { appStats, setFaults } from "./apps";
+import type { Environment } from "./environment";
+import { backendServers } from "./haproxy";
+import { queryNow } from "./prometheus";
+import { type CliRun, runCli } from "./runner-cli";
+import { waitFor } from "./wait";
+
+/**
+ * Rollout 3: a release whose canary fails its pre-traffic gate (its /health answers 503). The
+ * runner must refuse it before any traffic moves: exit 2, a `pre-traffic NO-GO` decision, and
+ * nothing served to users by it — counted three ways: the app's own user-request counters,
+ * HAProxy's sessions to the canary server, and Prometheus' request_count for the revision.
+ */
+export interface RefusedRolloutOptions {
+  env: Environment;
+  projectDir: string;
+  release: Release;
+  fault: Partial<Faults>;
+  stateDir: string;
+  cliArgs?: string[];
+  inherit?: boolean;
+  onRun?: (run: CliRun | undefined) => void;
+}
+
+export interface RefusedRolloutResult {
+  exitCode: number;
+  seconds: number;
+  /** The journal's reason for the decision that ended the rollout. */
+  decision: string | null;
+  /** User requests the refused canary answered (its own counters; health checks excluded). */
+  userRequestsServed: number;
+  /** Sessions HAProxy sent to the canary server during the rollout. */
+  haproxySessions: number;
+  /** Prometheus: sum(run_googleapis_com:request_count{revision_name=...}). */
+  prometheusRequests: number | null;
+  /** All user requests HAProxy sent to either server during the rollout, for the share. */
+  haproxySessionsAll: number;
+}
+
+async function sessions(env: Environment): Promise<{ canary: number; all: number }> {
+  const servers = await backendServers(env.layout);
+  const canary = servers.find((s) => s.name === env.layout.local.canaryServer)?.sessions ?? 0;
+  return { canary, all: servers.reduce((sum, s) => sum + s.sessions, 0) };
+}
+
+export async function runRefusedRollout(options: RefusedRolloutOptions): Promise<RefusedRolloutResult> {
+  const { env, release } = options;
+  await setFaults(env.sides.canary, options.fault);
+  const before = await sessions(env);
+  const args = [
+    "start",
+    "rehearsal",
+    "--image",
+    release.image,
+    "--name",
+    release.name,
+    ...(options.cliArgs ?? []),
+  ];
+  const started = Date.now();
+  const run = runCli(options.projectDir, args, { inherit: options.inherit ?? false });
+  options.onRun?.(run);
+  const exitCode = await run.exited;
+  options.onRun?.(undefined);
+  const seconds = (Date.now() - started) / 1000;
+  const after = await sessions(env);
+  const stats = await appStats(env.sides.canary);
+  const served = stats.responses["2xx"] + stats.responses["4xx"] + stats.responses["5xx"];
+  const query = `sum(run_googleapis_com:request_count{revision_name="${release.name}"})`;
+  // The app's series exist from its start at 0; wait for Prometheus to have scraped them.
+  const prometheusRequests = await waitFor(async () => (await queryNow(env.layout, query)) ?? undefined, {
+    what: `Prometheus to scrape ${release.name}`,
+    timeoutMs: 10_000,
+  }).catch(() => null);
+  const journal = readJournal(resolve(options.stateDir), "rehearsal");
+  return {
+    exitCode,
+    seconds,
+    decision: journal.at(-1)?.reason ?? null,
+    userRequestsServed: served,
+    haproxySessions: after.canary - before.canary,
+    prometheusRequests,
+    haproxySessionsAll: after.all - before.all,
+  };
+}
