@@ -1,5 +1,6 @@
 export * from "./aws";
 export * from "./errors";
+export * from "./evidence";
 export * from "./file";
 export * from "./gcp";
 export * from "./k8s";

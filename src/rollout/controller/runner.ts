@@ -127,7 +127,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   const at = controller.now();
   let sample: MetricsSample;
   try {
-    sample = await options.metrics.sample(options.signal);
+    sample = await options.metrics.sample(options.signal, { since: controller.state.startedAt });
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
@@ -137,9 +137,11 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
     stable: sample.stable,
     queries: sample.queries,
     errors: sample.errors,
+    ...(sample.counters ? { counters: sample.counters } : {}),
   };
   const state = controller.state;
-  const analysis = analyseCheck(options.cfg, state.core.analysis, check);
+  const weight = controller.plan.steps[state.core.step.index]?.weight;
+  const analysis = analyseCheck(options.cfg, state.core.analysis, check, weight);
   return decide(controller.plan, state.core, check, analysis, state.startedAt);
 }
 

@@ -30,7 +30,7 @@ export function backtest(cfg: StageConfig, checks: Check[]): BacktestResult {
   let state: CoreState = { step: firstStep(checks[0]?.at ?? 0), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
   for (const check of checks) {
-    const analysis = analyseCheck(cfg, state.analysis, check);
+    const analysis = analyseCheck(cfg, state.analysis, check, plan.steps[state.step.index]?.weight);
     const decision = decide(plan, state, check, analysis);
     state = decision.state;
     decisions.push(decision.record);
