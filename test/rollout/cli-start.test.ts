@@ -110,6 +110,7 @@ function config(fake: Fake): string {
     steps: [5, 50, 100]
     bakeSeconds: 0
     checkIntervalSeconds: 1
+    analysis: consecutive
     stateDir: ${join(fake.dir, "state")}
 `,
   );
