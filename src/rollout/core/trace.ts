@@ -6,13 +6,15 @@ import type { SideSample } from "./sample";
  * The backtest trace format (docs/rollout.md), kept exactly as issue 5 gives it:
  * `{ "checks": [ { "at": 0, "canary": { "requests", "errors", "p95Ms", "memory", "cpu" }, "stable": {...} } ] }`.
  * `at` is seconds since start; any signal may be missing or null (no data). Optional extras per
- * side: `healthFailures`, `sampleAgeSeconds`; per check: `errors` (metrics backend errors).
+ * side: `slow`, `healthFailures`, `sampleAgeSeconds`; per check: `errors` (metrics backend errors).
  */
 const num = z.number().nullable().optional();
 const SideSchema = z
   .object({
     requests: num,
     errors: num,
+    /** Requests slower than the P95 limit (optional; P95 is then judged by their share). */
+    slow: num,
     p95Ms: num,
     memory: num,
     cpu: num,
@@ -50,6 +52,7 @@ function side(s: TraceSide): SideSample {
     memory: s?.memory ?? null,
     cpu: s?.cpu ?? null,
   };
+  if (s && "slow" in s) out.slow = s.slow ?? null;
   if (s && "healthFailures" in s) out.healthFailures = s.healthFailures ?? null;
   if (s && "sampleAgeSeconds" in s) out.sampleAgeSeconds = s.sampleAgeSeconds ?? null;
   return out;
