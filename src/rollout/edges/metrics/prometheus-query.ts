@@ -105,7 +105,37 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Every series of an instant vector: its labels (sorted, as one key) and value. */
+export function parseVectorResult(body: ApiResponse): { series: string; value: number }[] {
+  if (
+    body.status !== "success" ||
+    !body.data ||
+    body.data.resultType !== "vector" ||
+    !Array.isArray(body.data.result)
+  ) {
+    parseInstantResult(body); // throws the precise error
+    throw new PrometheusQueryError("expected an instant vector");
+  }
+  return body.data.result.flatMap((item: { metric?: Record<string, string>; value?: unknown }) => {
+    const value = sampleValueOf(item.value);
+    if (value === null || !Number.isFinite(value)) return [];
+    const labels = Object.entries(item.metric ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    return [{ series: labels.map(([k, v]) => `${k}=${v}`).join(","), value }];
+  });
+}
+
+/** An instant query whose answer is every series (raw counters), not one aggregated number. */
+export async function instantVector(
+  request: InstantQueryRequest,
+): Promise<{ series: string; value: number }[]> {
+  return parseVectorResult(await post(request));
+}
+
 export async function instantQuery(request: InstantQueryRequest): Promise<number | null> {
+  return parseInstantResult(await post(request));
+}
+
+async function post(request: InstantQueryRequest): Promise<ApiResponse> {
   const headers: Record<string, string> = {
     accept: "application/json",
     "content-type": "application/x-www-form-urlencoded",
@@ -138,12 +168,12 @@ export async function instantQuery(request: InstantQueryRequest): Promise<number
     parsed = undefined;
   }
   // Prometheus answers 400/422/503 with a JSON error body that says more than the status code.
-  if (parsed?.status === "error") return parseInstantResult(parsed);
+  if (parsed?.status === "error") return parsed;
   if (!response.ok) {
     throw new PrometheusQueryError(
       `HTTP ${response.status} from ${redactUrl(request.url)}: ${text.slice(0, 200).replace(/\s+/g, " ")}`,
     );
   }
   if (!parsed) throw new PrometheusQueryError(`non-JSON answer from ${redactUrl(request.url)}`);
-  return parseInstantResult(parsed);
+  return parsed;
 }
