@@ -1,4 +1,4 @@
-import { analyseCheck, type Check } from "../core/analysis";
+import { analyseCheck, type Check, warmAnalysis } from "../core/analysis";
 import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan, REVERT_WEIGHT } from "../core/plan";
@@ -40,6 +40,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   const { cfg, mode } = options;
   const clock = options.clock ?? Date.now;
   const plan = buildPlan(cfg);
+  warmAnalysis(cfg);
   const lock = acquireLock(options.stateDir, cfg.stage, {
     ...options.lock,
     now: clock,

@@ -12,6 +12,7 @@ import {
   type SignalVerdict,
   worst,
 } from "./analysis-types";
+import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
 import { maxSampleAge } from "./plan";
 import type { SideSample } from "./sample";
 
@@ -189,4 +190,26 @@ function summarise(
       ...(next.evidence ? { evidence: next.evidence } : {}),
     },
   };
+}
+
+/**
+ * Derives (and caches) the evidence rules of every step's expected traffic up front, so no check
+ * waits on a change-point calibration (up to ~2 s each) when it matters most: the first check at
+ * a new weight. A no-op without `expectedRequestsPerSecond` or under `analysis: consecutive`.
+ */
+export function warmAnalysis(cfg: StageConfig): void {
+  if (cfg.rollout.analysis !== "sequential" || cfg.rollout.expectedRequestsPerSecond === undefined) return;
+  const { errorRate, p95LatencyMs } = cfg.thresholds;
+  for (const weight of cfg.rollout.steps) {
+    const perCheck = analysisContext(cfg, weight).expectedRequestsPerCheck ?? 1;
+    const level = trafficLevel(perCheck, 0);
+    if (errorRate.rollbackAbove !== undefined)
+      evidenceRule(
+        { rollbackAbove: errorRate.rollbackAbove, goAtMost: errorRate.goAtMost },
+        errorRate.evidence,
+        level,
+      );
+    if (p95LatencyMs.rollbackAbove !== undefined)
+      evidenceRule(SLOW_SHARE_LIMITS, p95LatencyMs.evidence, level);
+  }
 }
