@@ -95,7 +95,14 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
   });
 
   it("text output names the outcome; a bad trace or config exits 1", () => {
-    const text = cli("backtest", trace("adequate-traffic-three-2pct"), "--stage", "prod", "--config", CONSECUTIVE);
+    const text = cli(
+      "backtest",
+      trace("adequate-traffic-three-2pct"),
+      "--stage",
+      "prod",
+      "--config",
+      CONSECUTIVE,
+    );
     expect(text.stdout).toContain("outcome: reverted at 360s");
     const bad = cli("backtest", "package.json", "--stage", "prod");
     expect(bad.code).toBe(1);

@@ -91,7 +91,10 @@ export class PrometheusMetricsSource implements MetricsSource {
     // The queries of one sample listen on a short-lived signal of their own: listening on the
     // runner's long-lived one would add a listener per query for the whole rollout.
     const perSample = new AbortController();
-    setMaxListeners(SIDES.length * (PROMETHEUS_SIGNALS.length + 2 * COUNTER_NAMES.length) + 1, perSample.signal);
+    setMaxListeners(
+      SIDES.length * (PROMETHEUS_SIGNALS.length + 2 * COUNTER_NAMES.length) + 1,
+      perSample.signal,
+    );
     const forward = () => perSample.abort(signal?.reason);
     signal?.addEventListener("abort", forward, { once: true });
 
@@ -116,7 +119,9 @@ export class PrometheusMetricsSource implements MetricsSource {
             (value) => {
               // increase() extrapolates to the window's edges; requests are whole.
               sides[side][name] =
-                value !== null && (name === "requests" || name === "errors") ? Math.round(value) : value;
+                value !== null && (name === "requests" || name === "errors" || name === "slow")
+                  ? Math.round(value)
+                  : value;
             },
             (error: unknown) => {
               if (signal?.aborted) throw signal.reason;
