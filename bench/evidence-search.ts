@@ -1,6 +1,7 @@
+import { EvidenceSettingsSchema } from "../src/config/evidence";
 import { exactRevert } from "../src/rollout/core/evidence/exact";
 import { revertsNow } from "../src/rollout/core/evidence/judge";
-import { deriveEvidenceRule, EvidenceConfigSchema } from "../src/rollout/core/evidence/params";
+import { deriveEvidenceRule } from "../src/rollout/core/evidence/params";
 import { initialCountEvidence, observeCounts } from "../src/rollout/core/evidence/state";
 import { neymanPearsonPower } from "./np-ceiling";
 import { binomialDraw, mulberry32 } from "./simulate";
@@ -11,7 +12,7 @@ const sched = (requests: number, rate: number, rule: ReturnType<typeof deriveEvi
 
 export function quick(overrides: Record<string, unknown>, withLate = true) {
   const t0 = performance.now();
-  const config = EvidenceConfigSchema.parse(overrides);
+  const config = EvidenceSettingsSchema.parse(overrides);
   const r15 = deriveEvidenceRule(LIMITS, config, 15);
   const fr = exactRevert(sched(15, 0.005, r15)).reverted;
   const det = exactRevert(sched(15, 0.015, r15)).reverted;

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadStageConfig } from "../src/config";
+import { EvidenceSettingsSchema } from "../src/config/evidence";
 import { exactRevert, exactRevertBounds } from "../src/rollout/core/evidence/exact";
 import { exactGoPass } from "../src/rollout/core/evidence/exact-go";
 import { revertsNow } from "../src/rollout/core/evidence/judge";
-import { deriveEvidenceRule, EvidenceConfigSchema } from "../src/rollout/core/evidence/params";
+import { deriveEvidenceRule } from "../src/rollout/core/evidence/params";
 import type { EvidenceRule } from "../src/rollout/core/evidence/rule";
 import { initialCountEvidence, observeCounts } from "../src/rollout/core/evidence/state";
 import { neymanPearsonPower } from "./np-ceiling";
@@ -116,7 +117,7 @@ function row(
 
 /** A 20% fault at 50 req/check after 40 clean checks of 1,000: share reverted at the first faulty check. */
 function lateFault(seed: number): number {
-  const config = EvidenceConfigSchema.parse({});
+  const config = EvidenceSettingsSchema.parse({});
   const clean = deriveEvidenceRule(LIMITS, config, 1000);
   const faulty = deriveEvidenceRule(LIMITS, config, 50);
   const random = mulberry32(seed);
@@ -145,7 +146,7 @@ export function benchEvidence(): string {
   const started = performance.now();
   const interval = loadStageConfig("prod", join(PROJECT_DIR, "Pulumi.prod.yaml")).rollout
     .checkIntervalSeconds;
-  const config = EvidenceConfigSchema.parse({});
+  const config = EvidenceSettingsSchema.parse({});
   const header = [
     "req/check",
     "true rate",

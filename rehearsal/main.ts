@@ -105,7 +105,7 @@ function printSummary(summary: {
       "fault to canary weight 0",
       bad.breachToRevertSeconds === null
         ? "-"
-        : `${bad.breachToRevertSeconds.toFixed(1)} s (fault at ${bad.faultInjectedAtWeight}%; floor ${summary.floorSeconds} s = check interval x consecutive)`,
+        : `${bad.breachToRevertSeconds.toFixed(1)} s (fault at ${bad.faultInjectedAtWeight}%; floor ${summary.floorSeconds} s)`,
     ]);
     rows.push([
       "5xx served by the bad canary",
@@ -193,7 +193,11 @@ async function main(): Promise<number> {
   const scenario = defaultScenario(cfg.releases.canary);
   const plan = buildPlan(cfg);
   const errorRule = cfg.thresholds.errorRate;
-  const floorSeconds = plan.checkIntervalSeconds * (errorRule.consecutive ?? 1);
+  // Sequential: one check interval plus one scrape; consecutive: interval x checks in a row.
+  const floorSeconds =
+    cfg.rollout.analysis === "sequential"
+      ? plan.checkIntervalSeconds + (cfg.local?.scrapeIntervalSeconds ?? 1)
+      : plan.checkIntervalSeconds * (errorRule.consecutive ?? 1);
   say(
     `starting on 127.0.0.1: apps :${cfg.local?.appPorts.join(", :")}, HAProxy :${cfg.local?.frontendPort}, Prometheus ${cfg.local?.prometheusUrl}`,
   );

@@ -1,6 +1,7 @@
 export * from "./aws";
 export * from "./aws-test-listener";
 export * from "./errors";
+export * from "./evidence";
 export * from "./file";
 export * from "./gcp";
 export * from "./k8s";

@@ -8,6 +8,24 @@ export const RolloutPlanSchema = z
     /** Bake per step: one number for every step, or one per step. */
     bakeSeconds: z.union([z.number().int().min(0), z.array(z.number().int().min(0))]),
     checkIntervalSeconds: z.number().int().min(1).max(3600),
+    /**
+     * How checks judge error rate and latency: `sequential` (an always-valid test on the canary's
+     * cumulative counts, docs/rollout.md) or `consecutive` (the runbook's literal "N in a row" rule,
+     * the one the alert policies keep).
+     */
+    analysis: z.enum(["sequential", "consecutive"]).default("consecutive"),
+    /**
+     * The stage's requests per second at 100% canary weight. Each step's expected canary requests
+     * per check (rate x weight x interval) set the change-point bar; omitted, the bar is calibrated
+     * for the traffic each check actually sees (rounded to a power of two).
+     */
+    expectedRequestsPerSecond: z.number().positive().max(10_000_000).optional(),
+    /**
+     * Seconds the metrics backend may take to ingest a sample (Cloud Monitoring: up to ~180). The
+     * sequential analysis reads cumulative counters this far in the past, so no request is judged
+     * before it is complete.
+     */
+    ingestionDelaySeconds: z.number().int().min(0).max(3600).default(0),
     /** Canary requests a step must observe before it may advance (bake by evidence); 0 = off. */
     minRequestsPerStep: z.number().int().min(0).default(0),
     /** Upper bound on one step; then `onStepTimeout` applies. Omit for no bound. */
@@ -71,6 +89,6 @@ export type RolloutPlanConfig = z.infer<typeof RolloutPlanSchema>;
 export type RolloutPlanInput = z.input<typeof RolloutPlanSchema>;
 
 export const PLAN_PROFILES: Record<"prod" | "staging", RolloutPlanInput> = {
-  prod: { steps: [5, 10, 25, 50, 100], bakeSeconds: 900, checkIntervalSeconds: 60 },
-  staging: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 60 },
+  prod: { steps: [5, 10, 25, 50, 100], bakeSeconds: 900, checkIntervalSeconds: 60, analysis: "sequential" },
+  staging: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 60, analysis: "sequential" },
 };

@@ -95,6 +95,23 @@ export const StageConfigSchema = z
         message: `oldSideRetired is only valid when canaryWeight is 100 (the canary serves everything); canaryWeight is ${cfg.canaryWeight}`,
       });
     }
+    const errorRate = cfg.thresholds.errorRate;
+    if (cfg.rollout.analysis === "sequential") {
+      if (errorRate.rollbackAbove === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["thresholds", "errorRate", "rollbackAbove"],
+          message:
+            "rollout.analysis sequential tests the error rate against its roll-back limit; set thresholds.errorRate.rollbackAbove or use analysis: consecutive",
+        });
+      } else if (errorRate.goAtMost >= errorRate.rollbackAbove) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["thresholds", "errorRate", "goAtMost"],
+          message: `rollout.analysis sequential needs thresholds.errorRate.goAtMost (${errorRate.goAtMost}) below rollbackAbove (${errorRate.rollbackAbove}): a healthy canary must be distinguishable from one at the limit`,
+        });
+      }
+    }
     const firstStep = cfg.rollout.steps[0] ?? 100;
     if (!cfg.rolloutInProgress && cfg.canaryWeight > firstStep && cfg.canaryWeight < 100) {
       ctx.addIssue({

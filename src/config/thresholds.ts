@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EvidenceSettingsSchema } from "./evidence";
 
 /**
  * One roll-back signal. `rollbackAbove` is the limit a check breaches; a breach must repeat for
@@ -53,6 +54,8 @@ export const ErrorRateThresholdSchema = z
     minRequests: z.number().int().min(1).default(50),
     /** One-sided Wilson confidence that the canary's error rate is above the limit. */
     confidence: z.number().gt(0.5).lt(1).default(0.95),
+    /** The sequential evidence engine's parameters (`rollout.analysis: sequential`); docs/rollout.md. */
+    evidence: EvidenceSettingsSchema.prefault({}),
     /** Optional canary-vs-stable test on the same window's counts. */
     compareToStable: z
       .object({
@@ -66,7 +69,15 @@ export const ErrorRateThresholdSchema = z
   .superRefine(refineSignal);
 
 export const LatencyThresholdSchema = z
-  .object({ ...signalShape, rollbackAbove: z.number().positive().max(600_000).optional() })
+  .object({
+    ...signalShape,
+    rollbackAbove: z.number().positive().max(600_000).optional(),
+    /**
+     * Sequential analysis of the share of requests slower than `rollbackAbove` (P95 above the limit
+     * means more than 5% of requests are slower): the engine's parameters for that share.
+     */
+    evidence: EvidenceSettingsSchema.prefault({}),
+  })
   .strict()
   .superRefine(refineSignal);
 

@@ -12,6 +12,24 @@ export const METRICS = {
   cpuBucket: "run_googleapis_com:container_cpu_utilizations_bucket",
 } as const;
 
+/**
+ * Bucket boundaries (ms) of the request-latency histogram the slow-request count reads: the
+ * rehearsal app's layout (rehearsal/app/server.ts). Cloud Run's own layout for
+ * run.googleapis.com/request_latencies could not be confirmed from public documentation; the
+ * count uses the largest boundary at or below the P95 limit, so it can only over-count slow
+ * requests (conservative), and a layout without that boundary yields no series: P95 then falls
+ * back to the value rule, never to a pass.
+ */
+export const LATENCY_BUCKETS_MS = [
+  1, 2, 5, 10, 25, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 2000, 5000, 10000,
+];
+
+/** The bucket boundary that splits slow from fast requests: the largest at or below `limitMs`. */
+export function slowBucketBound(limitMs: number, bounds: readonly number[] = LATENCY_BUCKETS_MS): number {
+  const below = bounds.filter((b) => b <= limitMs);
+  return below.length > 0 ? Math.max(...below) : (bounds[0] ?? limitMs);
+}
+
 /** Quantile taken of the memory and CPU utilisation distributions: near the busiest instance. */
 export const UTILISATION_QUANTILE = 0.95;
 
@@ -40,7 +58,7 @@ function by(groupBy: string[]): string {
 }
 
 /** The queries for one set of labels, aggregated over `groupBy` (empty: one series). */
-export function queriesFor(labels: Labels, windowSeconds: number, groupBy: string[] = []) {
+export function queriesFor(labels: Labels, windowSeconds: number, groupBy: string[] = [], slowAboveMs = 500) {
   const w = range(windowSeconds);
   const requestSeries = `${METRICS.requestCount}${selector(labels)}`;
   const errorSeries = `${METRICS.requestCount}${selector(labels, { response_code_class: "5xx" })}`;
@@ -62,6 +80,11 @@ export function queriesFor(labels: Labels, windowSeconds: number, groupBy: strin
       groupBy.length > 0
         ? `(sum${by(groupBy)} (rate(${errorSeries}${w})) or sum${by(groupBy)} (rate(${requestSeries}${w})) * 0) / sum${by(groupBy)} (rate(${requestSeries}${w}))`
         : `(sum (rate(${errorSeries}${w})) or vector(0)) / sum (rate(${requestSeries}${w}))`,
+    /**
+     * Requests slower than the P95 limit in the window: all requests the histogram measured minus
+     * those in the bucket at or below the limit (`slowBucketBound`).
+     */
+    slow: `sum${by(groupBy)} (increase(${METRICS.latencyBucket}${selector(labels, { le: "+Inf" })}${w})) - sum${by(groupBy)} (increase(${METRICS.latencyBucket}${selector(labels, { le: String(slowBucketBound(slowAboveMs)) })}${w}))`,
     /** Requests per second. */
     rps: `sum${by(groupBy)} (rate(${requestSeries}${w}))`,
     p50LatencyMs: quantile(0.5, METRICS.latencyBucket),
@@ -76,6 +99,24 @@ export function queriesFor(labels: Labels, windowSeconds: number, groupBy: strin
 
 export type QuerySet = ReturnType<typeof queriesFor>;
 
+/**
+ * Raw cumulative counter series of one side, one per label set, for the sequential analysis's
+ * ledger (src/rollout/core/ledger.ts): no `increase()`, so nothing is extrapolated or lost at
+ * window edges; the runner differences successive readings itself.
+ */
+export function counterSeries(labels: Labels, slowAboveMs: number) {
+  return {
+    requests: `${METRICS.requestCount}${selector(labels)}`,
+    errors: `${METRICS.requestCount}${selector(labels, { response_code_class: "5xx" })}`,
+    latencyCount: `${METRICS.latencyBucket}${selector(labels, { le: "+Inf" })}`,
+    latencyFast: `${METRICS.latencyBucket}${selector(labels, { le: String(slowBucketBound(slowAboveMs)) })}`,
+  };
+}
+
+export function sideCounterSeries(cfg: StageConfig, side: Side) {
+  return counterSeries(sideLabels(cfg, side), cfg.thresholds.p95LatencyMs.rollbackAbove ?? 500);
+}
+
 /** The window every check and alert evaluates over: one check interval. */
 export function windowSeconds(cfg: StageConfig): number {
   return cfg.rollout.checkIntervalSeconds;
@@ -83,7 +124,7 @@ export function windowSeconds(cfg: StageConfig): number {
 
 /** The runner's per-check queries for one side of the split. */
 export function sideQueries(cfg: StageConfig, side: Side, window = windowSeconds(cfg)): QuerySet {
-  return queriesFor(sideLabels(cfg, side), window);
+  return queriesFor(sideLabels(cfg, side), window, [], cfg.thresholds.p95LatencyMs.rollbackAbove ?? 500);
 }
 
 /** Queries over both sides, one series per side (alerts and dashboards). */
@@ -93,7 +134,8 @@ export function stageQueries(
 ): QuerySet & { sideLabel: string } {
   const { labels, sideLabel, sideValues } = stageLabels(cfg);
   const withSides = { ...labels, [sideLabel]: `~${sideValues.map(escapeRegex).join("|")}` };
-  return { ...queriesFor(withSides, window, [sideLabel]), sideLabel };
+  const slowAbove = cfg.thresholds.p95LatencyMs.rollbackAbove ?? 500;
+  return { ...queriesFor(withSides, window, [sideLabel], slowAbove), sideLabel };
 }
 
 /** A literal string inside a regular expression (PromQL's `=~`, CloudWatch id rewriting). */

@@ -6,7 +6,12 @@ import {
   type Check,
   initialAnalysisState,
 } from "../../src/rollout/core/analysis";
-import { check, prod, prodWith, staging } from "./fixtures";
+import {
+  check,
+  consecutiveProd as prod,
+  consecutiveProdWith as prodWith,
+  consecutiveStaging as staging,
+} from "./fixtures";
 
 function run(cfg = prod(), checks: Check[]) {
   let state: AnalysisState = initialAnalysisState();

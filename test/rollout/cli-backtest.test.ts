@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./fixtures";
@@ -11,10 +13,20 @@ function cli(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The prod stack judged by the runbook's literal rule: these traces pin `analysis: consecutive`. */
+const CONSECUTIVE = join(mkdtempSync(join(tmpdir(), "ion-backtest-")), "Pulumi.prod.yaml");
+writeFileSync(
+  CONSECUTIVE,
+  readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8").replace(
+    "  ion-deploy:rollout:\n",
+    "  ion-deploy:rollout:\n    analysis: consecutive\n",
+  ),
+);
+
 const trace = (name: string) => join("test", "traces", `${name}.json`);
 
 function backtestJson(name: string) {
-  const r = cli("backtest", trace(name), "--stage", "prod", "--json");
+  const r = cli("backtest", trace(name), "--stage", "prod", "--config", CONSECUTIVE, "--json");
   return { ...r, result: JSON.parse(r.stdout) };
 }
 
@@ -83,7 +95,14 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
   });
 
   it("text output names the outcome; a bad trace or config exits 1", () => {
-    const text = cli("backtest", trace("adequate-traffic-three-2pct"), "--stage", "prod");
+    const text = cli(
+      "backtest",
+      trace("adequate-traffic-three-2pct"),
+      "--stage",
+      "prod",
+      "--config",
+      CONSECUTIVE,
+    );
     expect(text.stdout).toContain("outcome: reverted at 360s");
     const bad = cli("backtest", "package.json", "--stage", "prod");
     expect(bad.code).toBe(1);

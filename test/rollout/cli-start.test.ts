@@ -110,6 +110,7 @@ function config(fake: Fake): string {
     steps: [5, 50, 100]
     bakeSeconds: 0
     checkIntervalSeconds: 1
+    analysis: consecutive
     stateDir: ${join(fake.dir, "state")}
     # The fake HAProxy answers weights only; the gate is tested in test/rollout/edges/probes and the rehearsal.
     preTraffic: { enabled: false }

@@ -13,7 +13,7 @@ import { writeReports } from "../../src/rollout/report/report-files";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, healthy, operatorEdges, tempDir } from "./fakes";
-import { prod, prodWith, ROOT } from "./fixtures";
+import { consecutiveProd as prod, consecutiveProdWith as prodWith, ROOT } from "./fixtures";
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 

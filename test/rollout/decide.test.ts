@@ -5,7 +5,7 @@ import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollou
 import { backtest } from "../../src/rollout/core/backtest";
 import { type CoreState, decide, firstStep } from "../../src/rollout/core/decide";
 import { buildPlan } from "../../src/rollout/core/plan";
-import { check, prod, prodWith } from "./fixtures";
+import { check, consecutiveProd as prod, consecutiveProdWith as prodWith } from "./fixtures";
 
 function fresh(): CoreState {
   return { step: firstStep(0), analysis: initialAnalysisState(), seq: 0 };

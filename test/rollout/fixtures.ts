@@ -38,3 +38,20 @@ export function side(overrides: Partial<SideSample> = {}): SideSample {
 export function check(at: number, canary: Partial<SideSample> = {}, stable: Partial<SideSample> = {}): Check {
   return { at, canary: side(canary), stable: side({ requests: 19_000, errors: 10, ...stable }) };
 }
+
+/** A stage judged by the runbook's literal rule (`rollout.analysis: consecutive`). */
+export function consecutive(cfg: StageConfig): StageConfig {
+  return { ...cfg, rollout: { ...cfg.rollout, analysis: "consecutive" } };
+}
+
+export function consecutiveProd(): StageConfig {
+  return consecutive(prod());
+}
+
+export function consecutiveStaging(): StageConfig {
+  return consecutive(staging());
+}
+
+export function consecutiveProdWith(overrides: Record<string, unknown>): StageConfig {
+  return consecutive(prodWith(overrides));
+}

@@ -7,7 +7,7 @@ import { acquireLock, LockError, lockPath } from "../../src/rollout/store/lock";
 import { writeRequest } from "../../src/rollout/store/requests";
 import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeNotifier, FakeTime, healthy, tempDir } from "./fakes";
-import { prodWith } from "./fixtures";
+import { consecutiveProdWith as prodWith } from "./fixtures";
 
 const quick = () =>
   prodWith({

@@ -1,4 +1,4 @@
-import { analyseCheck, type Check } from "../core/analysis";
+import { analyseCheck, type Check, warmAnalysis } from "../core/analysis";
 import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan, REVERT_WEIGHT } from "../core/plan";
@@ -45,6 +45,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   const { cfg, mode } = options;
   const clock = options.clock ?? Date.now;
   const plan = buildPlan(cfg);
+  warmAnalysis(cfg);
   const lock = acquireLock(options.stateDir, cfg.stage, {
     ...options.lock,
     now: clock,
@@ -138,7 +139,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   const at = controller.now();
   let sample: MetricsSample;
   try {
-    sample = await options.metrics.sample(options.signal);
+    sample = await options.metrics.sample(options.signal, { since: controller.state.startedAt });
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
@@ -148,9 +149,11 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
     stable: sample.stable,
     queries: sample.queries,
     errors: sample.errors,
+    ...(sample.counters ? { counters: sample.counters } : {}),
   };
   const state = controller.state;
-  const analysis = analyseCheck(options.cfg, state.core.analysis, check);
+  const weight = controller.plan.steps[state.core.step.index]?.weight;
+  const analysis = analyseCheck(options.cfg, state.core.analysis, check, weight);
   return decide(controller.plan, state.core, check, analysis, state.startedAt);
 }
 

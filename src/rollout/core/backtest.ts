@@ -35,7 +35,7 @@ export function backtest(
   let state: CoreState = { step: firstStep(startedAt), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
   for (const check of checks) {
-    const analysis = analyseCheck(cfg, state.analysis, check);
+    const analysis = analyseCheck(cfg, state.analysis, check, plan.steps[state.step.index]?.weight);
     const decision = decide(plan, state, check, analysis);
     state = decision.state;
     decisions.push(decision.record);

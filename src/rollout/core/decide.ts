@@ -66,6 +66,16 @@ export function decide(
   const shownElapsed = Math.round(elapsed * 10) / 10;
   const reasons = [...analysis.reasons];
   let verdict = analysis.verdict;
+  // The GO gate by evidence: a signal judged sequentially advances only when its evidence says the
+  // canary is within the roll-back limit (issue 11, defect 5), whatever its point estimate.
+  const outsideGate = analysis.signals.flatMap((s) =>
+    s.evidence && !s.evidence.withinLimit ? [{ signal: s.signal, evidence: s.evidence }] : [],
+  );
+  if (outsideGate.length > 0 && verdict === "GO") verdict = "OBSERVE";
+  for (const { signal, evidence } of outsideGate)
+    reasons.push(
+      `${signal}: GO gate not yet passed (evidence ${+evidence.go.toPrecision(3)} of ${+evidence.goBar.toPrecision(3)})`,
+    );
   const evidenceShort = requests < step.minRequests;
   if (evidenceShort && verdict === "GO") {
     verdict = "OBSERVE";
@@ -136,6 +146,7 @@ export function decide(
       breach: s.breach,
       reason: s.reason,
       ...(s.detail === undefined ? {} : { detail: s.detail }),
+      ...(s.evidence === undefined ? {} : { evidence: s.evidence }),
     })),
     bake: {
       elapsedSeconds: shownElapsed,

@@ -1,4 +1,4 @@
-import type { SignalName, SignalThresholdView, Verdict } from "./analysis";
+import type { EvidenceRecord, SignalName, SignalThresholdView, Verdict } from "./analysis-types";
 import type { GateRecord } from "./gate-types";
 
 /** What a decision does: the backtest's and the journal's vocabulary. */
@@ -21,6 +21,8 @@ export interface SignalRecord {
   breach: boolean;
   reason: string;
   detail?: Record<string, number | string | boolean | null>;
+  /** Sequential analysis: S, N, the evidence, its bar and the count that would revert now. */
+  evidence?: EvidenceRecord;
 }
 
 /**
@@ -88,6 +90,7 @@ export function formatRecord(record: DecisionRecord): string {
         ` | roll back > ${limit(s.signal, t.rollbackAbove)} x${t.consecutive} (now ${s.counter}) | GO <= ${limit(s.signal, t.goAtMost)}`,
     );
     lines.push(`    ${s.reason}`);
+    if (s.evidence) lines.push(`    ${formatEvidence(s.evidence)}`);
     if (s.query) for (const q of s.query.split("\n")) lines.push(`    query: ${q}`);
   }
   for (const p of record.gate?.probes ?? []) {
@@ -97,6 +100,19 @@ export function formatRecord(record: DecisionRecord): string {
     if (p.output) for (const line of p.output.split("\n")) lines.push(`    | ${line}`);
   }
   return lines.join("\n");
+}
+
+function sci(x: number): string {
+  if (x === 0) return "0";
+  return x >= 0.01 && x < 1e5 ? `${+x.toPrecision(3)}` : x.toExponential(2);
+}
+
+/** S, N, the evidence against its bars and the count that would revert now, on one line. */
+export function formatEvidence(e: EvidenceRecord): string {
+  return (
+    `evidence S=${e.errors} N=${e.requests} | E ${sci(e.e)} (bar ${sci(e.bar)}) | change-point ${sci(e.changePoint)} (bar ${sci(e.changePointBar)})` +
+    ` | GO gate ${sci(e.go)} (bar ${sci(e.goBar)}${e.withinLimit ? ", within the limit" : ""}) | ${e.wouldRevert}`
+  );
 }
 
 /** A record for an action no check decided: an operator's abort or promote, an interrupt, a failed apply. */

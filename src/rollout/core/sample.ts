@@ -4,6 +4,8 @@
 export interface SideSample {
   requests: number | null;
   errors: number | null;
+  /** Requests slower than the P95 limit (histogram bucket counts); absent when not measured. */
+  slow?: number | null;
   p95LatencyMs: number | null;
   memory: number | null;
   cpu: number | null;
@@ -25,6 +27,29 @@ export function emptySideSample(): SideSample {
   };
 }
 
+/** One counter series' cumulative value; `series` identifies it (its labels, sorted). */
+export interface CounterReading {
+  series: string;
+  value: number;
+}
+
+/** The counters the sequential analysis differences, per side. */
+export const COUNTER_NAMES = ["requests", "errors", "latencyCount", "latencyFast"] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+export type SideCounters = Partial<Record<CounterName, CounterReading[]>>;
+
+/**
+ * Raw cumulative counter readings at one evaluation instant (`now - ingestionDelay`), and at the
+ * instant the rollout started (the baseline, used only when the ledger is empty).
+ */
+export interface CounterSnapshot {
+  /** Epoch milliseconds the readings were evaluated at. */
+  at: number;
+  canary: SideCounters;
+  stable: SideCounters;
+  baseline?: { at: number; canary: SideCounters; stable: SideCounters };
+}
+
 export interface MetricsSample {
   /** Epoch milliseconds the sample was taken. */
   at: number;
@@ -34,4 +59,12 @@ export interface MetricsSample {
   queries: Record<string, string>;
   /** Errors talking to the metrics backend; any makes the check inconclusive. */
   errors: string[];
+  /** Raw counter readings, when the source reads them (Prometheus). */
+  counters?: CounterSnapshot;
+}
+
+/** What the runner tells a source about the rollout it samples for. */
+export interface SampleContext {
+  /** Epoch ms the rollout started: the baseline instant of cumulative counters. */
+  since?: number;
 }

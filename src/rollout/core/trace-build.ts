@@ -14,7 +14,7 @@ export type TraceSide = "canary" | "stable";
 export const TRACE_SIGNALS = [
   "requests",
   "errors",
-  "slowRequests",
+  "slow",
   "p95Ms",
   "memory",
   "cpu",
@@ -48,7 +48,7 @@ export interface TraceSource {
   [key: string]: unknown;
 }
 
-const COUNTS: ReadonlySet<TraceSignal> = new Set(["requests", "errors", "slowRequests"]);
+const COUNTS: ReadonlySet<TraceSignal> = new Set(["requests", "errors", "slow"]);
 
 function clean(signal: TraceSignal, value: number | null | undefined): number | null {
   if (value === null || value === undefined || !Number.isFinite(value)) return null;
@@ -63,7 +63,7 @@ function sideAt(series: RecordedSeries[TraceSide], index: number): Record<string
   }
   if (out.requests === null) {
     if ("errors" in out) out.errors = null;
-    if ("slowRequests" in out) out.slowRequests = null;
+    if ("slow" in out) out.slow = null;
   }
   return out;
 }

@@ -6,7 +6,7 @@ import type { SideSample } from "./sample";
  * The backtest trace format (docs/rollout.md), kept exactly as issue 5 gives it:
  * `{ "checks": [ { "at": 0, "canary": { "requests", "errors", "p95Ms", "memory", "cpu" }, "stable": {...} } ] }`.
  * `at` is seconds since start; any signal may be missing or null (no data). Optional extras per
- * side: `healthFailures`, `sampleAgeSeconds`, `slowRequests`; per check: `errors` (metrics backend
+ * side: `healthFailures`, `sampleAgeSeconds`, `slow`; per check: `errors` (metrics backend
  * errors). Optional at the top (issue 16, recorded traces): `startedAt`, when the first step's
  * weight was applied (default: the first check's `at`), and `source`, where the trace came from.
  * Unknown keys are ignored, so older readers still read newer traces.
@@ -16,8 +16,8 @@ const SideSchema = z
   .object({
     requests: num,
     errors: num,
-    /** Requests slower than the latency limit, where the signals module can count them. */
-    slowRequests: num,
+    /** Requests slower than the P95 limit (optional; P95 is then judged by their share). */
+    slow: num,
     p95Ms: num,
     memory: num,
     cpu: num,
@@ -66,6 +66,7 @@ function side(s: TraceSide): SideSample {
     memory: s?.memory ?? null,
     cpu: s?.cpu ?? null,
   };
+  if (s && "slow" in s) out.slow = s.slow ?? null;
   if (s && "healthFailures" in s) out.healthFailures = s.healthFailures ?? null;
   if (s && "sampleAgeSeconds" in s) out.sampleAgeSeconds = s.sampleAgeSeconds ?? null;
   return out;

@@ -1,5 +1,5 @@
 import type { Release } from "../../config";
-import type { MetricsSample } from "../core/sample";
+import type { MetricsSample, SampleContext } from "../core/sample";
 
 /**
  * The runner's edges. The pure core (plan, analysis, decide) never touches these; the controller
@@ -31,7 +31,7 @@ export interface TrafficDriver {
 
 export interface MetricsSource {
   readonly description: string;
-  sample(signal?: AbortSignal): Promise<MetricsSample>;
+  sample(signal?: AbortSignal, context?: SampleContext): Promise<MetricsSample>;
 }
 
 export type RolloutEventKind =

@@ -1,5 +1,7 @@
 import type { StageConfig } from "../../config";
 import { consecutiveChecks } from "../../signals/rules";
+import { planRows } from "../core/evidence/explain";
+import { evidenceRule, SLOW_SHARE_LIMITS } from "../core/evidence-rules";
 import type { RolloutPlan } from "../core/plan";
 import { describeGates } from "./gate-text";
 
@@ -46,9 +48,12 @@ export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
   lines.push(
     `  error rate   roll back > ${e.rollbackAbove === undefined ? "-" : pct(e.rollbackAbove)} for ${sustained(e)}; GO <= ${pct(e.goAtMost)}`,
   );
-  lines.push(
-    `               judged per block of >= ${e.minRequests} canary requests (checks pooled at low traffic); breach when the ${pct(e.confidence)} one-sided Wilson lower bound is above the limit`,
-  );
+  if (cfg.rollout.analysis === "sequential") {
+    lines.push(...evidenceTable(cfg, plan));
+  } else
+    lines.push(
+      `               judged per block of >= ${e.minRequests} canary requests (checks pooled at low traffic); breach when the ${pct(e.confidence)} one-sided Wilson lower bound is above the limit`,
+    );
   if (e.compareToStable) {
     lines.push(
       `               also a breach when worse than stable by more than ${e.compareToStable.worseByFactor}x at ${pct(e.compareToStable.confidence)} confidence (conditional binomial test)`,
@@ -73,6 +78,61 @@ export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
     lines.push(`  health       roll back after ${t.health.rollbackAfterFailures} failed checks in a row`);
   lines.push("", ...describeGates(cfg)); // issue 14
   lines.push("");
+  lines.push(
+    cfg.rollout.analysis === "sequential"
+      ? "Analysis: sequential (error rate, and P95 as the share of slow requests, judged on cumulative counts; docs/rollout.md)."
+      : "Analysis: consecutive (the runbook's N-in-a-row rule, error rate by evidence blocks).",
+  );
   lines.push("Nothing was applied: plan only reads the stage config.");
   return `${lines.join("\n")}\n`;
+}
+
+const sci = (x: number) => (x >= 0.01 && x < 1e5 ? `${+x.toPrecision(3)}` : x.toExponential(1));
+const count = (x: number | null) => (x === null ? "never" : String(x));
+
+/**
+ * The sequential rule per step: expected canary requests per check, the bars, and the counts a
+ * person can check ("k errors in the first check / first 100 requests revert", clean requests to GO).
+ */
+function evidenceTable(cfg: StageConfig, plan: RolloutPlan): string[] {
+  const e = cfg.thresholds.errorRate;
+  if (e.rollbackAbove === undefined) return [];
+  const limits = { rollbackAbove: e.rollbackAbove, goAtMost: e.goAtMost };
+  const rate = cfg.rollout.expectedRequestsPerSecond;
+  const levels = plan.steps.map((step) => {
+    const perCheck =
+      rate === undefined
+        ? 15
+        : Math.max(1, Math.round((rate * step.weight * plan.checkIntervalSeconds) / 100));
+    return {
+      weight: step.weight,
+      requestsPerCheck: perCheck,
+      rule: evidenceRule(limits, e.evidence, perCheck),
+    };
+  });
+  const lines = [
+    `               sequential evidence, alpha ${e.evidence.alpha}: revert when the mixture e-value or the change-point statistic crosses its bar; GO gate: a canary at the limit advances with probability <= ${e.evidence.advanceAtLimitAtMost}`,
+    rate === undefined
+      ? "               (no rollout.expectedRequestsPerSecond: rows assume 15 requests per check; bars are calibrated per check's traffic)"
+      : `               expected traffic ${rate} req/s at 100%`,
+    "               weight  req/check  change-point bar  e-value bar  errors reverting 1st check  in first 100  clean requests to GO",
+  ];
+  for (const r of planRows(levels)) {
+    lines.push(
+      `               ${`${r.weight}%`.padStart(6)}  ${String(r.requestsPerCheck).padStart(9)}  ${sci(r.changePointBar).padStart(16)}  ${sci(r.cumulativeBar).padStart(11)}  ${count(r.errorsRevertingFirstCheck).padStart(26)}  ${count(r.errorsRevertingFirst100).padStart(12)}  ${count(r.cleanRequestsToGo).padStart(20)}`,
+    );
+  }
+  const slowLevel = levels[0]?.requestsPerCheck ?? 15;
+  const slow = planRows([
+    {
+      weight: levels[0]?.weight ?? 0,
+      requestsPerCheck: slowLevel,
+      rule: evidenceRule(SLOW_SHARE_LIMITS, cfg.thresholds.p95LatencyMs.evidence, slowLevel),
+    },
+  ])[0];
+  if (slow)
+    lines.push(
+      `               P95 by slow requests (> ${cfg.thresholds.p95LatencyMs.rollbackAbove ?? "-"} ms; limit 5% of requests): ${count(slow.errorsRevertingFirst100)} slow in the first 100 requests revert`,
+    );
+  return lines;
 }

@@ -5,7 +5,10 @@ import { parseSampleValue } from "../../../src/rollout/edges/metrics/prometheus-
 import { sideQueries } from "../../../src/signals";
 import { type LocalHttp, type ReceivedRequest, sendJson, startLocalHttp } from "./local-http";
 
-const cfg = loadStageConfig("prod");
+// Windowed queries only: these tests pin the per-check PromQL (`analysis: sequential` adds raw
+// counter reads, tested below).
+const prodCfg = loadStageConfig("prod");
+const cfg = { ...prodCfg, rollout: { ...prodCfg.rollout, analysis: "consecutive" as const } };
 const NOW = 1_790_000_000_000;
 const servers: LocalHttp[] = [];
 
@@ -55,6 +58,7 @@ const VALUES: Record<string, Record<string, string>> = {
   canary: {
     requests: "15",
     errors: "1",
+    slow: "1",
     p95LatencyMs: "180.5",
     memory: "0.42",
     cpu: "0.3",
@@ -63,6 +67,7 @@ const VALUES: Record<string, Record<string, string>> = {
   stable: {
     requests: "285",
     errors: "0",
+    slow: "0",
     p95LatencyMs: "110",
     memory: "0.4",
     cpu: "0.28",
@@ -84,6 +89,7 @@ describe("PrometheusMetricsSource", () => {
     expect(sample.canary).toEqual({
       requests: 15,
       errors: 1,
+      slow: 1,
       p95LatencyMs: 180.5,
       memory: 0.42,
       cpu: 0.3,
@@ -92,6 +98,7 @@ describe("PrometheusMetricsSource", () => {
     expect(sample.stable).toEqual({
       requests: 285,
       errors: 0,
+      slow: 0,
       p95LatencyMs: 110,
       memory: 0.4,
       cpu: 0.28,
@@ -111,7 +118,7 @@ describe("PrometheusMetricsSource", () => {
 
     expect(sample.queries.p95LatencyMs).toBe(sideQueries(cfg, "canary").p95LatencyMs);
     expect(sample.queries["stable.requests"]).toBe(sideQueries(cfg, "stable").requests);
-    expect(Object.keys(sample.queries)).toHaveLength(12);
+    expect(Object.keys(sample.queries)).toHaveLength(2 * PROMETHEUS_SIGNALS.length);
   });
 
   it("turns an empty vector and NaN into null (no data), not zero and not an error", async () => {
@@ -164,7 +171,7 @@ describe("PrometheusMetricsSource", () => {
     const url = server.url;
     await servers.splice(0)[0]?.close();
     const sample = await new PrometheusMetricsSource({ baseUrl: url, cfg }).sample();
-    expect(sample.errors).toHaveLength(12);
+    expect(sample.errors).toHaveLength(2 * PROMETHEUS_SIGNALS.length);
     expect(sample.errors.every((e) => e.includes("unreachable"))).toBe(true);
     expect(Object.values(sample.canary).every((v) => v === null)).toBe(true);
     expect(Object.values(sample.stable).every((v) => v === null)).toBe(true);
@@ -209,7 +216,7 @@ describe("PrometheusMetricsSource", () => {
     const sample = await source.sample();
     expect(sample.errors).toEqual([]);
     expect(asked).toBe(1);
-    expect(server.received).toHaveLength(12);
+    expect(server.received).toHaveLength(2 * PROMETHEUS_SIGNALS.length);
     expect(server.received.every((r) => r.headers.authorization === "Bearer ya29.test-token")).toBe(true);
     expect(source.description).toContain("bearer auth");
     expect(source.description).not.toContain("ya29");
@@ -227,7 +234,7 @@ describe("PrometheusMetricsSource", () => {
     expect(server.received).toHaveLength(0);
     expect(sample.errors).toEqual([expect.stringContaining("could not load the default credentials")]);
     expect(sample.canary.requests).toBeNull();
-    expect(Object.keys(sample.queries)).toHaveLength(12);
+    expect(Object.keys(sample.queries)).toHaveLength(2 * PROMETHEUS_SIGNALS.length);
   });
 
   it("rejects when the caller aborts, instead of reporting a sample", async () => {
@@ -245,7 +252,7 @@ describe("PrometheusMetricsSource", () => {
     const baseUrl = server.url.replace("http://", "http://ion:hunter2@");
     const source = new PrometheusMetricsSource({ baseUrl, cfg });
     const sample = await source.sample();
-    expect(server.received).toHaveLength(12);
+    expect(server.received).toHaveLength(2 * PROMETHEUS_SIGNALS.length);
     const expected = `Basic ${Buffer.from("ion:hunter2").toString("base64")}`;
     expect(server.received.every((r) => r.headers.authorization === expected)).toBe(true);
     expect(sample.errors).toHaveLength(2);

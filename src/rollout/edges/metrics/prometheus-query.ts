@@ -105,6 +105,34 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Every series of an instant vector: its labels (sorted, as one key) and value. */
+export function parseVectorResult(body: ApiResponse): { series: string; value: number }[] {
+  if (
+    body.status !== "success" ||
+    !body.data ||
+    body.data.resultType !== "vector" ||
+    !Array.isArray(body.data.result)
+  ) {
+    parseInstantResult(body); // throws the precise error
+    throw new PrometheusQueryError("expected an instant vector");
+  }
+  return body.data.result.flatMap((item: { metric?: Record<string, string>; value?: unknown }) => {
+    const value = sampleValueOf(item.value);
+    if (value === null || !Number.isFinite(value)) return [];
+    const labels = Object.entries(item.metric ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    return [{ series: labels.map(([k, v]) => `${k}=${v}`).join(","), value }];
+  });
+}
+
+/** An instant query whose answer is every series (raw counters), not one aggregated number. */
+export async function instantVector(
+  request: InstantQueryRequest,
+): Promise<{ series: string; value: number }[]> {
+  return parseVectorResult(
+    await postPrometheusApi(request, { query: request.query, time: request.time.toFixed(3) }),
+  );
+}
+
 export async function instantQuery(request: InstantQueryRequest): Promise<number | null> {
   return parseInstantResult(
     await postPrometheusApi(request, { query: request.query, time: request.time.toFixed(3) }),

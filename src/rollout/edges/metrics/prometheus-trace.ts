@@ -27,11 +27,11 @@ export interface PrometheusTraceOptions {
   signal?: AbortSignal;
 }
 
-/** The runner's query names → the trace's; `slowRequests` where the signals module has it. */
+/** The runner's query names → the trace's; `slow` where the signals module has it. */
 const QUERY_TO_TRACE: [string, TraceSignal][] = [
   ["requests", "requests"],
   ["errors", "errors"],
-  ["slowRequests", "slowRequests"],
+  ["slow", "slow"],
   ["p95LatencyMs", "p95Ms"],
   ["memory", "memory"],
   ["cpu", "cpu"],

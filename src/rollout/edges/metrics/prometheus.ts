@@ -1,10 +1,19 @@
 import { setMaxListeners } from "node:events";
 import type { StageConfig } from "../../../config";
 import { type Side, sideQueries } from "../../../signals";
-import { emptySideSample, type MetricsSample, type SideSample } from "../../core/sample";
+import { sideCounterSeries } from "../../../signals/promql";
+import {
+  COUNTER_NAMES,
+  type CounterSnapshot,
+  emptySideSample,
+  type MetricsSample,
+  type SampleContext,
+  type SideCounters,
+  type SideSample,
+} from "../../core/sample";
 import type { MetricsSource } from "../types";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
-import { instantQuery, redactUrl, splitCredentials } from "./prometheus-query";
+import { instantQuery, instantVector, redactUrl, splitCredentials } from "./prometheus-query";
 import { queryKey } from "./query-key";
 
 export interface PrometheusMetricsSourceOptions {
@@ -29,6 +38,7 @@ export interface PrometheusMetricsSourceOptions {
 export const PROMETHEUS_SIGNALS = [
   "requests",
   "errors",
+  "slow",
   "p95LatencyMs",
   "memory",
   "cpu",
@@ -61,7 +71,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     this.description = `Prometheus API ${redactUrl(options.baseUrl)}${this.token ? " (bearer auth)" : ""}`;
   }
 
-  async sample(signal?: AbortSignal): Promise<MetricsSample> {
+  async sample(signal?: AbortSignal, context: SampleContext = {}): Promise<MetricsSample> {
     signal?.throwIfAborted();
     const at = this.now();
     const errors: string[] = [];
@@ -81,7 +91,10 @@ export class PrometheusMetricsSource implements MetricsSource {
     // The queries of one sample listen on a short-lived signal of their own: listening on the
     // runner's long-lived one would add a listener per query for the whole rollout.
     const perSample = new AbortController();
-    setMaxListeners(SIDES.length * PROMETHEUS_SIGNALS.length + 1, perSample.signal);
+    setMaxListeners(
+      SIDES.length * (PROMETHEUS_SIGNALS.length + 2 * COUNTER_NAMES.length) + 1,
+      perSample.signal,
+    );
     const forward = () => perSample.abort(signal?.reason);
     signal?.addEventListener("abort", forward, { once: true });
 
@@ -106,7 +119,9 @@ export class PrometheusMetricsSource implements MetricsSource {
             (value) => {
               // increase() extrapolates to the window's edges; requests are whole.
               sides[side][name] =
-                value !== null && (name === "requests" || name === "errors") ? Math.round(value) : value;
+                value !== null && (name === "requests" || name === "errors" || name === "slow")
+                  ? Math.round(value)
+                  : value;
             },
             (error: unknown) => {
               if (signal?.aborted) throw signal.reason;
@@ -116,12 +131,76 @@ export class PrometheusMetricsSource implements MetricsSource {
         );
       }
     }
+    const sequential =
+      this.options.cfg.rollout.analysis === "sequential" && !(this.token && token === undefined);
+    const delayMs = this.options.cfg.rollout.ingestionDelaySeconds * 1000;
+    const read = (time: number) => this.readCounters(time, token, perSample.signal, signal, errors, queries);
+    const counters = sequential
+      ? Promise.all([read(at - delayMs), context.since === undefined ? undefined : read(context.since)])
+      : undefined;
+    let snapshot: CounterSnapshot | undefined;
     try {
       await Promise.all(jobs);
+      const [now, baseline] = (await counters) ?? [];
+      if (now)
+        snapshot = {
+          at: at - delayMs,
+          ...now,
+          ...(baseline && context.since !== undefined
+            ? { baseline: { at: context.since, ...baseline } }
+            : {}),
+        };
     } finally {
       signal?.removeEventListener("abort", forward);
     }
     errors.sort();
-    return { at, canary: sides.canary, stable: sides.stable, queries, errors };
+    return {
+      at,
+      canary: sides.canary,
+      stable: sides.stable,
+      queries,
+      errors,
+      ...(snapshot ? { counters: snapshot } : {}),
+    };
+  }
+
+  /**
+   * Raw cumulative counter series of both sides at `time` (epoch ms): what the sequential
+   * analysis's ledger differences. A failed read is an error (the check is inconclusive).
+   */
+  private async readCounters(
+    time: number,
+    token: string | undefined,
+    perSample: AbortSignal,
+    signal: AbortSignal | undefined,
+    errors: string[],
+    queries: Record<string, string>,
+  ): Promise<{ canary: SideCounters; stable: SideCounters } | undefined> {
+    const out: { canary: SideCounters; stable: SideCounters } = { canary: {}, stable: {} };
+    let failed = false;
+    const jobs = SIDES.flatMap((side) => {
+      const series = sideCounterSeries(this.options.cfg, side);
+      return COUNTER_NAMES.map(async (name) => {
+        queries[queryKey(side, `${name}Counter`)] = series[name];
+        try {
+          out[side][name] = await instantVector({
+            url: this.queryUrl,
+            query: series[name],
+            time: time / 1000,
+            fetch: this.fetch,
+            token: token === undefined ? undefined : async () => token,
+            basicAuth: this.basicAuth,
+            timeoutMs: this.timeoutMs,
+            signal: perSample,
+          });
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          failed = true;
+          errors.push(`${side} ${name} counters: ${(error as Error).message}`);
+        }
+      });
+    });
+    await Promise.all(jobs);
+    return failed ? undefined : out;
   }
 }

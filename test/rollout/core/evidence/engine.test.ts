@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { neymanPearsonPower } from "../../../../bench/np-ceiling";
+import { EvidenceSettingsSchema } from "../../../../src/config/evidence";
 import { exactRevert, exactRevertBounds } from "../../../../src/rollout/core/evidence/exact";
 import { exactGoPass } from "../../../../src/rollout/core/evidence/exact-go";
 import { errorsThatWouldRevert, explainRevertCount } from "../../../../src/rollout/core/evidence/explain";
 import { judgeEvidence } from "../../../../src/rollout/core/evidence/judge";
-import { deriveEvidenceRule, EvidenceConfigSchema } from "../../../../src/rollout/core/evidence/params";
+import { deriveEvidenceRule } from "../../../../src/rollout/core/evidence/params";
 import {
   type CheckCounts,
   initialCountEvidence,
@@ -13,7 +14,7 @@ import {
 } from "../../../../src/rollout/core/evidence/state";
 
 const limits = { rollbackAbove: 0.01, goAtMost: 0.005 };
-const config = EvidenceConfigSchema.parse({});
+const config = EvidenceSettingsSchema.parse({});
 const rule15 = deriveEvidenceRule(limits, config, 15);
 const rule50 = deriveEvidenceRule(limits, config, 50);
 

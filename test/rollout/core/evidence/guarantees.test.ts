@@ -1,12 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EvidenceSettingsSchema } from "../../../../src/config/evidence";
 import { exactRevert, exactRevertBounds } from "../../../../src/rollout/core/evidence/exact";
 import { judgeEvidence, revertsNow } from "../../../../src/rollout/core/evidence/judge";
-import {
-  deriveEvidenceRule,
-  EvidenceConfigSchema,
-  slowShareLimits,
-} from "../../../../src/rollout/core/evidence/params";
+import { deriveEvidenceRule, slowShareLimits } from "../../../../src/rollout/core/evidence/params";
 import {
   initialRelativeEvidence,
   judgeRelative,
@@ -22,7 +19,7 @@ import {
   parseCountEvidence,
 } from "../../../../src/rollout/core/evidence/state";
 
-const config = EvidenceConfigSchema.parse({});
+const config = EvidenceSettingsSchema.parse({});
 const rule15 = deriveEvidenceRule({ rollbackAbove: 0.01, goAtMost: 0.005 }, config, 15);
 
 /** The check number of the first revert (or null), resuming from JSON after every `resumeEvery` checks. */

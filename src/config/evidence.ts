@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * `thresholds.errorRate.evidence` (and `thresholds.p95LatencyMs.evidence` for the slow-request
+ * share): the sequential evidence engine's parameters (`src/rollout/core/evidence/params.ts`
+ * derives a rule from them; docs/evidence.md gives their meaning and measured effect). Declared
+ * once, here, where every config key lives.
+ */
+export const EvidenceSettingsSchema = z
+  .object({
+    /** Chance a healthy canary (at or under the GO level) is ever reverted: prod 0.1%. */
+    alpha: z.number().gt(0).lt(0.5).default(0.001),
+    /** Share of alpha spent on the cumulative mixture (Ville); the rest on the change-point test. */
+    cumulativeShare: z.number().gt(0).lt(1).default(0.25),
+    /**
+     * The revert tests' null rate as a multiple of the roll-back limit, at least the GO level: 0.55
+     * keeps OBSERVE-band canaries (0.8%) from being reverted while healthy ones stay far under α.
+     */
+    nullFactor: z.number().gt(0).lt(1).default(0.5),
+    /** Mixture alternatives, as multiples of the roll-back limit, and their weights. */
+    alternatives: z.array(z.number().gt(1)).min(1).max(8).default([2.1, 10]),
+    weights: z.array(z.number().gt(0)).min(1).max(8).default([0.85, 0.15]),
+    /** The change-point (CUSUM) alternative as a multiple of the roll-back limit (when not a mixture). */
+    changePointFactor: z.number().gt(1).default(10),
+    /** The change-point test bets on the cumulative test's alternatives (a mixture) instead of one rate. */
+    changePointMixture: z.boolean().default(true),
+    /**
+     * The change-point mixture's weights over the same alternatives: more on the high one than the
+     * cumulative test puts, because the CUSUM's job is the fault that breaks late and hard. Used where
+     * one check at the step's traffic can revert such a fault (`fastRevertFactor`); below that traffic
+     * (about 50 requests per check at a 1% limit) the CUSUM uses the cumulative test's `weights`.
+     */
+    changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
+    /**
+     * OBSERVE-band canaries are held, not reverted: the change-point bar is also high enough that a
+     * canary at `holdFactor` × the roll-back limit is reverted by it at most `holdRevertAtMost` over
+     * the horizon at the step's expected traffic.
+     */
+    holdFactor: z.number().gt(0).lt(1).default(0.8),
+    holdRevertAtMost: z.number().gt(0).lt(0.5).default(0.002),
+    /**
+     * ...but a clearly broken canary (`fastRevertFactor` × the roll-back limit) is reverted by the
+     * first check it spoils with probability `fastRevertProbability`, however late it breaks: where
+     * the two conflict (around 50 requests per check) the one-check revert wins over holding.
+     */
+    fastRevertFactor: z.number().gt(1).default(20),
+    fastRevertProbability: z.number().gt(0).lt(1).default(0.98),
+    /** The rollout's longest run in checks with data: the horizon of the change-point guarantee. */
+    horizonChecks: z.number().int().min(1).max(10_000).default(60),
+    /** Chance a canary at the roll-back limit may advance a step (the GO gate's Ville bound). */
+    advanceAtLimitAtMost: z.number().gt(0).lt(0.5).default(0.05),
+    /** GO-gate alternatives as multiples of the GO level, and their weights. */
+    goAlternatives: z.array(z.number().gt(0).lte(1)).min(1).max(8).default([1, 0.6]),
+    goWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.alternatives.length !== value.weights.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["weights"],
+        message: `needs one weight per alternative (${value.alternatives.length}); got ${value.weights.length}`,
+      });
+    }
+    if (value.goAlternatives.length !== value.goWeights.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["goWeights"],
+        message: `needs one weight per GO alternative (${value.goAlternatives.length}); got ${value.goWeights.length}`,
+      });
+    }
+  });
+
+export type EvidenceSettings = z.infer<typeof EvidenceSettingsSchema>;
