@@ -355,7 +355,7 @@ describe("retire", () => {
     ).toBe(0);
     expect(driver.applied).toMatchObject([{ canaryWeight: 100, oldSideRetired: true }]);
     expect(driver.applied[0]?.reason).toContain("(--now,");
-    expect(readState(dir, "prod")?.retiredAt).toBeDefined();
+    expect(readState(dir, "prod")?.retiredAt).toBe(retireAfter - 3_600_000);
   });
 });
 
