@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type RenderedStage, renderStage } from "../../src/synth/render";
+import { PROD_ALERTS } from "../support/prod-alerts";
 import { byId, defined, inputs, ofType, one, prodWith, servicesWith, TYPES } from "./fixtures";
 
 const SECRETS = { slackAuthToken: "xoxb-test-token", pagerdutyServiceKey: "pd-test-key" };
@@ -60,40 +61,12 @@ describe("GCP prod stage, mode revisions", async () => {
   });
 
   it("declares one alert policy per roll-back rule, with the config's threshold and duration", () => {
-    // prod: ion-api, revisions ion-api-v1-4-0 and ion-api-v1-5-0, 60 s checks; error rate and
-    // latency breach for 3 checks in a row, memory for 2.
-    const sides =
-      'monitored_resource="cloud_run_revision",service_name="ion-api",revision_name=~"ion-api-v1-4-0|ion-api-v1-5-0"';
-    const requests = `run_googleapis_com:request_count{${sides}}`;
-    const expected = {
-      IonApiErrorRateRollback: {
-        signal: "error-rate",
-        query:
-          `(sum by (revision_name) (rate(run_googleapis_com:request_count{${sides},response_code_class="5xx"}[60s]))` +
-          ` or sum by (revision_name) (rate(${requests}[60s])) * 0)` +
-          ` / sum by (revision_name) (rate(${requests}[60s])) > 0.01`,
-        summary: "ion-api (prod): error rate (5xx / all) above 1% for 3 checks in a row",
-        duration: "120s",
-      },
-      IonApiP95LatencyMsRollback: {
-        signal: "p95-latency",
-        query: `histogram_quantile(0.95, sum by (revision_name, le) (rate(run_googleapis_com:request_latencies_bucket{${sides}}[60s]))) > 500`,
-        summary: "ion-api (prod): P95 latency (ms) above 500 ms for 3 checks in a row",
-        duration: "120s",
-      },
-      IonApiMemoryRollback: {
-        signal: "memory",
-        query: `histogram_quantile(0.95, sum by (revision_name, le) (rate(run_googleapis_com:container_memory_utilizations_bucket{${sides}}[60s]))) > 0.85`,
-        summary: "ion-api (prod): memory utilisation above 85% for 2 checks in a row",
-        duration: "60s",
-      },
-    };
     const policies = ofType(rendered, TYPES.alertPolicy).map(inputs);
     const byAlert = new Map(
       policies.map((policy) => [policy.conditions[0].conditionPrometheusQueryLanguage.alertRule, policy]),
     );
-    expect([...byAlert.keys()].sort()).toEqual(Object.keys(expected).sort());
-    for (const [alert, { signal, query, summary, duration }] of Object.entries(expected)) {
+    expect([...byAlert.keys()].sort()).toEqual(Object.keys(PROD_ALERTS).sort());
+    for (const [alert, { label, expr, summary, duration }] of Object.entries(PROD_ALERTS)) {
       const policy = byAlert.get(alert);
       expect(policy.displayName).toBe(summary);
       expect(policy.conditions).toHaveLength(1);
@@ -102,13 +75,13 @@ describe("GCP prod stage, mode revisions", async () => {
       expect(policy.conditions[0].conditionPrometheusQueryLanguage).toEqual({
         alertRule: alert,
         ruleGroup: "ion-api-prod-rollback",
-        query,
+        query: expr,
         duration,
         evaluationInterval: "60s",
       });
       expect(policy.documentation).toMatchObject({ subject: summary, mimeType: "text/markdown" });
       expect(policy.documentation.content).toContain("2. Otherwise roll back now: `ion-rollout abort prod`");
-      expect(policy.userLabels).toEqual({ "ion-signal": signal, "ion-stage": "prod" });
+      expect(policy.userLabels).toEqual({ "ion-signal": label, "ion-stage": "prod" });
     }
   });
 
