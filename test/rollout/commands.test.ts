@@ -114,6 +114,7 @@ describe("status and explain", () => {
     const dir = tempDir();
     const time = new FakeTime();
     const steps = lockstep();
+    let runnerSleeps = 0;
     const running = runRollout({
       cfg: prodWith({ rollout: { bakeSeconds: 60, minRequestsPerStep: 0 } }),
       driver: new FakeDriver(),
@@ -123,6 +124,7 @@ describe("status and explain", () => {
       clock: time.clock,
       sleep: async (ms) => {
         time.now += ms;
+        runnerSleeps++;
         await steps.runnerSleeps();
       },
       pollMs: 60_000,
@@ -145,9 +147,10 @@ describe("status and explain", () => {
     );
     expect((await running).outcome).toBe("promoted");
     expect(code).toBe(0);
-    // One poll per runner sleep: 5 steps of one 60 s check each.
-    expect(polls).toBe(5);
-    expect(b.out().match(/prod: RUNNING/g)).toHaveLength(5);
+    // One poll per runner sleep (5 steps of one 60 s check each), each showing the running rollout.
+    expect(runnerSleeps).toBe(5);
+    expect(polls).toBe(runnerSleeps);
+    expect(b.out().match(/prod: RUNNING/g)).toHaveLength(polls);
     expect(b.out()).toContain("prod: PROMOTED");
   });
 
