@@ -84,12 +84,26 @@ function outcome(revertAt: number[], trials: number): RuleOutcome {
   };
 }
 
+/**
+ * The runbook's plain rule, one check at a time: the error rate (errors / requests, whatever the
+ * sample size) above `rollbackAbove` extends the streak, anything else resets it; the rule fires
+ * when the streak reaches `consecutive`.
+ */
+export function plainRuleCheck(
+  cfg: StageConfig,
+  streak: number,
+  check: { requests: number; errors: number },
+): { streak: number; fires: boolean } {
+  const limit = cfg.thresholds.errorRate.rollbackAbove ?? Number.POSITIVE_INFINITY;
+  const needed = cfg.thresholds.errorRate.consecutive ?? 1;
+  const next = check.requests > 0 && check.errors / check.requests > limit ? streak + 1 : 0;
+  return { streak: next, fires: next >= needed };
+}
+
 /** The runbook's rule on error rate alone vs the runner's error-rate analysis, same draws. */
 export function simulateRules(options: SimulationOptions): SimulationResult {
   const { cfg, requestsPerCheck, checks, trials } = options;
   const random = mulberry32(options.seed);
-  const limit = cfg.thresholds.errorRate.rollbackAbove ?? Number.POSITIVE_INFINITY;
-  const needed = cfg.thresholds.errorRate.consecutive ?? 1;
   const stableRequests = options.stableRequestsPerCheck ?? requestsPerCheck * 19;
   const stableRate = options.stableErrorRate ?? options.canaryErrorRate;
   const plain: number[] = [];
@@ -103,8 +117,9 @@ export function simulateRules(options: SimulationOptions): SimulationResult {
       const errors = binomialDraw(requestsPerCheck, options.canaryErrorRate, random);
       const stableErrors = binomialDraw(stableRequests, stableRate, random);
       if (plainAt === undefined) {
-        plainStreak = requestsPerCheck > 0 && errors / requestsPerCheck > limit ? plainStreak + 1 : 0;
-        if (plainStreak >= needed) plainAt = i + 1;
+        const plainRule = plainRuleCheck(cfg, plainStreak, { requests: requestsPerCheck, errors });
+        plainStreak = plainRule.streak;
+        if (plainRule.fires) plainAt = i + 1;
       }
       if (oursAt === undefined) {
         const result = analyseCheck(cfg, state, {

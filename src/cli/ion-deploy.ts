@@ -144,10 +144,16 @@ printed; they show as [secret].
 Exit codes: 0 rendered, 1 invalid config (message on stderr, nothing on stdout), 2 usage error or
 any other failure, 3 a mandatory policy violation (--policies).`;
 
-export function buildProgram(io: Streams = processStreams): Command {
+export function buildProgram(
+  io: Streams = processStreams,
+  setExitCode: (code: number) => void = (code) => {
+    process.exitCode = code;
+  },
+): Command {
   const program = new Command("ion-deploy")
     .description("Release runbooks as code: render and check ion-deploy stages offline.")
     .showHelpAfterError()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
     // Usage errors exit 2, so exit 1 always means "the config is invalid".
     .exitOverride();
   program
@@ -168,9 +174,25 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .addHelpText("after", SYNTH_EXAMPLES)
     .action(async (stage: string, options: SynthOptions) => {
-      process.exitCode = await synth(stage, options, io);
+      setExitCode(await synth(stage, options, io));
     });
   return program;
+}
+
+/** The command line without the process: `args` after `ion-deploy`; resolves to the exit code. */
+export async function runIonDeploy(args: string[], io: Streams = processStreams): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    await buildProgram(io, (exit) => {
+      code = exit;
+    }).parseAsync(args, { from: "user" });
+    return code;
+  } catch (error) {
+    // Commander has printed the help or the usage error already.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.failed;
+    io.err(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failed;
+  }
 }
 
 async function main(): Promise<void> {
@@ -179,17 +201,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
     process.exit(EXIT.failed);
   });
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed the help or the usage error already.
-      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.failed;
-    } else {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = EXIT.failed;
-    }
-  }
+  process.exitCode = await runIonDeploy(process.argv.slice(2));
   // Pulumi's runtime can hold handles open after a render; leave once the output is flushed.
   process.stdout.write("", () => process.exit(process.exitCode ?? EXIT.ok));
 }

@@ -1,19 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { inProcess, ROOT, spawned, useInProcessCli } from "../support/ion-deploy";
 
-const ROOT = resolve(__dirname, "../..");
-
-function ionDeploy(...args: string[]) {
-  return spawnSync(process.execPath, ["bin/ion-deploy.cjs", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 90_000,
-  });
-}
+useInProcessCli();
 
 /** Pulumi.staging.yaml with its `ion-deploy:aws` block changed, written to a temp file. */
 function stagingVariant(change: (aws: Record<string, Record<string, unknown>>) => void): string {
@@ -25,8 +17,8 @@ function stagingVariant(change: (aws: Record<string, Record<string, unknown>>) =
 }
 
 describe("ion-deploy synth staging", () => {
-  it("--json lists every resource of the staging stack; credentials are redacted", () => {
-    const { status, stdout, stderr } = ionDeploy("synth", "staging", "--json");
+  it("--json lists every resource of the staging stack; credentials are redacted (the real bin)", async () => {
+    const { status, stdout, stderr } = await spawned("synth", "staging", "--json");
     expect(status, stderr).toBe(0);
     const json = JSON.parse(stdout);
     expect(json).toMatchObject({ stage: "staging", platform: "aws" });
@@ -75,12 +67,12 @@ describe("ion-deploy synth staging", () => {
     expect(stdout).not.toContain("synth-placeholder");
   });
 
-  it("an invalid staging file exits 1 naming each bad key", () => {
+  it("an invalid staging file exits 1 naming each bad key", async () => {
     const file = stagingVariant((aws) => {
       aws.vpc = { ...aws.vpc, privateSubnets: ["10.1.10.0/24", "10.1.2.0/25"] };
       aws.documentDb = { ...aws.documentDb, instances: 1 };
     });
-    const { status, stderr } = ionDeploy("synth", "staging", "--config", file);
+    const { status, stderr } = await inProcess("synth", "staging", "--config", file);
     expect(status).toBe(1);
     expect(stderr).toContain("ion-deploy:aws.vpc.privateSubnets.1");
     expect(stderr).toContain("ion-deploy:aws.documentDb.instances");

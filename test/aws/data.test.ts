@@ -63,7 +63,7 @@ describe("AWS staging data stores", async () => {
       port: 6379,
     });
     expect(redis.kmsKeyId).toBe(mockArn(key));
-    expect(redis.description).toBeTruthy();
+    expect(redis.description).toBe("ion-deploy staging: cache");
   });
 
   it("credentials are secret inputs, secret outputs, and never readable elsewhere", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rollbackRules } from "../../src/signals";
 import { type RenderedStage, renderStage } from "../../src/synth/render";
+import { PROD_ALERTS } from "../support/prod-alerts";
 import { byId, defined, inputs, ofType, one, prodWith, servicesWith, TYPES } from "./fixtures";
 
 const SECRETS = { slackAuthToken: "xoxb-test-token", pagerdutyServiceKey: "pd-test-key" };
@@ -62,36 +62,28 @@ describe("GCP prod stage, mode revisions", async () => {
   });
 
   it("declares one alert policy per roll-back rule, with the config's threshold and duration", () => {
-    const rules = rollbackRules(config);
     const policies = ofType(rendered, TYPES.alertPolicy).map(inputs);
-    expect(policies).toHaveLength(rules.length);
-    expect(rules.map((rule) => rule.signal).sort()).toEqual(["errorRate", "memory", "p95LatencyMs"]);
-    for (const rule of rules) {
-      const threshold = config.thresholds[rule.signal];
-      const policy = policies.find(
-        (candidate) => candidate.conditions[0].conditionPrometheusQueryLanguage.alertRule === rule.alert,
-      );
-      const condition = policy.conditions[0].conditionPrometheusQueryLanguage;
-      expect(condition.query).toBe(rule.expr);
-      expect(condition.query.endsWith(` > ${threshold?.rollbackAbove}`)).toBe(true);
-      // prod counts checks in a row; the query's window is the first interval, so the duration is
-      // one interval fewer (test/promql proves the alert fires at the runner's last breaching check).
-      expect(condition.duration).toBe(
-        `${((threshold?.consecutive ?? 0) - 1) * config.rollout.checkIntervalSeconds}s`,
-      );
-      const evaluation = Number.parseInt(condition.evaluationInterval, 10);
-      expect(evaluation % 30).toBe(0);
-      expect(evaluation).toBeGreaterThanOrEqual(config.rollout.checkIntervalSeconds);
-      expect(evaluation - 30).toBeLessThan(config.rollout.checkIntervalSeconds);
-      expect(policy.documentation).toMatchObject({ content: rule.runbook, mimeType: "text/markdown" });
-      expect(policy.documentation.content).toMatch(/ion-rollout abort prod/);
-      expect(policy.userLabels["ion-stage"]).toBe("prod");
+    const byAlert = new Map(
+      policies.map((policy) => [policy.conditions[0].conditionPrometheusQueryLanguage.alertRule, policy]),
+    );
+    expect([...byAlert.keys()].sort()).toEqual(Object.keys(PROD_ALERTS).sort());
+    for (const [alert, { label, expr, summary, duration }] of Object.entries(PROD_ALERTS)) {
+      const policy = byAlert.get(alert);
+      expect(policy.displayName).toBe(summary);
+      expect(policy.conditions).toHaveLength(1);
+      // The query's window is the first check, so n checks in a row hold for n - 1 intervals
+      // (test/promql proves the alert fires at the runner's last breaching check); evaluated every check.
+      expect(policy.conditions[0].conditionPrometheusQueryLanguage).toEqual({
+        alertRule: alert,
+        ruleGroup: "ion-api-prod-rollback",
+        query: expr,
+        duration,
+        evaluationInterval: "60s",
+      });
+      expect(policy.documentation).toMatchObject({ subject: summary, mimeType: "text/markdown" });
+      expect(policy.documentation.content).toContain("2. Otherwise roll back now: `ion-rollout abort prod`");
+      expect(policy.userLabels).toEqual({ "ion-signal": label, "ion-stage": "prod" });
     }
-    expect(policies.map((policy) => policy.userLabels["ion-signal"]).sort()).toEqual([
-      "error-rate",
-      "memory",
-      "p95-latency",
-    ]);
   });
 
   it("notifies every channel from every policy", () => {
@@ -144,9 +136,8 @@ describe("GCP prod stage, mode revisions", async () => {
       }
     }
     expect(roots.has(TYPES.stage)).toBe(true);
-    expect(
-      ofType(rendered, TYPES.service).length + ofType(rendered, TYPES.alertPolicy).length,
-    ).toBeGreaterThan(3);
+    expect(ofType(rendered, TYPES.service)).toHaveLength(1);
+    expect(ofType(rendered, TYPES.alertPolicy)).toHaveLength(3);
   });
 });
 
@@ -274,7 +265,7 @@ describe("GCP prod stage, mode services", async () => {
     ]);
     const pagerduty = channels.find((channel) => inputs(channel).type === "pagerduty");
     expect(inputs(defined(pagerduty)).sensitiveLabels.serviceKey).toBe(SECRETS.pagerdutyServiceKey);
-    expect(defined(pagerduty).secretPaths.length).toBeGreaterThan(0);
+    expect(defined(pagerduty).secretPaths).toEqual(["sensitiveLabels"]);
     for (const policy of ofType(rendered, TYPES.alertPolicy)) {
       expect(inputs(policy).notificationChannels).toHaveLength(channels.length);
     }
@@ -297,18 +288,22 @@ describe("staging-profile thresholds on GCP (sustained durations)", () => {
       "memory",
       "p95-latency",
     ]);
-    for (const policy of policies) {
-      const condition = policy.conditions[0].conditionPrometheusQueryLanguage;
-      const rule = rollbackRules(config).find((candidate) => candidate.alert === condition.alertRule);
-      // forSeconds in 45 s checks, less the first check's window (test/promql).
-      const sustained = defined(config.thresholds[defined(rule).signal]?.forSeconds);
-      expect(condition.duration).toBe(`${(Math.ceil(sustained / 45) - 1) * 45}s`);
-      expect(condition.query.endsWith(` > ${config.thresholds[defined(rule).signal]?.rollbackAbove}`)).toBe(
-        true,
-      );
-      // 45 s checks: Cloud Monitoring evaluates every 60 s, the next multiple of 30.
-      expect(condition.evaluationInterval).toBe("60s");
-    }
+    // Staging runbooks: error rate > 5% and CPU > 90% for 300 s, latency > 2000 ms and memory > 95%
+    // for 180 s. In 45 s checks: 7 and 4 checks, held for 6 and 3 intervals after the first
+    // window (test/promql); 45 s checks are evaluated every 60 s, the next multiple of 30.
+    const conditions = Object.fromEntries(
+      policies.map((policy) => {
+        const { alertRule, duration, evaluationInterval, query } =
+          policy.conditions[0].conditionPrometheusQueryLanguage;
+        return [alertRule, { duration, evaluationInterval, limit: query.slice(query.lastIndexOf(" > ")) }];
+      }),
+    );
+    expect(conditions).toEqual({
+      IonApiErrorRateRollback: { duration: "270s", evaluationInterval: "60s", limit: " > 0.05" },
+      IonApiP95LatencyMsRollback: { duration: "135s", evaluationInterval: "60s", limit: " > 2000" },
+      IonApiMemoryRollback: { duration: "135s", evaluationInterval: "60s", limit: " > 0.95" },
+      IonApiCpuRollback: { duration: "270s", evaluationInterval: "60s", limit: " > 0.9" },
+    });
   });
 });
 

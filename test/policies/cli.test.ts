@@ -1,20 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { inProcess, ROOT, spawned, useInProcessCli } from "../support/ion-deploy";
 
-const ROOT = resolve(__dirname, "../..");
-
-/** The real command, as CI runs it from the repository root. */
-function ionDeploy(...args: string[]) {
-  return spawnSync(process.execPath, ["bin/ion-deploy.cjs", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
+useInProcessCli();
+const ionDeploy = inProcess;
 
 function tempFile(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "ion-policies-")), name);
@@ -30,34 +22,22 @@ function prodWithErrorRate(limit: number): string {
 }
 
 describe("ion-deploy synth --policies", () => {
-  it("prints a clean report for the committed prod stage and exits 0", () => {
-    const { status, stdout, stderr } = ionDeploy("synth", "prod", "--policies");
+  // The one spawn of this file, the real bin beside the in-process tests: a mandatory violation.
+  let real: ReturnType<typeof spawned>;
+  beforeAll(() => {
+    real = spawned("synth", "prod", "--policies", "--config", prodWithErrorRate(0.05));
+  });
+
+  it("prints a clean report for the committed prod stage and exits 0", async () => {
+    const { status, stdout, stderr } = await ionDeploy("synth", "prod", "--policies");
     expect(status, stderr).toBe(0);
     expect(stdout).toContain("policies · stage prod · 17 policies");
     expect(stdout).toContain("result: clean, no violations");
     expect(stdout).not.toMatch(/MANDATORY|ADVISORY/);
   });
 
-  it("exits 3 when prod's error-rate roll-back is 5%, naming the policy and the alert", () => {
-    const { status, stdout, stderr } = ionDeploy(
-      "synth",
-      "prod",
-      "--policies",
-      "--config",
-      prodWithErrorRate(0.05),
-    );
-    expect(status).toBe(3);
-    expect(stdout).toContain("MANDATORY  alert-thresholds-within-org-limits");
-    expect(stdout).toContain('resource  gcp:monitoring/alertPolicy:AlertPolicy "prod-rollback-error-rate"');
-    expect(stdout).toContain(
-      "above 5% (declared > 0.05), looser than the organisation's limit for stage prod: 1%",
-    );
-    expect(stderr).toContain("policy check failed: 2 mandatory violation(s)");
-    expect(stderr).toContain("alert-thresholds-within-org-limits on prod-rollback-error-rate");
-  });
-
-  it("puts the outcomes and violations in --json for machines", () => {
-    const { status, stdout } = ionDeploy(
+  it("puts the outcomes and violations in --json for machines", async () => {
+    const { status, stdout } = await ionDeploy(
       "synth",
       "prod",
       "--json",
@@ -78,12 +58,12 @@ describe("ion-deploy synth --policies", () => {
     );
   });
 
-  it("follows --policy-config: the same stage passes when the organisation makes the policy advisory", () => {
+  it("follows --policy-config: the same stage passes when the organisation makes the policy advisory", async () => {
     const config = tempFile(
       "policy-config.json",
       JSON.stringify({ "alert-thresholds-within-org-limits": { enforcementLevel: "advisory" } }),
     );
-    const { status, stdout } = ionDeploy(
+    const { status, stdout } = await ionDeploy(
       "synth",
       "prod",
       "--config",
@@ -95,17 +75,29 @@ describe("ion-deploy synth --policies", () => {
     expect(stdout).toContain("ADVISORY  alert-thresholds-within-org-limits");
   });
 
-  it("exits 1 on a policy config with a bad limit, before rendering anything", () => {
+  it("exits 1 on a policy config with a bad limit, before rendering anything", async () => {
     const config = tempFile(
       "policy-config.json",
       JSON.stringify({
         "alert-thresholds-within-org-limits": { stages: { prod: { errorRate: { rollbackAbove: 2 } } } },
       }),
     );
-    const { status, stdout, stderr } = ionDeploy("synth", "prod", "--policy-config", config);
+    const { status, stdout, stderr } = await ionDeploy("synth", "prod", "--policy-config", config);
     expect(status).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toContain("invalid policy config");
     expect(stderr).toContain("alert-thresholds-within-org-limits.stages.prod.errorRate.rollbackAbove");
+  });
+
+  it("exits 3 when prod's error-rate roll-back is 5%, naming the policy and the alert", async () => {
+    const { status, stdout, stderr } = await real;
+    expect(status).toBe(3);
+    expect(stdout).toContain("MANDATORY  alert-thresholds-within-org-limits");
+    expect(stdout).toContain('resource  gcp:monitoring/alertPolicy:AlertPolicy "prod-rollback-error-rate"');
+    expect(stdout).toContain(
+      "above 5% (declared > 0.05), looser than the organisation's limit for stage prod: 1%",
+    );
+    expect(stderr).toContain("policy check failed: 2 mandatory violation(s)");
+    expect(stderr).toContain("alert-thresholds-within-org-limits on prod-rollback-error-rate");
   });
 });

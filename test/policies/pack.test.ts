@@ -32,13 +32,33 @@ describe("policies/index.ts, the pack the Pulumi CLI runs", () => {
     }
   });
 
-  it("holds 16 uniquely named policies, each with a description, a default level and remediation steps", () => {
+  it("holds 17 uniquely named policies, each with a description, a default level and remediation steps", () => {
+    // Every policy blocks a `pulumi up` unless an organisation's pack config says otherwise.
+    expect(Object.fromEntries(ALL_POLICIES.map((policy) => [policy.name, policy.enforcementLevel]))).toEqual({
+      "alert-thresholds-within-org-limits": "mandatory",
+      "alerts-notify-a-channel": "mandatory",
+      "rollback-signals-have-alerts": "mandatory",
+      "target-groups-have-alarms": "mandatory",
+      "traffic-weights-sum-to-100": "mandatory",
+      "canary-within-first-step-unless-rolling-out": "mandatory",
+      "canary-revision-tagged": "mandatory",
+      "cloud-run-invoker-public-only-if-declared": "mandatory",
+      "documentdb-encrypted": "mandatory",
+      "elasticache-encrypted": "mandatory",
+      "s3-encrypted": "mandatory",
+      "no-public-ingress-except-load-balancer": "mandatory",
+      "no-ssh-ingress": "mandatory",
+      "alb-listeners-https-modern-tls": "mandatory",
+      "ecr-scan-on-push": "mandatory",
+      "production-databases-protected": "mandatory",
+      "alb-test-listener-restricted": "mandatory",
+    });
     expect(ALL_POLICIES).toHaveLength(17);
     for (const policy of ALL_POLICIES) {
-      expect(policy.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-      expect(policy.description.length, policy.name).toBeGreaterThan(40);
-      expect(["advisory", "mandatory"]).toContain(policy.enforcementLevel);
-      expect(policy.remediationSteps, policy.name).toBeTruthy();
+      // A sentence of its own (not the name again), and steps to fix a violation.
+      expect(policy.description, policy.name).toMatch(/^[A-Z][^\n]* [^\n]*\.$/);
+      expect(policy.description.toLowerCase(), policy.name).not.toContain(policy.name);
+      expect(policy.remediationSteps?.trim(), policy.name).not.toBe("");
     }
   });
 });

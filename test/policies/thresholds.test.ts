@@ -38,7 +38,9 @@ describe(LIMITS, () => {
 
   it("passes the compliant twin: prod's error-rate limit tightened to 0.5%", async () => {
     const run = await check(
-      await render(stageWith("prod", { thresholds: { errorRate: { rollbackAbove: 0.005 } } })),
+      await render(
+        stageWith("prod", { thresholds: { errorRate: { rollbackAbove: 0.005, goAtMost: 0.0025 } } }),
+      ),
     );
     expect(violationsOf(run, LIMITS)).toEqual([]);
     expect(outcomeOf(run, LIMITS)).toBe("passed");

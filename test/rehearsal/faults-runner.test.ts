@@ -24,9 +24,8 @@ afterAll(async () => {
 describe("runner faults on the real environment", () => {
   it("SIGKILL in the middle of a step, then resume: ends promoted with HAProxy at the recorded weight", async () => {
     const first = h.start();
-    // Mid-step: the second step's weight is applied and its bake has begun.
-    await h.untilWeight((w) => w === 50);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Mid-step: the second step's weight is applied and its bake has begun (a check judged at 50%).
+    await h.untilRecord((r) => r.weight === 50 && r.signals.length > 0 && r.action === "hold", first);
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe(137);
 
@@ -46,7 +45,7 @@ describe("runner faults on the real environment", () => {
 
   it("a second runner on the same stage is refused with a message naming the first", async () => {
     const first = h.start();
-    await h.untilWeight((w) => w === 10);
+    await h.untilWeight((w) => w === 10, first);
     const second = h.start();
     expect(await second.exited).toBe(EXIT.error);
     const message = second.output();
@@ -62,7 +61,7 @@ describe("runner faults on the real environment", () => {
 
   it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert)", async () => {
     const run = h.start();
-    await h.untilWeight((w) => w === 50);
+    await h.untilWeight((w) => w === 50, run);
     run.child.kill("SIGTERM");
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
     const state = h.state();
@@ -74,7 +73,7 @@ describe("runner faults on the real environment", () => {
 
   it("SIGTERM with --on-interrupt hold: keeps the weight, records it held, and resume carries on", async () => {
     const run = h.start(["--on-interrupt", "hold"]);
-    await h.untilWeight((w) => w === 50);
+    await h.untilWeight((w) => w === 50, run);
     run.child.kill("SIGTERM");
     expect(await run.exited, run.output()).toBe(EXIT.held);
     const state = h.state();

@@ -3,7 +3,7 @@ import { setFaults } from "../../rehearsal/apps";
 import { type Environment, startEnvironment } from "../../rehearsal/environment";
 import { type Load, startLoad } from "../../rehearsal/load";
 import { type CliRun, runCli } from "../../rehearsal/runner-cli";
-import { whenCanaryWeight } from "../../rehearsal/weights";
+import { sleep } from "../../rehearsal/wait";
 import type { DecisionRecord } from "../../src/rollout/core/record";
 import type { RolloutState } from "../../src/rollout/core/state";
 import { readJournal } from "../../src/rollout/store/journal";
@@ -29,9 +29,32 @@ export interface Harness {
   start(extra?: string[], stageFile?: string): CliRun;
   state(): RolloutState | undefined;
   journal(): DecisionRecord[];
-  untilWeight(matches: (weight: number) => boolean, timeoutMs?: number): Promise<number>;
+  /**
+   * Until HAProxy serves a canary weight that `matches` (its runtime API, asked independently of
+   * the runner). Fails with the run's output as soon as `run` exits first; no clock of its own.
+   */
+  untilWeight(matches: (weight: number) => boolean, run?: CliRun): Promise<number>;
+  /** Until the journal holds a record that `matches`; fails with the run's output if `run` exits first. */
+  untilRecord(matches: (record: DecisionRecord) => boolean, run?: CliRun): Promise<DecisionRecord>;
   reset(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Polls an observable (HAProxy's weight, the journal) until it shows what is awaited. The run
+ * exiting first is a failure with its output; the test's own timeout is the only clock.
+ */
+async function until<T>(run: CliRun | undefined, probe: () => Promise<T | undefined>): Promise<T> {
+  let exited: number | undefined;
+  void run?.exited.then((code) => {
+    exited = code;
+  });
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (exited !== undefined) throw new Error(`ion-rollout exited ${exited} first:\n${run?.output()}`);
+    await sleep(50);
+  }
 }
 
 export async function openHarness(overrides: Record<string, unknown> = {}): Promise<Harness> {
@@ -71,10 +94,12 @@ export async function openHarness(overrides: Record<string, unknown> = {}): Prom
     },
     state: () => readState(stateDir, "rehearsal"),
     journal: () => readJournal(stateDir, "rehearsal"),
-    async untilWeight(matches, timeoutMs = 30_000) {
-      const found = await whenCanaryWeight(env.driver, matches, { signal: AbortSignal.timeout(timeoutMs) });
-      return found.weight;
-    },
+    untilWeight: (matches, run) =>
+      until(run, async () => {
+        const weight = await env.driver.currentCanaryWeight().catch(() => undefined);
+        return weight !== undefined && matches(weight) ? weight : undefined;
+      }),
+    untilRecord: (matches, run) => until(run, async () => readJournal(stateDir, "rehearsal").find(matches)),
     async reset() {
       await killRuns();
       rmSync(stateDir, { recursive: true, force: true });

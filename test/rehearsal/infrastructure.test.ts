@@ -3,8 +3,9 @@ import { appStats, setFaults } from "../../rehearsal/apps";
 import { type Environment, startEnvironment } from "../../rehearsal/environment";
 import { startLoad } from "../../rehearsal/load";
 import { queryNow } from "../../rehearsal/prometheus";
-import { sleep } from "../../rehearsal/wait";
+import { waitFor } from "../../rehearsal/wait";
 import { PrometheusMetricsSource } from "../../src/rollout/edges/metrics/prometheus";
+import { instantQuery } from "../../src/rollout/edges/metrics/prometheus-query";
 import { sideQueries } from "../../src/signals";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 
@@ -92,14 +93,26 @@ describe("Prometheus and the prod PromQL", () => {
       reason: "t",
     });
     await setFaults(env.sides.canary, { errorRate: 0.2, addedLatencyMs: 600, memory: 0.9 });
+    const faultsFrom = Date.now() / 1000;
     const load = startLoad({
       url: `${env.layout.frontendUrl}/load`,
       requestsPerSecond: 100,
       connections: 20,
     });
     try {
-      // One full window of the faulty canary, plus a scrape.
-      await sleep((stage.cfg.rollout.checkIntervalSeconds + 2) * 1000);
+      // Until Prometheus holds one full window of the faulty canary: its latest scrape of the canary
+      // (Prometheus's own timestamp) lies a window and a scrape after the faults were set.
+      const window = stage.cfg.rollout.checkIntervalSeconds;
+      const scrape = stage.cfg.local?.scrapeIntervalSeconds ?? 1;
+      const canarySeries = `run_googleapis_com:request_count{service_name="${stage.cfg.service.name}",revision_name="${stage.cfg.releases.canary.name}"}`;
+      const lastScrape = `max(timestamp(${canarySeries}))`;
+      await waitFor(
+        async () => {
+          const last = await queryNow(env.layout, lastScrape);
+          return last !== null && last >= faultsFrom + window + scrape ? last : undefined;
+        },
+        { what: "a full window of scrapes after the faults", timeoutMs: 50_000 },
+      );
       const canary = sideQueries(stage.cfg, "canary");
       const stable = sideQueries(stage.cfg, "stable");
       const errorRate = await queryNow(env.layout, canary.errorRate);
@@ -125,7 +138,17 @@ describe("Prometheus and the prod PromQL", () => {
       expect((errors ?? 0) / (requests ?? 1)).toBeGreaterThan(0.15);
       expect((errors ?? 0) / (requests ?? 1)).toBeLessThan(0.25);
       expect(p95LatencyMs).toBeGreaterThan(500);
-      expect(sampleAgeSeconds).toBeLessThan(3);
+      // Its freshness is the age of Prometheus's latest canary scrape at the sample's instant.
+      const scrapedAt = await instantQuery({
+        url: `${env.layout.prometheusUrl}/api/v1/query`,
+        query: lastScrape,
+        time: sample.at / 1000,
+        fetch: globalThis.fetch,
+        timeoutMs: 10_000,
+      });
+      expect(scrapedAt).not.toBeNull();
+      expect(sampleAgeSeconds).toBeCloseTo(sample.at / 1000 - (scrapedAt ?? 0), 3);
+      expect(sampleAgeSeconds).toBeGreaterThanOrEqual(0);
       expect(sample.stable.errors).toBe(0);
     } finally {
       await load.stop();

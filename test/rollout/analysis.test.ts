@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { plainRuleCheck } from "../../bench/simulate";
 import {
   type AnalysisState,
   analyseCheck,
@@ -120,8 +121,22 @@ describe("analysis: error rate at low traffic (evidence blocks)", () => {
     expect(results.every((r) => signal(r, "errorRate")?.breach === false)).toBe(true);
   });
 
-  it("the runbook's plain rule would have fired on that same error (1/15 = 6.7% > 1%)", () => {
-    expect(1 / 15).toBeGreaterThan(prod().thresholds.errorRate.rollbackAbove ?? 1);
+  it("the runbook's plain rule counts that same error as a breach (1/15 = 6.7% > 1%) and fires on three in a row", () => {
+    const plainRule = (errorsAt: number[]) => {
+      let streak = 0;
+      return Array.from({ length: 40 }, (_, i) => {
+        const result = plainRuleCheck(prod(), streak, { requests: 15, errors: errorsAt.includes(i) ? 1 : 0 });
+        streak = result.streak;
+        return result;
+      });
+    };
+    // The same 40 checks as above: the one error starts a streak of one, which the next clean check resets.
+    const same = plainRule([2]);
+    expect(same.map((r) => r.streak).slice(0, 5)).toEqual([0, 0, 1, 0, 0]);
+    expect(same.some((r) => r.fires)).toBe(false);
+    // One error in each of three consecutive 15-request checks: prod's rule (3 in a row) fires at the third.
+    const three = plainRule([2, 3, 4]);
+    expect(three.findIndex((r) => r.fires)).toBe(4);
   });
 
   it("three consecutive 2% checks at adequate traffic revert at the third", () => {

@@ -1,16 +1,18 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { CommanderError } from "commander";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/ion-rollout";
+import { backtestCommand } from "../../src/rollout/commands/backtest";
+import { planCommand } from "../../src/rollout/commands/plan";
 import { ROOT } from "./fixtures";
 
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(ROOT, "bin", "ion-rollout.cjs"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 /** The prod stack judged by the runbook's literal rule: these traces pin `analysis: consecutive`. */
@@ -23,16 +25,66 @@ writeFileSync(
   ),
 );
 
+/** The real bin, once in this file: its exit code and streams for a backtest. */
+function spawned(...args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "ion-rollout.cjs"), ...args], { cwd: ROOT });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((done, fail) => {
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** The command functions the CLI registers, in this process, with buffered streams. */
+function buffered(run: (io: { out: (t: string) => void; err: (t: string) => void }) => number): Run {
+  let stdout = "";
+  let stderr = "";
+  const code = run({
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+const backtest = (tracePath: string, options: { stage: string; config?: string; json?: boolean }) =>
+  buffered((io) => backtestCommand(tracePath, options, io));
+
 const trace = (name: string) => join("test", "traces", `${name}.json`);
 
 function backtestJson(name: string) {
-  const r = cli("backtest", trace(name), "--stage", "prod", "--config", CONSECUTIVE, "--json");
+  const r = backtest(trace(name), { stage: "prod", config: CONSECUTIVE, json: true });
   return { ...r, result: JSON.parse(r.stdout) };
 }
 
 describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
-  it("three consecutive 2% checks at adequate traffic revert at the third", () => {
-    const { code, result } = backtestJson("adequate-traffic-three-2pct");
+  // The one spawn of this file, started first so it runs beside the in-process tests.
+  let real: Promise<Run>;
+  beforeAll(() => {
+    real = spawned(
+      "backtest",
+      trace("adequate-traffic-three-2pct"),
+      "--stage",
+      "prod",
+      "--config",
+      CONSECUTIVE,
+      "--json",
+    );
+  });
+
+  it("three consecutive 2% checks at adequate traffic revert at the third (the real bin)", async () => {
+    const run = await real;
+    const { code, result } = { ...run, result: JSON.parse(run.stdout) };
     expect(code).toBe(2);
     expect(result.outcome).toBe("reverted");
     expect(result.revertedAt).toBe(360);
@@ -64,7 +116,11 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
     const { code, result } = backtestJson("low-traffic-degraded");
     expect(code).toBe(2);
     expect(result.outcome).toBe("reverted");
-    expect(result.revertedAt).toBeLessThanOrEqual(720);
+    // 15 requests per check, judged in blocks of at least 50: the third breaching block in a row reverts.
+    expect(result.revertedAt).toBe(660);
+    expect(result.decisions.at(-1).reasons[0]).toBe(
+      "errorRate: 5% (3/60); 95%-confidence lower bound 2.016% > 1% (3/3 in a row, blocks)",
+    );
   });
 
   it("missing metrics are inconclusive and revert after 3 in a row", () => {
@@ -95,19 +151,12 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
   });
 
   it("text output names the outcome; a bad trace or config exits 1", () => {
-    const text = cli(
-      "backtest",
-      trace("adequate-traffic-three-2pct"),
-      "--stage",
-      "prod",
-      "--config",
-      CONSECUTIVE,
-    );
+    const text = backtest(trace("adequate-traffic-three-2pct"), { stage: "prod", config: CONSECUTIVE });
     expect(text.stdout).toContain("outcome: reverted at 360s");
-    const bad = cli("backtest", "package.json", "--stage", "prod");
+    const bad = backtest("package.json", { stage: "prod" });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("invalid trace");
-    const badConfig = cli("backtest", trace("missing-metrics"), "--stage", "nope");
+    const badConfig = backtest(trace("missing-metrics"), { stage: "nope" });
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toContain("invalid stage config");
   });
@@ -115,7 +164,7 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
 
 describe("ion-rollout plan", () => {
   it("plan prod prints the 5-step schedule with the runbook thresholds", () => {
-    const { code, stdout } = cli("plan", "prod");
+    const { code, stdout } = buffered((io) => planCommand("prod", {}, io));
     expect(code).toBe(0);
     expect(stdout).toMatch(/Steps \(5\)/);
     for (const weight of ["5%", "10%", "25%", "50%", "100%"]) expect(stdout).toContain(weight);
@@ -125,8 +174,16 @@ describe("ion-rollout plan", () => {
     expect(stdout).toContain("GO <= 80%");
     expect(stdout).toContain("Nothing was applied");
   });
-  it("--help has examples", () => {
-    const { stdout } = cli("--help");
+  it("--help has examples", async () => {
+    let stdout = "";
+    const program = buildProgram().configureOutput({
+      writeOut: (text) => {
+        stdout += text;
+      },
+    });
+    const error = await program.parseAsync(["--help"], { from: "user" }).catch((e) => e);
+    expect(error).toBeInstanceOf(CommanderError);
+    expect(error.code).toBe("commander.helpDisplayed");
     expect(stdout).toContain("Examples:");
     expect(stdout).toContain("Exit codes");
   });

@@ -4,8 +4,9 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "./fakes";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startCommand } from "../../src/rollout/commands/drive";
+import { FakeTime, tempDir } from "./fakes";
 import { ROOT } from "./fixtures";
 
 /**
@@ -150,45 +151,85 @@ function start(
   });
 }
 
-describe.concurrent("ion-rollout start (local edges against fakes)", () => {
+// The in-process run loads the edges as the CLI does, through vitest (the CLI's lazy require of
+// from-config.ts needs bin/ion-rollout.cjs's tsx hook).
+vi.mock("../../src/rollout/edges/load", async () => {
+  const fromConfig = await import("../../src/rollout/edges/from-config");
+  return { loadEdges: () => fromConfig };
+});
+
+function events(stdout: string) {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+}
+
+describe("ion-rollout start (local edges against fakes)", () => {
   const fakes: Fake[] = [];
+  // The one spawn of this file (a real rollout on a 1 s check interval), beside the in-process one.
+  let reverted: ReturnType<typeof start>;
   beforeAll(async () => {
     fakes.push(await fakeStack(0), await fakeStack(0.03));
+    const fake = fakes[1] as Fake;
+    reverted = start(config(fake), join(fake.dir, "summary.md"));
   });
   afterAll(async () => {
+    vi.unstubAllEnvs();
     for (const f of fakes) await f.close();
   });
 
-  it("a healthy release steps 5 -> 50 -> 100 and promotes (exit 0)", async () => {
+  it("a healthy release steps 5 -> 50 -> 100 and promotes (exit 0), in fake time", async () => {
     const fake = fakes[0] as Fake;
     const summary = join(fake.dir, "summary.md");
-    const { code, stdout, stderr } = await start(config(fake), summary);
+    vi.stubEnv("GITHUB_STEP_SUMMARY", summary);
+    const time = new FakeTime();
+    let stdout = "";
+    let stderr = "";
+    const code = await startCommand(
+      "e2e",
+      { config: config(fake), image: "local/ion-api:2.0.0", json: true },
+      {
+        out: (text) => {
+          stdout += text;
+        },
+        err: (text) => {
+          stderr += text;
+        },
+      },
+      { clock: time.clock, sleep: time.sleep },
+    );
     expect(stderr).toContain("report:");
     expect(code).toBe(0);
-    const events = stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.type === "apply").map((e) => e.weight)).toEqual([5, 50, 100, 100]);
-    expect(events.at(-1)).toMatchObject({ type: "end", outcome: "promoted", exitCode: 0 });
+    const printed = events(stdout);
+    expect(printed.filter((e) => e.type === "apply").map((e) => e.weight)).toEqual([5, 50, 100, 100]);
+    expect(printed.at(-1)).toMatchObject({ type: "end", outcome: "promoted", exitCode: 0 });
+    // Each step through HAProxy's runtime API, stable first: 95/5, 50/50, 0/100, and the promotion.
+    expect(fake.setCommands).toEqual([
+      "set server app/stable weight 95",
+      "set server app/canary weight 5",
+      "set server app/stable weight 50",
+      "set server app/canary weight 50",
+      "set server app/stable weight 0",
+      "set server app/canary weight 100",
+      "set server app/stable weight 0",
+      "set server app/canary weight 100",
+    ]);
     expect(fake.weights).toEqual({ "app/canary": 100, "app/stable": 0 });
     expect(readFileSync(summary, "utf8")).toContain("ion-rollout e2e: promoted");
     const state = JSON.parse(readFileSync(join(fake.dir, "state", "e2e.json"), "utf8"));
     expect(state.releases.canary).toEqual({ image: "local/ion-api:2.0.0", name: "ion-api-v2-0-0" });
   });
 
-  it("a release at 3% errors is reverted at the third check (exit 2)", async () => {
+  it("a release at 3% errors is reverted at the third check (exit 2): the real bin", async () => {
     const fake = fakes[1] as Fake;
-    const { code, stdout } = await start(config(fake), join(fake.dir, "summary.md"));
-    expect(code).toBe(2);
-    const events = stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    const checks = events.filter((e) => e.type === "check");
+    const { code, stdout, stderr } = await reverted;
+    expect(code, stderr).toBe(2);
+    const checks = events(stdout).filter((e) => e.type === "check");
     expect(checks.map((e) => e.record.verdict)).toEqual(["OBSERVE", "OBSERVE", "NO-GO"]);
     const error = checks.at(-1).record.signals.find((s: { signal: string }) => s.signal === "errorRate");
     expect(error.query).toContain('revision_name="ion-api-v2-0-0"');
     expect(fake.weights).toEqual({ "app/canary": 0, "app/stable": 100 });
+    expect(readFileSync(join(fake.dir, "summary.md"), "utf8")).toContain("ion-rollout e2e: reverted");
   });
 });

@@ -34,6 +34,36 @@ function buffers() {
   };
 }
 
+/**
+ * Runs a runner and another command in turns, without timers: the runner's sleep parks until
+ * `wakeRunner`, which resolves once the runner has parked again (or never, when it has ended:
+ * race it with the run).
+ */
+function lockstep() {
+  let wake: () => void = () => {};
+  let onParked: () => void = () => {};
+  const state = {
+    parked: new Promise<void>((resolve) => {
+      onParked = resolve;
+    }),
+    runnerSleeps(): Promise<void> {
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      onParked();
+      return woken;
+    },
+    wakeRunner(): Promise<void> {
+      state.parked = new Promise<void>((resolve) => {
+        onParked = resolve;
+      });
+      wake();
+      return state.parked;
+    },
+  };
+  return state;
+}
+
 /** A reverted rollout on disk: healthy for 3 checks, then 2% errors at adequate traffic. */
 async function revertedRollout(events: RunnerEvent[] = []) {
   const dir = tempDir();
@@ -83,6 +113,8 @@ describe("status and explain", () => {
   it("status --watch follows a running rollout until it ends", async () => {
     const dir = tempDir();
     const time = new FakeTime();
+    const steps = lockstep();
+    let runnerSleeps = 0;
     const running = runRollout({
       cfg: prodWith({ rollout: { bakeSeconds: 60, minRequestsPerStep: 0 } }),
       driver: new FakeDriver(),
@@ -92,11 +124,15 @@ describe("status and explain", () => {
       clock: time.clock,
       sleep: async (ms) => {
         time.now += ms;
-        await new Promise((r) => setTimeout(r, 1));
+        runnerSleeps++;
+        await steps.runnerSleeps();
       },
+      pollMs: 60_000,
       lock: { pid: process.pid },
     });
-    while (!readState(dir, "prod")) await new Promise((r) => setTimeout(r, 5));
+    // The runner's first sleep: the 5% step is applied and its state written.
+    await steps.parked;
+    expect(readState(dir, "prod")).toMatchObject({ status: "running", weight: 5 });
     const b = buffers();
     let polls = 0;
     const code = await statusCommand(
@@ -105,13 +141,16 @@ describe("status and explain", () => {
       b.io,
       async () => {
         polls++;
-        await new Promise((r) => setTimeout(r, 20));
+        // Each poll lets the runner sleep once more, then waits until it sleeps again or ends.
+        await Promise.race([steps.wakeRunner(), running]);
       },
     );
     expect((await running).outcome).toBe("promoted");
     expect(code).toBe(0);
-    expect(polls).toBeGreaterThan(0);
-    expect(b.out()).toContain("prod: RUNNING");
+    // One poll per runner sleep (5 steps of one 60 s check each), each showing the running rollout.
+    expect(runnerSleeps).toBe(5);
+    expect(polls).toBe(runnerSleeps);
+    expect(b.out().match(/prod: RUNNING/g)).toHaveLength(polls);
     expect(b.out()).toContain("prod: PROMOTED");
   });
 
@@ -170,6 +209,8 @@ describe("abort and promote", () => {
     const dir = tempDir();
     const time = new FakeTime();
     const driver = new FakeDriver();
+    // The runner and the abort command take turns: each poll of the command lets the runner sleep once.
+    const steps = lockstep();
     const running = runRollout({
       cfg: prod(),
       driver,
@@ -177,18 +218,28 @@ describe("abort and promote", () => {
       stateDir: dir,
       mode: "start",
       clock: time.clock,
-      // Fake time that still yields to the event loop, so the abort command runs alongside.
       sleep: async (ms) => {
         time.now += ms;
-        await new Promise((r) => setTimeout(r, 2));
+        await steps.runnerSleeps();
       },
       lock: { pid: process.pid },
     });
-    while (!readState(dir, "prod")) await new Promise((r) => setTimeout(r, 5));
+    await steps.parked;
     const b = buffers();
     const other = new FakeDriver();
-    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(other))).toBe(0);
+    let polls = 0;
+    const edges = {
+      ...operatorEdges(other, time.clock),
+      sleep: async () => {
+        polls++;
+        await Promise.race([steps.wakeRunner(), running]);
+      },
+    };
+    expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, edges)).toBe(0);
     expect(b.err()).toContain("asked the runner");
+    expect(b.out()).toContain("prod: REVERTED");
+    // The runner acted at its next safe point: the first sleep after the request.
+    expect(polls).toBe(1);
     const result = await running;
     expect(result.outcome).toBe("reverted");
     expect(result.reason).toContain("aborted by");
@@ -212,24 +263,28 @@ async function promotedRollout() {
     sleep: time.sleep,
     lock: { pid: 1, isAlive: () => false },
   });
-  const before = Date.now();
+  // The operator promotes an hour after the hold.
+  const promotedAt = time.now + 3_600_000;
   await promoteCommand(
     "prod",
     { config: CONFIG, stateDir: dir, yes: true },
     buffers().io,
-    operatorEdges(driver),
+    operatorEdges(driver, () => promotedAt),
   );
   const state = readState(dir, "prod");
   expect(state?.status).toBe("promoted");
-  expect(state?.retireOldAfter).toBeGreaterThanOrEqual(before + 86_400_000);
+  expect(state?.retireOldAfter).toBe(promotedAt + 86_400_000);
   return { dir, driver, retireAfter: state?.retireOldAfter ?? 0 };
 }
 
 describe("retire", () => {
   it("a rollout's steps always declare both sides: start applies oldSideRetired false", async () => {
     const { driver } = await promotedRollout();
-    expect(driver.applied.length).toBeGreaterThan(0);
-    expect(driver.applied.every((change) => change.oldSideRetired === false)).toBe(true);
+    // The held 5% step, then the operator's promotion.
+    expect(driver.applied.map((c) => [c.canaryWeight, c.rolloutInProgress, c.oldSideRetired])).toEqual([
+      [5, true, false],
+      [100, false, false],
+    ]);
   });
 
   it("refuses when the rollout is not promoted (or there is none), applying nothing", async () => {
@@ -288,15 +343,22 @@ describe("retire", () => {
   });
 
   it("--now retires before the retention period ends", async () => {
-    const { dir } = await promotedRollout();
+    const { dir, retireAfter } = await promotedRollout();
     const driver = new FakeDriver();
     const b = buffers();
+    // An hour before the retention period ends.
+    const clock = () => retireAfter - 3_600_000;
     expect(
-      await retireCommand("prod", { config: CONFIG, stateDir: dir, now: true }, b.io, operatorEdges(driver)),
+      await retireCommand(
+        "prod",
+        { config: CONFIG, stateDir: dir, now: true },
+        b.io,
+        operatorEdges(driver, clock),
+      ),
     ).toBe(0);
     expect(driver.applied).toMatchObject([{ canaryWeight: 100, oldSideRetired: true }]);
     expect(driver.applied[0]?.reason).toContain("(--now,");
-    expect(readState(dir, "prod")?.retiredAt).toBeDefined();
+    expect(readState(dir, "prod")?.retiredAt).toBe(retireAfter - 3_600_000);
   });
 });
 

@@ -176,9 +176,17 @@ describe("durable state: restart mid-step", () => {
     });
     const first = setup({ cfg, lock: { pid: 1111, isAlive: () => true } }, () => healthy(30));
     // The process dies at 330 s: its sleep never returns, its lock stays behind.
-    first.time.onSleep = (now) => (now >= first.time.at(330) ? new Promise<never>(() => {}) : undefined);
+    let died: () => void = () => {};
+    const dead = new Promise<void>((resolve) => {
+      died = resolve;
+    });
+    first.time.onSleep = (now) => {
+      if (now < first.time.at(330)) return undefined;
+      died();
+      return new Promise<never>(() => {});
+    };
     void runRollout(first.options);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await dead;
     const saved = readState(first.options.stateDir, "prod");
     expect(saved).toMatchObject({ status: "running", weight: 5 });
     expect(saved?.core.step).toMatchObject({ index: 0, startedAt: 0, requests: 150, checks: 5 });

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { StageConfig } from "../../config";
-import { RolloutRefused, runRollout } from "../controller/runner";
+import { RolloutRefused, type RunOptions, runRollout } from "../controller/runner";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
@@ -15,12 +15,16 @@ import { isReleaseName, nextReleases } from "./release-name";
 
 /** `start` and `resume`: drive a rollout with the stage's edges until an outcome, then write the report. */
 
+/** The runner's clock and sleep: real time unless a test drives fake time. */
+export type DriveTime = Pick<RunOptions, "clock" | "sleep">;
+
 async function drive(
   cfg: StageConfig,
   mode: "start" | "resume",
   options: CommonOptions,
   io: Streams,
   releases?: RolloutState["releases"],
+  time: DriveTime = {},
 ): Promise<number> {
   const dir = stateDirOf(cfg, options);
   // The metrics queries select each side by release name: use the rollout's releases, not the file's.
@@ -56,6 +60,7 @@ async function drive(
       onInterrupt,
       onEvent: printer,
       ...edges.gates,
+      ...time,
     });
   } catch (error) {
     if (error instanceof RolloutRefused || error instanceof LockError) return fail(io, error.message);
@@ -73,6 +78,7 @@ export async function startCommand(
   stage: string,
   options: CommonOptions & { image: string; name?: string },
   io: Streams,
+  time: DriveTime = {},
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
@@ -90,11 +96,16 @@ export async function startCommand(
       `the canary's name "${releases.canary.name}" is the stable's; pass --name with a new one`,
     );
   }
-  return drive(cfg, "start", options, io, releases);
+  return drive(cfg, "start", options, io, releases, time);
 }
 
-export async function resumeCommand(stage: string, options: CommonOptions, io: Streams): Promise<number> {
+export async function resumeCommand(
+  stage: string,
+  options: CommonOptions,
+  io: Streams,
+  time: DriveTime = {},
+): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
-  return drive(cfg, "resume", options, io);
+  return drive(cfg, "resume", options, io, undefined, time);
 }

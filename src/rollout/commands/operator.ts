@@ -33,7 +33,7 @@ async function operatorAction(
   const dir = stateDirOf(cfg, options);
   const holder = readLock(dir, stage);
   if (holder && processAlive(holder.pid))
-    return askRunner(action, cfg, dir, io, describeHolder(holder), waitMs);
+    return askRunner(action, cfg, dir, io, describeHolder(holder), waitMs, edges);
   let lock: ReturnType<typeof acquireLock>;
   try {
     lock = acquireLock(dir, stage, { command: `ion-rollout ${action} ${stage}` });
@@ -77,17 +77,18 @@ async function askRunner(
   io: Streams,
   holder: string,
   waitMs: number,
+  edges: Pick<OperatorEdges, "clock" | "sleep">,
 ): Promise<number> {
-  writeRequest(dir, cfg.stage, { action, at: Date.now(), by: operatorName(action) });
+  writeRequest(dir, cfg.stage, { action, at: edges.clock(), by: operatorName(action) });
   io.err(`asked the runner (${holder}) to ${action}; waiting for it...\n`);
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
+  const deadline = edges.clock() + waitMs;
+  while (edges.clock() < deadline) {
     const state = readState(dir, cfg.stage);
     if (state && !isActive(state)) {
-      io.out(formatStatus(cfg, state, Date.now()));
+      io.out(formatStatus(cfg, state, edges.clock()));
       return state.status === "failed" ? EXIT.error : EXIT.ok;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await edges.sleep(250);
   }
   return fail(
     io,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelays } from "../../../src/rollout/edges/drivers/backoff";
 import { abortableSleep } from "../../../src/rollout/edges/sleep";
 
@@ -12,9 +12,20 @@ describe("backoffDelays", () => {
 
 describe("abortableSleep", () => {
   it("waits, and stops early with the abort reason", async () => {
-    const started = Date.now();
-    await abortableSleep(30);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      const sleeping = abortableSleep(30).then(() => {
+        done = true;
+      });
+      await vi.advanceTimersByTimeAsync(29);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await sleeping;
+      expect(done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
 
     const controller = new AbortController();
     const pending = abortableSleep(60_000, controller.signal);

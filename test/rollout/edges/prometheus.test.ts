@@ -37,6 +37,28 @@ function identify(query: string | null): { side: "canary" | "stable"; signal: st
   return undefined;
 }
 
+/**
+ * Query timeouts that fire on an event instead of the wall clock: the source makes each query's
+ * timeout signal right before its fetch, so the fetch pairs it with the query it guards.
+ */
+function eventTimeouts() {
+  const byQuery = new Map<string, AbortController>();
+  let latest: AbortController | undefined;
+  return {
+    timeoutSignal: () => {
+      latest = new AbortController();
+      return latest.signal;
+    },
+    fetch: ((url: string, init?: RequestInit) => {
+      const query = new URLSearchParams(String(init?.body ?? "")).get("query");
+      if (latest && query) byQuery.set(query, latest);
+      return fetch(url, init);
+    }) as typeof fetch,
+    fire: (query: string) =>
+      byQuery.get(query)?.abort(new DOMException("The operation timed out.", "TimeoutError")),
+  };
+}
+
 type Answer = (id: { side: string; signal: string }) => { status: number; body: unknown } | "hang";
 
 async function prometheus(answer: Answer): Promise<LocalHttp> {
@@ -156,13 +178,22 @@ describe("PrometheusMetricsSource", () => {
   });
 
   it("records a query that does not answer in time as an error", async () => {
-    const server = await prometheus(({ side, signal }) =>
-      side === "stable" && signal === "requests" ? "hang" : { status: 200, body: vector("3") },
-    );
-    const started = Date.now();
-    const sample = await new PrometheusMetricsSource({ baseUrl: server.url, cfg, timeoutMs: 200 }).sample();
-    expect(Date.now() - started).toBeLessThan(3_000);
+    const timeouts = eventTimeouts();
+    const server = await prometheus(({ side, signal }) => {
+      if (side !== "stable" || signal !== "requests") return { status: 200, body: vector("3") };
+      // The server has the query and will never answer: its timeout fires now, not in 200 ms.
+      timeouts.fire(sideQueries(cfg, "stable").requests);
+      return "hang";
+    });
+    const sample = await new PrometheusMetricsSource({
+      baseUrl: server.url,
+      cfg,
+      timeoutMs: 200,
+      timeoutSignal: timeouts.timeoutSignal,
+      fetch: timeouts.fetch,
+    }).sample();
     expect(sample.stable.requests).toBeNull();
+    expect(sample.stable.errors).toBe(3);
     expect(sample.errors).toEqual([expect.stringMatching(/^stable requests: no answer within 200 ms from /)]);
   });
 
@@ -238,10 +269,13 @@ describe("PrometheusMetricsSource", () => {
   });
 
   it("rejects when the caller aborts, instead of reporting a sample", async () => {
-    const server = await prometheus(() => "hang");
     const controller = new AbortController();
+    // The runner stops while the first query is at the server, which never answers.
+    const server = await prometheus(() => {
+      controller.abort(new Error("runner stopping"));
+      return "hang";
+    });
     const pending = new PrometheusMetricsSource({ baseUrl: server.url, cfg }).sample(controller.signal);
-    setTimeout(() => controller.abort(new Error("runner stopping")), 50);
     await expect(pending).rejects.toThrow("runner stopping");
   });
 

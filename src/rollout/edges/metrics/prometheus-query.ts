@@ -16,6 +16,8 @@ export interface InstantQueryRequest {
   /** `user:password` for HTTP basic auth, taken out of the base URL (fetch refuses URLs with them). */
   basicAuth?: string;
   timeoutMs: number;
+  /** The signal that gives up after `timeoutMs` (default `AbortSignal.timeout`); tests fire it on an event. */
+  timeoutSignal?: (ms: number) => AbortSignal;
   signal?: AbortSignal;
 }
 
@@ -156,7 +158,7 @@ export async function postPrometheusApi(
   };
   if (request.basicAuth) headers.authorization = `Basic ${Buffer.from(request.basicAuth).toString("base64")}`;
   if (request.token) headers.authorization = `Bearer ${await request.token()}`;
-  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const timeout = (request.timeoutSignal ?? ((ms) => AbortSignal.timeout(ms)))(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   // POST with a form body: long PromQL stays out of URLs and access logs; both Prometheus and
   // Cloud Monitoring accept it.

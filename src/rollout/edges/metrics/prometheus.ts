@@ -32,6 +32,8 @@ export interface PrometheusMetricsSourceOptions {
   now?: () => number;
   /** Per query. */
   timeoutMs?: number;
+  /** The signal that gives up after `timeoutMs` (default `AbortSignal.timeout`); tests fire it on an event. */
+  timeoutSignal?: (ms: number) => AbortSignal;
 }
 
 /** The signals the runner judges, as named in both `SideSample` and `sideQueries`. */
@@ -114,6 +116,7 @@ export class PrometheusMetricsSource implements MetricsSource {
             token: token === undefined ? undefined : async () => token,
             basicAuth: this.basicAuth,
             timeoutMs: this.timeoutMs,
+            timeoutSignal: this.options.timeoutSignal,
             signal: perSample.signal,
           }).then(
             (value) => {

@@ -13,6 +13,8 @@ export const NOTIFY_ENV = {
 export interface NotifierFromEnvOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Gives up after the timeout (default `AbortSignal.timeout`); tests fire it on an event. */
+  timeoutSignal?: (ms: number) => AbortSignal;
   /** Where a failed notification is reported once; defaults to stderr. */
   log?: (message: string) => void;
 }
@@ -27,7 +29,7 @@ export function notifierFromEnv(
   options: NotifierFromEnvOptions = {},
 ): Notifier & { readonly channels: string[] } {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const post = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const post = { fetch: options.fetch, timeoutMs: options.timeoutMs, timeoutSignal: options.timeoutSignal };
   const notifiers: Notifier[] = [];
   const channels: string[] = [];
   const slack = env[NOTIFY_ENV.slackWebhookUrl]?.trim();

@@ -3,6 +3,8 @@ import { publicOrigin, redactSecrets } from "./redact";
 export interface PostJsonOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** The signal that gives up after `timeoutMs`; tests fire it on an event instead of the clock. */
+  timeoutSignal?: (ms: number) => AbortSignal;
   headers?: Record<string, string>;
   /** Values that must never appear in an error message (the URL itself, signing secrets). */
   secrets?: (string | undefined)[];
@@ -23,7 +25,7 @@ export async function postJson(url: string, body: string, options: PostJsonOptio
       method: "POST",
       headers: { "content-type": "application/json", ...options.headers },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: (options.timeoutSignal ?? ((ms) => AbortSignal.timeout(ms)))(timeoutMs),
     });
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string } };
