@@ -4,7 +4,7 @@ import type { RunnerEvent, RunResult } from "../core/events";
 import { gateDecisionRecord, gateReason } from "../core/gate-record";
 import { exitCodeFor, type Outcome } from "../core/outcome";
 import { REVERT_WEIGHT, type RolloutPlan } from "../core/plan";
-import { actionRecord, type RecordAction } from "../core/record";
+import { actionRecord, type DecisionRecord, type RecordAction, type RecordPosition } from "../core/record";
 import type { RolloutState } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import type { Sleep } from "../edges/sleep";
@@ -89,23 +89,28 @@ export class RolloutController {
     }
   }
 
-  /** Journals an action no check decided (operator, interrupt, failed apply); returns its seq. */
-  recordAction(action: RecordAction, reason: string, nextWeight: number): number {
-    const seq = this.current.core.seq + 1;
-    const record = actionRecord({
-      seq,
+  /** Where the next journal record stands: its seq, time, step and the weight in force. */
+  private nextRecordPosition(): RecordPosition {
+    return {
+      seq: this.current.core.seq + 1,
       at: this.now(),
       startedAtMs: this.current.startedAt,
       step: this.current.core.step.index + 1,
       steps: this.deps.plan.steps.length,
       weight: this.current.weight,
-      action,
-      reason,
-      nextWeight,
-    });
+    };
+  }
+
+  /** Appends a record no check's analysis produced and makes it the state's latest decision. */
+  private journal(record: DecisionRecord): number {
     appendRecord(this.deps.stateDir, this.current.stage, record);
-    this.save({ core: { ...this.current.core, seq }, lastDecision: record });
-    return seq;
+    this.save({ core: { ...this.current.core, seq: record.seq }, lastDecision: record });
+    return record.seq;
+  }
+
+  /** Journals an action no check decided (operator, interrupt, failed apply); returns its seq. */
+  recordAction(action: RecordAction, reason: string, nextWeight: number): number {
+    return this.journal(actionRecord({ ...this.nextRecordPosition(), action, reason, nextWeight }));
   }
 
   /** Journals a check's decision and takes its step progress and analysis state. */
@@ -196,19 +201,13 @@ export class RolloutController {
   ): Promise<RunResult | undefined> {
     if (!gate) return undefined;
     const outcome = await gate.check(signal);
-    const seq = this.current.core.seq + 1;
+    const nextIfPassed = outcome.passed ? nextWeight : REVERT_WEIGHT;
     const record = gateDecisionRecord({
       gate: outcome,
-      seq,
-      at: this.now(),
-      startedAtMs: this.current.startedAt,
-      step: this.current.core.step.index + 1,
-      steps: this.deps.plan.steps.length,
-      weight: this.current.weight,
-      nextWeight: outcome.passed ? nextWeight : REVERT_WEIGHT,
+      ...this.nextRecordPosition(),
+      nextWeight: nextIfPassed,
     });
-    appendRecord(this.deps.stateDir, this.current.stage, record);
-    this.save({ core: { ...this.current.core, seq }, lastDecision: record });
+    const seq = this.journal(record);
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
     return outcome.passed ? undefined : this.revert(gateReason(outcome), seq);
   }

@@ -1,5 +1,5 @@
 import type { GateRecord } from "./gate-types";
-import { actionRecord, type DecisionRecord } from "./record";
+import { actionRecord, type DecisionRecord, type RecordPosition } from "./record";
 
 /**
  * The journal's view of a gate: the pre-traffic gate before the first step, the post-promotion
@@ -16,17 +16,13 @@ export function gateReason(gate: GateRecord): string {
   return `${gate.kind} ${verdict}${what ? `: ${what}` : " (no probes configured)"}`;
 }
 
-export function gateDecisionRecord(input: {
-  gate: GateRecord;
-  seq: number;
-  at: number;
-  startedAtMs: number;
-  step: number;
-  steps: number;
-  weight: number;
-  /** Weight after the decision: the first step's on GO, the last safe weight on NO-GO. */
-  nextWeight: number;
-}): DecisionRecord {
+export function gateDecisionRecord(
+  input: RecordPosition & {
+    gate: GateRecord;
+    /** Weight after the decision: the next step's (or 100) on GO, the revert weight on NO-GO. */
+    nextWeight: number;
+  },
+): DecisionRecord {
   const { gate } = input;
   const action = gate.passed ? (gate.kind === "pre-traffic" ? "advance" : "promote") : "revert";
   const reason = gateReason(gate);

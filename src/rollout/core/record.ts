@@ -115,18 +115,24 @@ export function formatEvidence(e: EvidenceRecord): string {
   );
 }
 
-/** A record for an action no check decided: an operator's abort or promote, an interrupt, a failed apply. */
-export function actionRecord(input: {
+/** Where a record stands in its rollout: its seq, time, step and the weight in force. */
+export interface RecordPosition {
   seq: number;
   at: number;
   startedAtMs: number;
   step: number;
   steps: number;
   weight: number;
-  action: RecordAction;
-  reason: string;
-  nextWeight: number;
-}): DecisionRecord {
+}
+
+/** A record for an action no check decided: an operator's abort or promote, an interrupt, a failed apply. */
+export function actionRecord(
+  input: RecordPosition & {
+    action: RecordAction;
+    reason: string;
+    nextWeight: number;
+  },
+): DecisionRecord {
   return {
     seq: input.seq,
     at: input.at,
