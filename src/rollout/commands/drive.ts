@@ -11,6 +11,7 @@ import { readJournal } from "../store/journal";
 import { LockError } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { guardProcess } from "./interrupts";
 import { isReleaseName, nextReleases } from "./release-name";
 
 /** `start` and `resume`: drive a rollout with the stage's edges until an outcome, then write the report. */
@@ -31,17 +32,10 @@ async function drive(
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
   });
-  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
-  const controller = new AbortController();
   const onInterrupt = options.onInterrupt ?? "revert";
-  const stop = (signal: NodeJS.Signals) => {
-    io.err(
-      `\n${signal}: stopping at the next safe point (${onInterrupt === "hold" ? "holding the weight" : "reverting to 0%"})\n`,
-    );
-    controller.abort();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const guard = guardProcess(io, onInterrupt);
+  io = guard.io;
+  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
   let result: RunResult;
   try {
     result = await runRollout({
@@ -52,7 +46,7 @@ async function drive(
       stateDir: dir,
       mode,
       ...(releases ? { releases } : {}),
-      signal: controller.signal,
+      signal: guard.signal,
       onInterrupt,
       onEvent: printer,
     });
@@ -60,8 +54,7 @@ async function drive(
     if (error instanceof RolloutRefused || error instanceof LockError) return fail(io, error.message);
     throw error;
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    guard.dispose();
   }
   const written = writeReports(resolve(dir, "reports"), result.state, readJournal(dir, cfg.stage));
   io.err(`report: ${written.markdown}\n        ${written.html}\n`);

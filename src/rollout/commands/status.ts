@@ -3,7 +3,7 @@ import { EXIT } from "../core/outcome";
 import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
-import { describeHolder, readLock } from "../store/lock";
+import { describeHolder, lockTargetOf, readLock } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 
@@ -59,7 +59,7 @@ export async function statusCommand(
     if (!state) return fail(io, `no rollout of ${stage} recorded in ${dir}`);
     let holder: string | undefined;
     try {
-      const lock = readLock(dir, stage);
+      const lock = readLock(dir, lockTargetOf(cfg));
       holder = lock ? describeHolder(lock) : undefined;
     } catch {
       holder = "unreadable lock file";

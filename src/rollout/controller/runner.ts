@@ -4,9 +4,10 @@ import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan, REVERT_WEIGHT } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
+import { isActive } from "../core/state";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
-import { acquireLock, describeHolder, type LockOptions } from "../store/lock";
+import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../store/lock";
 import { takeRequest } from "../store/requests";
 import { RolloutController } from "./controller";
 import { prepareState } from "./prepare";
@@ -46,7 +47,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   const { cfg, mode } = options;
   const clock = options.clock ?? Date.now;
   const plan = buildPlan(cfg);
-  const lock = acquireLock(options.stateDir, cfg.stage, {
+  const lock = acquireLock(options.stateDir, lockTargetOf(cfg), {
     ...options.lock,
     now: clock,
     command: `ion-rollout ${mode} ${cfg.stage}`,
@@ -58,7 +59,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
     );
     if (lock.tookOverFrom)
       controller.warn(`took over the lock of a runner that is gone: ${describeHolder(lock.tookOverFrom)}`);
-    return await drive(controller, options);
+    return await drive(controller, options).catch((error: unknown) => failSafe(controller, options, error));
   } finally {
     lock.release();
   }
@@ -81,6 +82,8 @@ async function drive(controller: RolloutController, options: RunOptions): Promis
     "start",
     `${options.mode} ${releases.canary.name} (${releases.canary.image}) at step ${controller.state.core.step.index + 1}/${plan.steps.length}`,
   );
+  const pending = pendingRevert(controller, options);
+  if (pending) return controller.revert(pending.reason, pending.seq);
   const entered = await enterCurrentStep(controller, options);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
   for (;;) {
@@ -164,23 +167,48 @@ async function act(
   return applied === "applied" ? undefined : applied;
 }
 
-/** SIGINT/SIGTERM: revert (default) or hold, recorded like any other action. */
-function interrupted(controller: RolloutController, options: RunOptions): Promise<RunResult> {
+/**
+ * A resumed rollout whose last record is a revert the state does not show (the runner died
+ * between recording it and applying it) completes that revert before anything else.
+ */
+function pendingRevert(controller: RolloutController, options: RunOptions) {
+  const last = controller.state.lastDecision;
+  if (options.mode !== "resume" || last?.action !== "revert") return undefined;
+  controller.warn(
+    `the previous runner recorded a revert (#${last.seq}) but did not finish it; completing it`,
+  );
+  return { reason: last.reason, seq: last.seq };
+}
+
+/**
+ * An interrupt (a signal, a closed pipe, an uncaught error: the abort's reason says which): the
+ * configured safe action, revert (default) or hold, recorded like any other action.
+ */
+function interrupted(controller: RolloutController, options: RunOptions, cause?: string): Promise<RunResult> {
   const stage = controller.state.stage;
+  const why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
   if ((options.onInterrupt ?? "revert") === "hold") {
-    const reason = `interrupted; holding at ${controller.state.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
+    const reason = `${why}; holding at ${controller.state.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
     return controller.hold(
       reason,
       "interrupt",
       controller.recordAction("hold", reason, controller.state.weight),
     );
   }
-  const seq = controller.recordAction(
-    "revert",
-    "interrupted (SIGINT/SIGTERM); --on-interrupt revert",
-    REVERT_WEIGHT,
-  );
-  return controller.revert("interrupted", seq);
+  const seq = controller.recordAction("revert", `${why}; --on-interrupt revert`, REVERT_WEIGHT);
+  return controller.revert(why, seq);
+}
+
+/** The loop itself failed: the safe action if the rollout is still between weights, then the error is told. */
+async function failSafe(
+  controller: RolloutController,
+  options: RunOptions,
+  error: unknown,
+): Promise<RunResult> {
+  if (!isActive(controller.state)) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  controller.warn(`runner error: ${message}`);
+  return interrupted(controller, options, `runner error: ${message}`);
 }
 
 /** An operator's abort or promote from another shell (`store/requests.ts`). */
