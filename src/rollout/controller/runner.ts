@@ -4,6 +4,7 @@ import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan, REVERT_WEIGHT } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
+import { refuseOutOfDomain } from "../core/sample-domain";
 import { isActive } from "../core/state";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
@@ -140,6 +141,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
+  sample = refuseOutOfDomain(sample);
   const check: Check = {
     at,
     canary: sample.canary,

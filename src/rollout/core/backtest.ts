@@ -4,6 +4,7 @@ import { type CoreState, decide, firstStep } from "./decide";
 import type { Outcome } from "./outcome";
 import { buildPlan } from "./plan";
 import type { ActionKind, DecisionRecord } from "./record";
+import { refuseOutOfDomain } from "./sample-domain";
 
 /** One replayed check: the fields first, then the decision record's. */
 export type BacktestDecision = DecisionRecord & {
@@ -29,7 +30,8 @@ export function backtest(cfg: StageConfig, checks: Check[]): BacktestResult {
   const plan = buildPlan(cfg);
   let state: CoreState = { step: firstStep(checks[0]?.at ?? 0), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
-  for (const check of checks) {
+  for (const recorded of checks) {
+    const check = refuseOutOfDomain(recorded);
     const analysis = analyseCheck(cfg, state.analysis, check);
     const decision = decide(plan, state, check, analysis);
     state = decision.state;
