@@ -4,6 +4,7 @@ export * from "./gcp";
 export * from "./k8s";
 export * from "./local";
 export * from "./parse";
+export * from "./patterns";
 export * from "./rollout";
 export * from "./schema";
 export * from "./thresholds";

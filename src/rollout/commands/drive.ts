@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { StageConfig } from "../../config";
+import { IMAGE_REF_RULE, isImageRef, type StageConfig } from "../../config";
 import { RolloutRefused, runRollout } from "../controller/runner";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
@@ -68,6 +68,8 @@ export async function startCommand(
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
+  if (!isImageRef(options.image))
+    return fail(io, `--image ${JSON.stringify(options.image)} is not ${IMAGE_REF_RULE}`);
   const previous = readState(stateDirOf(cfg, options), stage);
   const releases = nextReleases(cfg, options.image, options.name, previous);
   if (!isReleaseName(releases.canary.name)) {
