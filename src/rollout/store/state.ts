@@ -66,12 +66,15 @@ export function setAsideState(dir: string, stage: string, now: number): string {
   return to;
 }
 
+/** The fsync the state store uses: the seam a test replaces to see what is made durable. */
+export const stateIo = { fsync: (fd: number, what: "file" | "directory") => void fsyncSync(fd) };
+
 /** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
 export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);
-    fsyncSync(fd);
+    stateIo.fsync(fd, "directory");
   } catch {
     // Some file systems refuse to fsync a directory; the rename itself is still atomic.
   } finally {
@@ -87,7 +90,7 @@ export function writeState(dir: string, state: RolloutState): void {
   const fd = openSync(temp, "w", 0o644);
   try {
     writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
-    fsyncSync(fd);
+    stateIo.fsync(fd, "file");
   } finally {
     closeSync(fd);
   }
