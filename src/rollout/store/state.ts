@@ -67,7 +67,7 @@ export function setAsideState(dir: string, stage: string, now: number): string {
 }
 
 /** The fsync the state store uses: the seam a test replaces to see what is made durable. */
-export const stateIo = { fsync: (fd: number, what: "file" | "directory") => void fsyncSync(fd) };
+export const stateIo = { fsync: (fd: number, _what: "file" | "directory") => void fsyncSync(fd) };
 
 /** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
 export function fsyncDirectory(dir: string): void {
