@@ -107,6 +107,7 @@ describe("status and explain", () => {
         polls++;
         await new Promise((r) => setTimeout(r, 20));
       },
+      time.clock,
     );
     expect((await running).outcome).toBe("promoted");
     expect(code).toBe(0);
