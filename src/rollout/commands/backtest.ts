@@ -1,33 +1,31 @@
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { backtest, formatBacktest } from "../core/backtest";
-import { EXIT, exitCodeFor } from "../core/outcome";
-import { parseTrace, TraceError } from "../core/trace";
+import { EXIT } from "../core/outcome";
+import { TraceError } from "../core/trace";
+import { streamBacktest } from "./backtest-stream";
 import { type CommonOptions, loadConfig, processStreams, type Streams } from "./common";
 
-export function backtestCommand(
+export async function backtestCommand(
   traceFile: string,
   options: CommonOptions & { stage: string },
   io: Streams = processStreams,
-): number {
+): Promise<number> {
   const cfg = loadConfig(options.stage, options, io);
   if (!cfg) return EXIT.error;
-  let document: unknown;
   try {
-    document = JSON.parse(readFileSync(traceFile, "utf8"));
+    return await streamBacktest(cfg, traceFile, basename(traceFile), options.json === true, io);
   } catch (error) {
-    io.err(`cannot read trace ${traceFile}: ${(error as Error).message}\n`);
-    return EXIT.error;
-  }
-  try {
-    const result = backtest(cfg, parseTrace(document, basename(traceFile)));
-    io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
-    return exitCodeFor(result.outcome);
-  } catch (error) {
+    if (isFileError(error)) {
+      io.err(`cannot read trace ${traceFile}: ${(error as Error).message}\n`);
+      return EXIT.error;
+    }
     if (error instanceof TraceError) {
       io.err(`${error.message}\n`);
       return EXIT.error;
     }
     throw error;
   }
+}
+
+function isFileError(error: unknown): boolean {
+  return typeof (error as NodeJS.ErrnoException)?.code === "string";
 }
