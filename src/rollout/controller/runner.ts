@@ -10,6 +10,7 @@ import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
 import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../store/lock";
 import { takeRequest } from "../store/requests";
+import { readState } from "../store/state";
 import { RolloutController } from "./controller";
 import { prepareState } from "./prepare";
 
@@ -54,10 +55,13 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
     command: `ion-rollout ${mode} ${cfg.stage}`,
   });
   try {
+    const served = await servedWeight(options);
     const controller = new RolloutController(
       { ...options, plan, clock, sleep: options.sleep ?? abortableSleep, emit: options.onEvent },
-      prepareState(options, plan, clock()),
+      prepareState(options, plan, clock(), served),
     );
+    const outOfBand = reconcile(controller, options, served);
+    if (outOfBand) return await outOfBand;
     if (lock.tookOverFrom)
       controller.warn(`took over the lock of a runner that is gone: ${describeHolder(lock.tookOverFrom)}`);
     return await drive(controller, options).catch((error: unknown) => failSafe(controller, options, error));
@@ -167,6 +171,32 @@ async function act(
   const applied = await controller.applyStep(controller.state.core.step.index, options.signal);
   if (applied === "interrupted") return interrupted(controller, options);
   return applied === "applied" ? undefined : applied;
+}
+
+/** What the platform serves now (resume only): the truth the stored state is reconciled with. */
+function servedWeight(options: RunOptions): Promise<number | undefined> {
+  if (options.mode !== "resume") return Promise.resolve(undefined);
+  return options.driver.currentCanaryWeight().catch(() => undefined);
+}
+
+/**
+ * Says how the stored state and the deployed weight differ. A canary the platform no longer
+ * serves (0%: reverted outside the runner) is recorded as reverted, never stepped up again.
+ */
+function reconcile(controller: RolloutController, options: RunOptions, served: number | undefined) {
+  const state = controller.state;
+  if (options.mode !== "resume" || served === undefined) return undefined;
+  if (!readState(options.stateDir, state.stage)) {
+    controller.warn(
+      `no rollout state in ${options.stateDir}: resuming from the deployed weight ${served}% and the stack's releases (${state.releases.canary.name} over ${state.releases.stable.name}) at step ${state.core.step.index + 1}; the evidence restarts from zero`,
+    );
+    return undefined;
+  }
+  if (served === state.weight) return undefined;
+  controller.warn(`the platform serves ${served}% but the state says ${state.weight}%`);
+  if (served !== 0) return undefined;
+  const reason = `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`;
+  return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
 }
 
 /**
