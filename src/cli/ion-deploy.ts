@@ -54,6 +54,12 @@ export async function synth(
   try {
     const file = readStageFile(stage, options.config);
     config = parseStageConfig(stage, file.raw, basename(file.path));
+    if (config.platform === "local") {
+      io.err(
+        `${stage} is a local stage (platform: local): it has no Pulumi resources to render. Run \`npm run rehearse\` for the rehearsal, or \`ion-rollout plan ${stage}\` for its schedule and thresholds\n`,
+      );
+      return EXIT.invalidConfig;
+    }
     if (options.policyConfig !== undefined) {
       // Checked before rendering: a bad limit in the policy config is a config error too.
       const packConfig = require("../../policies/pack-config") as typeof import("../../policies/pack-config");

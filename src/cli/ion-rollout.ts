@@ -1,14 +1,16 @@
 import { Command, CommanderError, Option } from "commander";
 import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
-import { type CommonOptions, processStreams, type Streams } from "../rollout/commands/common";
+import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
 import { explainCommand } from "../rollout/commands/explain";
-import { abortCommand, promoteCommand } from "../rollout/commands/operator";
+import { abortCommand, type OperatorOptions, promoteCommand } from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
 import { retireCommand } from "../rollout/commands/retire";
 import { statusCommand } from "../rollout/commands/status";
 import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
+import { LockError } from "../rollout/store/lock";
+import { UnreadableStateError } from "../rollout/store/state";
 
 const EXAMPLES = `
 Examples:
@@ -68,9 +70,16 @@ export function buildProgram(io: Streams = processStreams): Command {
     .exitOverride()
     .addHelpText("after", EXAMPLES);
   const run = (code: number | Promise<number>) =>
-    Promise.resolve(code).then((c) => {
-      process.exitCode = c;
-    });
+    Promise.resolve(code)
+      .catch((error: unknown) => {
+        // A state or lock file that cannot be used: one line naming the file and the fix.
+        if (error instanceof UnreadableStateError || error instanceof LockError)
+          return fail(io, error.message);
+        throw error;
+      })
+      .then((c) => {
+        process.exitCode = c;
+      });
 
   common(program.command("plan"))
     .description(
@@ -144,7 +153,12 @@ export function buildProgram(io: Streams = processStreams): Command {
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(abortCommand(stage, options, io)));
+    .option(
+      "--force",
+      "if a live runner does not act within the wait, stop it (SIGKILL) and revert from here",
+    )
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120; 30 with --force)", Number)
+    .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
 
   common(program.command("promote"))
     .description("Skip the remaining steps: canary weight 100 (asks for confirmation unless --yes).")
@@ -186,7 +200,9 @@ async function main(): Promise<void> {
     }
   }
   // SDK clients (Google auth, sockets) can keep handles open; leave once the output is flushed.
-  process.stdout.write("", () => process.exit(process.exitCode ?? EXIT.ok));
+  const exit = () => process.exit(process.exitCode ?? EXIT.ok);
+  if (process.stdout.destroyed || !process.stdout.writable) exit();
+  else process.stdout.write("", exit);
 }
 
 const launcher = require.main?.filename ?? "";

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError } from "./errors";
+import { CONFIG_NAMESPACE, ConfigError, type ConfigIssue } from "./errors";
 import { isSecureValue, parseStageConfig } from "./parse";
+import { STAGE_NAME, STAGE_NAME_RULE } from "./patterns";
 import type { StageConfig } from "./schema";
+import { editDistance } from "./unknown-keys";
 import { decodeConfigValue } from "./value";
 
 export interface StageFile {
@@ -19,11 +21,36 @@ export function stageFilePath(stage: string, projectDir = process.cwd()): string
   return join(projectDir, `Pulumi.${stage}.yaml`);
 }
 
+/** Why a config path cannot be read as a file (missing, a directory, a socket...), or undefined. */
+function notAReadableFile(file: string): string | undefined {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT"
+      ? `no such file ${file}`
+      : `cannot read ${file} (${code ?? (error as Error).message})`;
+  }
+  if (stats.isDirectory()) return `${file} is a directory, not a stack config file`;
+  if (!stats.isFile()) return `${file} is not a regular file`;
+  return undefined;
+}
+
 /** Reads `Pulumi.<stage>.yaml` (or an explicit file) without the Pulumi CLI. */
 export function readStageFile(stage: string, file = stageFilePath(stage)): StageFile {
-  if (!existsSync(file)) {
+  if (!STAGE_NAME.test(stage)) {
     throw new ConfigError(basename(file), [
-      { path: "(file)", message: `no such file ${file}; create Pulumi.${stage}.yaml or pass --config FILE` },
+      {
+        path: "stage",
+        message: `invalid stage name ${JSON.stringify(stage)}: stage names are ${STAGE_NAME_RULE}`,
+      },
+    ]);
+  }
+  const problem = notAReadableFile(file);
+  if (problem) {
+    throw new ConfigError(basename(file), [
+      { path: "(file)", message: `${problem}; create Pulumi.${stage}.yaml or pass --config FILE` },
     ]);
   }
   let document: unknown;
@@ -47,7 +74,34 @@ export function readStageFile(stage: string, file = stageFilePath(stage)): Stage
       raw[key.slice(CONFIG_NAMESPACE.length + 1)] = decodeConfigValue(value);
     else other[key] = value;
   }
+  const misspelt = Object.keys(other).flatMap((key) => namespaceTypo(key));
+  if (misspelt.length > 0) throw new ConfigError(basename(file), misspelt);
   return { stage, path: file, raw, other };
+}
+
+/**
+ * A top-level key whose namespace looks like ours but is not (`ion-depoly:rollout`,
+ * `ion_deploy:rollout`, `ion-deploy-:rollout`, `ion-deploy.rollout`) would otherwise be ignored
+ * silently, as another namespace's key. Near means an edit distance of at most 2, or the same
+ * letters with other separators.
+ */
+function namespaceTypo(key: string): ConfigIssue[] {
+  const colon = key.indexOf(":");
+  const namespace = colon < 0 ? key : key.slice(0, colon);
+  const letters = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const near =
+    editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE) <= 2 ||
+    letters(namespace) === letters(CONFIG_NAMESPACE) ||
+    (colon < 0 && letters(key).startsWith(letters(CONFIG_NAMESPACE)));
+  if (!near || namespace === CONFIG_NAMESPACE) return [];
+  const rest =
+    colon < 0 ? key.slice(CONFIG_NAMESPACE.length).replace(/^[^A-Za-z0-9]+/, "") : key.slice(colon + 1);
+  return [
+    {
+      path: `(file) ${key}`,
+      message: `looks like a misspelt namespace and would be ignored; write ${CONFIG_NAMESPACE}:${rest || "<key>"}`,
+    },
+  ];
 }
 
 export function loadStageConfig(stage: string, file?: string): StageConfig {

@@ -2,8 +2,9 @@ import { z } from "zod";
 
 export const GcpStageSchema = z
   .object({
-    project: z.string().min(1),
-    region: z.string().min(1),
+    /** Reaches the Cloud Monitoring PromQL URL: a GCP project id, nothing else. */
+    project: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a GCP project id (a-z, 0-9, '-')"),
+    region: z.string().regex(/^[a-z0-9-]{1,63}$/, "must be a GCP region such as us-central1"),
     /**
      * `revisions`: one Cloud Run service, traffic split between two revisions (canary tagged).
      * `services`: two Cloud Run services behind a global HTTPS load balancer (seeds 000/003).

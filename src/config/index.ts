@@ -7,6 +7,7 @@ export * from "./gcp";
 export * from "./k8s";
 export * from "./local";
 export * from "./parse";
+export * from "./patterns";
 export * from "./pre-traffic";
 export * from "./rollout";
 export * from "./schema";

@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { haproxyName, safePath } from "./patterns";
 
 /** The local rehearsal: HAProxy in front of two app instances, Prometheus scraping them. */
 export const LocalStageSchema = z
   .object({
-    haproxySocket: z.string().min(1).default(".rehearsal/haproxy.sock"),
-    backend: z.string().min(1).default("app"),
-    stableServer: z.string().min(1).default("stable"),
-    canaryServer: z.string().min(1).default("canary"),
+    haproxySocket: safePath.default(".rehearsal/haproxy.sock"),
+    backend: haproxyName.default("app"),
+    stableServer: haproxyName.default("stable"),
+    canaryServer: haproxyName.default("canary"),
     prometheusUrl: z.string().url().default("http://127.0.0.1:9590"),
     /** Loopback ports the rehearsal listens on: HAProxy's frontend and stats page, the two app instances. */
     frontendPort: z.number().int().min(1).max(65_535).default(9580),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safePath } from "./patterns";
 import { PreTrafficSchema } from "./pre-traffic";
 
 export const RolloutPlanSchema = z
@@ -38,7 +39,7 @@ export const RolloutPlanSchema = z
     /** How long the old side is kept after a promotion before it is retired (seed 000: 24 h). */
     retainOldSeconds: z.number().int().min(0).default(86_400),
     /** Durable rollout state and lock; relative to the project directory. */
-    stateDir: z.string().min(1).default(".ion-rollout"),
+    stateDir: safePath.default(".ion-rollout"),
     /** The pre-traffic gate and the post-promotion check (`src/config/pre-traffic.ts`). */
     preTraffic: PreTrafficSchema.prefault({}),
   })

@@ -3,13 +3,14 @@ import { AwsStageSchema } from "./aws";
 import { GcpStageSchema } from "./gcp";
 import { K8sMonitoringSchema } from "./k8s";
 import { LocalStageSchema } from "./local";
+import { IMAGE_REF, IMAGE_REF_RULE, STAGE_NAME, STAGE_NAME_RULE } from "./patterns";
 import { RolloutPlanSchema } from "./rollout";
 import { ThresholdsSchema } from "./thresholds";
 
 const ReleaseSchema = z
   .object({
     /** Container image, pinned by tag or digest. */
-    image: z.string().min(1),
+    image: z.string().min(1).regex(IMAGE_REF, `must be ${IMAGE_REF_RULE}`),
     /** Cloud Run revision name prefix (mode revisions), service name (mode services) or ECS service suffix. */
     name: z
       .string()
@@ -41,7 +42,7 @@ export const NotificationsSchema = z
 export const StageConfigSchema = z
   .object({
     /** The stack name (`Pulumi.<stage>.yaml`). */
-    stage: z.string().min(1),
+    stage: z.string().regex(STAGE_NAME, `stage names are ${STAGE_NAME_RULE}`),
     /** Which runbook's defaults apply to thresholds and plan. */
     profile: z.enum(["prod", "staging"]),
     platform: z.enum(["gcp", "aws", "local"]),

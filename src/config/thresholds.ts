@@ -43,7 +43,10 @@ function refineSignal(
   }
 }
 
-const ratio = z.number().gt(0).lte(1);
+/** Error rates are fractions: 1 (or 5) would be 100% (or 500%), always a typo for a percentage. */
+const ratio = z.number().gt(0).lt(1, "error-rate thresholds are fractions: 0.01 means 1%");
+/** Memory and CPU utilisation: a share of the limit, up to 1. */
+const utilisation = z.number().gt(0).lte(1);
 
 export const ErrorRateThresholdSchema = z
   .object({
@@ -82,7 +85,7 @@ export const LatencyThresholdSchema = z
   .superRefine(refineSignal);
 
 export const UtilisationThresholdSchema = z
-  .object({ ...signalShape, rollbackAbove: ratio.optional(), goAtMost: ratio })
+  .object({ ...signalShape, rollbackAbove: utilisation.optional(), goAtMost: utilisation })
   .strict()
   .superRefine(refineSignal);
 

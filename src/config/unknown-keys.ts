@@ -31,7 +31,7 @@ function knownKeysAt(path: PropertyKey[]): string[] {
   return [...new Set(defs.flatMap(unwrap).flatMap((def) => Object.keys(def.shape ?? {})))];
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -43,10 +43,12 @@ function spawned(...args: string[]): Promise<Run> {
 }
 
 /** The command functions the CLI registers, in this process, with buffered streams. */
-function buffered(run: (io: { out: (t: string) => void; err: (t: string) => void }) => number): Run {
+async function buffered(
+  run: (io: { out: (t: string) => void; err: (t: string) => void }) => number | Promise<number>,
+): Promise<Run> {
   let stdout = "";
   let stderr = "";
-  const code = run({
+  const code = await run({
     out: (text) => {
       stdout += text;
     },
@@ -62,8 +64,8 @@ const backtest = (tracePath: string, options: { stage: string; config?: string; 
 
 const trace = (name: string) => join("test", "traces", `${name}.json`);
 
-function backtestJson(name: string) {
-  const r = backtest(trace(name), { stage: "prod", config: CONSECUTIVE, json: true });
+async function backtestJson(name: string) {
+  const r = await backtest(trace(name), { stage: "prod", config: CONSECUTIVE, json: true });
   return { ...r, result: JSON.parse(r.stdout) };
 }
 
@@ -105,15 +107,15 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
     });
   });
 
-  it("low-traffic healthy (one unlucky error) promotes", () => {
-    const { code, result } = backtestJson("low-traffic-healthy");
+  it("low-traffic healthy (one unlucky error) promotes", async () => {
+    const { code, result } = await backtestJson("low-traffic-healthy");
     expect(code).toBe(0);
     expect(result.outcome).toBe("promoted");
     expect(result.decisions.some((d: { verdict: string }) => d.verdict === "NO-GO")).toBe(false);
   });
 
-  it("low-traffic degraded (5% at 15 requests per check) reverts", () => {
-    const { code, result } = backtestJson("low-traffic-degraded");
+  it("low-traffic degraded (5% at 15 requests per check) reverts", async () => {
+    const { code, result } = await backtestJson("low-traffic-degraded");
     expect(code).toBe(2);
     expect(result.outcome).toBe("reverted");
     // 15 requests per check, judged in blocks of at least 50: the third breaching block in a row reverts.
@@ -123,8 +125,8 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
     );
   });
 
-  it("missing metrics are inconclusive and revert after 3 in a row", () => {
-    const { result } = backtestJson("missing-metrics");
+  it("missing metrics are inconclusive and revert after 3 in a row", async () => {
+    const { result } = await backtestJson("missing-metrics");
     expect(result.outcome).toBe("reverted");
     expect(result.decisions.slice(3).map((d: { verdict: string }) => d.verdict)).toEqual([
       "INCONCLUSIVE",
@@ -133,8 +135,8 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
     ]);
   });
 
-  it("waiting for evidence: OBSERVE until 200 requests at the step, then advance", () => {
-    const { code, result } = backtestJson("waiting-for-evidence");
+  it("waiting for evidence: OBSERVE until 200 requests at the step, then advance", async () => {
+    const { code, result } = await backtestJson("waiting-for-evidence");
     expect(code).toBe(3);
     expect(result.outcome).toBe("incomplete");
     const i = result.decisions.findIndex((d: { action: string }) => d.action === "advance");
@@ -150,21 +152,21 @@ describe("ion-rollout backtest (committed traces, prod thresholds)", () => {
     expect(waiting.every((d: { verdict: string }) => d.verdict === "OBSERVE")).toBe(true);
   });
 
-  it("text output names the outcome; a bad trace or config exits 1", () => {
-    const text = backtest(trace("adequate-traffic-three-2pct"), { stage: "prod", config: CONSECUTIVE });
+  it("text output names the outcome; a bad trace or config exits 1", async () => {
+    const text = await backtest(trace("adequate-traffic-three-2pct"), { stage: "prod", config: CONSECUTIVE });
     expect(text.stdout).toContain("outcome: reverted at 360s");
-    const bad = backtest("package.json", { stage: "prod" });
+    const bad = await backtest("package.json", { stage: "prod" });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("invalid trace");
-    const badConfig = backtest(trace("missing-metrics"), { stage: "nope" });
+    const badConfig = await backtest(trace("missing-metrics"), { stage: "nope" });
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toContain("invalid stage config");
   });
 });
 
 describe("ion-rollout plan", () => {
-  it("plan prod prints the 5-step schedule with the runbook thresholds", () => {
-    const { code, stdout } = buffered((io) => planCommand("prod", {}, io));
+  it("plan prod prints the 5-step schedule with the runbook thresholds", async () => {
+    const { code, stdout } = await buffered((io) => planCommand("prod", {}, io));
     expect(code).toBe(0);
     expect(stdout).toMatch(/Steps \(5\)/);
     for (const weight of ["5%", "10%", "25%", "50%", "100%"]) expect(stdout).toContain(weight);

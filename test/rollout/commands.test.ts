@@ -144,6 +144,7 @@ describe("status and explain", () => {
         // Each poll lets the runner sleep once more, then waits until it sleeps again or ends.
         await Promise.race([steps.wakeRunner(), running]);
       },
+      time.clock,
     );
     expect((await running).outcome).toBe("promoted");
     expect(code).toBe(0);

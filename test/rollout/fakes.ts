@@ -91,5 +91,6 @@ export class FakeNotifier implements Notifier {
 
 /** What an operator command reaches the platform through: a fake driver, a clock, instant sleeps. */
 export function operatorEdges(driver: TrafficDriver, clock: () => number = Date.now): OperatorEdges {
-  return { driverFor: async () => driver, clock, sleep: async () => {} };
+  // Instant sleeps that still yield to the event loop, so a runner in the same process can act.
+  return { driverFor: async () => driver, clock, sleep: () => new Promise((r) => setImmediate(r)) };
 }

@@ -3,11 +3,11 @@ import { describe, expect, it } from "vitest";
 import { RolloutRefused, type RunOptions, runRollout } from "../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { readJournal } from "../../src/rollout/store/journal";
-import { acquireLock, LockError, lockPath } from "../../src/rollout/store/lock";
+import { acquireLock, LockError, lockPath, lockTargetOf } from "../../src/rollout/store/lock";
 import { writeRequest } from "../../src/rollout/store/requests";
 import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeNotifier, FakeTime, healthy, tempDir } from "./fakes";
-import { consecutiveProdWith as prodWith } from "./fixtures";
+import { prod, consecutiveProdWith as prodWith } from "./fixtures";
 
 const quick = () =>
   prodWith({
@@ -247,9 +247,10 @@ describe("durable state: restart mid-step", () => {
 });
 
 describe("lock", () => {
+  const TARGET = lockTargetOf(prod());
   it("refuses a second runner and names the holder", async () => {
     const { options, driver } = setup();
-    acquireLock(options.stateDir, "prod", { pid: 777, host: "build-7", isAlive: () => true });
+    acquireLock(options.stateDir, lockTargetOf(prod()), { pid: 777, host: "build-7", isAlive: () => true });
     const error = await runRollout({
       ...options,
       lock: { pid: 888, host: "build-7", isAlive: () => true },
@@ -261,21 +262,21 @@ describe("lock", () => {
 
   it("never takes over a lock from another host; releases its own lock at the end", async () => {
     const dir = tempDir();
-    const other = acquireLock(dir, "prod", { pid: 1, host: "elsewhere", isAlive: () => false });
-    expect(() => acquireLock(dir, "prod", { pid: 2, host: "here", isAlive: () => false })).toThrow(
+    const other = acquireLock(dir, TARGET, { pid: 1, host: "elsewhere", isAlive: () => false });
+    expect(() => acquireLock(dir, TARGET, { pid: 2, host: "here", isAlive: () => false })).toThrow(
       /another host/,
     );
     other.release();
-    const mine = acquireLock(dir, "prod", { pid: 2, host: "here" });
-    expect(() => acquireLock(dir, "prod", { pid: 3, host: "here", isAlive: () => true })).toThrow(LockError);
+    const mine = acquireLock(dir, TARGET, { pid: 2, host: "here" });
+    expect(() => acquireLock(dir, TARGET, { pid: 3, host: "here", isAlive: () => true })).toThrow(LockError);
     mine.release();
-    acquireLock(dir, "prod", { pid: 3, host: "here" }).release();
+    acquireLock(dir, TARGET, { pid: 3, host: "here" }).release();
   });
 
   it("a corrupt lock file is refused with a message", () => {
     const dir = tempDir();
-    acquireLock(dir, "prod").release();
-    writeFileSync(lockPath(dir, "prod"), "{not json");
-    expect(() => acquireLock(dir, "prod")).toThrow(/cannot be read/);
+    acquireLock(dir, TARGET).release();
+    writeFileSync(lockPath(dir, TARGET), "{not json");
+    expect(() => acquireLock(dir, TARGET)).toThrow(/cannot be read/);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { DecisionRecord } from "../core/record";
 import { type ParsedTrace, parseTraceDocument, TraceError } from "../core/trace";
@@ -55,4 +55,24 @@ export function readBacktestInput(file: string, stage: string): BacktestInput {
     );
   }
   return { ...parseTraceDocument(document, basename(file)), kind: "trace" };
+}
+
+/**
+ * A journal is JSON lines of decision records; a trace is one JSON document. Tells them apart from
+ * the file's first bytes, so a trace of any size can be streamed without reading it whole.
+ */
+export function isJournalFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(256);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return /^\s*\{\s*"seq"\s*:/.test(head.subarray(0, read).toString("utf8"));
+  } finally {
+    closeSync(fd);
+  }
 }

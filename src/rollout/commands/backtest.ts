@@ -6,7 +6,8 @@ import { EXIT, exitCodeFor } from "../core/outcome";
 import { TraceError } from "../core/trace";
 import { describeRule, RuleError, withRule } from "../core/with-rule";
 import { formatComparison } from "../report/compare-text";
-import { type BacktestInput, readBacktestInput } from "./backtest-input";
+import { type BacktestInput, isJournalFile, readBacktestInput } from "./backtest-input";
+import { streamBacktest } from "./backtest-stream";
 import { type CommonOptions, fail, loadConfig, processStreams, type Streams } from "./common";
 
 export interface BacktestOptions extends CommonOptions {
@@ -17,11 +18,13 @@ export interface BacktestOptions extends CommonOptions {
   rule?: string;
 }
 
-export function backtestCommand(
+export async function backtestCommand(
   traceFile: string,
   options: BacktestOptions,
   io: Streams = processStreams,
-): number {
+): Promise<number> {
+  if (!options.compare && !options.rule && !isJournalFile(traceFile))
+    return streamTrace(traceFile, options, io);
   let input: BacktestInput;
   try {
     input = readBacktestInput(traceFile, options.stage);
@@ -35,6 +38,23 @@ export function backtestCommand(
   const result = backtest(cfg, input.checks, input.startedAt);
   io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
   return exitCodeFor(result.outcome);
+}
+
+/** A trace file of any length, in constant memory (`backtest-stream.ts`). */
+async function streamTrace(traceFile: string, options: BacktestOptions, io: Streams): Promise<number> {
+  const cfg = loadConfig(options.stage, options, io);
+  if (!cfg) return EXIT.error;
+  try {
+    return await streamBacktest(cfg, traceFile, basename(traceFile), options.json === true, io);
+  } catch (error) {
+    if (isFileError(error)) return fail(io, `cannot read trace ${traceFile}: ${(error as Error).message}`);
+    if (error instanceof TraceError) return fail(io, error.message);
+    throw error;
+  }
+}
+
+function isFileError(error: unknown): boolean {
+  return typeof (error as NodeJS.ErrnoException)?.code === "string";
 }
 
 interface Contender {

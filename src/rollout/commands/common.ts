@@ -8,12 +8,18 @@ export interface Streams {
   err: (text: string) => void;
   /** stdout is a terminal: live progress view instead of plain lines. */
   isTTY?: boolean;
+  /** Resolves once what `out` wrote has drained, for commands that write without bound. */
+  drained?: () => Promise<void>;
 }
 
 export const processStreams: Streams = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTTY: process.stdout.isTTY === true,
+  drained: () =>
+    process.stdout.writableNeedDrain
+      ? new Promise((resolve) => process.stdout.once("drain", () => resolve()))
+      : Promise.resolve(),
 };
 
 export interface CommonOptions {

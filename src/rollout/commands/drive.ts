@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { StageConfig } from "../../config";
+import { IMAGE_REF_RULE, isImageRef, type StageConfig } from "../../config";
 import { RolloutRefused, type RunOptions, runRollout } from "../controller/runner";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
@@ -11,6 +11,7 @@ import { readJournal } from "../store/journal";
 import { LockError } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { guardProcess } from "./interrupts";
 import { isReleaseName, nextReleases } from "./release-name";
 
 /** `start` and `resume`: drive a rollout with the stage's edges until an outcome, then write the report. */
@@ -35,17 +36,10 @@ async function drive(
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
   });
-  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
-  const controller = new AbortController();
   const onInterrupt = options.onInterrupt ?? "revert";
-  const stop = (signal: NodeJS.Signals) => {
-    io.err(
-      `\n${signal}: stopping at the next safe point (${onInterrupt === "hold" ? "holding the weight" : "reverting to 0%"})\n`,
-    );
-    controller.abort();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const guard = guardProcess(io, onInterrupt);
+  io = guard.io;
+  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
   let result: RunResult;
   try {
     result = await runRollout({
@@ -56,7 +50,7 @@ async function drive(
       stateDir: dir,
       mode,
       ...(releases ? { releases } : {}),
-      signal: controller.signal,
+      signal: guard.signal,
       onInterrupt,
       onEvent: printer,
       ...edges.gates,
@@ -66,8 +60,7 @@ async function drive(
     if (error instanceof RolloutRefused || error instanceof LockError) return fail(io, error.message);
     throw error;
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    guard.dispose();
   }
   const written = writeReports(resolve(dir, "reports"), result.state, readJournal(dir, cfg.stage));
   io.err(`report: ${written.markdown}\n        ${written.html}\n`);
@@ -82,6 +75,8 @@ export async function startCommand(
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
+  if (!isImageRef(options.image))
+    return fail(io, `--image ${JSON.stringify(options.image)} is not ${IMAGE_REF_RULE}`);
   const previous = readState(stateDirOf(cfg, options), stage);
   const releases = nextReleases(cfg, options.image, options.name, previous);
   if (!isReleaseName(releases.canary.name)) {

@@ -4,7 +4,7 @@ import type { RolloutState } from "../core/state";
 import { duration } from "../report/plan-text";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
-import { acquireLock, LockError } from "../store/lock";
+import { acquireLock, LockError, lockTargetOf } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
@@ -39,7 +39,7 @@ export async function retireCommand(
   if (refusal) return fail(io, refusal.message);
   let lock: ReturnType<typeof acquireLock>;
   try {
-    lock = acquireLock(dir, stage, { command: `ion-rollout retire ${stage}` });
+    lock = acquireLock(dir, lockTargetOf(cfg), { command: `ion-rollout retire ${stage}` });
   } catch (error) {
     if (error instanceof LockError) return fail(io, error.message);
     throw error;

@@ -1,9 +1,10 @@
+import { hostname } from "node:os";
 import type { StageConfig } from "../../config";
 import { EXIT } from "../core/outcome";
 import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
-import { describeHolder, readLock } from "../store/lock";
+import { describeHolder, lockTargetOf, processAlive, readLock } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 
@@ -45,11 +46,47 @@ export function formatStatus(cfg: StageConfig, state: RolloutState, now: number,
   return `${lines.join("\n")}\n`;
 }
 
+/** A state this long without an update, with its runner apparently alive, is stale: the runner may be wedged. */
+export function staleAfterMs(cfg: StageConfig): number {
+  return (3 * cfg.rollout.checkIntervalSeconds + 600) * 1000;
+}
+
+function liveHolder(dir: string, cfg: StageConfig): { alive: boolean; description?: string } {
+  try {
+    const lock = readLock(dir, lockTargetOf(cfg));
+    if (!lock) return { alive: false };
+    const alive = lock.host !== hostname() || processAlive(lock.pid);
+    return { alive, description: `${describeHolder(lock)}${alive ? "" : " (gone)"}` };
+  } catch {
+    return { alive: false, description: "unreadable lock file" };
+  }
+}
+
+/** Why `--watch` should stop following an active rollout, or undefined to keep watching. */
+function watchEnds(cfg: StageConfig, state: RolloutState, runner: { alive: boolean }, now: number) {
+  const stage = cfg.stage;
+  if (!runner.alive) {
+    return {
+      exit: state.status === "held" ? EXIT.held : EXIT.error,
+      message: `the runner is gone (no live process holds the lock) and the rollout is ${state.status} at ${state.weight}%: \`ion-rollout resume ${stage}\` continues it, \`ion-rollout abort ${stage}\` reverts it`,
+    };
+  }
+  const quiet = now - state.updatedAt;
+  if (quiet > staleAfterMs(cfg)) {
+    return {
+      exit: EXIT.error,
+      message: `the state has not changed for ${Math.round(quiet / 1000)} s although its runner is alive: it may be wedged; \`ion-rollout abort ${stage} --force\` stops it and reverts`,
+    };
+  }
+  return undefined;
+}
+
 export async function statusCommand(
   stage: string,
   options: CommonOptions & { watch?: boolean },
   io: Streams,
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  clock: () => number = Date.now,
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
@@ -57,19 +94,19 @@ export async function statusCommand(
   for (;;) {
     const state = readState(dir, stage);
     if (!state) return fail(io, `no rollout of ${stage} recorded in ${dir}`);
-    let holder: string | undefined;
-    try {
-      const lock = readLock(dir, stage);
-      holder = lock ? describeHolder(lock) : undefined;
-    } catch {
-      holder = "unreadable lock file";
-    }
+    const runner = liveHolder(dir, cfg);
+    const holder = runner.alive ? runner.description : undefined;
     if (options.json) io.out(`${JSON.stringify({ state, runner: holder ?? null })}\n`);
     else {
       if (options.watch && io.isTTY) io.out("\x1b[2J\x1b[H");
-      io.out(formatStatus(cfg, state, Date.now(), holder));
+      io.out(formatStatus(cfg, state, clock(), holder));
     }
-    if (!options.watch || !isActive(state) || (state.status === "held" && !holder)) return statusExit(state);
+    if (!options.watch || !isActive(state)) return statusExit(state);
+    const end = watchEnds(cfg, state, runner, clock());
+    if (end) {
+      io.err(`${end.message}\n`);
+      return end.exit;
+    }
     await sleep(Math.min(5000, cfg.rollout.checkIntervalSeconds * 1000));
   }
 }

@@ -11,7 +11,6 @@ export class RolloutRefused extends Error {
   override name = "RolloutRefused";
 }
 
-/** The state a run starts from: a fresh rollout, or the stored one to resume. */
 export interface PrepareOptions {
   cfg: StageConfig;
   stateDir: string;
@@ -20,7 +19,17 @@ export interface PrepareOptions {
   releases?: { stable: Release; canary: Release };
 }
 
-export function prepareState(options: PrepareOptions, plan: RolloutPlan, now: number): RolloutState {
+/**
+ * The state a run starts from: a fresh rollout, or the stored one to resume. `served` is the
+ * canary weight the platform serves (resume only): with no stored state at all (a new CI job
+ * after the old one died), a serving canary is resumed from it.
+ */
+export function prepareState(
+  options: PrepareOptions,
+  plan: RolloutPlan,
+  now: number,
+  served?: number,
+): RolloutState {
   const { cfg, stateDir: dir, mode } = options;
   const existing = readState(dir, cfg.stage);
   if (mode === "start") {
@@ -33,10 +42,7 @@ export function prepareState(options: PrepareOptions, plan: RolloutPlan, now: nu
     if (existing) archiveJournal(dir, cfg.stage, existing.id);
     return freshState(cfg.stage, releases, now, 0);
   }
-  if (!existing)
-    throw new RolloutRefused(
-      `no rollout of ${cfg.stage} to resume (no state in ${dir}); start one with \`ion-rollout start\``,
-    );
+  if (!existing) return reconciledFromPlatform(options, plan, now, served);
   if (!isActive(existing)) {
     throw new RolloutRefused(
       `the rollout of ${cfg.stage} has ended (${existing.status}: ${existing.reason ?? ""}); nothing to resume`,
@@ -57,6 +63,24 @@ export function prepareState(options: PrepareOptions, plan: RolloutPlan, now: nu
   }
   // A crashed or interrupted step keeps its start: its bake ends at the planned time.
   return { ...existing, status: "running", core, reason: undefined, causedBy: undefined, heldBy: undefined };
+}
+
+/**
+ * No state on this machine: the deployed weight and the stack's releases are the truth. The
+ * rollout resumes at the last plan step at or below the served weight, with its evidence (bake,
+ * requests, analysis) restarted from zero: conservative, nothing seen before counts.
+ */
+function reconciledFromPlatform(options: PrepareOptions, plan: RolloutPlan, now: number, served?: number) {
+  const { cfg, stateDir: dir } = options;
+  if (served === undefined || served <= 0 || served >= 100) {
+    const what = served === undefined ? "its weight cannot be read" : `it serves the canary at ${served}%`;
+    throw new RolloutRefused(
+      `no rollout of ${cfg.stage} to resume (no state in ${dir}, and ${what}); start one with \`ion-rollout start\``,
+    );
+  }
+  const index = plan.steps.reduce((found, step, i) => (step.weight <= served ? i : found), 0);
+  const state = freshState(cfg.stage, options.releases ?? cfg.releases, now, served);
+  return { ...state, core: { ...state.core, step: { ...state.core.step, index } } };
 }
 
 /** A new rollout's state at `weight` (0 for a start; an operator acting with no state records the config's). */

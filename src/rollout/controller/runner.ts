@@ -3,11 +3,14 @@ import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan, REVERT_WEIGHT } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
+import { refuseOutOfDomain } from "../core/sample-domain";
+import { isActive } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
-import { acquireLock, describeHolder, type LockOptions } from "../store/lock";
+import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../store/lock";
 import { takeRequest } from "../store/requests";
+import { readState } from "../store/state";
 import { RolloutController } from "./controller";
 import { type PrepareOptions, prepareState } from "./prepare";
 
@@ -46,19 +49,22 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? Date.now;
   const plan = buildPlan(cfg);
   warmAnalysis(cfg);
-  const lock = acquireLock(options.stateDir, cfg.stage, {
+  const lock = acquireLock(options.stateDir, lockTargetOf(cfg), {
     ...options.lock,
     now: clock,
     command: `ion-rollout ${mode} ${cfg.stage}`,
   });
   try {
+    const served = await servedWeight(options);
     const controller = new RolloutController(
       { ...options, plan, clock, sleep: options.sleep ?? abortableSleep, emit: options.onEvent },
-      prepareState(options, plan, clock()),
+      prepareState(options, plan, clock(), served),
     );
+    const outOfBand = reconcile(controller, options, served);
+    if (outOfBand) return await outOfBand;
     if (lock.tookOverFrom)
       controller.warn(`took over the lock of a runner that is gone: ${describeHolder(lock.tookOverFrom)}`);
-    return await drive(controller, options);
+    return await drive(controller, options).catch((error: unknown) => failSafe(controller, options, error));
   } finally {
     lock.release();
   }
@@ -81,6 +87,8 @@ async function drive(controller: RolloutController, options: RunOptions): Promis
     "start",
     `${options.mode} ${releases.canary.name} (${releases.canary.image}) at step ${controller.state.core.step.index + 1}/${plan.steps.length}`,
   );
+  const pending = pendingRevert(controller, options);
+  if (pending) return controller.revert(pending.reason, pending.seq);
   const entered = await enterCurrentStep(controller, options);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
   for (;;) {
@@ -143,6 +151,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
+  sample = refuseOutOfDomain(sample);
   const check: Check = {
     at,
     canary: sample.canary,
@@ -172,23 +181,74 @@ async function act(
   return applied === "applied" ? undefined : applied;
 }
 
-/** SIGINT/SIGTERM: revert (default) or hold, recorded like any other action. */
-function interrupted(controller: RolloutController, options: RunOptions): Promise<RunResult> {
+/** What the platform serves now (resume only): the truth the stored state is reconciled with. */
+function servedWeight(options: RunOptions): Promise<number | undefined> {
+  if (options.mode !== "resume") return Promise.resolve(undefined);
+  return options.driver.currentCanaryWeight().catch(() => undefined);
+}
+
+/**
+ * Says how the stored state and the deployed weight differ. A canary the platform no longer
+ * serves (0%: reverted outside the runner) is recorded as reverted, never stepped up again.
+ */
+function reconcile(controller: RolloutController, options: RunOptions, served: number | undefined) {
+  const state = controller.state;
+  if (options.mode !== "resume" || served === undefined) return undefined;
+  if (!readState(options.stateDir, state.stage)) {
+    controller.warn(
+      `no rollout state in ${options.stateDir}: resuming from the deployed weight ${served}% and the stack's releases (${state.releases.canary.name} over ${state.releases.stable.name}) at step ${state.core.step.index + 1}; the evidence restarts from zero`,
+    );
+    return undefined;
+  }
+  if (served === state.weight) return undefined;
+  controller.warn(`the platform serves ${served}% but the state says ${state.weight}%`);
+  if (served !== 0) return undefined;
+  const reason = `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`;
+  return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
+}
+
+/**
+ * A resumed rollout whose last record is a revert the state does not show (the runner died
+ * between recording it and applying it) completes that revert before anything else.
+ */
+function pendingRevert(controller: RolloutController, options: RunOptions) {
+  const last = controller.state.lastDecision;
+  if (options.mode !== "resume" || last?.action !== "revert") return undefined;
+  controller.warn(
+    `the previous runner recorded a revert (#${last.seq}) but did not finish it; completing it`,
+  );
+  return { reason: last.reason, seq: last.seq };
+}
+
+/**
+ * An interrupt (a signal, a closed pipe, an uncaught error: the abort's reason says which): the
+ * configured safe action, revert (default) or hold, recorded like any other action.
+ */
+function interrupted(controller: RolloutController, options: RunOptions, cause?: string): Promise<RunResult> {
   const stage = controller.state.stage;
+  const why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
   if ((options.onInterrupt ?? "revert") === "hold") {
-    const reason = `interrupted; holding at ${controller.state.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
+    const reason = `${why}; holding at ${controller.state.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
     return controller.hold(
       reason,
       "interrupt",
       controller.recordAction("hold", reason, controller.state.weight),
     );
   }
-  const seq = controller.recordAction(
-    "revert",
-    "interrupted (SIGINT/SIGTERM); --on-interrupt revert",
-    REVERT_WEIGHT,
-  );
-  return controller.revert("interrupted", seq);
+  const seq = controller.recordAction("revert", `${why}; --on-interrupt revert`, REVERT_WEIGHT);
+  return controller.revert(why, seq);
+}
+
+/** The loop itself failed: the safe action if the rollout is still between weights, then the error is told. */
+async function failSafe(
+  controller: RolloutController,
+  options: RunOptions,
+  error: unknown,
+): Promise<RunResult> {
+  if (!isActive(controller.state)) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  controller.warn(`runner error: ${message}`);
+  return interrupted(controller, options, `runner error: ${message}`);
 }
 
 /** An operator's abort or promote from another shell (`store/requests.ts`). */

@@ -4,6 +4,7 @@ import { type CoreState, decide, firstStep } from "./decide";
 import type { Outcome } from "./outcome";
 import { buildPlan } from "./plan";
 import type { ActionKind, DecisionRecord } from "./record";
+import { refuseOutOfDomain } from "./sample-domain";
 
 /** One replayed check: the fields first, then the decision record's. */
 export type BacktestDecision = DecisionRecord & {
@@ -34,7 +35,8 @@ export function backtest(
   const plan = buildPlan(cfg);
   let state: CoreState = { step: firstStep(startedAt), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
-  for (const check of checks) {
+  for (const recorded of checks) {
+    const check = refuseOutOfDomain(recorded);
     const analysis = analyseCheck(cfg, state.analysis, check, plan.steps[state.step.index]?.weight);
     const decision = decide(plan, state, check, analysis);
     state = decision.state;

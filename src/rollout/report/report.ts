@@ -38,13 +38,33 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+/**
+ * Text from input (names, images, reasons, operator names) as inert Markdown on one line: line
+ * breaks become spaces, HTML is escaped, and every character Markdown gives a meaning is escaped.
+ */
+export function markdownText(text: string): string {
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]#|!~])/g, "\\$1");
+}
+
+/** A fence longer than any run of backticks in the text, so the text cannot close it. */
+function fenceFor(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  return "`".repeat(Math.max(3, longest + 1));
+}
+
 function summaryLine(state: RolloutState): string {
-  return `**${state.status.toUpperCase()}** ${state.releases.canary.name} (\`${state.releases.canary.image}\`) over ${state.releases.stable.name} on ${state.stage}: ${state.reason ?? ""}`;
+  const { canary, stable } = state.releases;
+  return `**${state.status.toUpperCase()}** ${markdownText(canary.name)} (${markdownText(canary.image)}) over ${markdownText(stable.name)} on ${markdownText(state.stage)}: ${markdownText(state.reason ?? "")}`;
 }
 
 export function markdownReport({ state, records }: ReportInput): string {
   const lines = [
-    `## ion-rollout ${state.stage}: ${state.status}`,
+    `## ion-rollout ${markdownText(state.stage)}: ${state.status}`,
     "",
     summaryLine(state),
     "",
@@ -58,7 +78,7 @@ export function markdownReport({ state, records }: ReportInput): string {
         `### Decision #${cause.seq} (${cause.action} at ${cause.at}s, step ${cause.step}/${cause.steps}, ${cause.weight}%)`,
         "",
       );
-      lines.push(`${cause.reason}`, "", ...gateMarkdown(cause)); // issue 14: the gate's probes
+      lines.push(markdownText(cause.reason), "", ...gateMarkdown(cause)); // the gate's probes
       if (cause.signals.length > 0) {
         lines.push(
           "| signal | value | sample | roll back above | GO at most | counter | verdict |",
@@ -71,9 +91,10 @@ export function markdownReport({ state, records }: ReportInput): string {
         }
         const queries = cause.signals.filter((s) => s.query);
         if (queries.length > 0) {
-          lines.push("", "<details><summary>queries</summary>", "", "```");
+          const fence = fenceFor(queries.map((s) => s.query ?? "").join("\n"));
+          lines.push("", "<details><summary>queries</summary>", "", fence);
           for (const s of queries) lines.push(`# ${s.signal}`, s.query ?? "");
-          lines.push("```", "", "</details>");
+          lines.push(fence, "", "</details>");
         }
       }
     }
@@ -89,17 +110,17 @@ export function markdownReport({ state, records }: ReportInput): string {
   const shown = records.filter((r) => r.action !== "hold" || isNotable(r));
   for (const r of shown.slice(-60)) {
     lines.push(
-      `| ${r.seq} | ${r.at}s | ${r.step}/${r.steps} | ${r.weight}% | ${r.verdict} | ${r.action} | ${r.reason.replace(/\|/g, "\\|")} |`,
+      `| ${r.seq} | ${r.at}s | ${r.step}/${r.steps} | ${r.weight}% | ${r.verdict} | ${r.action} | ${markdownText(r.reason)} |`,
     );
   }
   if (shown.length > 60)
     lines.push(
       "",
-      `(${shown.length - 60} earlier rows omitted; \`ion-rollout explain ${state.stage}\` prints all)`,
+      `(${shown.length - 60} earlier rows omitted; ion-rollout explain ${markdownText(state.stage)} prints all)`,
     );
   lines.push(
     "",
-    `${notable.length} notable decisions; plain baking holds are omitted. Full record: \`ion-rollout explain ${state.stage} --json\`.`,
+    `${notable.length} notable decisions; plain baking holds are omitted. Full record: ion-rollout explain ${markdownText(state.stage)} --json.`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -1,4 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
 
@@ -12,9 +21,19 @@ export function journalPath(dir: string, stage: string): string {
   return join(dir, `${stage}.journal.jsonl`);
 }
 
+/** Writes a journal line: the seam a test replaces to see each append and its fsync. */
+export const journalIo = { open: openSync, write: writeSync, fsync: fsyncSync, close: closeSync };
+
+/** Appends one record and fsyncs it: a decision is durable before the runner acts on it. */
 export function appendRecord(dir: string, stage: string, record: DecisionRecord): void {
   mkdirSync(dir, { recursive: true });
-  appendFileSync(journalPath(dir, stage), `${JSON.stringify(record)}\n`);
+  const fd = journalIo.open(journalPath(dir, stage), "a", 0o644);
+  try {
+    journalIo.write(fd, `${JSON.stringify(record)}\n`);
+    journalIo.fsync(fd);
+  } finally {
+    journalIo.close(fd);
+  }
 }
 
 /** Reads every record; a torn last line (a crash mid-append) is skipped. */

@@ -1,6 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import type { RolloutState } from "../core/state";
+import { stateShapeProblem } from "../core/state-shape";
 
 /**
  * Durable rollout state: one JSON file per stage in the state directory, replaced atomically
@@ -13,18 +23,63 @@ export function statePath(dir: string, stage: string): string {
   return join(dir, `${stage}.json`);
 }
 
+/** The state file exists but cannot be used: empty, truncated, another version, half a document. */
+export class UnreadableStateError extends Error {
+  override name = "UnreadableStateError";
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(
+      `the rollout state ${path} cannot be read (${problem}); \`ion-rollout abort\` still reverts from the config alone and records a fresh state; otherwise move the file aside and run the command again`,
+    );
+  }
+}
+
+/** The stored state; undefined when there is none; `UnreadableStateError` when it cannot be used. */
 export function readState(dir: string, stage: string): RolloutState | undefined {
+  const path = statePath(dir, stage);
   let text: string;
   try {
-    text = readFileSync(statePath(dir, stage), "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    throw new UnreadableStateError(path, (error as Error).message);
   }
-  const state = JSON.parse(text) as RolloutState;
-  if (state.version !== 1)
-    throw new Error(`unsupported rollout state version ${state.version} in ${statePath(dir, stage)}`);
-  return state;
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new UnreadableStateError(path, text.trim() === "" ? "the file is empty" : (error as Error).message);
+  }
+  const problem = stateShapeProblem(document);
+  if (problem) throw new UnreadableStateError(path, problem);
+  return document as RolloutState;
+}
+
+/** Moves an unreadable state file aside (kept for a post-mortem); returns where it went. */
+export function setAsideState(dir: string, stage: string, now: number): string {
+  const from = statePath(dir, stage);
+  const to = `${from}.unreadable-${now}`;
+  renameSync(from, to);
+  fsyncDirectory(dir);
+  return to;
+}
+
+/** The fsync the state store uses: the seam a test replaces to see what is made durable. */
+export const stateIo = { fsync: (fd: number, _what: "file" | "directory") => void fsyncSync(fd) };
+
+/** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
+export function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    stateIo.fsync(fd, "directory");
+  } catch {
+    // Some file systems refuse to fsync a directory; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Writes the state atomically: temp file in the same directory, fsync, rename over the old one. */
@@ -35,9 +90,10 @@ export function writeState(dir: string, state: RolloutState): void {
   const fd = openSync(temp, "w", 0o644);
   try {
     writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
-    fsyncSync(fd);
+    stateIo.fsync(fd, "file");
   } finally {
     closeSync(fd);
   }
   renameSync(temp, target);
+  fsyncDirectory(dirname(target));
 }

@@ -1,0 +1,124 @@
+import type { StageConfig } from "../../config";
+import { analyseCheck, type Check, initialAnalysisState } from "./analysis";
+import type { BacktestDecision, BacktestResult } from "./backtest";
+import { type CoreState, decide, firstStep } from "./decide";
+import { buildPlan, type RolloutPlan } from "./plan";
+import { refuseOutOfDomain } from "./sample-domain";
+import { parseTrace, TraceError } from "./trace";
+
+/**
+ * The backtest in constant memory: the trace's checks are cut out of the document's text chunk
+ * by chunk (`TraceSplitter`), validated one at a time with the trace schema (`checkFromJson`), and
+ * replayed one at a time (`BacktestRun`), so neither the trace nor the decisions are ever held
+ * whole. Pure: the caller reads the file and writes the output.
+ */
+
+/** Cuts `{ "checks": [ {...}, {...} ] }` into each check's JSON text as the text arrives. */
+export class TraceSplitter {
+  private seeking = true;
+  private done = false;
+  private head = "";
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private current = "";
+
+  /** The complete checks in this chunk (and any carried over from the last one). */
+  feed(chunk: string): string[] {
+    if (this.done) return [];
+    if (this.seeking) {
+      this.head += chunk;
+      const start = /"checks"\s*:\s*\[/.exec(this.head);
+      if (!start) {
+        if (this.head.length > 1_000_000)
+          throw new TraceError('invalid trace: no "checks" array near the start');
+        return [];
+      }
+      this.seeking = false;
+      chunk = this.head.slice(start.index + start[0].length);
+      this.head = "";
+    }
+    return this.scan(chunk);
+  }
+
+  /** Throws unless the checks array was closed. */
+  end(): void {
+    if (!this.done) throw new TraceError('invalid trace: the "checks" array is missing or not closed');
+  }
+
+  private scan(chunk: string): string[] {
+    const found: string[] = [];
+    let from = 0;
+    for (let i = 0; i < chunk.length && !this.done; i++) {
+      const c = chunk[i];
+      if (this.depth === 0) {
+        if (c === "]") this.done = true;
+        else if (c === "{") {
+          this.depth = 1;
+          from = i;
+        } else if (c !== "," && c !== " " && c !== "\n" && c !== "\r" && c !== "\t")
+          throw new TraceError(`invalid trace: unexpected ${JSON.stringify(c)} in the checks array`);
+        continue;
+      }
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === "\\") this.escaped = true;
+        else if (c === '"') this.inString = false;
+      } else if (c === '"') this.inString = true;
+      else if (c === "{" || c === "[") this.depth++;
+      else if (c === "}" || c === "]") {
+        this.depth--;
+        if (this.depth === 0) {
+          found.push(this.current + chunk.slice(from, i + 1));
+          this.current = "";
+        }
+      }
+    }
+    if (this.depth > 0) this.current += chunk.slice(from);
+    return found;
+  }
+}
+
+/** One check's JSON text, validated with the trace schema; `index` and `previousAt` for messages and order. */
+export function checkFromJson(text: string, index: number, previousAt: number, source: string): Check {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TraceError(`invalid trace (${source}): checks[${index}]: ${(error as Error).message}`);
+  }
+  let check: Check;
+  try {
+    [check] = parseTrace({ checks: [value] }, source) as [Check];
+  } catch (error) {
+    throw new TraceError((error as Error).message.replace(/checks\.0\b/g, `checks.${index}`));
+  }
+  if (check.at < previousAt)
+    throw new TraceError(`invalid trace (${source}): checks[${index}].at goes back in time`);
+  return check;
+}
+
+/** The backtest one check at a time (the same rule as `backtest`): feed checks until `finished`. */
+export class BacktestRun {
+  private readonly plan: RolloutPlan;
+  private state?: CoreState;
+  outcome: BacktestResult["outcome"] = "incomplete";
+  revertedAt: number | null = null;
+  finished = false;
+
+  constructor(private readonly cfg: StageConfig) {
+    this.plan = buildPlan(cfg);
+  }
+
+  next(recorded: Check): BacktestDecision | undefined {
+    if (this.finished) return undefined;
+    const check = refuseOutOfDomain(recorded);
+    const state = this.state ?? { step: firstStep(check.at), analysis: initialAnalysisState(), seq: 0 };
+    const decision = decide(this.plan, state, check, analyseCheck(this.cfg, state.analysis, check));
+    this.state = decision.state;
+    if (decision.action === "revert") [this.outcome, this.revertedAt] = ["reverted", check.at];
+    if (decision.action === "promote") this.outcome = "promoted";
+    this.finished = decision.action === "revert" || decision.action === "promote" || decision.timedOut;
+    return decision.record;
+  }
+}

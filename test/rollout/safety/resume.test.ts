@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { RolloutController } from "../../../src/rollout/controller/controller";
+import { freshState } from "../../../src/rollout/controller/prepare";
+import { RolloutRefused, runRollout } from "../../../src/rollout/controller/runner";
+import type { RunnerEvent } from "../../../src/rollout/core/events";
+import { buildPlan, REVERT_WEIGHT } from "../../../src/rollout/core/plan";
+import type { MetricsSample } from "../../../src/rollout/core/sample";
+import { readState } from "../../../src/rollout/store/state";
+import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
+import { prodWith } from "../fixtures";
+
+/** Finding 3 (resume) and the runner's own errors: a canary is never left or promoted half-way. */
+
+const cfg = prodWith({ rollout: { bakeSeconds: 0, checkIntervalSeconds: 60 } });
+
+/** The state a runner leaves when it dies after recording a revert and before applying it. */
+function diedMidRevert(dir: string, time: FakeTime): void {
+  const driver = new FakeDriver();
+  const controller = new RolloutController(
+    { cfg, plan: buildPlan(cfg), driver, stateDir: dir, clock: time.clock, sleep: time.sleep },
+    freshState("prod", cfg.releases, time.now, 0),
+  );
+  const core = controller.state.core;
+  controller.save({ weight: 50, core: { ...core, step: { ...core.step, index: 3 } } });
+  controller.recordAction("revert", "SIGINT; --on-interrupt revert", REVERT_WEIGHT);
+}
+
+describe("resume after a runner died half-way", () => {
+  it("completes a recorded revert instead of judging on (and promoting)", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    diedMidRevert(dir, time);
+    expect(readState(dir, "prod")).toMatchObject({ status: "running", weight: 50 });
+    const driver = new FakeDriver();
+    driver.weight = 50;
+    const result = await runRollout({
+      cfg,
+      driver,
+      metrics: new FakeMetrics(time),
+      stateDir: dir,
+      mode: "resume",
+      clock: time.clock,
+      sleep: time.sleep,
+      lock: { pid: 4242, isAlive: () => false },
+    });
+    expect(result.outcome).toBe("reverted");
+    expect(driver.weights()).toEqual([0]);
+    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+  });
+});
+
+describe("an error inside the runner's loop", () => {
+  it("takes the safe action (revert), recorded, instead of leaving the canary at its weight", async () => {
+    const time = new FakeTime();
+    const driver = new FakeDriver();
+    const broken = {
+      description: "broken metrics",
+      sample: async () => undefined as unknown as MetricsSample,
+    };
+    const dir = tempDir();
+    const result = await runRollout({
+      cfg,
+      driver,
+      metrics: broken,
+      stateDir: dir,
+      mode: "start",
+      clock: time.clock,
+      sleep: time.sleep,
+      lock: { pid: 4242, isAlive: () => false },
+    });
+    expect(result.outcome).toBe("reverted");
+    expect(result.reason).toMatch(/runner error/);
+    expect(driver.weights()).toEqual([5, 0]);
+    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+  });
+});
+
+describe("resume reconciles with the deployed weight", () => {
+  function resume(dir: string, time: FakeTime, driver: FakeDriver) {
+    const events: RunnerEvent[] = [];
+    const run = runRollout({
+      cfg,
+      driver,
+      metrics: new FakeMetrics(time),
+      stateDir: dir,
+      mode: "resume",
+      clock: time.clock,
+      sleep: time.sleep,
+      onEvent: (e) => events.push(e),
+      lock: { pid: 4242, isAlive: () => false },
+    });
+    return { run, events };
+  }
+
+  it("no state on this machine (a new CI job): resumes from the served weight, evidence from zero, and says so", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    const driver = new FakeDriver();
+    driver.weight = 25;
+    const { run, events } = resume(dir, time, driver);
+    const result = await run;
+    const warning = events.find((e) => e.type === "warning");
+    expect(warning).toMatchObject({
+      message: expect.stringMatching(/no rollout state .* deployed weight 25%.*evidence restarts from zero/),
+    });
+    expect(result.outcome).toBe("promoted");
+    expect(driver.weights()).toEqual([50, 100, 100]);
+  });
+
+  it("no state and no canary served: nothing to resume", async () => {
+    const driver = new FakeDriver();
+    driver.weight = 0;
+    await expect(resume(tempDir(), new FakeTime(), driver).run).rejects.toThrow(RolloutRefused);
+    expect(driver.applied).toEqual([]);
+  });
+
+  it("a running state the platform no longer serves (reverted outside the runner) is recorded as reverted, never stepped up", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    const controller = new RolloutController(
+      {
+        cfg,
+        plan: buildPlan(cfg),
+        driver: new FakeDriver(),
+        stateDir: dir,
+        clock: time.clock,
+        sleep: time.sleep,
+      },
+      freshState("prod", cfg.releases, time.now, 0),
+    );
+    const core = controller.state.core;
+    controller.save({ weight: 50, core: { ...core, step: { ...core.step, index: 3 } } });
+    const driver = new FakeDriver();
+    driver.weight = 0;
+    const result = await resume(dir, time, driver).run;
+    expect(result.outcome).toBe("reverted");
+    expect(result.reason).toMatch(/reverted outside the runner/);
+    expect(driver.weights()).toEqual([0]);
+  });
+});

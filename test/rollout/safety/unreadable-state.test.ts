@@ -1,0 +1,77 @@
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildProgram } from "../../../src/cli/ion-rollout";
+import { abortCommand } from "../../../src/rollout/commands/operator";
+import { journalPath, readJournal } from "../../../src/rollout/store/journal";
+import { readState, statePath } from "../../../src/rollout/store/state";
+import { FakeDriver, operatorEdges, tempDir } from "../fakes";
+import { ROOT } from "../fixtures";
+
+/** Finding 1: a corrupt, truncated or foreign state file never blocks `abort`. */
+
+const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+
+function buffers() {
+  const text = { out: "", err: "" };
+  return {
+    text,
+    io: {
+      out: (t: string) => {
+        text.out += t;
+      },
+      err: (t: string) => {
+        text.err += t;
+      },
+    },
+  };
+}
+
+const BROKEN: Record<string, string> = {
+  empty: "",
+  truncated: '{"version":1,"stage":"prod","status":"running","weight":50,"core":{"seq":3',
+  "half a document": JSON.stringify({ version: 1, stage: "prod", status: "running", weight: 50 }),
+  "another version": JSON.stringify({ version: 2, stage: "prod", status: "running", weight: 50 }),
+};
+
+describe("abort with an unreadable state file", () => {
+  for (const [what, content] of Object.entries(BROKEN)) {
+    it(`${what} state: reverts through the driver, records a fresh state and says what it found`, async () => {
+      const dir = tempDir();
+      writeFileSync(statePath(dir, "prod"), content);
+      const driver = new FakeDriver();
+      driver.weight = 50;
+      const b = buffers();
+      const code = await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver));
+      expect(code).toBe(0);
+      expect(driver.weights()).toEqual([0]);
+      expect(b.text.err).toMatch(/found an unreadable rollout state \(.+\); moved it to .*unreadable/);
+      const state = readState(dir, "prod");
+      expect(state).toMatchObject({ status: "reverted", weight: 0 });
+      expect(readJournal(dir, "prod").map((r) => [r.action, r.weight])).toEqual([["revert", 50]]);
+      expect(readdirSync(dir).some((f) => f.startsWith("prod.json.unreadable-"))).toBe(true);
+    });
+  }
+});
+
+describe("other commands with an unreadable state file", () => {
+  for (const command of ["status", "resume", "explain", "retire"]) {
+    it(`${command}: one line naming the file and the fix, exit 1`, async () => {
+      const dir = tempDir();
+      writeFileSync(statePath(dir, "prod"), "");
+      writeFileSync(journalPath(dir, "prod"), '{"seq":1}\n');
+      const b = buffers();
+      process.exitCode = undefined;
+      await buildProgram(b.io).parseAsync(
+        ["node", "ion-rollout", command, "prod", "--config", CONFIG, "--state-dir", dir],
+        { from: "node" },
+      );
+      expect(process.exitCode).toBe(1);
+      process.exitCode = undefined;
+      expect(b.text.err.trim().split("\n")).toHaveLength(1);
+      expect(b.text.err).toContain(statePath(dir, "prod"));
+      expect(b.text.err).toContain("ion-rollout abort");
+      expect(b.text.err).not.toMatch(/at .*\.ts:\d+/);
+      expect(existsSync(statePath(dir, "prod"))).toBe(true);
+    });
+  }
+});

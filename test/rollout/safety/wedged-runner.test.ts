@@ -1,0 +1,84 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadStageConfig } from "../../../src/config";
+import { abortCommand } from "../../../src/rollout/commands/operator";
+import type { OperatorEdges } from "../../../src/rollout/commands/operator-edges";
+import { acquireLock, lockTargetOf, processAlive } from "../../../src/rollout/store/lock";
+import { requestPath } from "../../../src/rollout/store/requests";
+import { readState } from "../../../src/rollout/store/state";
+import { FakeDriver, FakeTime, tempDir } from "../fakes";
+import { ROOT } from "../fixtures";
+
+/**
+ * Finding 8 (abort): a live runner that does not answer (stopped, wedged) gets a bounded wait;
+ * `--force` then stops it and reverts from the config. The "runner" is a real process that
+ * holds the lock and never reads its requests; the wait runs on a fake clock.
+ */
+
+const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+
+function buffers() {
+  const text = { out: "", err: "" };
+  return {
+    text,
+    io: {
+      out: (t: string) => {
+        text.out += t;
+      },
+      err: (t: string) => {
+        text.err += t;
+      },
+    },
+  };
+}
+
+function wedgedRunner(dir: string) {
+  const child = spawn("sleep", ["600"], { stdio: "ignore" });
+  const pid = child.pid as number;
+  acquireLock(dir, lockTargetOf(loadStageConfig("prod", CONFIG)), { pid, command: "ion-rollout start prod" });
+  const gone = new Promise<void>((r) => child.on("exit", () => r()));
+  return { child, pid, gone };
+}
+
+function edges(driver: FakeDriver, time: FakeTime): OperatorEdges {
+  return { driverFor: async () => driver, clock: time.clock, sleep: time.sleep };
+}
+
+describe("abort with a wedged runner", () => {
+  it("without --force: gives up after the bounded wait, names the runner and --force, changes nothing", async () => {
+    const dir = tempDir();
+    const runner = wedgedRunner(dir);
+    const driver = new FakeDriver();
+    const b = buffers();
+    const options = { config: CONFIG, stateDir: dir, waitSeconds: 10 };
+    expect(await abortCommand("prod", options, b.io, edges(driver, new FakeTime()))).toBe(1);
+    expect(b.text.err).toContain(`pid ${runner.pid}`);
+    expect(b.text.err).toContain("--force");
+    expect(driver.applied).toEqual([]);
+    expect(existsSync(requestPath(dir, "prod"))).toBe(false);
+    runner.child.kill("SIGKILL");
+  });
+
+  it("--force: after the wait, stops the runner, takes its lock over, reverts and records it", async () => {
+    const dir = tempDir();
+    const runner = wedgedRunner(dir);
+    const driver = new FakeDriver();
+    driver.weight = 25;
+    const time = new FakeTime();
+    const b = buffers();
+    const code = await abortCommand(
+      "prod",
+      { config: CONFIG, stateDir: dir, force: true },
+      b.io,
+      edges(driver, time),
+    );
+    expect(code).toBe(0);
+    expect(time.now - new FakeTime().now).toBeGreaterThanOrEqual(30_000);
+    expect(b.text.err).toContain("--force: stopping it and reverting from here");
+    await runner.gone;
+    expect(processAlive(runner.pid)).toBe(false);
+    expect(driver.weights()).toEqual([0]);
+    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+  });
+});
