@@ -15,7 +15,7 @@ import type { TraceDocument } from "./trace";
  * minus what the block held at the previous check. Stable's counts exist only where the relative
  * check recorded them, pooled per judged block: the judged check gets the block's totals and the
  * pending ones zero, which leaves every pooled sum, and so the decision under the same thresholds,
- * as it was. That recovery knows the consecutive analysis's blocks only.
+ * as it was. A sequential record's evidence names its check's counts (`evidence.check`) directly.
  */
 
 type Side = Record<string, number | null>;
@@ -36,6 +36,8 @@ function num(value: unknown): number | null {
 
 /** Canary counts of one check from its error-rate record and the block pending before it. */
 function counts(error: SignalRecord | undefined, pending: Block): { check: Side; pending: Block } {
+  // Sequential records: the evidence names this check's own counts.
+  if (error?.evidence) return { check: { ...error.evidence.check }, pending };
   const pooledErrors = num(error?.detail?.blockErrors);
   const pooledRequests = num(error?.sampleSize);
   if (!error || pooledErrors === null || pooledRequests === null) {

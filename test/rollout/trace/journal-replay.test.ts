@@ -134,6 +134,16 @@ describe("backtest of an older journal (no measured values: counts recovered fro
     expect(decisions(cfg, input.checks, input.startedAt)).toEqual(decisions(cfg, checks, 0));
   });
 
+  it("a sequential record without measured gives its check's canary counts from its evidence", () => {
+    const cfg = prod();
+    const checks = committed("low-traffic-degraded");
+    const input = readBacktestInput(journalOf(cfg, checks, [], false, true), "prod");
+    expect(input.checks.map((c) => [c.canary.requests, c.canary.errors])).toEqual(
+      checks.slice(0, input.checks.length).map((c) => [c.canary.requests, c.canary.errors]),
+    );
+    expect(decisions(cfg, input.checks, 0)).toEqual(decisions(cfg, checks, 0));
+  });
+
   it("keeps inconclusive checks inconclusive (no data stays null) and reverts where the live run did", () => {
     const cfg = consecutiveProd();
     const checks = committed("missing-metrics");
