@@ -33,6 +33,7 @@ Examples:
   $ ion-rollout backtest .ion-rollout/prod.journal.jsonl --stage prod          # replay a past rollout's journal
   $ ion-rollout backtest tuesday.json --stage prod --compare Pulumi.prod.yaml candidate.yaml
   $ ion-rollout backtest tuesday.json --stage prod --rule runbook --json
+  $ ion-rollout backtest tuesday.json --stage prod --rule consecutive     # the stage as configured vs rollout.analysis: consecutive
 
 Exit codes: the replay's outcome (0 promoted, 2 reverted, 3 incomplete); with --compare/--rule 0
 once the comparison is printed; 1 on an unreadable trace or config.`;
@@ -100,7 +101,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     .option("--compare <configs...>", "two stack config files A B: replay the trace under each and compare")
     .option(
       "--rule <rule>",
-      "compare the stage's config with itself under another analysis rule: consecutive, runbook (the runbook's literal N-in-a-row on each check's raw rate), sequential",
+      "compare the stage's config with itself under another analysis rule: sequential (rollout.analysis: sequential, the evidence engine on cumulative counts), consecutive (rollout.analysis: consecutive, N breaching evidence blocks in a row), runbook (the runbook's literal N in a row on each check's raw rate)",
     )
     .addHelpText("after", BACKTEST_EXAMPLES)
     .action((trace: string, options: BacktestOptions) => run(backtestCommand(trace, options, io)));

@@ -105,7 +105,7 @@ export function judgeSequential(input: SequentialInput): SequentialResult {
     return { errorRate, p95: unjudged(input, "p95LatencyMs", input.stale), state };
   }
   const folded = check.counters ? foldCounters(state.ledger, check.counters) : null;
-  const counts = countsOf(check, folded?.deltas ?? null);
+  const counts = countsOf(check, folded?.deltas ?? check.deltas ?? null);
   const next: SequentialState = { ...state, ledger: folded?.ledger ?? state.ledger };
   const error = judgeErrorEvidence(input, counts, next);
   const p95 = judgeSlowShare(input, counts, error.state);

@@ -1,6 +1,6 @@
 import type { RelativeEvidenceState } from "./evidence/relative";
 import type { CountEvidenceState } from "./evidence/state";
-import type { CounterLedger } from "./ledger";
+import type { CounterLedger, LedgerDeltas } from "./ledger";
 import type { CounterSnapshot, SideSample } from "./sample";
 
 /** The vocabulary of one check's judgement, shared by the analysis modules (no logic here). */
@@ -17,6 +17,12 @@ export interface Check {
   stable: SideSample;
   /** Raw cumulative counter readings (sequential analysis: counts that add up). */
   counters?: CounterSnapshot;
+  /**
+   * The counts a ledger took from raw counters at this check, as a journal recorded them
+   * (`measured.deltas`): a replay judges these instead of the windows' counts. Ignored when
+   * `counters` is present.
+   */
+  deltas?: LedgerDeltas;
   /** Rendered queries by signal (for the decision record). */
   queries?: Record<string, string>;
   /** Errors from the metrics backend: the check is inconclusive. */

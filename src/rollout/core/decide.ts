@@ -1,4 +1,5 @@
 import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis";
+import { measuredOf } from "./measured";
 import { REVERT_WEIGHT, type RolloutPlan } from "./plan";
 import type { ActionKind, DecisionRecord } from "./record";
 
@@ -148,6 +149,12 @@ export function decide(
       ...(s.detail === undefined ? {} : { detail: s.detail }),
       ...(s.evidence === undefined ? {} : { evidence: s.evidence }),
     })),
+    // The raw sample (and, under the sequential analysis, the ledger's counts) this check judged:
+    // a journal replays to exactly these decisions (core/trace-from-journal.ts).
+    measured: measuredOf(
+      check,
+      analysis.state.evidence === undefined ? undefined : (state.analysis.evidence?.ledger ?? null),
+    ),
     bake: {
       elapsedSeconds: shownElapsed,
       bakeSeconds: step.bakeSeconds,

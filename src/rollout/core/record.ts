@@ -1,5 +1,6 @@
 import type { EvidenceRecord, SignalName, SignalThresholdView, Verdict } from "./analysis-types";
 import type { GateRecord } from "./gate-types";
+import type { MeasuredRecord } from "./measured";
 
 /** What a decision does: the backtest's and the journal's vocabulary. */
 export type ActionKind = "advance" | "hold" | "revert" | "promote";
@@ -48,6 +49,11 @@ export interface DecisionRecord {
   /** Every reason behind the verdict and the action. */
   reasons: string[];
   signals: SignalRecord[];
+  /**
+   * A check's measurements as judged: each side's raw sample (incl. `slow`) and, under the
+   * sequential analysis, the ledger's counts. Absent from operator records and older journals.
+   */
+  measured?: MeasuredRecord;
   bake: {
     elapsedSeconds: number;
     bakeSeconds: number;

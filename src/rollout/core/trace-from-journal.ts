@@ -1,16 +1,21 @@
+import type { MeasuredRecord } from "./measured";
 import type { DecisionRecord, SignalRecord } from "./record";
+import type { SideSample } from "./sample";
 import type { TraceDocument } from "./trace";
 
 /**
  * A past rollout's journal as a backtest trace: the measured values each check recorded. Pure.
  *
- * A record keeps what the analysis judged, not always the raw sample, so the canary's counts are
- * recovered from the error-rate evidence: a block's pooled requests and errors (`sampleSize`,
- * `detail.blockErrors`) minus what the block held at the previous check. Stable's counts exist
- * only where the relative check recorded them, pooled per judged block: the judged check gets the
- * block's totals and the pending ones zero, which leaves every pooled sum, and so the decision
- * under the same thresholds, as it was. A record carrying `measured: { canary, stable }` (trace
- * sides) is used as it is.
+ * A record with `measured` (written since issue 11d) carries the raw sample of both sides, `slow`
+ * included, and under the sequential analysis the ledger's counts (`deltas`): replayed as they are,
+ * so a journal replays to exactly its recorded decisions under either analysis.
+ *
+ * Older records keep only what the analysis judged, so the canary's counts are recovered from the
+ * error-rate evidence: a block's pooled requests and errors (`sampleSize`, `detail.blockErrors`)
+ * minus what the block held at the previous check. Stable's counts exist only where the relative
+ * check recorded them, pooled per judged block: the judged check gets the block's totals and the
+ * pending ones zero, which leaves every pooled sum, and so the decision under the same thresholds,
+ * as it was. A sequential record's evidence names its check's counts (`evidence.check`) directly.
  */
 
 type Side = Record<string, number | null>;
@@ -31,6 +36,8 @@ function num(value: unknown): number | null {
 
 /** Canary counts of one check from its error-rate record and the block pending before it. */
 function counts(error: SignalRecord | undefined, pending: Block): { check: Side; pending: Block } {
+  // Sequential records: the evidence names this check's own counts.
+  if (error?.evidence) return { check: { ...error.evidence.check }, pending };
   const pooledErrors = num(error?.detail?.blockErrors);
   const pooledRequests = num(error?.sampleSize);
   if (!error || pooledErrors === null || pooledRequests === null) {
@@ -65,9 +72,32 @@ function staleAge(record: DecisionRecord): number | undefined {
   return undefined;
 }
 
+/** A recorded sample as a trace side (the trace says `p95Ms`). */
+function traceSide(side: Partial<SideSample> | null | undefined): Side | null {
+  if (!side) return null;
+  const { p95LatencyMs, ...rest } = side;
+  const out: Side = { p95Ms: num(p95LatencyMs) };
+  for (const [key, value] of Object.entries(rest)) out[key] = num(value);
+  return out;
+}
+
+function backendErrors(record: DecisionRecord): { errors?: string[] } {
+  const errors = record.reasons.filter((r) => r.startsWith("metrics error: ")).map((r) => r.slice(15));
+  return errors.length > 0 ? { errors } : {};
+}
+
+function measuredCheck(record: DecisionRecord, measured: MeasuredRecord): TraceCheck {
+  return {
+    at: record.at,
+    canary: traceSide(measured.canary),
+    stable: traceSide(measured.stable),
+    ...backendErrors(record),
+    ...(measured.deltas ? { deltas: measured.deltas } : {}),
+  };
+}
+
 function checkOf(record: DecisionRecord, canaryCounts: Side): TraceCheck {
-  const measured = (record as { measured?: { canary?: Side; stable?: Side } }).measured;
-  if (measured) return { at: record.at, canary: measured.canary ?? null, stable: measured.stable ?? null };
+  if (record.measured) return measuredCheck(record, record.measured);
   const canary: Side = {
     ...canaryCounts,
     p95Ms: signal(record, "p95LatencyMs")?.value ?? null,
@@ -78,13 +108,7 @@ function checkOf(record: DecisionRecord, canaryCounts: Side): TraceCheck {
   if (health) canary.healthFailures = health.value;
   const age = staleAge(record);
   if (age !== undefined) canary.sampleAgeSeconds = age;
-  const errors = record.reasons.filter((r) => r.startsWith("metrics error: ")).map((r) => r.slice(15));
-  return {
-    at: record.at,
-    canary,
-    stable: stableSide(signal(record, "errorRate")),
-    ...(errors.length > 0 ? { errors } : {}),
-  };
+  return { at: record.at, canary, stable: stableSide(signal(record, "errorRate")), ...backendErrors(record) };
 }
 
 export function traceFromJournal(

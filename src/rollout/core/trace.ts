@@ -7,7 +7,7 @@ import type { SideSample } from "./sample";
  * `{ "checks": [ { "at": 0, "canary": { "requests", "errors", "p95Ms", "memory", "cpu" }, "stable": {...} } ] }`.
  * `at` is seconds since start; any signal may be missing or null (no data). Optional extras per
  * side: `healthFailures`, `sampleAgeSeconds`, `slow`; per check: `errors` (metrics backend
- * errors). Optional at the top (issue 16, recorded traces): `startedAt`, when the first step's
+ * errors), `deltas` (a journal's ledger counts, judged by the sequential analysis instead). Optional at the top (issue 16, recorded traces): `startedAt`, when the first step's
  * weight was applied (default: the first check's `at`), and `source`, where the trace came from.
  * Unknown keys are ignored, so older readers still read newer traces.
  */
@@ -27,6 +27,16 @@ const SideSchema = z
   .nullable()
   .optional();
 
+/** Counts a ledger took from raw counters (a journal's `measured.deltas`); judged instead of the window's. */
+const count = z.number().min(0).optional();
+const DeltaSideSchema = z.object({
+  requests: count,
+  errors: count,
+  latencyCount: count,
+  latencyFast: count,
+});
+const DeltasSchema = z.object({ canary: DeltaSideSchema, stable: DeltaSideSchema });
+
 /** Where a recorded trace came from (`ion-rollout trace`, or a journal); informational. */
 const SourceSchema = z.looseObject({
   kind: z.string(),
@@ -45,6 +55,7 @@ export const TraceSchema = z.object({
         canary: SideSchema,
         stable: SideSchema,
         errors: z.array(z.string()).optional(),
+        deltas: DeltasSchema.optional(),
       }),
     )
     .min(1),
@@ -96,6 +107,7 @@ export function parseTraceDocument(document: unknown, source = "trace"): ParsedT
     canary: side(c.canary),
     stable: side(c.stable),
     ...(c.errors ? { errors: c.errors } : {}),
+    ...(c.deltas ? { deltas: c.deltas } : {}),
   }));
   for (let i = 1; i < checks.length; i++) {
     if ((checks[i]?.at ?? 0) < (checks[i - 1]?.at ?? 0)) {

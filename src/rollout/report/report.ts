@@ -1,13 +1,15 @@
 import type { SignalName } from "../core/analysis";
 import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
+import { evidenceMarkdown, evidenceSvg } from "./evidence-curve";
 import { gateHtml } from "./gate-html";
 import { gateMarkdown } from "./gate-markdown";
 import { formatValue } from "./progress";
 
 /**
  * The end-of-rollout report: Markdown (also for $GITHUB_STEP_SUMMARY) and a standalone HTML page
- * with an inline SVG timeline of the weight and of every signal with its thresholds drawn. Every
+ * with an inline SVG timeline of the weight and of every signal with its thresholds drawn, and of
+ * the error rate's sequential evidence against its bar (evidence-curve.ts). Every
  * revert and every hold a signal caused is marked on the timeline and linked to its decision record.
  */
 
@@ -118,6 +120,7 @@ export function markdownReport({ state, records }: ReportInput): string {
       "",
       `(${shown.length - 60} earlier rows omitted; ion-rollout explain ${markdownText(state.stage)} prints all)`,
     );
+  lines.push(...evidenceMarkdown(records));
   lines.push(
     "",
     `${notable.length} notable decisions; plain baking holds are omitted. Full record: ion-rollout explain ${markdownText(state.stage)} --json.`,
@@ -259,6 +262,7 @@ code{font-size:11px;word-break:break-all} .bake{color:#555;font-size:12px}
 <p>Started ${new Date(state.startedAt).toISOString()}; final weight ${state.weight}%.</p>
 ${timelineSvg(records)}
 <p>Red: revert; orange: a hold a signal caused; green: promote. Each marker links to its decision record below.</p>
+${evidenceSvg(records, Math.max(1, ...records.map((r) => r.at)))}
 <h2>Decision records</h2>
 ${rows}
 </body></html>

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { parseTrace } from "../../../src/rollout/core/trace";
+import { buildTrace } from "../../../src/rollout/core/trace-build";
 import { recordPrometheusTrace } from "../../../src/rollout/edges/metrics/prometheus-trace";
 import type { LocalHttp } from "../edges/local-http";
 import { prod } from "../fixtures";
@@ -20,6 +22,7 @@ describe("recordPrometheusTrace (query_range against a local Prometheus API)", (
     const server = await fakePrometheus(cfg, 60, (side, signal, t) => {
       if (side === "canary" && signal === "requests") return minute(t) === 3 ? undefined : "300.4";
       if (side === "canary" && signal === "errors") return minute(t) === 2 ? "6" : "0";
+      if (signal === "slow") return side === "canary" ? "12.6" : "0";
       if (signal === "p95LatencyMs") return "NaN";
       return side === "stable" ? "5700" : "0.4";
     });
@@ -31,6 +34,18 @@ describe("recordPrometheusTrace (query_range against a local Prometheus API)", (
     // NaN is Prometheus' 0/0: no data, never zero.
     expect(recorded.series.canary.p95Ms).toEqual([null, null, null, null, null]);
     expect(recorded.series.stable.requests).toEqual([5700, 5700, 5700, 5700, 5700]);
+    // The slow-request count (the P95 limit's histogram buckets) is recorded per side; the trace
+    // carries it as whole requests, stable's 0 as 0, and null where the request count is a gap.
+    expect(recorded.series.canary.slow).toEqual([12.6, 12.6, 12.6, 12.6, 12.6]);
+    expect(recorded.series.stable.slow).toEqual([0, 0, 0, 0, 0]);
+    const trace = buildTrace({
+      checkAtSeconds: [60, 120, 180, 240, 300],
+      series: recorded.series,
+      source: { kind: "prometheus", stage: "prod", canary: "c", stable: "s" },
+    });
+    expect(trace.checks.map((c) => c.canary?.slow)).toEqual([13, 13, null, 13, 13]);
+    expect(trace.checks.map((c) => c.stable?.slow)).toEqual([0, 0, 0, 0, 0]);
+    expect(parseTrace(trace)[0]?.canary.slow).toBe(13);
     expect(recorded.description).toBe(`Prometheus API ${server.url}/`);
   });
 
@@ -45,9 +60,11 @@ describe("recordPrometheusTrace (query_range against a local Prometheus API)", (
       pointsPerRequest: 2,
       onProgress: (done, total) => seen.push([done, total]),
     });
-    const queriesPerChunk = 12; // six signals per side
+    // 7 queries per side per chunk (requests, errors, slow, P95, memory, CPU, sample age): the
+    // slow-request count (issue 11) joined the six; 5 check times in chunks of 2 are 3 chunks.
+    const queriesPerChunk = 2 * 7;
     expect(server.received).toHaveLength(3 * queriesPerChunk);
-    expect(seen.at(-1)).toEqual([36, 36]);
+    expect(seen.at(-1)).toEqual([42, 42]);
     expect(recorded.series.canary.requests).toEqual([1, 1, 1, 1, 1]);
     const starts = new Set(server.received.map((r) => new URLSearchParams(r.body).get("start")));
     expect([...starts].map((s) => minute(Number(s) * 1000)).sort()).toEqual([1, 3, 5]);
