@@ -113,6 +113,7 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
       status: "held",
       heldBy: "interrupt",
       weight: 10,
+      lastDecision: undefined,
       core: { ...state.core, step: { ...state.core.step, index: 1 } },
     });
     const again = setup({
@@ -120,6 +121,8 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
       mode: "resume",
       stateDir: first.options.stateDir,
     });
+    // The platform serves the recorded 10% (else resume would record a revert made outside it).
+    again.driver.weight = 10;
     await runRollout(again.options);
     expect(calls).toEqual(["pre-traffic"]);
     // A rollout that crashed before its first step (weight 0) is asked again on resume.
@@ -129,6 +132,7 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
       ...zero,
       status: "running",
       weight: 0,
+      lastDecision: undefined,
       core: { ...zero.core, step: { ...zero.core.step, index: 0 } },
     });
     const third = setup({

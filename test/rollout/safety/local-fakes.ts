@@ -132,6 +132,8 @@ export function localConfig(fake: LocalFake, stage = "e2e", extra = ""): string 
     bakeSeconds: 600
     checkIntervalSeconds: 1
     stateDir: ${fake.stateDir}
+    # The fake HAProxy answers weights only; the gate is tested in test/rollout/edges/probes and the rehearsal.
+    preTraffic: { enabled: false }
 ${extra}`,
   );
   return file;
