@@ -163,7 +163,9 @@ describe(LIMITS, () => {
     const prod = await renderCommitted("prod");
     const loose = violationsOf(await check(withResources(prod, rules("0.02"))), LIMITS);
     expect(loose.map((violation) => violation.message)).toEqual([
-      expect.stringMatching(new RegExp(`^${kind} "extra-gmp": rule ApiErrors fires on error rate .* above 2%`)),
+      expect.stringMatching(
+        new RegExp(`^${kind} "extra-gmp": rule ApiErrors fires on error rate .* above 2%`),
+      ),
     ]);
     expect(violationsOf(await check(withResources(prod, rules("0.01"))), LIMITS)).toEqual([]);
   });
