@@ -107,4 +107,3 @@ interface AnalyzerInfoReply {
   getName(): string;
   getPoliciesList(): { getName(): string }[];
 }
-
