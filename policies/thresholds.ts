@@ -65,7 +65,7 @@ export const alertThresholdsWithinOrgLimits = resourcePolicy(
   {
     name: "alert-thresholds-within-org-limits",
     description:
-      "Every alert on error rate, P95 latency, memory or CPU (GCP alert policy, CloudWatch alarm, PrometheusRule) fires no later than the organisation's roll-back limit for its stage: threshold and duration read from the query or alarm itself.",
+      "Every alert on error rate, P95 latency, memory or CPU (GCP alert policy, CloudWatch alarm, PrometheusRule or Managed Prometheus Rules / ClusterRules / GlobalRules) fires no later than the organisation's roll-back limit for its stage: threshold and duration read from the query or alarm itself.",
     enforcementLevel: "mandatory",
     severity: "critical",
     remediationSteps:

@@ -10,6 +10,15 @@ export const TYPES = {
   urlMap: "gcp:compute/uRLMap:URLMap",
   alertPolicy: "gcp:monitoring/alertPolicy:AlertPolicy",
   prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+  /**
+   * Managed Service for Prometheus rule objects (same `spec.groups` as a PrometheusRule):
+   * https://github.com/GoogleCloudPlatform/prometheus-engine/blob/main/doc/api.md#rules
+   */
+  managedPrometheusRules: [
+    "kubernetes:monitoring.googleapis.com/v1:GlobalRules",
+    "kubernetes:monitoring.googleapis.com/v1:ClusterRules",
+    "kubernetes:monitoring.googleapis.com/v1:Rules",
+  ],
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   lbListener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
   lbListenerRule: ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"],

@@ -15,7 +15,7 @@ export function declareStage(cfg: StageConfig): StageOutputs {
 
 /**
  * What people watch during a release, from the same signals as the alerts and the runner: the
- * Cloud console dashboard on GCP, and the PrometheusRule + Grafana dashboard in a cluster when the
+ * Cloud console dashboard on GCP, and the Managed Prometheus GlobalRules + Grafana dashboard in a cluster when the
  * stage has an enabled `k8s` block (any platform).
  */
 function declareMonitoring(cfg: StageConfig): StageOutputs {
@@ -26,7 +26,7 @@ function declareMonitoring(cfg: StageConfig): StageOutputs {
   }
   if (cfg.k8s?.enabled) {
     const k8s = new KubernetesMonitoring(`${cfg.stage}-k8s`, { config: cfg });
-    outputs.prometheusRule = k8s.rule.metadata.name;
+    outputs.managedPrometheusRules = k8s.rule.metadata.name;
     outputs.grafanaDashboardConfigMap = k8s.dashboard.metadata.name;
   }
   return outputs;

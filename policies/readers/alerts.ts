@@ -1,6 +1,6 @@
 import { fromCloudWatchUnits } from "../../src/signals/cloudwatch";
 import type { RollbackSignal } from "../../src/signals/rules";
-import { TYPES } from "../types";
+import { isOneOf, TYPES } from "../types";
 import { durationSeconds } from "./durations";
 import { list, num, type Props, record, records, text } from "./props";
 
@@ -201,7 +201,8 @@ function cloudWatchAlarm(props: Props): AlertReading[] {
   ];
 }
 
-function prometheusRule(props: Props): AlertReading[] {
+/** A PrometheusRule or a Managed Prometheus Rules / ClusterRules / GlobalRules: the same `spec.groups`. */
+function ruleGroups(props: Props): AlertReading[] {
   return records(record(props.spec).groups).flatMap((group) =>
     records(group.rules)
       .filter((rule) => text(rule.alert) !== undefined)
@@ -225,11 +226,11 @@ export function readAlerts(type: string, props: Props): AlertReading[] {
       return gcpAlertPolicy(props);
     case TYPES.metricAlarm:
       return cloudWatchAlarm(props);
-    case TYPES.prometheusRule:
-      return prometheusRule(props);
     default:
-      return [];
+      return isOneOf(type, RULE_GROUP_TYPES) ? ruleGroups(props) : [];
   }
 }
 
-export const ALERT_TYPES: readonly string[] = [TYPES.alertPolicy, TYPES.metricAlarm, TYPES.prometheusRule];
+const RULE_GROUP_TYPES: readonly string[] = [TYPES.prometheusRule, ...TYPES.managedPrometheusRules];
+
+export const ALERT_TYPES: readonly string[] = [TYPES.alertPolicy, TYPES.metricAlarm, ...RULE_GROUP_TYPES];

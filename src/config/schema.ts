@@ -39,6 +39,19 @@ export const NotificationsSchema = z
   })
   .strict();
 
+/**
+ * The k8s block's rules and panels read Cloud Run's `run_googleapis_com:*` series, which exist only
+ * in Cloud Monitoring: only a GCP stage has them (see docs/monitoring.md).
+ */
+function checkK8sPlatform(cfg: { platform: string; k8s?: { enabled: boolean } }, ctx: z.RefinementCtx): void {
+  if (!cfg.k8s?.enabled || cfg.platform === "gcp") return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["k8s"],
+    message: `the Kubernetes monitoring objects are supported only on a GCP stage: their rules and panels read Cloud Run's run_googleapis_com:* series, which exist only in Cloud Monitoring (platform is "${cfg.platform}"; its CloudWatch alarms are the alerting backstop); remove the block or set enabled: false`,
+  });
+}
+
 export const StageConfigSchema = z
   .object({
     /** The stack name (`Pulumi.<stage>.yaml`). */
@@ -70,6 +83,7 @@ export const StageConfigSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    checkK8sPlatform(cfg, ctx);
     if (!cfg[cfg.platform]) {
       ctx.addIssue({
         code: "custom",

@@ -55,6 +55,29 @@ function grafanaPanel(panel: DashboardPanel, index: number, sideLabel: string) {
   };
 }
 
+/** Default uid of the Grafana data source that reads Cloud Monitoring (see src/config/k8s.ts). */
+export const DEFAULT_GRAFANA_DATASOURCE = "managed-prometheus";
+
+/**
+ * The queries read Cloud Run's `run_googleapis_com:*` series, which only Cloud Monitoring holds: the
+ * default source is a Grafana Prometheus data source pointed at Managed Service for Prometheus'
+ * query API (`https://monitoring.googleapis.com/v1/projects/PROJECT/location/global/prometheus`),
+ * whose token Google's data source syncer refreshes.
+ * https://cloud.google.com/stackdriver/docs/managed-prometheus/query
+ */
+function datasourceVariable(cfg: StageConfig) {
+  const uid = cfg.k8s?.grafanaDatasource ?? DEFAULT_GRAFANA_DATASOURCE;
+  return {
+    name: "datasource",
+    label: "Prometheus (Cloud Monitoring)",
+    description:
+      "A Prometheus data source that queries Cloud Monitoring (Managed Service for Prometheus); a self-hosted Prometheus has no run_googleapis_com series.",
+    type: "datasource",
+    query: "prometheus",
+    current: { text: uid, value: uid },
+  };
+}
+
 /** The stage dashboard as Grafana JSON (schema 39), for the sidecar-loaded ConfigMap. */
 export function grafanaDashboard(cfg: StageConfig) {
   const dashboard = stageDashboard(cfg);
@@ -67,9 +90,7 @@ export function grafanaDashboard(cfg: StageConfig) {
     editable: false,
     refresh: "30s",
     time: { from: "now-3h", to: "now" },
-    templating: {
-      list: [{ name: "datasource", label: "Prometheus", type: "datasource", query: "prometheus" }],
-    },
+    templating: { list: [datasourceVariable(cfg)] },
     panels: dashboard.panels.map((panel, index) => grafanaPanel(panel, index, dashboard.sideLabel)),
   };
 }

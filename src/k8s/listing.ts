@@ -22,9 +22,10 @@ function parsed(text: unknown): Inputs {
   }
 }
 
-function prometheusRule(inputs: Inputs): Lines {
+function ruleGroups(inputs: Inputs): Lines {
   const metadata = record(inputs.metadata);
-  const lines: Lines = [["rule", `${String(metadata.namespace)}/${String(metadata.name)}`]];
+  const scope = metadata.namespace === undefined ? "cluster" : String(metadata.namespace);
+  const lines: Lines = [["rule", `${scope}/${String(metadata.name)}`]];
   for (const group of records(record(inputs.spec).groups)) {
     for (const rule of records(group.rules)) {
       const expr = String(rule.expr);
@@ -67,7 +68,7 @@ function cloudMonitoringDashboard(inputs: Inputs): Lines {
 }
 
 export const MONITORING_SUMMARIES: Record<string, (inputs: Inputs) => Lines> = {
-  "kubernetes:monitoring.coreos.com/v1:PrometheusRule": prometheusRule,
+  "kubernetes:monitoring.googleapis.com/v1:GlobalRules": ruleGroups,
   "kubernetes:core/v1:ConfigMap": grafanaConfigMap,
   "gcp:monitoring/dashboard:Dashboard": cloudMonitoringDashboard,
 };

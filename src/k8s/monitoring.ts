@@ -9,8 +9,17 @@ export interface KubernetesMonitoringArgs {
   config: StageConfig;
 }
 
-/** prometheus-operator's CRD for alerting rules. */
-export const PROMETHEUS_RULE = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule" } as const;
+/**
+ * Google Cloud Managed Service for Prometheus' rules resource for Cloud Monitoring metrics. The
+ * managed rule-evaluator evaluates it against Cloud Monitoring, where Cloud Run's
+ * `run_googleapis_com:*` series live ("You need to use the GlobalRules resource when writing rules
+ * for Cloud Monitoring metrics"); a self-hosted Prometheus never has those series, so a
+ * prometheus-operator PrometheusRule over them could never fire. Cluster-scoped (CRD `scope:
+ * Cluster`), `spec.groups` in the upstream rule_group format.
+ * https://cloud.google.com/stackdriver/docs/managed-prometheus/rules-managed#globalrules
+ * https://github.com/GoogleCloudPlatform/prometheus-engine/blob/main/charts/operator/crds/monitoring.googleapis.com_globalrules.yaml
+ */
+export const GLOBAL_RULES = { apiVersion: "monitoring.googleapis.com/v1", kind: "GlobalRules" } as const;
 
 /** The Grafana sidecar folder annotation (k8s-sidecar `folderAnnotation`), ignored when not set up. */
 export const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";
@@ -25,9 +34,10 @@ function settingsOf(cfg: StageConfig): K8sMonitoring {
 }
 
 /**
- * The stage's roll-back alerts as a PrometheusRule and its release dashboard as a ConfigMap the
- * Grafana sidecar loads, in the cluster named by `ion-deploy:k8s`. Both come from the signals
- * module, so they carry the same queries and limits as the cloud alert policies and the runner.
+ * The stage's roll-back alerts as Managed Prometheus GlobalRules and its release dashboard as a
+ * ConfigMap the Grafana sidecar loads, in the GKE cluster named by `ion-deploy:k8s` (managed
+ * collection on, so its rule-evaluator runs). Both come from the signals module, so they carry the
+ * same queries and limits as the cloud alert policies and the runner.
  */
 export class KubernetesMonitoring extends pulumi.ComponentResource {
   readonly rule: k8s.apiextensions.CustomResource;
@@ -43,12 +53,10 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
     this.rule = new k8s.apiextensions.CustomResource(
       `${name}-rules`,
       {
-        ...PROMETHEUS_RULE,
+        ...GLOBAL_RULES,
         metadata: {
-          // Fixed names: the operator and the sidecar key on them, and people look them up.
+          // A fixed name people look up (`kubectl get globalrules`); cluster-scoped: no namespace.
           name: ruleGroupName(cfg),
-          namespace: settings.namespace,
-          // ruleLabels last: they must match the Prometheus `ruleSelector` whatever else is set.
           labels: { ...labels, ...settings.ruleLabels },
         },
         spec: { groups: ruleGroups(cfg) },

@@ -1,7 +1,7 @@
 import type { StageConfig } from "../config";
 import { rollbackRules } from "../signals";
 
-/** One Prometheus alerting rule, as a rules file and the PrometheusRule CRD both spell it. */
+/** One Prometheus alerting rule, as a rules file and the Managed Prometheus GlobalRules CRD both spell it. */
 export interface PrometheusAlertRule {
   alert: string;
   expr: string;
@@ -29,7 +29,7 @@ export function ruleGroupName(cfg: StageConfig): string {
 /**
  * The stage's roll-back alerts as one Prometheus rule group, straight from `rollbackRules`: the same
  * expressions, limits and sustained durations as the GCP alert policies and the runner's checks.
- * Used for the PrometheusRule object and for the rules file promtool verifies.
+ * Used for the GlobalRules object and for the rules file promtool verifies.
  */
 export function ruleGroups(cfg: StageConfig): PrometheusRuleGroup[] {
   return [

@@ -3,7 +3,7 @@ import { type Labels, type Side, sideLabels, stageLabels } from "./selectors";
 
 /**
  * Every PromQL query ion-deploy runs or declares is built here, from Cloud Monitoring's names for
- * Cloud Run metrics. Alert policies, PrometheusRules, dashboards and the runner call these.
+ * Cloud Run metrics. Alert policies, Managed Prometheus GlobalRules, dashboards and the runner call these.
  */
 export const METRICS = {
   requestCount: "run_googleapis_com:request_count",

@@ -2,6 +2,8 @@ import { parseStageConfig, readStageFile, type StageConfig } from "../../src/con
 import type { DeclaredResource, RenderedStage } from "../../src/synth/render";
 
 export const TYPES = {
+  /** Google Managed Service for Prometheus: rules over Cloud Monitoring data (cluster-scoped). */
+  globalRules: "kubernetes:monitoring.googleapis.com/v1:GlobalRules",
   prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
   configMap: "kubernetes:core/v1:ConfigMap",
   provider: "pulumi:providers:kubernetes",
@@ -20,6 +22,7 @@ export const CLUSTER = {
   namespace: "observability",
   dashboardLabel: "ion_grafana_dashboard",
   ruleLabels: { release: "kps-test", team: "ion" },
+  grafanaDatasource: "gmp-test",
 };
 
 export function stageWith(stage: "prod" | "staging", overrides: Raw = {}): StageConfig {

@@ -29,10 +29,20 @@ describe("Kubernetes monitoring on the prod stage (k8s block set)", async () => 
   const rendered = await renderStage(config);
   const queries = Object.values(stageQueries(config));
 
-  it("declares a PrometheusRule whose rules are the roll-back rules, with the config's limits and durations", () => {
-    const rule = inputs(one(rendered, TYPES.prometheusRule));
-    expect(rule).toMatchObject({ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule" });
-    expect(rule.metadata).toMatchObject({ name: "ion-api-prod-rollback", namespace: CLUSTER.namespace });
+  it("declares the rules as Managed Prometheus GlobalRules (evaluated against Cloud Monitoring), no PrometheusRule", () => {
+    // Cloud Run's run_googleapis_com:* series live only in Cloud Monitoring: a self-hosted Prometheus
+    // never has them, so a prometheus-operator PrometheusRule over them could never fire.
+    expect(ofType(rendered, TYPES.prometheusRule)).toEqual([]);
+    const rule = inputs(one(rendered, TYPES.globalRules));
+    expect(rule).toMatchObject({ apiVersion: "monitoring.googleapis.com/v1", kind: "GlobalRules" });
+    // GlobalRules is cluster-scoped (its CRD says `scope: Cluster`): no namespace.
+    expect(rule.metadata.namespace).toBeUndefined();
+    expect(rule.spec.groups[0].rules.every((r: Json) => r.expr.includes("run_googleapis_com:"))).toBe(true);
+  });
+
+  it("declares GlobalRules whose rules are the roll-back rules, with the config's limits and durations", () => {
+    const rule = inputs(one(rendered, TYPES.globalRules));
+    expect(rule.metadata).toMatchObject({ name: "ion-api-prod-rollback" });
     expect(rule.metadata.labels).toMatchObject(CLUSTER.ruleLabels);
     const [group, ...others] = rule.spec.groups as Json[];
     expect(others).toEqual([]);
@@ -57,7 +67,7 @@ describe("Kubernetes monitoring on the prod stage (k8s block set)", async () => 
     const policies = ofType(rendered, TYPES.alertPolicy).map(
       (policy) => inputs(policy).conditions[0].conditionPrometheusQueryLanguage,
     );
-    const group = inputs(one(rendered, TYPES.prometheusRule)).spec.groups[0];
+    const group = inputs(one(rendered, TYPES.globalRules)).spec.groups[0];
     for (const declared of group.rules as Json[]) {
       const policy = policies.find((candidate) => candidate.alertRule === declared.alert);
       expect(policy?.query).toBe(declared.expr);
@@ -73,6 +83,13 @@ describe("Kubernetes monitoring on the prod stage (k8s block set)", async () => 
     const dashboard = grafanaJson(rendered);
     expect(dashboard.uid).toBe("ion-ion-api-prod");
     expect(dashboard.panels.map((panel: Json) => panel.title)).toEqual(PANELS);
+  });
+
+  it("the Grafana dashboard defaults to the config's Managed Prometheus data source (reads Cloud Monitoring)", () => {
+    const [variable] = grafanaJson(rendered).templating.list as Json[];
+    expect(variable).toMatchObject({ name: "datasource", type: "datasource", query: "prometheus" });
+    expect(variable.current).toEqual({ text: CLUSTER.grafanaDatasource, value: CLUSTER.grafanaDatasource });
+    expect(variable.description).toMatch(/Cloud Monitoring/);
   });
 
   it("every Grafana panel query is one the signals module produced, legends name the side", () => {
@@ -117,11 +134,11 @@ describe("Kubernetes monitoring on the prod stage (k8s block set)", async () => 
     const provider = one(rendered, TYPES.provider);
     expect(inputs(provider)).toMatchObject({ kubeconfig: CLUSTER.kubeconfig, context: CLUSTER.context });
     expect(provider.parent).toEqual({ type: TYPES.component, name: "prod-k8s" });
-    for (const type of [TYPES.prometheusRule, TYPES.configMap]) {
+    for (const type of [TYPES.globalRules, TYPES.configMap]) {
       expect(one(rendered, type).parent).toEqual({ type: TYPES.component, name: "prod-k8s" });
     }
     expect(rendered.outputs).toMatchObject({
-      prometheusRule: "ion-api-prod-rollback",
+      managedPrometheusRules: "ion-api-prod-rollback",
       grafanaDashboardConfigMap: "ion-api-prod-dashboard",
     });
   });
@@ -153,34 +170,26 @@ describe("Kubernetes monitoring on the prod stage (k8s block set)", async () => 
 });
 
 describe("where the monitoring objects appear", () => {
-  it("the committed prod stage (what `synth prod` shows) has the dashboard, the rule and the ConfigMap", async () => {
+  it("the committed prod stage (what `synth prod` shows) has the dashboard, the GlobalRules and the ConfigMap", async () => {
     const rendered = await renderStage(loadStageConfig("prod"));
     expect(ofType(rendered, TYPES.gcpDashboard)).toHaveLength(1);
-    expect(inputs(one(rendered, TYPES.prometheusRule)).metadata.labels.release).toBe("kube-prometheus-stack");
+    expect(inputs(one(rendered, TYPES.globalRules)).metadata.labels["ion-stage"]).toBe("prod");
     expect(inputs(one(rendered, TYPES.configMap)).metadata.labels.grafana_dashboard).toBe("1");
   });
 
   it("k8s disabled: no cluster objects, the Cloud Monitoring dashboard stays", async () => {
     const rendered = await renderStage(stageWith("prod", { k8s: { ...CLUSTER, enabled: false } }));
-    for (const type of [TYPES.prometheusRule, TYPES.configMap, TYPES.provider]) {
+    for (const type of [TYPES.globalRules, TYPES.prometheusRule, TYPES.configMap, TYPES.provider]) {
       expect(ofType(rendered, type)).toEqual([]);
     }
     expect(ofType(rendered, TYPES.gcpDashboard)).toHaveLength(1);
   });
 
-  it("staging on AWS with a k8s block: the rule carries staging's sustained limits, no GCP dashboard", async () => {
-    const config = stageWith("staging", { k8s: { context: "staging-cluster" } });
-    const rendered = await renderStage(config);
-    expect(ofType(rendered, TYPES.gcpDashboard)).toEqual([]);
-    const rules = inputs(one(rendered, TYPES.prometheusRule)).spec.groups[0].rules as Json[];
-    expect(rules.map((rule) => rule.labels.signal)).toEqual(["errorRate", "p95LatencyMs", "memory", "cpu"]);
-    // 300 s at 60 s checks = 5 checks; the alert holds for the last 4 intervals.
-    expect(rules.find((rule) => rule.labels.signal === "errorRate")?.for).toBe("240s");
-    expect(rules.find((rule) => rule.labels.signal === "cpu")?.expr.endsWith(" > 0.9")).toBe(true);
-    const map = inputs(one(rendered, TYPES.configMap));
-    expect(map.metadata).toMatchObject({ namespace: "monitoring", labels: { grafana_dashboard: "1" } });
-    for (const panel of grafanaJson(rendered).panels as Json[]) {
-      for (const target of panel.targets) expect(Object.values(stageQueries(config))).toContain(target.expr);
-    }
+  it("a k8s block on a stage that is not on GCP is refused: no cluster can evaluate Cloud Run's series for it", () => {
+    // The rules and panels read run_googleapis_com:* series, which exist only in Cloud Monitoring
+    // for the GCP stage; on AWS the CloudWatch alarms are the alerting backstop.
+    expect(() => stageWith("staging", { k8s: { context: "staging-cluster" } })).toThrow(
+      /k8s: .*only on a GCP stage.*Cloud Monitoring/,
+    );
   });
 });

@@ -11,7 +11,7 @@ import { CLUSTER, cloudJson, grafanaJson, inputs, type Json, one, stageWith, TYP
 
 /**
  * The same threshold must never be typed twice: moving `thresholds.p95LatencyMs.rollbackAbove` in
- * config moves the PrometheusRule, the Grafana and Cloud Monitoring threshold lines, the GCP alert
+ * config moves the Managed Prometheus GlobalRules, the Grafana and Cloud Monitoring threshold lines, the GCP alert
  * policy and the runner's verdict, all at once.
  */
 
@@ -57,7 +57,7 @@ function runnerVerdicts(config: StageConfig, checks: number): string[] {
 async function picture(limit: number) {
   const config = withP95Limit(limit);
   const rendered = await renderStage(config);
-  const rule = (inputs(one(rendered, TYPES.prometheusRule)).spec.groups[0].rules as Json[]).find(
+  const rule = (inputs(one(rendered, TYPES.globalRules)).spec.groups[0].rules as Json[]).find(
     (candidate) => candidate.labels.signal === "p95LatencyMs",
   );
   const policy = (rendered.resources as { type: string; inputs: Json }[])

@@ -18,7 +18,7 @@ const CHANNELS = "alerts-notify-a-channel";
 const COVERAGE = "rollback-signals-have-alerts";
 
 describe(LIMITS, () => {
-  it("catches prod's error-rate roll-back raised to 5% in the alert policy and the PrometheusRule", async () => {
+  it("catches prod's error-rate roll-back raised to 5% in the alert policy and the Managed Prometheus GlobalRules", async () => {
     const run = await check(
       await render(stageWith("prod", { thresholds: { errorRate: { rollbackAbove: 0.05 } } })),
     );
@@ -34,6 +34,9 @@ describe(LIMITS, () => {
     expect(gcp?.message).toContain("limit for stage prod: 1%");
     expect(gcp?.message).toContain("Fix: set ion-deploy:thresholds.errorRate.rollbackAbove to at most 0.01");
     expect(run.mandatory.length).toBe(2);
+    const rules = found.find((violation) => violation.resource?.name === "prod-k8s-rules");
+    expect(rules?.resource?.type).toBe(TYPES.globalRules);
+    expect(rules?.message).toMatch(/^GlobalRules "prod-k8s-rules": rule IonApiErrorRateRollback fires on/);
   });
 
   it("passes the compliant twin: prod's error-rate limit tightened to 0.5%", async () => {
@@ -139,6 +142,34 @@ describe(LIMITS, () => {
     expect(violationsOf(await check(withResources(prod, rule("0.4"))), LIMITS)).toEqual([]);
   });
 
+  it.each([
+    ["Rules", TYPES.gmpRules],
+    ["ClusterRules", TYPES.gmpClusterRules],
+    ["GlobalRules", TYPES.globalRules],
+  ])("judges a hand-written Managed Prometheus %s object like the stack's own", async (kind, type) => {
+    const rules = (threshold: string) =>
+      declared(type, "extra-gmp", {
+        metadata: { name: "extra", labels: { "ion-stage": "prod" } },
+        spec: {
+          groups: [
+            {
+              name: "errors",
+              interval: "60s",
+              rules: [{ alert: "ApiErrors", expr: `sum(rate(x_5xx[1m])) / sum(rate(x[1m])) > ${threshold}` }],
+            },
+          ],
+        },
+      });
+    const prod = await renderCommitted("prod");
+    const loose = violationsOf(await check(withResources(prod, rules("0.02"))), LIMITS);
+    expect(loose.map((violation) => violation.message)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${kind} "extra-gmp": rule ApiErrors fires on error rate .* above 2%`),
+      ),
+    ]);
+    expect(violationsOf(await check(withResources(prod, rules("0.01"))), LIMITS)).toEqual([]);
+  });
+
   it("an organisation can tighten the limit in the pack config: prod error rate at most 0.5% flags the committed 1%", async () => {
     const run = await check(await renderCommitted("prod"), {
       [LIMITS]: { stages: { prod: { errorRate: { rollbackAbove: 0.005 } } } },
@@ -179,11 +210,11 @@ describe(CHANNELS, () => {
 });
 
 describe(COVERAGE, () => {
-  it("catches prod without its memory alert (GCP policy and PrometheusRule rule both gone)", async () => {
+  it("catches prod without its memory alert (GCP policy and GlobalRules rule both gone)", async () => {
     const prod = await renderCommitted("prod");
     const withoutMemory = editResource(
       withoutResources(prod, (resource) => resource.name === "prod-rollback-memory"),
-      TYPES.prometheusRule,
+      TYPES.globalRules,
       "prod-k8s-rules",
       (inputs) => {
         const spec = inputs.spec as { groups: { rules: { alert?: string }[] }[] };

@@ -1,7 +1,7 @@
 /**
  * The committed prod stage's roll-back alerts, written out by hand from Pulumi.prod.yaml (ion-api,
  * revisions ion-api-v1-4-0 and ion-api-v1-5-0 (named with their template hash, docs/gcp.md), 60 s checks; error rate and latency for 3 checks in
- * a row, memory for 2): what the GCP alert policies and the Kubernetes PrometheusRule must declare.
+ * a row, memory for 2): what the GCP alert policies and the Managed Prometheus GlobalRules must declare.
  * The expression's window is the first check, so n checks in a row hold for n - 1 intervals (test/promql
  * proves the alert fires at the runner's last breaching check).
  */
