@@ -45,5 +45,6 @@ export function stageLabels(cfg: StageConfig): { labels: Labels; sideLabel: stri
 
 /** The `revision_name` of one side: Cloud Run's derived revision name on GCP, the release name locally. */
 function revisionLabel(cfg: StageConfig, side: Side): string {
-  return cfg.platform === "gcp" ? revisionNames(cfg)[side] : cfg.releases[side].name;
+  if (cfg.platform !== "gcp") return cfg.releases[side].name;
+  return cfg.releases[side].revision ?? revisionNames(cfg)[side];
 }

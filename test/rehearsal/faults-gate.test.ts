@@ -4,7 +4,7 @@ import { appStats, setFaults } from "../../rehearsal/apps";
 import { backendServers } from "../../rehearsal/haproxy";
 import { EXIT } from "../../src/rollout/core/outcome";
 import { writeStageFile } from "./fixtures";
-import { type Harness, openHarness } from "./harness";
+import { FAST_STEPS, type Harness, openHarness } from "./harness";
 
 /**
  * The pre-traffic gate against the real environment and the real CLI: a canary that fails it is
@@ -13,7 +13,7 @@ import { type Harness, openHarness } from "./harness";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await openHarness();
+  h = await openHarness({ rollout: { ...FAST_STEPS, analysis: "consecutive" } });
 }, 60_000);
 
 afterEach(async () => {

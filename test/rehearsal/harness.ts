@@ -15,8 +15,20 @@ import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
  * reset between tests, and every `ion-rollout` process a test starts killed after it.
  */
 
-/** A shorter plan than the rehearsal's, same check interval and thresholds: a good rollout takes ~15 s. */
-export const FAST_PLAN = { steps: [10, 50, 100], bakeSeconds: [6, 6, 0] };
+/**
+ * A shorter plan than the rehearsal's, same check interval and thresholds: a good rollout takes
+ * ~15 s. These files test what happens to the process, the lock, the state and the platform (kills,
+ * signals, stopped Prometheus, failed applies), not the judgement: they judge with the runbook's
+ * consecutive rule, which decides in seconds at this traffic, and skip the pre-traffic gate.
+ * The sequential analysis and the gate run end to end in `trace-replay`, `faults-gate` and
+ * `npm run rehearse`.
+ */
+export const FAST_STEPS = { steps: [10, 50, 100], bakeSeconds: [6, 6, 0] };
+export const FAST_PLAN = {
+  ...FAST_STEPS,
+  analysis: "consecutive",
+  preTraffic: { enabled: false },
+};
 
 export interface Harness {
   stage: TestStage;

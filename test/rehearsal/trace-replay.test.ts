@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFaults } from "../../rehearsal/apps";
 import { EXIT } from "../../src/rollout/core/outcome";
 import { journalPath } from "../../src/rollout/store/journal";
-import { type Harness, openHarness } from "./harness";
+import { FAST_STEPS, type Harness, openHarness } from "./harness";
 
 /**
  * Issue 16's acceptance: a trace recorded with `ion-rollout trace` from the rehearsal's real
@@ -16,7 +16,7 @@ let h: Harness;
 const out = mkdtempSync(join(tmpdir(), "ion-trace-replay-"));
 
 beforeAll(async () => {
-  h = await openHarness();
+  h = await openHarness({ rollout: FAST_STEPS });
 }, 60_000);
 
 afterAll(async () => {

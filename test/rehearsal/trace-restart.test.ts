@@ -128,8 +128,9 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
     const cfg: StageConfig = {
       ...base,
       releases: {
-        stable: { ...base.releases.stable, name: "stable-rev" },
-        canary: { ...base.releases.canary, name: "canary-rev" },
+        // As `ion-rollout trace --canary/--stable` sets them: the revisions Cloud Run labels.
+        stable: { ...base.releases.stable, name: "stable-rev", revision: "stable-rev" },
+        canary: { ...base.releases.canary, name: "canary-rev", revision: "canary-rev" },
       },
     };
     const from = marks.from as number;

@@ -20,7 +20,13 @@ describe("edges by platform", () => {
 
   it("local: HAProxy driver + the rehearsal's Prometheus", async () => {
     const raw = readStageFile("prod", `${ROOT}/Pulumi.prod.yaml`).raw;
-    const cfg = parseStageConfig("local", { ...raw, platform: "local", gcp: undefined, local: {} });
+    const cfg = parseStageConfig("local", {
+      ...raw,
+      platform: "local",
+      gcp: undefined,
+      k8s: undefined,
+      local: {},
+    });
     const edges = await buildEdges(cfg, {
       env: { ION_SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/x" },
     });

@@ -27,12 +27,17 @@ export interface TraceDeps extends TraceSourceDeps {
   now?: () => number;
 }
 
+/**
+ * The stage with the traced revisions as its releases. `--canary`/`--stable` name what the
+ * metrics store labels them: on Cloud Run the revisions themselves, so the selectors must not
+ * derive a template-hashed name from them (`revision` wins over the derived name).
+ */
 function withReleases(cfg: StageConfig, canary: string, stable: string): StageConfig {
   return {
     ...cfg,
     releases: {
-      stable: { ...cfg.releases.stable, name: stable },
-      canary: { ...cfg.releases.canary, name: canary },
+      stable: { ...cfg.releases.stable, name: stable, revision: stable },
+      canary: { ...cfg.releases.canary, name: canary, revision: canary },
     },
   };
 }

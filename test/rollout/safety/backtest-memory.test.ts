@@ -11,8 +11,8 @@ import { ROOT } from "../fixtures";
  * t=0 so no step ends) runs under a heap cap far below what holding it (or its decisions) takes.
  */
 
-const CHECKS = 200_000;
-const HEAP_MB = 96;
+const CHECKS = 60_000;
+const HEAP_MB = 48;
 
 async function longTrace(): Promise<string> {
   const file = join(tempDir(), "long.json");

@@ -32,8 +32,8 @@ const cfg = prod();
 const renamed = {
   ...cfg,
   releases: {
-    stable: { ...cfg.releases.stable, name: "ion-api-v1-5-0" },
-    canary: { ...cfg.releases.canary, name: "ion-api-v1-6-0" },
+    stable: { ...cfg.releases.stable, name: "ion-api-v1-5-0", revision: "ion-api-v1-5-0" },
+    canary: { ...cfg.releases.canary, name: "ion-api-v1-6-0", revision: "ion-api-v1-6-0" },
   },
 };
 

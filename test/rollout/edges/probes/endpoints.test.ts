@@ -25,7 +25,7 @@ describe("endpoints per platform", () => {
       stable: { address: "127.0.0.1", port: 9592 },
       canary: { address: "127.0.0.1", port: 9591 },
     });
-    const cfg = prodWith({ platform: "local", local: {} });
+    const cfg = prodWith({ platform: "local", local: {}, k8s: undefined });
     expect(localUrls(cfg, servers)).toEqual({
       canary: "http://127.0.0.1:9591",
       stable: "http://127.0.0.1:9592",
