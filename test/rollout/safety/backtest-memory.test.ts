@@ -11,7 +11,7 @@ import { ROOT } from "../fixtures";
  * t=0 so no step ends) runs under a heap cap far below what holding it (or its decisions) takes.
  */
 
-const CHECKS = 60_000;
+const CHECKS = 40_000;
 const HEAP_MB = 48;
 
 async function longTrace(): Promise<string> {
