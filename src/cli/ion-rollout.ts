@@ -6,7 +6,7 @@ import { explainCommand } from "../rollout/commands/explain";
 import { abortCommand, type OperatorOptions, promoteCommand } from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
 import { retireCommand } from "../rollout/commands/retire";
-import { statusCommand } from "../rollout/commands/status";
+import { type StatusOptions, statusCommand } from "../rollout/commands/status";
 import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
 import { LockError } from "../rollout/store/lock";
@@ -147,9 +147,11 @@ export function buildProgram(io: Streams = processStreams): Command {
     .description("Show the rollout's state and its latest decision.")
     .argument("<stage>", "stage (stack) name")
     .option("--watch", "refresh every check interval until the rollout ends")
-    .action((stage: string, options: CommonOptions & { watch?: boolean }) =>
-      run(statusCommand(stage, options, io)),
-    );
+    .option(
+      "--live",
+      "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
+    )
+    .action((stage: string, options: StatusOptions) => run(statusCommand(stage, options, io)));
 
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")

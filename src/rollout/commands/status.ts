@@ -7,6 +7,7 @@ import { isActive, type RolloutState } from "../core/state";
 import { describeHolder, lockTargetOf, processAlive, readLock } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
 function statusExit(state: RolloutState | undefined): number {
   if (!state) return EXIT.error;
@@ -81,12 +82,19 @@ function watchEnds(cfg: StageConfig, state: RolloutState, runner: { alive: boole
   return undefined;
 }
 
+export interface StatusOptions extends CommonOptions {
+  watch?: boolean;
+  /** Also ask the platform which canary weight it serves (loads the stage's traffic driver). */
+  live?: boolean;
+}
+
 export async function statusCommand(
   stage: string,
-  options: CommonOptions & { watch?: boolean },
+  options: StatusOptions,
   io: Streams,
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
   clock: () => number = Date.now,
+  driverFor: OperatorEdges["driverFor"] = defaultOperatorEdges.driverFor,
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
@@ -96,10 +104,13 @@ export async function statusCommand(
     if (!state) return fail(io, `no rollout of ${stage} recorded in ${dir}`);
     const runner = liveHolder(dir, cfg);
     const holder = runner.alive ? runner.description : undefined;
-    if (options.json) io.out(`${JSON.stringify({ state, runner: holder ?? null })}\n`);
+    const served = options.live ? await servedWeight(cfg, driverFor) : undefined;
+    if (options.json)
+      io.out(`${JSON.stringify({ state, runner: holder ?? null, ...(served ? { served } : {}) })}\n`);
     else {
       if (options.watch && io.isTTY) io.out("\x1b[2J\x1b[H");
       io.out(formatStatus(cfg, state, clock(), holder));
+      if (served) io.out(formatServed(state, served));
     }
     if (!options.watch || !isActive(state)) return statusExit(state);
     const end = watchEnds(cfg, state, runner, clock());
@@ -109,4 +120,23 @@ export async function statusCommand(
     }
     await sleep(Math.min(5000, cfg.rollout.checkIntervalSeconds * 1000));
   }
+}
+
+/** What the platform says it serves: a weight, or why it could not be read. */
+type Served = { weight: number } | { error: string };
+
+async function servedWeight(cfg: StageConfig, driverFor: OperatorEdges["driverFor"]): Promise<Served> {
+  try {
+    const weight = await (await driverFor(cfg)).currentCanaryWeight();
+    return weight === undefined ? { error: "the platform did not say" } : { weight };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** The deployed truth beside the recorded state, and what to do when they disagree. */
+export function formatServed(state: RolloutState, served: Served): string {
+  if ("error" in served) return `  platform: canary weight unknown (${served.error})\n`;
+  if (served.weight === state.weight) return `  platform: serves ${served.weight}% canary, as recorded\n`;
+  return `  platform: serves ${served.weight}% canary, but the state records ${state.weight}%: \`ion-rollout resume ${state.stage}\` reconciles (0% is recorded as a revert), \`ion-rollout abort ${state.stage}\` reverts\n`;
 }
