@@ -150,3 +150,25 @@ describe("sequential analysis", () => {
     expect(advancedAt).toBeLessThan(40);
   });
 });
+
+describe("P95 by slow counts when a check's slow count is missing", () => {
+  const p95 = (r: ReturnType<typeof analyseCheck>) => r.signals.find((s) => s.signal === "p95LatencyMs");
+
+  it("holds (OBSERVE) instead of passing on the check's P95 value once slow counts are being judged", () => {
+    // Slow counts start the evidence; then one check arrives without them (its histogram query
+    // failed) and with a fine-looking P95: missing data must not pass the slow-share gate.
+    const results = run(prod(), [
+      check(0, { requests: 15, errors: 0, slow: 0, p95LatencyMs: 120 }),
+      check(60, { requests: 15, errors: 0, slow: undefined, p95LatencyMs: 120 }),
+    ]);
+    expect(p95(results[0] as ReturnType<typeof analyseCheck>)?.verdict).toBe("OBSERVE");
+    const missing = p95(results[1] as ReturnType<typeof analyseCheck>);
+    expect(missing?.verdict).toBe("OBSERVE");
+    expect(missing?.reason).toMatch(/no slow-request count this check/);
+  });
+
+  it("a trace that never carried slow counts keeps the value rule", () => {
+    const results = run(prod(), [check(0, { requests: 15, errors: 0, p95LatencyMs: 120 })]);
+    expect(p95(results[0] as ReturnType<typeof analyseCheck>)?.verdict).toBe("GO");
+  });
+});

@@ -240,10 +240,17 @@ export function sci(x: number): string {
   return x >= 0.01 && x < 1e5 ? `${+x.toPrecision(3)}` : x.toExponential(2);
 }
 
-/** P95 by the share of slow requests when the check carries it; else the value rule (old traces). */
+/**
+ * P95 by the share of slow requests when the check carries it; else the value rule (old traces).
+ * Once slow counts are being judged, a check without one holds: missing data never passes the gate.
+ */
 function judgeSlowShare(input: SequentialInput, counts: Counts, state: SequentialState) {
   const t = input.thresholds.p95LatencyMs;
   const value = input.check.canary.p95LatencyMs;
+  if (counts.slow === null && state.slow.requests > 0 && t.rollbackAbove !== undefined) {
+    const why = `no slow-request count this check; holding on ${state.slow.errors}/${state.slow.requests} slow so far`;
+    return { verdict: { ...unjudged(input, "p95LatencyMs", why), verdict: "OBSERVE" as Verdict }, state };
+  }
   if (counts.slow === null || t.rollbackAbove === undefined) {
     const verdict = judgeLevel({
       signal: "p95LatencyMs",
