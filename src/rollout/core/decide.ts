@@ -1,7 +1,7 @@
 import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis";
 import { measuredOf } from "./measured";
-import { REVERT_WEIGHT, type RolloutPlan } from "./plan";
-import type { ActionKind, DecisionRecord } from "./record";
+import { type PlanStep, REVERT_WEIGHT, type RolloutPlan } from "./plan";
+import type { ActionKind, DecisionRecord, SignalRecord } from "./record";
 
 /**
  * The next action from the plan, the current step's progress and one check's analysis. Pure.
@@ -55,75 +55,12 @@ export function decide(
   const step = plan.steps[state.step.index];
   if (!step)
     throw new RangeError(`step ${state.step.index} is outside the plan (${plan.steps.length} steps)`);
-  const last = state.step.index === plan.steps.length - 1;
-  const canaryRequests = check.canary.requests;
-  const requests =
-    state.step.requests +
-    (typeof canaryRequests === "number" && Number.isFinite(canaryRequests) && canaryRequests > 0
-      ? canaryRequests
-      : 0);
+  const requests = state.step.requests + countable(check.canary.requests);
   const elapsed = Math.max(0, check.at - state.step.startedAt);
-  // Clock readings carry float noise (3.0009999 s); people read tenths.
-  const shownElapsed = Math.round(elapsed * 10) / 10;
-  const reasons = [...analysis.reasons];
-  let verdict = analysis.verdict;
-  // The GO gate by evidence: a signal judged sequentially advances only when its evidence says the
-  // canary is within the roll-back limit (issue 11, defect 5), whatever its point estimate.
-  const outsideGate = analysis.signals.flatMap((s) =>
-    s.evidence && !s.evidence.withinLimit ? [{ signal: s.signal, evidence: s.evidence }] : [],
-  );
-  if (outsideGate.length > 0 && verdict === "GO") verdict = "OBSERVE";
-  for (const { signal, evidence } of outsideGate)
-    reasons.push(
-      `${signal}: GO gate not yet passed (evidence ${+evidence.go.toPrecision(3)} of ${+evidence.goBar.toPrecision(3)})`,
-    );
-  const evidenceShort = requests < step.minRequests;
-  if (evidenceShort && verdict === "GO") {
-    verdict = "OBSERVE";
-  }
-  if (evidenceShort)
-    reasons.push(`waiting for evidence: ${requests}/${step.minRequests} requests at ${step.weight}%`);
-  const baked = elapsed >= step.bakeSeconds;
-
-  let action: ActionKind;
-  let reason: string;
-  let timedOut = false;
-  if (analysis.verdict === "NO-GO") {
-    action = "revert";
-    reason = `NO-GO: ${analysis.signals
-      .filter((s) => s.verdict === "NO-GO")
-      .map((s) => s.reason)
-      .join("; ")}`;
-  } else if (analysis.state.inconclusiveStreak >= plan.maxInconclusiveChecks) {
-    action = "revert";
-    reason = `${analysis.state.inconclusiveStreak} inconclusive checks in a row (limit ${plan.maxInconclusiveChecks}): ${analysis.reasons[0] ?? "no data"}`;
-  } else if (verdict === "GO" && baked) {
-    action = last ? "promote" : "advance";
-    reason = last
-      ? `GO at ${step.weight}% after ${shownElapsed} s and ${requests} requests: promote`
-      : `GO at ${step.weight}% after ${shownElapsed} s and ${requests} requests: next step ${plan.steps[step.index + 1]?.weight}%`;
-  } else if (step.maxSeconds !== undefined && elapsed >= step.maxSeconds) {
-    timedOut = true;
-    action = plan.onStepTimeout === "revert" ? "revert" : "hold";
-    reason = `step ${step.index + 1} timed out after ${shownElapsed} s (max ${step.maxSeconds} s) without GO (${verdict}${reasons[0] ? `: ${reasons[0]}` : ""}); ${action === "revert" ? "reverting" : "holding at this weight"}`;
-  } else {
-    action = "hold";
-    const why: string[] = [];
-    if (!baked) why.push(`baking ${shownElapsed}/${step.bakeSeconds} s`);
-    if (verdict !== "GO") why.push(`${verdict}${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`);
-    reason = why.join("; ") || "holding";
-  }
-  if (action === "hold" && !baked && verdict === "GO")
-    reasons.push(`baking ${shownElapsed}/${step.bakeSeconds} s`);
-
-  const nextWeight =
-    action === "revert"
-      ? REVERT_WEIGHT
-      : action === "promote"
-        ? 100
-        : action === "advance"
-          ? (plan.steps[step.index + 1]?.weight ?? 100)
-          : step.weight;
+  const { verdict, reasons } = gatedVerdict(analysis, step, requests);
+  const chosen = chooseAction({ plan, step, analysis, verdict, reasons, requests, elapsed });
+  const { action, timedOut } = chosen;
+  const nextWeight = nextWeightOf(plan, step, action);
   const seq = state.seq + 1;
   const record: Decision["record"] = {
     seq,
@@ -134,21 +71,9 @@ export function decide(
     weight: step.weight,
     verdict,
     action,
-    reason,
-    reasons: reasons.length > 0 ? reasons : [reason],
-    signals: analysis.signals.map((s) => ({
-      signal: s.signal,
-      ...(s.query === undefined ? {} : { query: s.query }),
-      value: s.value,
-      sampleSize: s.sampleSize,
-      threshold: s.threshold,
-      verdict: s.verdict,
-      counter: s.counter,
-      breach: s.breach,
-      reason: s.reason,
-      ...(s.detail === undefined ? {} : { detail: s.detail }),
-      ...(s.evidence === undefined ? {} : { evidence: s.evidence }),
-    })),
+    reason: chosen.reason,
+    reasons: reasons.length > 0 ? reasons : [chosen.reason],
+    signals: analysis.signals.map(signalRecord),
     // The raw sample (and, under the sequential analysis, the ledger's counts) this check judged:
     // a journal replays to exactly these decisions (core/trace-from-journal.ts).
     measured: measuredOf(
@@ -156,7 +81,7 @@ export function decide(
       analysis.state.evidence === undefined ? undefined : (state.analysis.evidence?.ledger ?? null),
     ),
     bake: {
-      elapsedSeconds: shownElapsed,
+      elapsedSeconds: tenths(elapsed),
       bakeSeconds: step.bakeSeconds,
       requests,
       minRequests: step.minRequests,
@@ -179,5 +104,104 @@ export function decide(
     timedOut,
     record,
     state: { step: nextStep, analysis: analysis.state, seq },
+  };
+}
+
+/** Canary requests a check adds to the step's evidence: a count, or nothing for no data. */
+function countable(requests: number | null | undefined): number {
+  return typeof requests === "number" && Number.isFinite(requests) && requests > 0 ? requests : 0;
+}
+
+/** Clock readings carry float noise (3.0009999 s); people read tenths. */
+function tenths(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}
+
+/**
+ * The analysis' verdict held back to OBSERVE where the step may not advance yet: a sequentially
+ * judged signal whose evidence has not said "within the roll-back limit" (issue 11, defect 5),
+ * whatever its point estimate, or a step short of its request minimum.
+ */
+function gatedVerdict(analysis: CheckAnalysis, step: PlanStep, requests: number) {
+  const reasons = [...analysis.reasons];
+  let verdict = analysis.verdict;
+  const outsideGate = analysis.signals.flatMap((s) =>
+    s.evidence && !s.evidence.withinLimit ? [{ signal: s.signal, evidence: s.evidence }] : [],
+  );
+  if (outsideGate.length > 0 && verdict === "GO") verdict = "OBSERVE";
+  for (const { signal, evidence } of outsideGate)
+    reasons.push(
+      `${signal}: GO gate not yet passed (evidence ${+evidence.go.toPrecision(3)} of ${+evidence.goBar.toPrecision(3)})`,
+    );
+  if (requests < step.minRequests) {
+    if (verdict === "GO") verdict = "OBSERVE";
+    reasons.push(`waiting for evidence: ${requests}/${step.minRequests} requests at ${step.weight}%`);
+  }
+  return { verdict, reasons };
+}
+
+/**
+ * Order: NO-GO reverts; too many inconclusive checks in a row revert; GO after the bake advances
+ * (or promotes at the last step); past `maxSeconds` the step times out; anything else holds.
+ */
+function chooseAction(input: {
+  plan: RolloutPlan;
+  step: PlanStep;
+  analysis: CheckAnalysis;
+  verdict: Verdict;
+  reasons: string[];
+  requests: number;
+  elapsed: number;
+}): { action: ActionKind; reason: string; timedOut: boolean } {
+  const { plan, step, analysis, verdict, reasons, requests, elapsed } = input;
+  const shown = tenths(elapsed);
+  const baked = elapsed >= step.bakeSeconds;
+  if (analysis.verdict === "NO-GO") {
+    const why = analysis.signals.filter((s) => s.verdict === "NO-GO").map((s) => s.reason);
+    return { action: "revert", reason: `NO-GO: ${why.join("; ")}`, timedOut: false };
+  }
+  if (analysis.state.inconclusiveStreak >= plan.maxInconclusiveChecks) {
+    const reason = `${analysis.state.inconclusiveStreak} inconclusive checks in a row (limit ${plan.maxInconclusiveChecks}): ${analysis.reasons[0] ?? "no data"}`;
+    return { action: "revert", reason, timedOut: false };
+  }
+  if (verdict === "GO" && baked) {
+    const last = step.index === plan.steps.length - 1;
+    const then = last ? "promote" : `next step ${plan.steps[step.index + 1]?.weight}%`;
+    const reason = `GO at ${step.weight}% after ${shown} s and ${requests} requests: ${then}`;
+    return { action: last ? "promote" : "advance", reason, timedOut: false };
+  }
+  if (step.maxSeconds !== undefined && elapsed >= step.maxSeconds) {
+    const action = plan.onStepTimeout === "revert" ? "revert" : "hold";
+    const reason = `step ${step.index + 1} timed out after ${shown} s (max ${step.maxSeconds} s) without GO (${verdict}${reasons[0] ? `: ${reasons[0]}` : ""}); ${action === "revert" ? "reverting" : "holding at this weight"}`;
+    return { action, reason, timedOut: true };
+  }
+  const why: string[] = [];
+  if (!baked) why.push(`baking ${shown}/${step.bakeSeconds} s`);
+  if (verdict !== "GO") why.push(`${verdict}${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`);
+  if (!baked && verdict === "GO") reasons.push(`baking ${shown}/${step.bakeSeconds} s`);
+  return { action: "hold", reason: why.join("; ") || "holding", timedOut: false };
+}
+
+function nextWeightOf(plan: RolloutPlan, step: PlanStep, action: ActionKind): number {
+  if (action === "revert") return REVERT_WEIGHT;
+  if (action === "promote") return 100;
+  if (action === "advance") return plan.steps[step.index + 1]?.weight ?? 100;
+  return step.weight;
+}
+
+/** One signal's part of the record: what was asked, what came back, what it was compared with. */
+function signalRecord(s: CheckAnalysis["signals"][number]): SignalRecord {
+  return {
+    signal: s.signal,
+    ...(s.query === undefined ? {} : { query: s.query }),
+    value: s.value,
+    sampleSize: s.sampleSize,
+    threshold: s.threshold,
+    verdict: s.verdict,
+    counter: s.counter,
+    breach: s.breach,
+    reason: s.reason,
+    ...(s.detail === undefined ? {} : { detail: s.detail }),
+    ...(s.evidence === undefined ? {} : { evidence: s.evidence }),
   };
 }
