@@ -136,38 +136,19 @@ function printSummary(summary: {
   process.stderr.write(`\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")}\n\n`);
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      keep: { type: "boolean", default: false },
-      stop: { type: "boolean", default: false },
-      config: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const wallStart = Date.now();
-  const configFile = values.config ? resolve(values.config) : undefined;
-  const cfg = loadStageConfig(STAGE, configFile ?? join(PROJECT_DIR, "Pulumi.rehearsal.yaml"));
-  const pidFile = join(WORK_DIR, "pids.json");
-  const leftovers = await stopRecorded(pidFile);
-  if (leftovers.length > 0) say(`stopped an environment left by --keep: ${leftovers.join(", ")}`);
-  if (values.stop) return 0;
+/** Signals while the rehearsal runs: Ctrl-C lets the runner revert first; a second one stops all. */
+interface SignalWatch {
+  track: (run: CliRun | undefined) => void;
+  checkInterrupt: () => void;
+  interrupted: () => boolean;
+}
 
-  ensurePrerequisites(say);
-  const stateDir = resolve(PROJECT_DIR, cfg.rollout.stateDir);
-  // A rehearsal starts from the stage file's releases, not from an earlier run's state.
-  rmSync(stateDir, { recursive: true, force: true });
-
-  // Ctrl-C reaches the CLI child too (same terminal process group): it reverts and exits, then we
-  // clean up. SIGTERM is passed on. A second signal stops everything at once.
+function watchSignals(): SignalWatch {
   let current: CliRun | undefined;
   let interrupted = false;
   let firstSignalAt = 0;
+  // Ctrl-C reaches the CLI child too (same terminal process group): it reverts and exits, then we
+  // clean up. SIGTERM is passed on. A second signal stops everything at once.
   const onSignal = (signal: NodeJS.Signals) => {
     // One Ctrl-C can arrive twice: from the terminal and relayed by the tsx/npm wrappers.
     if (interrupted && Date.now() - firstSignalAt < 1_500) return;
@@ -183,161 +164,226 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const track = (run: CliRun | undefined) => {
-    current = run;
+  return {
+    track: (run) => {
+      current = run;
+    },
+    checkInterrupt: () => {
+      if (interrupted) throw new Interrupted("interrupted");
+    },
+    interrupted: () => interrupted,
   };
-  const checkInterrupt = () => {
-    if (interrupted) throw new Interrupted("interrupted");
-  };
+}
 
-  const scenario = defaultScenario(cfg.releases.canary);
+/** What every act of the rehearsal works with. */
+interface Stage {
+  cfg: StageConfig;
+  configFile: string | undefined;
+  stateDir: string;
+  env: Environment;
+  scenario: ReturnType<typeof defaultScenario>;
+  signals: SignalWatch;
+}
+
+interface Results {
+  good?: RolloutSummary;
+  bad?: BadRolloutSummary;
+  refused?: RefusedRolloutSummary;
+  replay?: ReplayAgreement;
+}
+
+const cliArgsOf = (stage: Stage) => (stage.configFile ? ["--config", stage.configFile] : []);
+
+/** Rollout 1: a healthy release, promoted; then it becomes the stable side. */
+async function goodAct(stage: Stage, results: Results): Promise<void> {
+  const { cfg, configFile, env, scenario, signals } = stage;
+  say(`rollout 1: ${scenario.good.name} over ${cfg.releases.stable.name}, healthy`);
+  const first = await rollout(cfg, configFile, scenario.good, signals.track);
+  const outcome = OUTCOMES[first.exitCode] ?? `exit ${first.exitCode}`;
+  results.good = { release: scenario.good.name, exitCode: first.exitCode, outcome, seconds: first.ms / 1000 };
+  signals.checkInterrupt();
+  if (first.exitCode !== 0) throw new Error(`rollout 1 should have promoted; it ended ${outcome}`);
+  await env.adoptCanaryAsStable();
+}
+
+/** Rollout 2: a release that fails once it takes its fault weight, reverted by the runner. */
+async function badAct(stage: Stage, results: Results): Promise<void> {
+  const { env, scenario, signals } = stage;
+  say(`${scenario.good.name} is stable; deploying ${scenario.bad.name} beside it at 0%`);
+  await env.deployCanary(scenario.bad);
+  signals.checkInterrupt();
+  say(`rollout 2: ${scenario.bad.name}, which fails once it takes ${scenario.faultAtWeight}% of traffic`);
+  say(`ion-rollout start ${STAGE} --image ${scenario.bad.image} --name ${scenario.bad.name}`);
+  const result = await runFaultyRollout({
+    env,
+    projectDir: PROJECT_DIR,
+    release: scenario.bad,
+    faultAtWeight: scenario.faultAtWeight,
+    fault: scenario.fault,
+    cliArgs: cliArgsOf(stage),
+    inherit: true,
+    onRun: signals.track,
+    // On a terminal the runner redraws its live view in place; a line of ours would tear it.
+    // The summary says when the fault came on.
+    onFault: (weight) => {
+      if (!process.stderr.isTTY) {
+        say(`canary ${scenario.bad.name} at ${weight}%: fault on (${JSON.stringify(scenario.fault)})`);
+      }
+    },
+  });
+  const { output: _inherited, ...measured } = result;
+  const outcome = OUTCOMES[result.exitCode] ?? `exit ${result.exitCode}`;
+  results.bad = { ...measured, release: scenario.bad.name, outcome };
+  signals.checkInterrupt();
+  if (result.exitCode !== 2) throw new Error(`rollout 2 should have been reverted; it ended ${outcome}`);
+}
+
+/** Rollout 2's trace recorded from the real Prometheus, replayed, and compared with the runbook rule. */
+async function replayAct(stage: Stage, results: Results): Promise<void> {
+  say("recording rollout 2's trace from Prometheus and replaying it (backtest)");
+  const replay = await recordBadReleaseTrace({
+    cfg: stage.cfg,
+    configFile: stage.configFile,
+    projectDir: PROJECT_DIR,
+    stateDir: stage.stateDir,
+    reportsDir: REPORTS_DIR,
+    stage: STAGE,
+    say,
+  });
+  results.replay = replay;
+  process.stderr.write(`\n${replay.comparison}\n`);
+  if (!replay.agrees)
+    throw new Error(`the recorded trace does not replay to the live decision: ${describeAgreement(replay)}`);
+}
+
+/** Rollout 3: a canary whose /health fails, refused by the pre-traffic gate with no user served. */
+async function refusedAct(stage: Stage, results: Results): Promise<void> {
+  const { env, scenario, signals } = stage;
+  say(
+    `deploying ${scenario.refused.name} at 0%; its /health answers 503 (${JSON.stringify(scenario.refusedFault)})`,
+  );
+  await env.deployCanary(scenario.refused);
+  signals.checkInterrupt();
+  say(`rollout 3: ${scenario.refused.name}, which must be refused by the pre-traffic gate`);
+  const third = await runRefusedRollout({
+    env,
+    projectDir: PROJECT_DIR,
+    release: scenario.refused,
+    fault: scenario.refusedFault,
+    stateDir: stage.stateDir,
+    cliArgs: cliArgsOf(stage),
+    inherit: true,
+    onRun: signals.track,
+  });
+  const outcome = OUTCOMES[third.exitCode] ?? `exit ${third.exitCode}`;
+  results.refused = { ...third, release: scenario.refused.name, outcome };
+  signals.checkInterrupt();
+  if (third.exitCode !== 2 || !third.decision?.startsWith("pre-traffic NO-GO")) {
+    throw new Error(
+      `rollout 3 should have been refused before traffic; it ended ${outcome}: ${third.decision}`,
+    );
+  }
+  if (third.userRequestsServed !== 0 || third.haproxySessions !== 0) {
+    throw new Error(
+      `rollout 3's canary served ${third.userRequestsServed} user requests; it should have served none`,
+    );
+  }
+}
+
+/** How to look around an environment left running with --keep. */
+function keepHints(env: Environment): string {
+  const { layout } = env;
+  return [
+    "left running (--keep); stop with `npm run rehearse -- --stop`:",
+    `  traffic      ${layout.frontendUrl}/   (try: npx autocannon -R 100 -d 30 ${layout.frontendUrl}/)`,
+    `  HAProxy      ${layout.statsUrl}  (stats)   runtime API: echo "get weight ${layout.local.backend}/${layout.local.canaryServer}" | socat - ${layout.haproxySocket}`,
+    `  Prometheus   ${layout.prometheusUrl}/graph`,
+    `  stable app   ${env.sides.stable.url}/metrics   canary app ${env.sides.canary.url}/metrics`,
+    `  faults       curl -XPOST -d '{"errorRate":0.05}' ${env.sides.canary.url}/admin/faults`,
+    `  rollout      npx ion-rollout status ${STAGE}; npx ion-rollout explain ${STAGE}`,
+    `  logs         ${layout.logDir}`,
+    "",
+  ].join("\n");
+}
+
+/** The fastest a fault can be reverted: sequential, one check plus a scrape; else N checks in a row. */
+function floorSecondsOf(cfg: StageConfig): number {
   const plan = buildPlan(cfg);
-  const errorRule = cfg.thresholds.errorRate;
-  // Sequential: one check interval plus one scrape; consecutive: interval x checks in a row.
-  const floorSeconds =
-    cfg.rollout.analysis === "sequential"
-      ? plan.checkIntervalSeconds + (cfg.local?.scrapeIntervalSeconds ?? 1)
-      : plan.checkIntervalSeconds * (errorRule.consecutive ?? 1);
+  return cfg.rollout.analysis === "sequential"
+    ? plan.checkIntervalSeconds + (cfg.local?.scrapeIntervalSeconds ?? 1)
+    : plan.checkIntervalSeconds * (cfg.thresholds.errorRate.consecutive ?? 1);
+}
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      keep: { type: "boolean", default: false },
+      stop: { type: "boolean", default: false },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  }).values;
+}
+
+async function main(): Promise<number> {
+  const values = parseOptions();
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const wallStart = Date.now();
+  const configFile = values.config ? resolve(values.config) : undefined;
+  const cfg = loadStageConfig(STAGE, configFile ?? join(PROJECT_DIR, "Pulumi.rehearsal.yaml"));
+  const leftovers = await stopRecorded(join(WORK_DIR, "pids.json"));
+  if (leftovers.length > 0) say(`stopped an environment left by --keep: ${leftovers.join(", ")}`);
+  if (values.stop) return 0;
+  ensurePrerequisites(say);
+  const stateDir = resolve(PROJECT_DIR, cfg.rollout.stateDir);
+  // A rehearsal starts from the stage file's releases, not from an earlier run's state.
+  rmSync(stateDir, { recursive: true, force: true });
+  const signals = watchSignals();
+  const floorSeconds = floorSecondsOf(cfg);
   say(
     `starting on 127.0.0.1: apps :${cfg.local?.appPorts.join(", :")}, HAProxy :${cfg.local?.frontendPort}, Prometheus ${cfg.local?.prometheusUrl}`,
   );
   let env: Environment | undefined;
   let load: Load | undefined;
-  let good: RolloutSummary | undefined;
-  let bad: BadRolloutSummary | undefined;
-  let refused: RefusedRolloutSummary | undefined;
-  let loadCounts: LoadCounts | undefined;
-  let replay: ReplayAgreement | undefined;
+  const results: Results = {};
   let ok = false;
   try {
     env = await startEnvironment({ cfg, workDir: WORK_DIR, projectDir: PROJECT_DIR, log: say });
-    checkInterrupt();
+    signals.checkInterrupt();
     const rps = env.layout.local.loadRequestsPerSecond;
     load = startLoad({ url: `${env.layout.frontendUrl}/`, requestsPerSecond: rps });
     say(`user traffic: ${rps} requests/s through HAProxy ${env.layout.frontendUrl}`);
-
-    say(`rollout 1: ${scenario.good.name} over ${cfg.releases.stable.name}, healthy`);
-    const first = await rollout(cfg, configFile, scenario.good, track);
-    good = {
-      release: scenario.good.name,
-      exitCode: first.exitCode,
-      outcome: OUTCOMES[first.exitCode] ?? `exit ${first.exitCode}`,
-      seconds: first.ms / 1000,
-    };
-    checkInterrupt();
-    if (first.exitCode !== 0) throw new Error(`rollout 1 should have promoted; it ended ${good.outcome}`);
-
-    await env.adoptCanaryAsStable();
-    say(`${scenario.good.name} is stable; deploying ${scenario.bad.name} beside it at 0%`);
-    await env.deployCanary(scenario.bad);
-    checkInterrupt();
-
-    say(`rollout 2: ${scenario.bad.name}, which fails once it takes ${scenario.faultAtWeight}% of traffic`);
-    say(`ion-rollout start ${STAGE} --image ${scenario.bad.image} --name ${scenario.bad.name}`);
-    const result = await runFaultyRollout({
-      env,
-      projectDir: PROJECT_DIR,
-      release: scenario.bad,
-      faultAtWeight: scenario.faultAtWeight,
-      fault: scenario.fault,
-      cliArgs: configFile ? ["--config", configFile] : [],
-      inherit: true,
-      onRun: track,
-      // On a terminal the runner redraws its live view in place; a line of ours would tear it.
-      // The summary says when the fault came on.
-      onFault: (weight) => {
-        if (!process.stderr.isTTY) {
-          say(`canary ${scenario.bad.name} at ${weight}%: fault on (${JSON.stringify(scenario.fault)})`);
-        }
-      },
-    });
-    const { output: _inherited, ...measured } = result;
-    bad = {
-      ...measured,
-      release: scenario.bad.name,
-      outcome: OUTCOMES[result.exitCode] ?? `exit ${result.exitCode}`,
-    };
-    checkInterrupt();
-    if (bad.exitCode !== 2) throw new Error(`rollout 2 should have been reverted; it ended ${bad.outcome}`);
-
-    say("recording rollout 2's trace from Prometheus and replaying it (backtest)");
-    replay = await recordBadReleaseTrace({
+    const stage: Stage = {
       cfg,
       configFile,
-      projectDir: PROJECT_DIR,
       stateDir,
-      reportsDir: REPORTS_DIR,
-      stage: STAGE,
-      say,
-    });
-    process.stderr.write(`\n${replay.comparison}\n`);
-    if (!replay.agrees)
-      throw new Error(
-        `the recorded trace does not replay to the live decision: ${describeAgreement(replay)}`,
-      );
-
-    say(
-      `deploying ${scenario.refused.name} at 0%; its /health answers 503 (${JSON.stringify(scenario.refusedFault)})`,
-    );
-    await env.deployCanary(scenario.refused);
-    checkInterrupt();
-    say(`rollout 3: ${scenario.refused.name}, which must be refused by the pre-traffic gate`);
-    const third = await runRefusedRollout({
       env,
-      projectDir: PROJECT_DIR,
-      release: scenario.refused,
-      fault: scenario.refusedFault,
-      stateDir,
-      cliArgs: configFile ? ["--config", configFile] : [],
-      inherit: true,
-      onRun: track,
-    });
-    refused = {
-      ...third,
-      release: scenario.refused.name,
-      outcome: OUTCOMES[third.exitCode] ?? `exit ${third.exitCode}`,
+      scenario: defaultScenario(cfg.releases.canary),
+      signals,
     };
-    checkInterrupt();
-    if (third.exitCode !== 2 || !third.decision?.startsWith("pre-traffic NO-GO")) {
-      throw new Error(
-        `rollout 3 should have been refused before traffic; it ended ${refused.outcome}: ${third.decision}`,
-      );
-    }
-    if (third.userRequestsServed !== 0 || third.haproxySessions !== 0) {
-      throw new Error(
-        `rollout 3's canary served ${third.userRequestsServed} user requests; it should have served none`,
-      );
-    }
+    for (const act of [goodAct, badAct, replayAct, refusedAct]) await act(stage, results);
     ok = true;
   } catch (error) {
     if (error instanceof Interrupted) say("interrupted; stopping");
     else say(`failed: ${(error as Error).message}`);
   } finally {
-    loadCounts = await load?.stop();
+    const loadCounts: LoadCounts | undefined = await load?.stop();
     const reports = copyReports(stateDir);
     const wallSeconds = (Date.now() - wallStart) / 1000;
-    printSummary({ wallSeconds, good, bad, refused, load: loadCounts, floorSeconds, reports, replay });
+    const summary = { wallSeconds, ...results, load: loadCounts, floorSeconds, reports };
+    printSummary(summary);
     mkdirSync(REPORTS_DIR, { recursive: true });
     writeFileSync(
       join(REPORTS_DIR, "rehearsal-summary.json"),
-      `${JSON.stringify({ ok, wallSeconds, floorSeconds, good, bad, refused, load: loadCounts, reports, replay }, null, 2)}\n`,
+      `${JSON.stringify({ ok, ...summary }, null, 2)}\n`,
     );
-    if (env && values.keep && !interrupted) {
+    if (env && values.keep && !signals.interrupted()) {
       env.keep();
-      const { layout } = env;
-      process.stderr.write(
-        [
-          "left running (--keep); stop with `npm run rehearse -- --stop`:",
-          `  traffic      ${layout.frontendUrl}/   (try: npx autocannon -R 100 -d 30 ${layout.frontendUrl}/)`,
-          `  HAProxy      ${layout.statsUrl}  (stats)   runtime API: echo "get weight ${layout.local.backend}/${layout.local.canaryServer}" | socat - ${layout.haproxySocket}`,
-          `  Prometheus   ${layout.prometheusUrl}/graph`,
-          `  stable app   ${env.sides.stable.url}/metrics   canary app ${env.sides.canary.url}/metrics`,
-          `  faults       curl -XPOST -d '{"errorRate":0.05}' ${env.sides.canary.url}/admin/faults`,
-          `  rollout      npx ion-rollout status ${STAGE}; npx ion-rollout explain ${STAGE}`,
-          `  logs         ${layout.logDir}`,
-          "",
-        ].join("\n"),
-      );
+      process.stderr.write(keepHints(env));
     } else {
       await env?.stop();
       say("every process it started is stopped");

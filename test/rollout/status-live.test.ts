@@ -16,7 +16,12 @@ async function status(served: number | Error, live = true) {
   if (served instanceof Error) driver.currentCanaryWeight = () => Promise.reject(served);
   else driver.weight = served;
   let out = "";
-  const io = { out: (t: string) => void (out += t), err: () => {} };
+  const io = {
+    out: (t: string) => {
+      out += t;
+    },
+    err: () => {},
+  };
   const sleep = async () => {};
   const code = await statusCommand(
     "prod",
