@@ -64,13 +64,19 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
     if (outOfBand) return await outOfBand;
     if (lock.tookOverFrom)
       controller.warn(`took over the lock of a runner that is gone: ${describeHolder(lock.tookOverFrom)}`);
-    return await drive(controller, options).catch((error: unknown) => failSafe(controller, options, error));
+    return await drive(controller, options, served).catch((error: unknown) =>
+      failSafe(controller, options, error),
+    );
   } finally {
     lock.release();
   }
 }
 
-async function drive(controller: RolloutController, options: RunOptions): Promise<RunResult> {
+async function drive(
+  controller: RolloutController,
+  options: RunOptions,
+  served: number | undefined,
+): Promise<RunResult> {
   const { plan } = controller;
   const { releases } = controller.state;
   const clock = options.clock ?? Date.now;
@@ -89,7 +95,7 @@ async function drive(controller: RolloutController, options: RunOptions): Promis
   );
   const pending = pendingRevert(controller, options);
   if (pending) return controller.revert(pending.reason, pending.seq);
-  const entered = await enterCurrentStep(controller, options);
+  const entered = await enterCurrentStep(controller, options, served);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
   for (;;) {
     const stop = await waitForNextCheck(controller, options);
@@ -106,16 +112,18 @@ async function drive(controller: RolloutController, options: RunOptions): Promis
  * A start applies step 1 once the pre-traffic gate passes; a resume re-applies its step unless the
  * platform already serves it (and asks the gate again if the canary has had no traffic yet).
  */
-async function enterCurrentStep(controller: RolloutController, options: RunOptions) {
+async function enterCurrentStep(
+  controller: RolloutController,
+  options: RunOptions,
+  served: number | undefined,
+) {
   const index = controller.state.core.step.index;
   const step = controller.plan.steps[index];
   const refused = await controller.passPreTrafficGate(step?.weight ?? 0, options.signal);
   if (options.signal?.aborted) return "interrupted" as const;
   if (refused) return refused;
-  if (options.mode === "resume") {
-    const served = await options.driver.currentCanaryWeight().catch(() => undefined);
-    if (served === step?.weight) return "applied" as const;
-  }
+  // `served` was read once under the lock, before the state was prepared (resume only).
+  if (options.mode === "resume" && served === step?.weight) return "applied" as const;
   return controller.applyStep(index, options.signal, options.mode === "start");
 }
 
