@@ -2,7 +2,7 @@ import type { Release } from "../src/config";
 import type { Faults } from "./app/faults";
 import { appStats, setFaults } from "./apps";
 import type { Environment } from "./environment";
-import { type CliRun, runCli } from "./runner-cli";
+import { type CliRun, startRelease } from "./runner-cli";
 import { whenCanaryWeight } from "./weights";
 
 /**
@@ -37,7 +37,7 @@ export interface FaultyRolloutResult {
 }
 
 export async function runFaultyRollout(options: FaultyRolloutOptions): Promise<FaultyRolloutResult> {
-  const { env, release } = options;
+  const { env } = options;
   const watch = new AbortController();
   let injected: { at: number; weight: number; errorsBefore: number } | undefined;
   let reverted: { at: number; errorsAfter: number } | undefined;
@@ -53,26 +53,13 @@ export async function runFaultyRollout(options: FaultyRolloutOptions): Promise<F
     reverted = { at: back.at, errorsAfter: (await appStats(env.sides.canary)).responses["5xx"] };
   })().catch(() => undefined);
 
-  const args = [
-    "start",
-    "rehearsal",
-    "--image",
-    release.image,
-    "--name",
-    release.name,
-    ...(options.cliArgs ?? []),
-  ];
-  const started = Date.now();
-  const run = runCli(options.projectDir, args, { inherit: options.inherit ?? false });
-  options.onRun?.(run);
-  const exitCode = await run.exited;
-  options.onRun?.(undefined);
+  const { exitCode, ms, run } = await startRelease(options);
   // The revert is applied before the CLI exits; give the watcher its last look.
   await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 500))]);
   watch.abort();
   return {
     exitCode,
-    seconds: (Date.now() - started) / 1000,
+    seconds: ms / 1000,
     faultInjectedAtWeight: injected?.weight ?? null,
     breachToRevertSeconds: injected && reverted ? (reverted.at - injected.at) / 1000 : null,
     failedCanaryRequests: injected && reverted ? reverted.errorsAfter - injected.errorsBefore : null,

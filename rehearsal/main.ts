@@ -10,7 +10,7 @@ import { stopRecorded } from "./pidfile";
 import { ensurePrerequisites } from "./prerequisites";
 import { describeAgreement, type ReplayAgreement, recordBadReleaseTrace } from "./record-trace";
 import { type RefusedRolloutResult, runRefusedRollout } from "./refused-rollout";
-import { type CliRun, runCli } from "./runner-cli";
+import { type CliRun, startRelease } from "./runner-cli";
 import { defaultScenario } from "./scenario";
 
 /**
@@ -58,15 +58,10 @@ async function rollout(
   release: Release,
   track: (run: CliRun | undefined) => void,
 ): Promise<{ exitCode: number; ms: number }> {
-  const args = ["start", STAGE, "--image", release.image, "--name", release.name];
-  if (configFile) args.push("--config", configFile);
-  say(`ion-rollout ${args.join(" ")}  (steps ${cfg.rollout.steps.join(" -> ")}%)`);
-  const started = Date.now();
-  const run = runCli(PROJECT_DIR, args, { inherit: true });
-  track(run);
-  const exitCode = await run.exited;
-  track(undefined);
-  return { exitCode, ms: Date.now() - started };
+  const cliArgs = configFile ? ["--config", configFile] : [];
+  const shown = ["start", STAGE, "--image", release.image, "--name", release.name, ...cliArgs];
+  say(`ion-rollout ${shown.join(" ")}  (steps ${cfg.rollout.steps.join(" -> ")}%)`);
+  return startRelease({ projectDir: PROJECT_DIR, release, cliArgs, inherit: true, onRun: track });
 }
 
 function copyReports(stateDir: string): string[] {

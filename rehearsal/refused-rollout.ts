@@ -6,7 +6,7 @@ import { appStats, setFaults } from "./apps";
 import type { Environment } from "./environment";
 import { backendServers } from "./haproxy";
 import { queryNow } from "./prometheus";
-import { type CliRun, runCli } from "./runner-cli";
+import { type CliRun, startRelease } from "./runner-cli";
 import { waitFor } from "./wait";
 
 /**
@@ -51,21 +51,8 @@ export async function runRefusedRollout(options: RefusedRolloutOptions): Promise
   const { env, release } = options;
   await setFaults(env.sides.canary, options.fault);
   const before = await sessions(env);
-  const args = [
-    "start",
-    "rehearsal",
-    "--image",
-    release.image,
-    "--name",
-    release.name,
-    ...(options.cliArgs ?? []),
-  ];
-  const started = Date.now();
-  const run = runCli(options.projectDir, args, { inherit: options.inherit ?? false });
-  options.onRun?.(run);
-  const exitCode = await run.exited;
-  options.onRun?.(undefined);
-  const seconds = (Date.now() - started) / 1000;
+  const { exitCode, ms } = await startRelease(options);
+  const seconds = ms / 1000;
   const after = await sessions(env);
   const stats = await appStats(env.sides.canary);
   const served = stats.responses["2xx"] + stats.responses["4xx"] + stats.responses["5xx"];

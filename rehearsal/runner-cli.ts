@@ -41,3 +41,35 @@ export function runCli(
   });
   return { child, exited, output: () => output };
 }
+
+export interface StartReleaseOptions {
+  projectDir: string;
+  release: { image: string; name: string };
+  /** More `ion-rollout start` arguments, e.g. `--config FILE`. */
+  cliArgs?: string[];
+  inherit?: boolean;
+  /** Told the run when it starts and `undefined` when it ends (so a Ctrl-C can reach it). */
+  onRun?: (run: CliRun | undefined) => void;
+}
+
+/** `ion-rollout start rehearsal` of one release, to its exit: the code, the time, the run. */
+export async function startRelease(
+  options: StartReleaseOptions,
+): Promise<{ exitCode: number; ms: number; run: CliRun }> {
+  const { release } = options;
+  const args = [
+    "start",
+    "rehearsal",
+    "--image",
+    release.image,
+    "--name",
+    release.name,
+    ...(options.cliArgs ?? []),
+  ];
+  const started = Date.now();
+  const run = runCli(options.projectDir, args, { inherit: options.inherit ?? false });
+  options.onRun?.(run);
+  const exitCode = await run.exited;
+  options.onRun?.(undefined);
+  return { exitCode, ms: Date.now() - started, run };
+}
