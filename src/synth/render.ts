@@ -46,9 +46,30 @@ let rendering: Promise<unknown> = Promise.resolve();
  * Renders are serialised: the Pulumi runtime is process-global.
  */
 export function renderStage(config: StageConfig, options: RenderOptions = {}): Promise<RenderedStage> {
-  const next = rendering.then(() => renderNow(config, options));
+  const next = rendering.then(() => withoutPulumiStacks(() => renderNow(config, options)));
   rendering = next.catch(() => undefined);
   return next;
+}
+
+/**
+ * Pulumi's SDK formats a stack trace for every promise it creates (kept for leak reports) and a full
+ * one for every resource (its source position, sent to the engine), each from a message-less
+ * `new Error()`. Under mocks nothing reads them, and with source maps on (tsx, vitest) mapping their
+ * frames was over half of a render's CPU. While a render runs those stacks are left empty; an error
+ * with a message is formatted as before.
+ */
+async function withoutPulumiStacks<T>(render: () => Promise<T>): Promise<T> {
+  const format = Error.prepareStackTrace;
+  Error.prepareStackTrace = (error, frames) => {
+    if (error instanceof Error && error.message === "") return String(error);
+    if (format) return format(error, frames);
+    return [String(error), ...frames.map((frame) => `    at ${frame}`)].join("\n");
+  };
+  try {
+    return await render();
+  } finally {
+    Error.prepareStackTrace = format;
+  }
 }
 
 async function renderNow(config: StageConfig, options: RenderOptions): Promise<RenderedStage> {
