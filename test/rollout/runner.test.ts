@@ -154,6 +154,49 @@ describe("runRollout in fake time", () => {
     }
   });
 
+  it("an interrupt that cuts an apply short holds at the weight the platform serves, not the state's", async () => {
+    // The platform took the new weight, then SIGTERM aborted the call before it returned (HAProxy's
+    // verification read, a cancelled `pulumi up` that had already updated the service).
+    for (const lands of ["applied", "not applied"] as const) {
+      const controller = new AbortController();
+      const { driver, options } = setup({ signal: controller.signal, onInterrupt: "hold" });
+      const apply = driver.apply.bind(driver);
+      driver.apply = async (change) => {
+        if (change.canaryWeight !== 25) return apply(change);
+        if (lands === "applied") await apply(change);
+        controller.abort("SIGTERM");
+        throw new Error("aborted");
+      };
+      const result = await runRollout(options);
+      const served = lands === "applied" ? 25 : 10;
+      expect(driver.weight).toBe(served);
+      expect(result).toMatchObject({ outcome: "held" });
+      expect(readState(options.stateDir, "prod")).toMatchObject({ status: "held", weight: served });
+      expect(readJournal(options.stateDir, "prod").at(-1)).toMatchObject({
+        action: "hold",
+        nextWeight: served,
+      });
+    }
+  });
+
+  it("an interrupt that cuts an apply short reverts when the served weight cannot be read", async () => {
+    const controller = new AbortController();
+    const { driver, options } = setup({ signal: controller.signal, onInterrupt: "hold" });
+    const apply = driver.apply.bind(driver);
+    driver.apply = async (change) => {
+      await apply(change);
+      if (change.canaryWeight === 25) {
+        driver.currentCanaryWeight = () => Promise.reject(new Error("stats socket gone"));
+        controller.abort("SIGTERM");
+        throw new Error("aborted");
+      }
+    };
+    const result = await runRollout(options);
+    expect(result.outcome).toBe("reverted");
+    expect(driver.weight).toBe(0);
+    expect(result.reason).toMatch(/served weight.*stats socket gone/);
+  });
+
   it("an operator's abort request from another shell reverts at the next safe point", async () => {
     const { driver, options, time } = setup();
     time.onSleep = (now) => {

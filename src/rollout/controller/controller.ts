@@ -243,6 +243,21 @@ export class RolloutController {
     );
   }
 
+  /**
+   * Takes the platform's served weight as the state's: after an apply an interrupt cut short, the
+   * platform may serve either weight. Undefined when the driver cannot tell (`error` says why).
+   */
+  async adoptServedWeight(): Promise<{ weight: number } | { error: string }> {
+    try {
+      const weight = await this.deps.driver.currentCanaryWeight();
+      if (weight === undefined) return { error: `${this.deps.driver.description} reports no canary weight` };
+      if (weight !== this.current.weight) this.save({ weight });
+      return { weight };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+
   /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */
   async hold(reason: string, heldBy: "timeout" | "interrupt", causedBy?: number): Promise<RunResult> {
     this.save({ status: "held", heldBy, reason, causedBy });

@@ -230,20 +230,27 @@ function pendingRevert(controller: RolloutController, options: RunOptions) {
 
 /**
  * An interrupt (a signal, a closed pipe, an uncaught error: the abort's reason says which): the
- * configured safe action, revert (default) or hold, recorded like any other action.
+ * configured safe action, revert (default) or hold, recorded like any other action. A hold that
+ * cannot read the served weight reverts: it would otherwise record a split nobody knows.
  */
-function interrupted(controller: RolloutController, options: RunOptions, cause?: string): Promise<RunResult> {
+async function interrupted(
+  controller: RolloutController,
+  options: RunOptions,
+  cause?: string,
+): Promise<RunResult> {
   const stage = controller.state.stage;
-  const why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
-  if ((options.onInterrupt ?? "revert") === "hold") {
-    const reason = `${why}; holding at ${controller.state.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
-    return controller.hold(
-      reason,
-      "interrupt",
-      controller.recordAction("hold", reason, controller.state.weight),
-    );
+  let why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
+  const hold = (options.onInterrupt ?? "revert") === "hold";
+  if (hold) {
+    // A hold keeps what the platform serves, so it must know it: the interrupt may have cut an apply short.
+    const served = await controller.adoptServedWeight();
+    if ("weight" in served) {
+      const reason = `${why}; holding at ${served.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
+      return controller.hold(reason, "interrupt", controller.recordAction("hold", reason, served.weight));
+    }
+    why = `${why}; cannot hold, the served weight is unknown (${served.error}): reverting instead`;
   }
-  const seq = controller.recordAction("revert", `${why}; --on-interrupt revert`, REVERT_WEIGHT);
+  const seq = controller.recordAction("revert", hold ? why : `${why}; --on-interrupt revert`, REVERT_WEIGHT);
   return controller.revert(why, seq);
 }
 
