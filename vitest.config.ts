@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "policies/**/*.test.ts"],
     testTimeout: 60_000,
+    globalSetup: ["test/support/build-clis.ts"],
     hookTimeout: 120_000,
     // Pulumi's runtime is process-global: each test file gets its own process.
     pool: "forks",

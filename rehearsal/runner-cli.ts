@@ -20,9 +20,9 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIG
 export function runCli(
   projectDir: string,
   args: string[],
-  options: { inherit?: boolean; env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+  options: { inherit?: boolean; env?: NodeJS.ProcessEnv; detached?: boolean; bin?: string } = {},
 ): CliRun {
-  const child = spawn(process.execPath, [ION_ROLLOUT(projectDir), ...args], {
+  const child = spawn(process.execPath, [options.bin ?? ION_ROLLOUT(projectDir), ...args], {
     cwd: projectDir,
     env: options.env ?? process.env,
     stdio: options.inherit ? "inherit" : ["ignore", "pipe", "pipe"],

@@ -8,6 +8,7 @@ import type { DecisionRecord } from "../../src/rollout/core/record";
 import type { RolloutState } from "../../src/rollout/core/state";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState } from "../../src/rollout/store/state";
+import { builtIonRollout } from "../support/built-clis";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 
 /**
@@ -35,7 +36,7 @@ export interface Harness {
   env: Environment;
   load: Load;
   stateDir: string;
-  /** `ion-rollout <args> --config <stage file>` in its own process group, output captured. */
+  /** `ion-rollout <args> --config <stage file>` (the run's built CLI) in its own process group, output captured. */
   cli(args: string[], stageFile?: string): CliRun;
   /** `start` of the stage's canary. */
   start(extra?: string[], stageFile?: string): CliRun;
@@ -96,7 +97,10 @@ export async function openHarness(overrides: Record<string, unknown> = {}): Prom
     load,
     stateDir,
     cli(args, stageFile = stage.stageFile) {
-      const run = runCli(PROJECT_DIR, [...args, "--config", stageFile], { detached: true });
+      const run = runCli(PROJECT_DIR, [...args, "--config", stageFile], {
+        detached: true,
+        bin: builtIonRollout(),
+      });
       runs.push(run);
       return run;
     },

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { builtIonRollout } from "../../support/built-clis";
 import { tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
@@ -37,14 +38,10 @@ function backtest(
   ...args: string[]
 ): Promise<{ code: number | null; lines: number; tail: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, "bin", "ion-rollout.cjs"), "backtest", file, "--stage", "prod", ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` },
-      },
-    );
+    const child = spawn(process.execPath, [builtIonRollout(), "backtest", file, "--stage", "prod", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` },
+    });
     let lines = 0;
     let tail = "";
     let stderr = "";

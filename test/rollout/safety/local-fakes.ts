@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { join } from "node:path";
+import { builtIonRollout } from "../../support/built-clis";
 import { tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
@@ -149,7 +150,7 @@ export interface Cli {
 }
 
 export function cli(args: string[]): Cli {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "ion-rollout.cjs"), ...args], { cwd: ROOT });
+  const child = spawn(process.execPath, [builtIonRollout(), ...args], { cwd: ROOT });
   const text = { stdout: "", stderr: "" };
   const waiters: { pattern: RegExp; stream: "stdout" | "stderr"; resolve: (line: string) => void }[] = [];
   const check = () => {

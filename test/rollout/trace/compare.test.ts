@@ -5,10 +5,11 @@ import { backtest } from "../../../src/rollout/core/backtest";
 import { compareBacktests } from "../../../src/rollout/core/compare";
 import { RULES, RuleError, runbookLiteral, withRule } from "../../../src/rollout/core/with-rule";
 import { formatComparison } from "../../../src/rollout/report/compare-text";
+import { builtIonRollout } from "../../support/built-clis";
 import { check, consecutive, prod, ROOT } from "../fixtures";
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(ROOT, "bin", "ion-rollout.cjs"), ...args], {
+  const result = spawnSync(process.execPath, [builtIonRollout(), ...args], {
     cwd: ROOT,
     encoding: "utf8",
   });
