@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFaults } from "../../rehearsal/apps";
 import { EXIT } from "../../src/rollout/core/outcome";
 import { journalPath } from "../../src/rollout/store/journal";
-import { FAST_STEPS, type Harness, openHarness } from "./harness";
+import { type Harness, openHarness } from "./harness";
 
 /**
  * Issue 16's acceptance: a trace recorded with `ion-rollout trace` from the rehearsal's real
@@ -15,8 +15,14 @@ import { FAST_STEPS, type Harness, openHarness } from "./harness";
 let h: Harness;
 const out = mkdtempSync(join(tmpdir(), "ion-trace-replay-"));
 
+/**
+ * The rehearsal's judgement (sequential evidence, pre-traffic gate) on a one-step plan: the fault
+ * starts as soon as 50% is served, so the run is the revert, not a wait for the GO gate at 10%.
+ */
+const AT_HALF = { steps: [50, 100], bakeSeconds: [6, 0] };
+
 beforeAll(async () => {
-  h = await openHarness({ rollout: FAST_STEPS });
+  h = await openHarness({ rollout: AT_HALF });
 }, 60_000);
 
 afterAll(async () => {
