@@ -1,19 +1,31 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * The stack and policy tests render the real stage programs under Pulumi's mocks; loading
- * @pulumi/pulumi and the providers costs ~3 s of CPU per process, more than most of those files'
- * tests. They run in one reused worker thread (`isolate: false`, one thread), so the SDKs load
- * once: renders reset Pulumi's mocks and config each time, and these files set no other global
- * state. Every other file gets a fresh process: the real-environment and CLI files own ports,
- * signals, child processes and temp dirs.
+ * Two projects. "in-process": files whose code runs in the test's own process and leaves no
+ * global state behind (renders reset Pulumi's mocks and config each time, fake timers and client
+ * mocks are restored). They share one reused worker (`isolate: false`): loading @pulumi/pulumi and
+ * the providers costs ~3 s of CPU per process, zod and the config ~0.5 s, more than most of these
+ * files' tests. "processes": every other file gets a fresh process; the real-environment and CLI
+ * files own ports, signals, child processes and temp dirs. `npm test` (scripts/test.sh) runs the
+ * two projects at once.
  */
-const RENDER_FILES = [
+const IN_PROCESS_FILES = [
+  "test/architecture/*.test.ts",
   "test/aws/!(cli).test.ts",
+  "test/config/!(pulumi-config).test.ts",
   "test/gcp/*.test.ts",
   "test/k8s/monitoring.test.ts",
   "test/policies/!(cli|pack|standalone-pack).test.ts",
+  "test/signals/*.test.ts",
   "test/synth/print.test.ts",
+  "test/workflows.test.ts",
+  "test/rollout/{analysis,commands,decide,edges-wiring,report-evidence,runner-gates,runner,sequential,statistics,status-live}.test.ts",
+  "test/rollout/controller/*.test.ts",
+  "test/rollout/core/**/*.test.ts",
+  "test/rollout/edges/{backoff,cloudwatch,notify,prometheus}.test.ts",
+  "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",
+  "test/rollout/safety/{durability,report-escaping,resume,sample-domain,unreadable-state}.test.ts",
+  "test/rollout/trace/!(compare).test.ts",
 ];
 
 export default defineConfig({
@@ -29,8 +41,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "renders",
-          include: RENDER_FILES,
+          name: "in-process",
+          include: IN_PROCESS_FILES,
           isolate: false,
           poolOptions: { forks: { singleFork: true } },
         },
@@ -40,7 +52,7 @@ export default defineConfig({
         test: {
           name: "processes",
           include: ["test/**/*.test.ts", "policies/**/*.test.ts"],
-          exclude: RENDER_FILES,
+          exclude: IN_PROCESS_FILES,
         },
       },
     ],

@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
 import { CloudWatchMetricsSource } from "../../../src/rollout/edges/metrics/cloudwatch";
 import { prefixIds } from "../../../src/rollout/edges/metrics/cloudwatch-queries";
@@ -54,6 +54,8 @@ function series(
 beforeEach(() => {
   cloudWatch.reset();
 });
+// The mock patches the client class itself: put it back for the next file in a shared worker.
+afterAll(() => cloudWatch.restore());
 
 describe("CloudWatchMetricsSource", () => {
   it("sends one GetMetricData with the signals module's queries for both sides, ids prefixed", async () => {

@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { sidesByRelease } from "../../../src/rollout/commands/trace-source";
 import { recordCloudWatchTrace } from "../../../src/rollout/edges/metrics/cloudwatch-range";
 import { staging } from "../fixtures";
@@ -43,6 +43,8 @@ function record(stepSeconds: number, fromMinute = 0, toMinute = 4) {
 }
 
 beforeEach(() => cloudWatch.reset());
+// The mock patches the client class itself: put it back for the next file in a shared worker.
+afterAll(() => cloudWatch.restore());
 
 describe("recordCloudWatchTrace (GetMetricData over the range, SDK edge mocked)", () => {
   it("one datapoint per period per check; a period without RequestCount is a gap even where FILL said 0 errors", async () => {
