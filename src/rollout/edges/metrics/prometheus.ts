@@ -53,6 +53,15 @@ const SIDES: readonly Side[] = ["canary", "stable"];
  * Samples both sides of the split with the signals module's PromQL. A query that fails leaves its
  * value null and adds an error, so the check is inconclusive, never a pass.
  */
+/** What the queries of one sample share: the token, the abort signals, where errors and queries go. */
+interface SampleQueries {
+  token: string | undefined;
+  perSample: AbortSignal;
+  signal: AbortSignal | undefined;
+  errors: string[];
+  queries: Record<string, string>;
+}
+
 export class PrometheusMetricsSource implements MetricsSource {
   readonly description: string;
   private readonly queryUrl: string;
@@ -79,16 +88,9 @@ export class PrometheusMetricsSource implements MetricsSource {
     const errors: string[] = [];
     const queries: Record<string, string> = {};
     const sides: Record<Side, SideSample> = { canary: emptySideSample(), stable: emptySideSample() };
-
-    // One token per sample: a credentials problem is one error, not twelve.
-    let token: string | undefined;
-    if (this.token) {
-      try {
-        token = await this.token();
-      } catch (error) {
-        errors.push(`no bearer token for ${redactUrl(this.options.baseUrl)}: ${(error as Error).message}`);
-      }
-    }
+    const token = await this.bearerToken(errors);
+    // Without the token it needs, no query is sent: the check is inconclusive, once.
+    const canQuery = !(this.token && token === undefined);
 
     // The queries of one sample listen on a short-lived signal of their own: listening on the
     // runner's long-lived one would add a listener per query for the whole rollout.
@@ -100,59 +102,14 @@ export class PrometheusMetricsSource implements MetricsSource {
     const forward = () => perSample.abort(signal?.reason);
     signal?.addEventListener("abort", forward, { once: true });
 
-    const jobs: Promise<void>[] = [];
-    for (const side of SIDES) {
-      const promql = sideQueries(this.options.cfg, side);
-      for (const name of PROMETHEUS_SIGNALS) {
-        const query = promql[name];
-        queries[queryKey(side, name)] = query;
-        if (this.token && token === undefined) continue;
-        jobs.push(
-          instantQuery({
-            url: this.queryUrl,
-            query,
-            time: at / 1000,
-            fetch: this.fetch,
-            token: token === undefined ? undefined : async () => token,
-            basicAuth: this.basicAuth,
-            timeoutMs: this.timeoutMs,
-            timeoutSignal: this.options.timeoutSignal,
-            signal: perSample.signal,
-          }).then(
-            (value) => {
-              // increase() extrapolates to the window's edges; requests are whole.
-              sides[side][name] =
-                value !== null && (name === "requests" || name === "errors" || name === "slow")
-                  ? Math.round(value)
-                  : value;
-            },
-            (error: unknown) => {
-              if (signal?.aborted) throw signal.reason;
-              errors.push(`${side} ${name}: ${(error as Error).message}`);
-            },
-          ),
-        );
-      }
-    }
-    const sequential =
-      this.options.cfg.rollout.analysis === "sequential" && !(this.token && token === undefined);
-    const delayMs = this.options.cfg.rollout.ingestionDelaySeconds * 1000;
-    const read = (time: number) => this.readCounters(time, token, perSample.signal, signal, errors, queries);
-    const counters = sequential
-      ? Promise.all([read(at - delayMs), context.since === undefined ? undefined : read(context.since)])
-      : undefined;
+    const query = { token, perSample: perSample.signal, signal, errors, queries };
+    const gauges = SIDES.map((side) => this.readSignals(side, at, sides[side], canQuery, query));
+    const sequential = this.options.cfg.rollout.analysis === "sequential" && canQuery;
+    const counters = sequential ? this.counterSnapshot(at, context, query) : undefined;
     let snapshot: CounterSnapshot | undefined;
     try {
-      await Promise.all(jobs);
-      const [now, baseline] = (await counters) ?? [];
-      if (now)
-        snapshot = {
-          at: at - delayMs,
-          ...now,
-          ...(baseline && context.since !== undefined
-            ? { baseline: { at: context.since, ...baseline } }
-            : {}),
-        };
+      await Promise.all(gauges);
+      snapshot = await counters;
     } finally {
       signal?.removeEventListener("abort", forward);
     }
@@ -167,17 +124,89 @@ export class PrometheusMetricsSource implements MetricsSource {
     };
   }
 
+  /** One token per sample: a credentials problem is one error, not twelve. */
+  private async bearerToken(errors: string[]): Promise<string | undefined> {
+    if (!this.token) return undefined;
+    try {
+      return await this.token();
+    } catch (error) {
+      errors.push(`no bearer token for ${redactUrl(this.options.baseUrl)}: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** The judged signals of one side at `at`, into `into`; every query is recorded even when not sent. */
+  private async readSignals(
+    side: Side,
+    at: number,
+    into: SideSample,
+    canQuery: boolean,
+    q: SampleQueries,
+  ): Promise<void> {
+    const promql = sideQueries(this.options.cfg, side);
+    const jobs: Promise<void>[] = [];
+    for (const name of PROMETHEUS_SIGNALS) {
+      q.queries[queryKey(side, name)] = promql[name];
+      if (!canQuery) continue;
+      jobs.push(
+        this.instant(promql[name], at, q).then(
+          (value) => {
+            // increase() extrapolates to the window's edges; requests are whole.
+            into[name] =
+              value !== null && (name === "requests" || name === "errors" || name === "slow")
+                ? Math.round(value)
+                : value;
+          },
+          (error: unknown) => {
+            if (q.signal?.aborted) throw q.signal.reason;
+            q.errors.push(`${side} ${name}: ${(error as Error).message}`);
+          },
+        ),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  private instant(query: string, at: number, q: SampleQueries): Promise<number | null> {
+    return instantQuery({
+      url: this.queryUrl,
+      query,
+      time: at / 1000,
+      fetch: this.fetch,
+      token: q.token === undefined ? undefined : async () => q.token as string,
+      basicAuth: this.basicAuth,
+      timeoutMs: this.timeoutMs,
+      timeoutSignal: this.options.timeoutSignal,
+      signal: q.perSample,
+    });
+  }
+
+  /** The counters at the check (less the ingestion delay) and at the step's start, for the ledger. */
+  private async counterSnapshot(
+    at: number,
+    context: SampleContext,
+    q: SampleQueries,
+  ): Promise<CounterSnapshot | undefined> {
+    const delayMs = this.options.cfg.rollout.ingestionDelaySeconds * 1000;
+    const [now, baseline] = await Promise.all([
+      this.readCounters(at - delayMs, q),
+      context.since === undefined ? undefined : this.readCounters(context.since, q),
+    ]);
+    if (!now) return undefined;
+    return {
+      at: at - delayMs,
+      ...now,
+      ...(baseline && context.since !== undefined ? { baseline: { at: context.since, ...baseline } } : {}),
+    };
+  }
+
   /**
    * Raw cumulative counter series of both sides at `time` (epoch ms): what the sequential
    * analysis's ledger differences. A failed read is an error (the check is inconclusive).
    */
   private async readCounters(
     time: number,
-    token: string | undefined,
-    perSample: AbortSignal,
-    signal: AbortSignal | undefined,
-    errors: string[],
-    queries: Record<string, string>,
+    { token, perSample, signal, errors, queries }: SampleQueries,
   ): Promise<{ canary: SideCounters; stable: SideCounters } | undefined> {
     const out: { canary: SideCounters; stable: SideCounters } = { canary: {}, stable: {} };
     let failed = false;
