@@ -245,7 +245,7 @@ export class RolloutController {
 
   /**
    * Takes the platform's served weight as the state's: after an apply an interrupt cut short, the
-   * platform may serve either weight. Undefined when the driver cannot tell (`error` says why).
+   * platform may serve either weight. An `error` when the driver cannot tell.
    */
   async adoptServedWeight(): Promise<{ weight: number } | { error: string }> {
     try {
