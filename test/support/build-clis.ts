@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -11,14 +11,28 @@ import { build } from "esbuild";
  * executables themselves still spawn `bin/*.cjs`.
  *
  * The bundle lives under node_modules/.cache so its package imports resolve like the bins' do; the
- * directory is this run's own (parallel runs do not share it) and is removed at teardown.
+ * directory is this run's own (parallel runs do not share it) and is removed at teardown; the
+ * ones a killed run left behind are removed by the next run once they are a day old.
  */
 const ROOT = resolve(__dirname, "../..");
+const PREFIX = "ion-deploy-clis-";
+const DAY_MS = 86_400_000;
+
+function removeLeftovers(cache: string): void {
+  for (const name of readdirSync(cache)) {
+    const dir = join(cache, name);
+    if (name.startsWith(PREFIX) && Date.now() - statSync(dir).mtimeMs > DAY_MS)
+      rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export default async function buildClis(): Promise<() => void> {
+  // Each project inherits this setup; the first build serves the whole run.
+  if (process.env.ION_ROLLOUT_BUILT) return () => undefined;
   const cache = join(ROOT, "node_modules", ".cache");
   mkdirSync(cache, { recursive: true });
-  const outdir = mkdtempSync(join(cache, "ion-deploy-clis-"));
+  removeLeftovers(cache);
+  const outdir = mkdtempSync(join(cache, PREFIX));
   await build({
     entryPoints: {
       "ion-rollout": join(ROOT, "src/cli/ion-rollout.ts"),
