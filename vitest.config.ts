@@ -32,7 +32,7 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    globalSetup: ["test/support/build-clis.ts"],
+    globalSetup: ["test/support/build-cli.ts"],
     pool: "forks",
     // The real-environment files (test/rehearsal) spend most of their time waiting on bake timers:
     // four files at once on two cores keeps both busy (each uses its own ports).

@@ -8,7 +8,7 @@ import type { DecisionRecord } from "../../src/rollout/core/record";
 import type { RolloutState } from "../../src/rollout/core/state";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState } from "../../src/rollout/store/state";
-import { builtIonRollout } from "../support/built-clis";
+import { builtIonRollout } from "../support/built-cli";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtIonRollout } from "../../support/built-clis";
+import { builtIonRollout } from "../../support/built-cli";
 import { tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 

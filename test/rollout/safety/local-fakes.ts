@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { join } from "node:path";
-import { builtIonRollout } from "../../support/built-clis";
+import { builtIonRollout } from "../../support/built-cli";
 import { tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 

@@ -5,7 +5,7 @@ import { backtest } from "../../../src/rollout/core/backtest";
 import { compareBacktests } from "../../../src/rollout/core/compare";
 import { RULES, RuleError, runbookLiteral, withRule } from "../../../src/rollout/core/with-rule";
 import { formatComparison } from "../../../src/rollout/report/compare-text";
-import { builtIonRollout } from "../../support/built-clis";
+import { builtIonRollout } from "../../support/built-cli";
 import { check, consecutive, prod, ROOT } from "../fixtures";
 
 function cli(...args: string[]) {

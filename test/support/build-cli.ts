@@ -3,19 +3,18 @@ import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
 /**
- * vitest global setup: builds `ion-rollout` and `ion-deploy` once per test run, each into one
- * CommonJS file, for the tests that start the CLI many times (the rehearsal harness, the local
- * fakes, trace comparisons). The bins run the same sources through tsx, which transforms and
- * resolves every module on each start: about twice the CPU per process (0.45 s against 0.23 s for
- * `--help`, measured), and those starts were a quarter of the suite's CPU. The files that test the
- * executables themselves still spawn `bin/*.cjs`.
+ * vitest global setup: builds `ion-rollout` once per test run into one CommonJS file, for the
+ * tests that start it as a means (the rehearsal harness, the local fakes, trace comparisons, the
+ * bounded-memory backtest). The bin runs the same sources through tsx, which transforms and
+ * resolves every module on each start: 0.45 s of CPU against 0.23 s for `--help` (measured). The
+ * files that test the executables themselves still spawn `bin/*.cjs`.
  *
  * The bundle lives under node_modules/.cache so its package imports resolve like the bins' do; the
  * directory is this run's own (parallel runs do not share it) and is removed at teardown; the
  * ones a killed run left behind are removed by the next run once they are a day old.
  */
 const ROOT = resolve(__dirname, "../..");
-const PREFIX = "ion-deploy-clis-";
+const PREFIX = "ion-rollout-built-";
 const DAY_MS = 86_400_000;
 
 function removeLeftovers(cache: string): void {
@@ -26,7 +25,7 @@ function removeLeftovers(cache: string): void {
   }
 }
 
-export default async function buildClis(): Promise<() => void> {
+export default async function buildCli(): Promise<() => void> {
   // Each project inherits this setup; the first build serves the whole run.
   if (process.env.ION_ROLLOUT_BUILT) return () => undefined;
   const cache = join(ROOT, "node_modules", ".cache");
@@ -34,10 +33,7 @@ export default async function buildClis(): Promise<() => void> {
   removeLeftovers(cache);
   const outdir = mkdtempSync(join(cache, PREFIX));
   await build({
-    entryPoints: {
-      "ion-rollout": join(ROOT, "src/cli/ion-rollout.ts"),
-      "ion-deploy": join(ROOT, "src/cli/ion-deploy.ts"),
-    },
+    entryPoints: { "ion-rollout": join(ROOT, "src/cli/ion-rollout.ts") },
     outdir,
     outExtension: { ".js": ".cjs" },
     bundle: true,
@@ -48,6 +44,5 @@ export default async function buildClis(): Promise<() => void> {
     logLevel: "warning",
   });
   process.env.ION_ROLLOUT_BUILT = join(outdir, "ion-rollout.cjs");
-  process.env.ION_DEPLOY_BUILT = join(outdir, "ion-deploy.cjs");
   return () => rmSync(outdir, { recursive: true, force: true });
 }
