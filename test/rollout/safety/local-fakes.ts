@@ -9,9 +9,9 @@ import { tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
 /**
- * A fake HAProxy runtime socket and a fake Prometheus for driving the real CLI as a child
- * process (as in cli-start.test.ts), plus a way to hold a runtime command until the test lets it
- * through, so a test can act while a revert is in flight.
+ * A fake HAProxy runtime socket and a fake Prometheus for driving the CLI's local edges (the CLI
+ * as a child process, or `startCommand` in-process), plus a way to hold a runtime command until the
+ * test lets it through, so a test can act while a revert is in flight.
  */
 export interface LocalFake {
   dir: string;
@@ -19,6 +19,10 @@ export interface LocalFake {
   socket: string;
   prometheusUrl: string;
   weights: Record<string, number>;
+  /** Every `set server` command, in order. */
+  setCommands: string[];
+  /** Canary 5xx share the fake Prometheus reports. */
+  canaryErrorRate: number;
   /** Commands matching this are held until `release()`; `held` resolves when one arrives. */
   hold(pattern: RegExp): { held: Promise<void>; release: () => void };
   close(): Promise<void>;
@@ -38,6 +42,7 @@ function answer(fake: LocalFake, line: string): string {
     if (get?.[1]) text += `${fake.weights[get[1]] ?? 0} (initial 0)\n\n`;
     else if (set?.[1]) {
       fake.weights[set[1]] = Number(set[2]);
+      fake.setCommands.push(command);
       text += "\n";
     } else text += "Unknown command.\n\n";
   }
@@ -48,14 +53,19 @@ function prometheus(fake: LocalFake): Server {
   return createHttpServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
-    const query = new URLSearchParams(body).get("query") ?? "";
+    const query =
+      new URLSearchParams(body).get("query") ??
+      new URL(req.url ?? "/", "http://x").searchParams.get("query") ??
+      "";
     const canary = query.includes('revision_name="ion-api-v2-0-0"');
     const share = (canary ? fake.weights["app/canary"] : fake.weights["app/stable"]) ?? 0;
-    let value = 20 * share;
+    const requests = 20 * share;
+    let value = requests;
     if (query.startsWith("time()")) value = 1;
     else if (query.includes("latencies")) value = 80;
     else if (query.includes("memory") || query.includes("cpu")) value = 0.3;
-    else if (query.includes('response_code_class="5xx"')) value = 0;
+    else if (query.includes('response_code_class="5xx"'))
+      value = canary ? Math.round(requests * fake.canaryErrorRate) : 0;
     res.setHeader("content-type", "application/json");
     res.end(
       JSON.stringify({
@@ -66,7 +76,7 @@ function prometheus(fake: LocalFake): Server {
   });
 }
 
-export async function localFake(): Promise<LocalFake> {
+export async function localFake(canaryErrorRate = 0): Promise<LocalFake> {
   const dir = tempDir();
   const holds: Hold[] = [];
   const fake: LocalFake = {
@@ -75,6 +85,8 @@ export async function localFake(): Promise<LocalFake> {
     socket: join(dir, "haproxy.sock"),
     prometheusUrl: "",
     weights: { "app/canary": 0, "app/stable": 100 },
+    setCommands: [],
+    canaryErrorRate,
     hold(pattern) {
       let arrived = () => {};
       let release = () => {};
@@ -112,9 +124,15 @@ export async function localFake(): Promise<LocalFake> {
   return fake;
 }
 
-/** A local stage on the fakes: steps 5/50/100, a long first bake so the runner stays at 5%. */
-export function localConfig(fake: LocalFake, stage = "e2e", extra = ""): string {
-  const file = join(fake.dir, `Pulumi.${stage}.yaml`);
+/**
+ * A local stage on the fakes, steps 5/50/100; by default a long bake so the runner stays at 5%, and
+ * the stage's default analysis.
+ */
+export function localConfig(
+  fake: LocalFake,
+  { bakeSeconds = 600, analysis }: { bakeSeconds?: number; analysis?: "consecutive" } = {},
+): string {
+  const file = join(fake.dir, "Pulumi.e2e.yaml");
   writeFileSync(
     file,
     `config:
@@ -130,12 +148,12 @@ export function localConfig(fake: LocalFake, stage = "e2e", extra = ""): string 
     canary: { image: "local/ion-api:1.9.0", name: ion-api-v1-9-0 }
   ion-deploy:rollout:
     steps: [5, 50, 100]
-    bakeSeconds: 600
-    checkIntervalSeconds: 1
+    bakeSeconds: ${bakeSeconds}
+    checkIntervalSeconds: 1${analysis ? `\n    analysis: ${analysis}` : ""}
     stateDir: ${fake.stateDir}
     # The fake HAProxy answers weights only; the gate is tested in test/rollout/edges/probes and the rehearsal.
     preTraffic: { enabled: false }
-${extra}`,
+`,
   );
   return file;
 }
