@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/ion-rollout";
 import { backtestCommand } from "../../src/rollout/commands/backtest";
 import { planCommand } from "../../src/rollout/commands/plan";
+import { spawnBin } from "../support/spawn-bin";
 import { ROOT } from "./fixtures";
 
 interface Run {
@@ -26,20 +26,9 @@ writeFileSync(
 );
 
 /** The real bin, once in this file: its exit code and streams for a backtest. */
-function spawned(...args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "ion-rollout.cjs"), ...args], { cwd: ROOT });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((done, fail) => {
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+async function spawned(...args: string[]): Promise<Run> {
+  const { status: code, stdout, stderr } = await spawnBin("bin/ion-rollout.cjs", args);
+  return { code, stdout, stderr };
 }
 
 /** The command functions the CLI registers, in this process, with buffered streams. */

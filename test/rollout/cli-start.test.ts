@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startCommand } from "../../src/rollout/commands/drive";
+import { spawnBin } from "../support/spawn-bin";
 import { FakeTime } from "./fakes";
-import { ROOT } from "./fixtures";
 import { type LocalFake, localConfig, localFake } from "./safety/local-fakes";
 
 /**
@@ -16,35 +15,18 @@ import { type LocalFake, localConfig, localFake } from "./safety/local-fakes";
 /** The file's stage: no bake (the in-process run promotes at once), the runbook's consecutive rule. */
 const config = (fake: LocalFake) => localConfig(fake, { bakeSeconds: 0, analysis: "consecutive" });
 
-function start(
-  file: string,
-  summary: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(ROOT, "bin", "ion-rollout.cjs"),
-        "start",
-        "e2e",
-        "--config",
-        file,
-        "--image",
-        "local/ion-api:2.0.0",
-        "--json",
-      ],
-      { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: summary } },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+/** The real bin, once in this file: `start --json` with its step summary written to `summary`. */
+async function start(file: string, summary: string) {
+  const args = ["start", "e2e", "--config", file, "--image", "local/ion-api:2.0.0", "--json"];
+  const {
+    status: code,
+    stdout,
+    stderr,
+  } = await spawnBin("bin/ion-rollout.cjs", args, {
+    ...process.env,
+    GITHUB_STEP_SUMMARY: summary,
   });
+  return { code, stdout, stderr };
 }
 
 // The in-process run loads the edges as the CLI does, through vitest (the CLI's lazy require of

@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll } from "vitest";
+import { type BinRun, spawnBin } from "./spawn-bin";
 
 /**
  * `ion-deploy` for CLI tests: `inProcess` runs the command line in the test's own process (the
@@ -51,19 +50,6 @@ export async function inProcess(...args: string[]): Promise<CliResult> {
 }
 
 /** The real `bin/ion-deploy.cjs` from the repository root; resolves when it exits. */
-export function spawned(...args: string[]): Promise<CliResult & { wallMs: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ["bin/ion-deploy.cjs", ...args], { cwd: ROOT });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((done, fail) => {
-    child.on("error", fail);
-    child.on("close", (status) => done({ status, stdout, stderr, wallMs: performance.now() - started }));
-  });
+export function spawned(...args: string[]): Promise<BinRun> {
+  return spawnBin("bin/ion-deploy.cjs", args);
 }
