@@ -12,27 +12,10 @@ import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/repor
 import { writeReports } from "../../src/rollout/report/report-files";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState } from "../../src/rollout/store/state";
-import { FakeDriver, FakeMetrics, FakeTime, healthy, operatorEdges, tempDir } from "./fakes";
+import { bufferedStreams, FakeDriver, FakeMetrics, FakeTime, healthy, operatorEdges, tempDir } from "./fakes";
 import { consecutiveProd as prod, consecutiveProdWith as prodWith, ROOT } from "./fixtures";
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
-
-function buffers() {
-  let out = "";
-  let err = "";
-  return {
-    io: {
-      out: (t: string) => {
-        out += t;
-      },
-      err: (t: string) => {
-        err += t;
-      },
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /**
  * Runs a runner and another command in turns, without timers: the runner's sleep parks until
@@ -86,7 +69,7 @@ async function revertedRollout(events: RunnerEvent[] = []) {
 describe("status and explain", () => {
   it("explain prints the query, value, threshold and sample size behind the revert", async () => {
     const { dir } = await revertedRollout();
-    const b = buffers();
+    const b = bufferedStreams();
     expect(await explainCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(0);
     const text = b.out();
     expect(text).toContain("REVERTED");
@@ -94,7 +77,7 @@ describe("status and explain", () => {
     expect(text).toContain("<== caused the outcome");
     expect(text).toContain("value 2% n=5000 | roll back > 1% x3 (now 3) | GO <= 0.5%");
     expect(text).toContain("query: sum(increase(errors[60s]))");
-    const json = buffers();
+    const json = bufferedStreams();
     await explainCommand("prod", { config: CONFIG, stateDir: dir, json: true }, json.io);
     const parsed = JSON.parse(json.out());
     expect(parsed.records).toHaveLength(6);
@@ -103,11 +86,13 @@ describe("status and explain", () => {
 
   it("status shows the state and the latest decision; exit code follows the outcome", async () => {
     const { dir } = await revertedRollout();
-    const b = buffers();
+    const b = bufferedStreams();
     expect(await statusCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(2);
     expect(b.out()).toContain("prod: REVERTED");
     expect(b.out()).toContain("latest decision:");
-    expect(await statusCommand("prod", { config: CONFIG, stateDir: tempDir() }, buffers().io)).toBe(1);
+    expect(await statusCommand("prod", { config: CONFIG, stateDir: tempDir() }, bufferedStreams().io)).toBe(
+      1,
+    );
   });
 
   it("status --watch follows a running rollout until it ends", async () => {
@@ -133,7 +118,7 @@ describe("status and explain", () => {
     // The runner's first sleep: the 5% step is applied and its state written.
     await steps.parked;
     expect(readState(dir, "prod")).toMatchObject({ status: "running", weight: 5 });
-    const b = buffers();
+    const b = bufferedStreams();
     let polls = 0;
     const code = await statusCommand(
       "prod",
@@ -156,7 +141,7 @@ describe("status and explain", () => {
   });
 
   it("an invalid config is the ConfigError message and exit 1", async () => {
-    const b = buffers();
+    const b = bufferedStreams();
     expect(await statusCommand("nope", {}, b.io)).toBe(1);
     expect(b.err()).toContain("invalid stage config");
   });
@@ -178,7 +163,7 @@ describe("abort and promote", () => {
     });
     expect(held.outcome).toBe("held");
     const driver = new FakeDriver();
-    const b = buffers();
+    const b = bufferedStreams();
     expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver))).toBe(
       0,
     );
@@ -190,7 +175,7 @@ describe("abort and promote", () => {
   it("promote --yes applies 100% with rolloutInProgress false; without --yes and no terminal it refuses", async () => {
     const dir = tempDir();
     const driver = new FakeDriver();
-    const refused = buffers();
+    const refused = bufferedStreams();
     expect(
       await promoteCommand("prod", { config: CONFIG, stateDir: dir }, refused.io, operatorEdges(driver)),
     ).toBe(1);
@@ -199,7 +184,7 @@ describe("abort and promote", () => {
       await promoteCommand(
         "prod",
         { config: CONFIG, stateDir: dir, yes: true },
-        buffers().io,
+        bufferedStreams().io,
         operatorEdges(driver),
       ),
     ).toBe(0);
@@ -226,7 +211,7 @@ describe("abort and promote", () => {
       lock: { pid: process.pid },
     });
     await steps.parked;
-    const b = buffers();
+    const b = bufferedStreams();
     const other = new FakeDriver();
     let polls = 0;
     const edges = {
@@ -269,7 +254,7 @@ async function promotedRollout() {
   await promoteCommand(
     "prod",
     { config: CONFIG, stateDir: dir, yes: true },
-    buffers().io,
+    bufferedStreams().io,
     operatorEdges(driver, () => promotedAt),
   );
   const state = readState(dir, "prod");
@@ -291,12 +276,12 @@ describe("retire", () => {
   it("refuses when the rollout is not promoted (or there is none), applying nothing", async () => {
     const { dir } = await revertedRollout();
     const driver = new FakeDriver();
-    const b = buffers();
+    const b = bufferedStreams();
     expect(await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver))).toBe(
       1,
     );
     expect(b.err()).toContain("prod is reverted, not promoted");
-    const none = buffers();
+    const none = bufferedStreams();
     expect(
       await retireCommand("prod", { config: CONFIG, stateDir: tempDir() }, none.io, operatorEdges(driver)),
     ).toBe(1);
@@ -307,7 +292,7 @@ describe("retire", () => {
   it("refuses before the retention period ends, saying how long is left", async () => {
     const { dir, retireAfter } = await promotedRollout();
     const driver = new FakeDriver();
-    const b = buffers();
+    const b = bufferedStreams();
     const clock = () => retireAfter - 2 * 3600_000 - 30 * 60_000;
     expect(
       await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver, clock)),
@@ -321,7 +306,7 @@ describe("retire", () => {
   it("after the retention period applies oldSideRetired at 100%, records it, and status shows it", async () => {
     const { dir, retireAfter } = await promotedRollout();
     const driver = new FakeDriver();
-    const b = buffers();
+    const b = bufferedStreams();
     const clock = () => retireAfter + 1000;
     expect(
       await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver, clock)),
@@ -338,7 +323,7 @@ describe("retire", () => {
     ]);
     expect(state).toMatchObject({ status: "promoted", retiredAt: retireAfter + 1000 });
     expect(readJournal(dir, "prod").at(-1)).toMatchObject({ action: "retire", nextWeight: 100 });
-    const status = buffers();
+    const status = bufferedStreams();
     expect(await statusCommand("prod", { config: CONFIG, stateDir: dir }, status.io)).toBe(0);
     expect(status.out()).toContain(`the old side (${state?.releases.stable.name}) was retired at`);
   });
@@ -346,7 +331,7 @@ describe("retire", () => {
   it("--now retires before the retention period ends", async () => {
     const { dir, retireAfter } = await promotedRollout();
     const driver = new FakeDriver();
-    const b = buffers();
+    const b = bufferedStreams();
     // An hour before the retention period ends.
     const clock = () => retireAfter - 3_600_000;
     expect(

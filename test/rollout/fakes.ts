@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Streams } from "../../src/rollout/commands/common";
 import type { OperatorEdges } from "../../src/rollout/commands/operator-edges";
 import type { MetricsSample, SideSample } from "../../src/rollout/core/sample";
 import type {
@@ -12,6 +13,20 @@ import type {
 } from "../../src/rollout/edges/types";
 
 export const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+
+/** Command streams that keep what is written: `text.out` / `out()` and `text.err` / `err()`. */
+export function bufferedStreams() {
+  const text = { out: "", err: "" };
+  const io: Streams = {
+    out: (t) => {
+      text.out += t;
+    },
+    err: (t) => {
+      text.err += t;
+    },
+  };
+  return { text, io, out: () => text.out, err: () => text.err };
+}
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "ion-rollout-test-"));

@@ -6,7 +6,7 @@ import { statusCommand } from "../../../src/rollout/commands/status";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { acquireLock, lockTargetOf } from "../../../src/rollout/store/lock";
 import { writeState } from "../../../src/rollout/store/state";
-import { FakeTime, tempDir } from "../fakes";
+import { bufferedStreams, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
 /** Finding 8 (status --watch): it ends when the runner is gone or the state is stale, and says so. */
@@ -15,15 +15,7 @@ const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 const cfg = loadStageConfig("prod", CONFIG);
 
 function watch(dir: string, time: FakeTime) {
-  const text = { out: "", err: "" };
-  const io = {
-    out: (t: string) => {
-      text.out += t;
-    },
-    err: (t: string) => {
-      text.err += t;
-    },
-  };
+  const { text, io } = bufferedStreams();
   let polls = 0;
   const sleep = async (ms: number) => {
     polls++;

@@ -4,27 +4,12 @@ import { buildProgram } from "../../../src/cli/ion-rollout";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import { journalPath, readJournal } from "../../../src/rollout/store/journal";
 import { readState, statePath } from "../../../src/rollout/store/state";
-import { FakeDriver, operatorEdges, tempDir } from "../fakes";
+import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
 /** Finding 1: a corrupt, truncated or foreign state file never blocks `abort`. */
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
-
-function buffers() {
-  const text = { out: "", err: "" };
-  return {
-    text,
-    io: {
-      out: (t: string) => {
-        text.out += t;
-      },
-      err: (t: string) => {
-        text.err += t;
-      },
-    },
-  };
-}
 
 const BROKEN: Record<string, string> = {
   empty: "",
@@ -40,7 +25,7 @@ describe("abort with an unreadable state file", () => {
       writeFileSync(statePath(dir, "prod"), content);
       const driver = new FakeDriver();
       driver.weight = 50;
-      const b = buffers();
+      const b = bufferedStreams();
       const code = await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver));
       expect(code).toBe(0);
       expect(driver.weights()).toEqual([0]);
@@ -59,7 +44,7 @@ describe("other commands with an unreadable state file", () => {
       const dir = tempDir();
       writeFileSync(statePath(dir, "prod"), "");
       writeFileSync(journalPath(dir, "prod"), '{"seq":1}\n');
-      const b = buffers();
+      const b = bufferedStreams();
       process.exitCode = undefined;
       await buildProgram(b.io).parseAsync(
         ["node", "ion-rollout", command, "prod", "--config", CONFIG, "--state-dir", dir],

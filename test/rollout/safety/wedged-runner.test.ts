@@ -7,7 +7,7 @@ import type { OperatorEdges } from "../../../src/rollout/commands/operator-edges
 import { acquireLock, lockTargetOf, processAlive } from "../../../src/rollout/store/lock";
 import { requestPath } from "../../../src/rollout/store/requests";
 import { readState } from "../../../src/rollout/store/state";
-import { FakeDriver, FakeTime, tempDir } from "../fakes";
+import { bufferedStreams, FakeDriver, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
 /**
@@ -17,21 +17,6 @@ import { ROOT } from "../fixtures";
  */
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
-
-function buffers() {
-  const text = { out: "", err: "" };
-  return {
-    text,
-    io: {
-      out: (t: string) => {
-        text.out += t;
-      },
-      err: (t: string) => {
-        text.err += t;
-      },
-    },
-  };
-}
 
 function wedgedRunner(dir: string) {
   const child = spawn("sleep", ["600"], { stdio: "ignore" });
@@ -50,7 +35,7 @@ describe("abort with a wedged runner", () => {
     const dir = tempDir();
     const runner = wedgedRunner(dir);
     const driver = new FakeDriver();
-    const b = buffers();
+    const b = bufferedStreams();
     const options = { config: CONFIG, stateDir: dir, waitSeconds: 10 };
     expect(await abortCommand("prod", options, b.io, edges(driver, new FakeTime()))).toBe(1);
     expect(b.text.err).toContain(`pid ${runner.pid}`);
@@ -66,7 +51,7 @@ describe("abort with a wedged runner", () => {
     const driver = new FakeDriver();
     driver.weight = 25;
     const time = new FakeTime();
-    const b = buffers();
+    const b = bufferedStreams();
     const code = await abortCommand(
       "prod",
       { config: CONFIG, stateDir: dir, force: true },
