@@ -32,7 +32,6 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    globalSetup: ["test/support/build-cli.ts"],
     pool: "forks",
     // The real-environment files (test/rehearsal) spend most of their time waiting on bake timers:
     // four files at once on two cores keeps both busy (each uses its own ports).
@@ -53,6 +52,8 @@ export default defineConfig({
           name: "processes",
           include: ["test/**/*.test.ts", "policies/**/*.test.ts"],
           exclude: IN_PROCESS_FILES,
+          // Only these files start the CLI; the in-process project does not wait for its build.
+          globalSetup: ["test/support/build-cli.ts"],
         },
       },
     ],

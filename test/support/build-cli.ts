@@ -26,8 +26,6 @@ function removeLeftovers(cache: string): void {
 }
 
 export default async function buildCli(): Promise<() => void> {
-  // Each project inherits this setup; the first build serves the whole run.
-  if (process.env.ION_ROLLOUT_BUILT) return () => undefined;
   const cache = join(ROOT, "node_modules", ".cache");
   mkdirSync(cache, { recursive: true });
   removeLeftovers(cache);
