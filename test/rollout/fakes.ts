@@ -1,8 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StageConfig } from "../../src/config";
 import type { Streams } from "../../src/rollout/commands/common";
 import type { OperatorEdges } from "../../src/rollout/commands/operator-edges";
+import type { RunOptions } from "../../src/rollout/controller/runner";
+import type { RunnerEvent } from "../../src/rollout/core/events";
 import type { MetricsSample, SideSample } from "../../src/rollout/core/sample";
 import type {
   MetricsSource,
@@ -108,4 +111,34 @@ export class FakeNotifier implements Notifier {
 export function operatorEdges(driver: TrafficDriver, clock: () => number = Date.now): OperatorEdges {
   // Instant sleeps that still yield to the event loop, so a runner in the same process can act.
   return { driverFor: async () => driver, clock, sleep: () => new Promise((r) => setImmediate(r)) };
+}
+
+/**
+ * A runner on fakes in fake time (driver, metrics from `canary`, notifier, collected events) and
+ * the options that start it on `cfg`, any of them overridden.
+ */
+export function fakeRun(
+  cfg: StageConfig,
+  overrides: Partial<RunOptions> = {},
+  canary?: ConstructorParameters<typeof FakeMetrics>[1],
+) {
+  const time = new FakeTime();
+  const driver = new FakeDriver();
+  const metrics = new FakeMetrics(time, canary);
+  const notifier = new FakeNotifier();
+  const events: RunnerEvent[] = [];
+  const options: RunOptions = {
+    cfg,
+    driver,
+    metrics,
+    notifier,
+    stateDir: tempDir(),
+    mode: "start",
+    clock: time.clock,
+    sleep: time.sleep,
+    onEvent: (e) => events.push(e),
+    lock: { pid: 4242, isAlive: () => false },
+    ...overrides,
+  };
+  return { time, driver, metrics, notifier, events, options };
 }

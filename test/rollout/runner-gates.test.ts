@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { type RunOptions, runRollout } from "../../src/rollout/controller/runner";
-import type { RunnerEvent } from "../../src/rollout/core/events";
 import type { GateRecord } from "../../src/rollout/core/gate-types";
 import type { Gate } from "../../src/rollout/edges/probes/types";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState, writeState } from "../../src/rollout/store/state";
-import { FakeDriver, FakeMetrics, FakeNotifier, FakeTime, tempDir } from "./fakes";
+import { fakeRun } from "./fakes";
 import { prodWith } from "./fixtures";
 
 const cfg = () =>
@@ -35,26 +34,7 @@ function fakeGate(kind: GateRecord["kind"], passed: boolean, calls: string[]): G
   };
 }
 
-function setup(overrides: Partial<RunOptions>) {
-  const time = new FakeTime();
-  const driver = new FakeDriver();
-  const notifier = new FakeNotifier();
-  const events: RunnerEvent[] = [];
-  const options: RunOptions = {
-    cfg: cfg(),
-    driver,
-    metrics: new FakeMetrics(time),
-    notifier,
-    stateDir: tempDir(),
-    mode: "start",
-    clock: time.clock,
-    sleep: time.sleep,
-    onEvent: (e) => events.push(e),
-    lock: { pid: 4242, isAlive: () => false },
-    ...overrides,
-  };
-  return { driver, notifier, events, options };
-}
+const setup = (overrides: Partial<RunOptions>) => fakeRun(cfg(), overrides);
 
 describe("the pre-traffic gate and the post-promotion check in the runner", () => {
   it("a failing pre-traffic gate leaves the canary at 0%, records pre-traffic NO-GO, notifies, exits 2", async () => {

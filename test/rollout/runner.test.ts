@@ -6,36 +6,16 @@ import { readJournal } from "../../src/rollout/store/journal";
 import { acquireLock, LockError, lockPath, lockTargetOf } from "../../src/rollout/store/lock";
 import { writeRequest } from "../../src/rollout/store/requests";
 import { readState } from "../../src/rollout/store/state";
-import { FakeDriver, FakeMetrics, FakeNotifier, FakeTime, healthy, tempDir } from "./fakes";
+import { FakeDriver, FakeMetrics, FakeTime, fakeRun, healthy, tempDir } from "./fakes";
 import { prod, consecutiveProdWith as prodWith } from "./fixtures";
 
 const quick = () =>
   prodWith({
     rollout: { bakeSeconds: 120, checkIntervalSeconds: 60, minRequestsPerStep: 0, maxStepSeconds: 600 },
   });
-const DEAD = { isAlive: () => false };
 
-function setup(overrides: Partial<RunOptions> = {}, canary?: ConstructorParameters<typeof FakeMetrics>[1]) {
-  const time = new FakeTime();
-  const driver = new FakeDriver();
-  const metrics = new FakeMetrics(time, canary);
-  const notifier = new FakeNotifier();
-  const events: RunnerEvent[] = [];
-  const options: RunOptions = {
-    cfg: quick(),
-    driver,
-    metrics,
-    notifier,
-    stateDir: tempDir(),
-    mode: "start",
-    clock: time.clock,
-    sleep: time.sleep,
-    onEvent: (e) => events.push(e),
-    lock: { pid: 4242, ...DEAD },
-    ...overrides,
-  };
-  return { time, driver, metrics, notifier, events, options };
-}
+const setup = (overrides: Partial<RunOptions> = {}, canary?: ConstructorParameters<typeof FakeMetrics>[1]) =>
+  fakeRun(quick(), overrides, canary);
 
 describe("runRollout in fake time", () => {
   it("steps 5 -> 10 -> 25 -> 50 -> 100 and promotes with rolloutInProgress cleared", async () => {
