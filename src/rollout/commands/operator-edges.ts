@@ -37,6 +37,8 @@ export async function operatorController(
   dir: string,
   state: RolloutState,
   edges: OperatorEdges,
+  /** Where the controller's warnings go (a failed write, a retried revert): the operator's terminal. */
+  warn?: (message: string) => void,
 ): Promise<RolloutController> {
   return new RolloutController(
     {
@@ -47,6 +49,7 @@ export async function operatorController(
       stateDir: dir,
       clock: edges.clock,
       sleep: edges.sleep,
+      ...(warn ? { emit: (event) => event.type === "warning" && warn(event.message) } : {}),
     },
     state,
   );

@@ -4,13 +4,13 @@ import type { StageConfig } from "../../config";
 import { freshState } from "../controller/prepare";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
-import { REVERT_WEIGHT } from "../core/plan";
 import { isActive, type RolloutState } from "../core/state";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
 import {
   acquireLock,
   describeHolder,
+  type Lock,
   LockError,
   type LockHolder,
   lockTargetOf,
@@ -61,24 +61,63 @@ async function operatorAction(
     }
     stopped = stopWedgedRunner(holder, io);
   }
-  let lock: ReturnType<typeof acquireLock>;
+  const lock = lockForAction(`ion-rollout ${action} ${stage}`, dir, target, stopped, io);
+  if (typeof lock === "number") return lock;
   try {
-    lock = acquireLock(dir, target, {
-      command: `ion-rollout ${action} ${stage}`,
+    const state = await stateToActOn(action, cfg, dir, edges, io);
+    const result = await actThroughController(action, cfg, dir, state, edges, io);
+    reportTolerated(action, dir, result.state, io);
+    io.out(formatStatus(cfg, result.state, edges.clock()));
+    return result.outcome === "failed" ? EXIT.error : EXIT.ok;
+  } finally {
+    releaseTolerated(lock, io);
+  }
+}
+
+/**
+ * The lock the action is taken under; an exit code when it cannot be had. An abort whose lock
+ * cannot be written (a full or read-only state directory) reverts without it, saying so: no
+ * runner is live here, and a failed write is never a reason not to revert.
+ */
+function lockForAction(
+  command: string,
+  dir: string,
+  target: ReturnType<typeof lockTargetOf>,
+  stopped: number | undefined,
+  io: Streams,
+): Lock | undefined | number {
+  try {
+    return acquireLock(dir, target, {
+      command,
       isAlive: (pid) => pid !== stopped && processAlive(pid),
     });
   } catch (error) {
     if (error instanceof LockError) return fail(io, error.message);
-    throw error;
+    if (!command.startsWith("ion-rollout abort")) throw error;
+    io.err(
+      `COULD NOT WRITE the lock in ${dir} (${(error as Error).message}); reverting without it (no runner is live here)\n`,
+    );
+    return undefined;
   }
+}
+
+function releaseTolerated(lock: Lock | undefined, io: Streams): void {
   try {
-    const state = await stateToActOn(action, cfg, dir, edges, io);
-    const result = await actThroughController(action, cfg, dir, state, edges);
-    writeReports(resolve(dir, "reports"), result.state, readJournal(dir, stage));
-    io.out(formatStatus(cfg, result.state, edges.clock()));
-    return result.outcome === "failed" ? EXIT.error : EXIT.ok;
-  } finally {
-    lock.release();
+    lock?.release();
+  } catch (error) {
+    io.err(
+      `could not remove the lock ${lock?.path} (${(error as Error).message}); the next command takes it over\n`,
+    );
+  }
+}
+
+/** The report after the action; an abort that cannot write it (a failing disk) says so and stands. */
+function reportTolerated(action: "abort" | "promote", dir: string, state: RolloutState, io: Streams): void {
+  try {
+    writeReports(resolve(dir, "reports"), state, readJournal(dir, state.stage));
+  } catch (error) {
+    if (action !== "abort") throw error;
+    io.err(`COULD NOT WRITE the report in ${dir}: ${(error as Error).message}\n`);
   }
 }
 
@@ -111,13 +150,21 @@ async function stateToActOn(
     if (stored) return stored;
   } catch (error) {
     if (!(error instanceof UnreadableStateError) || action !== "abort") throw error;
-    const movedTo = setAsideState(dir, cfg.stage, edges.clock());
     io.err(
-      `found an unreadable rollout state (${error.problem}); moved it to ${movedTo} and recording this abort in a fresh state\n`,
+      `found an unreadable rollout state (${error.problem}); ${setAsideTolerated(dir, cfg.stage, edges)}\n`,
     );
   }
   const served = await (await edges.driverFor(cfg)).currentCanaryWeight().catch(() => undefined);
   return freshState(cfg.stage, cfg.releases, edges.clock(), served ?? cfg.canaryWeight);
+}
+
+/** Moves an unreadable state aside for the abort; says where, or that it could not (the abort goes on). */
+function setAsideTolerated(dir: string, stage: string, edges: OperatorEdges): string {
+  try {
+    return `moved it to ${setAsideState(dir, stage, edges.clock())} and recording this abort in a fresh state`;
+  } catch (error) {
+    return `COULD NOT MOVE it aside (${(error as Error).message}); reverting anyway`;
+  }
 }
 
 async function actThroughController(
@@ -126,13 +173,11 @@ async function actThroughController(
   dir: string,
   state: RolloutState,
   edges: OperatorEdges,
+  io: Streams,
 ): Promise<RunResult> {
   const by = operatorName(action);
-  const controller = await operatorController(cfg, dir, state, edges);
-  if (action === "abort") {
-    const reason = `aborted by ${by}`;
-    return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
-  }
+  const controller = await operatorController(cfg, dir, state, edges, (message) => io.err(`${message}\n`));
+  if (action === "abort") return controller.revertAndRecord(`aborted by ${by}`);
   const seq = controller.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
   return controller.promote(`promoted by ${by}`, seq);
 }

@@ -37,6 +37,9 @@ export interface ControllerDeps {
 /** A revert is retried this many times, this far apart (times the attempt number). */
 export const REVERT_ATTEMPTS = 3;
 const REVERT_RETRY_MS = 2000;
+/** A record that could not be written after the platform changed is retried this many times. */
+const RECORD_ATTEMPTS = 3;
+const RECORD_RETRY_MS = 1000;
 
 export class RolloutController {
   private current: RolloutState;
@@ -163,31 +166,107 @@ export class RolloutController {
   }
 
   private revertAfterFailedApply(weight: number, error: unknown): Promise<RunResult> {
-    const reason = `apply of ${weight}% failed: ${(error as Error).message}`;
-    return this.revert(reason, this.recordAction("revert", reason, REVERT_WEIGHT));
+    return this.revertAndRecord(`apply of ${weight}% failed: ${(error as Error).message}`);
   }
 
   /**
    * Back to the revert weight, retried; never cancelled by the interrupt that may have caused it.
-   * Ends `reverted`, or `failed` when every attempt failed (the split is then unknown).
+   * Ends `reverted`, or `failed` when every attempt failed (the split is then unknown). The revert
+   * is applied first; the state that records it is written afterwards, and a write that fails
+   * (a full or read-only disk) is reported, never a reason not to revert.
    */
   async revert(reason: string, causedBy?: number): Promise<RunResult> {
+    const failure = await this.applyRevert(reason);
+    return this.endRevert(reason, causedBy, failure);
+  }
+
+  /**
+   * A revert no check decided (an operator's abort, an interrupt, a failed apply): applied first,
+   * then journaled (`journalReason`, default `reason`) and recorded, each write tolerated.
+   */
+  async revertAndRecord(reason: string, journalReason = reason): Promise<RunResult> {
+    const failure = await this.applyRevert(reason);
+    const seq = await this.recordApplied("revert", journalReason, REVERT_WEIGHT);
+    return this.endRevert(reason, seq, failure);
+  }
+
+  /**
+   * Journals an action the platform already shows (or that changes nothing on it: a hold), a
+   * failing disk tolerated (`persist`); the state written next carries its seq. Returns the seq.
+   */
+  async recordApplied(action: RecordAction, reason: string, nextWeight: number): Promise<number> {
+    const record = actionRecord({ ...this.nextRecordPosition(), action, reason, nextWeight });
+    await this.persist(`the ${action} in the journal (#${record.seq})`, () =>
+      appendRecord(this.deps.stateDir, this.current.stage, record),
+    );
+    this.current = { ...this.current, core: { ...this.current.core, seq: record.seq }, lastDecision: record };
+    return record.seq;
+  }
+
+  /** Applies the revert weight, retried; the last error when every attempt failed. */
+  private async applyRevert(reason: string): Promise<{ error: unknown } | undefined> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
       try {
         await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false);
-        this.save({ status: "reverted", weight: REVERT_WEIGHT, reason, heldBy: undefined, causedBy });
-        return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
+        return undefined;
       } catch (error) {
         lastError = error;
         this.warn(`revert attempt ${attempt}/${REVERT_ATTEMPTS} failed: ${(error as Error).message}`);
         if (attempt < REVERT_ATTEMPTS) await this.deps.sleep(REVERT_RETRY_MS * attempt);
       }
     }
+    return { error: lastError };
+  }
+
+  private async endRevert(
+    reason: string,
+    causedBy: number | undefined,
+    failure: { error: unknown } | undefined,
+  ): Promise<RunResult> {
+    if (!failure) {
+      await this.saveTolerated("the revert", {
+        status: "reverted",
+        weight: REVERT_WEIGHT,
+        reason,
+        heldBy: undefined,
+        causedBy,
+      });
+      return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
+    }
     const stage = this.current.stage;
-    const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(lastError as Error)?.message}); the split is unknown (last weight applied successfully: ${this.current.weight}%): check the platform and run \`ion-rollout abort ${stage}\`. Cause: ${reason}`;
-    this.save({ status: "failed", reason: why, causedBy });
+    const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(failure.error as Error)?.message}); the split is unknown (last weight applied successfully: ${this.current.weight}%): check the platform and run \`ion-rollout abort ${stage}\`. Cause: ${reason}`;
+    await this.saveTolerated("the failed revert", { status: "failed", reason: why, causedBy });
     return this.finish("failed", why, "error");
+  }
+
+  /**
+   * Takes `patch` as the state at once and writes it; a failed write is reported and retried
+   * (`persist`), the in-memory state stays the truth for the rest of this process.
+   */
+  async saveTolerated(what: string, patch: Partial<RolloutState>): Promise<void> {
+    this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
+    await this.persist(`${what} in the state file`, () => writeState(this.deps.stateDir, this.current));
+  }
+
+  /**
+   * Runs a write to the state directory after the platform was already changed: a failure (ENOSPC,
+   * EROFS) is reported loudly and retried, and after the last attempt reported as not recorded.
+   */
+  private async persist(what: string, write: () => void): Promise<boolean> {
+    for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
+      try {
+        write();
+        return true;
+      } catch (error) {
+        const last = attempt === RECORD_ATTEMPTS;
+        this.warn(
+          `COULD NOT RECORD ${what} (attempt ${attempt}/${RECORD_ATTEMPTS}) in ${this.deps.stateDir}: ${(error as Error).message}${last ? `; NOT RECORDED: the platform was changed, the files in ${this.deps.stateDir} do not say so (free space or remount it read-write, then \`ion-rollout status ${this.current.stage}\`)` : "; retrying"}`,
+        );
+        if (!last) await this.deps.sleep(RECORD_RETRY_MS * attempt);
+      }
+    }
+    return false;
   }
 
   /**
@@ -248,19 +327,20 @@ export class RolloutController {
    * platform may serve either weight. An `error` when the driver cannot tell.
    */
   async adoptServedWeight(): Promise<{ weight: number } | { error: string }> {
+    let weight: number | undefined;
     try {
-      const weight = await this.deps.driver.currentCanaryWeight();
-      if (weight === undefined) return { error: `${this.deps.driver.description} reports no canary weight` };
-      if (weight !== this.current.weight) this.save({ weight });
-      return { weight };
+      weight = await this.deps.driver.currentCanaryWeight();
     } catch (error) {
       return { error: (error as Error).message };
     }
+    if (weight === undefined) return { error: `${this.deps.driver.description} reports no canary weight` };
+    if (weight !== this.current.weight) await this.saveTolerated("the served weight", { weight });
+    return { weight };
   }
 
   /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */
   async hold(reason: string, heldBy: "timeout" | "interrupt", causedBy?: number): Promise<RunResult> {
-    this.save({ status: "held", heldBy, reason, causedBy });
+    await this.saveTolerated("the hold", { status: "held", heldBy, reason, causedBy });
     return this.finish("held", reason, "hold");
   }
 

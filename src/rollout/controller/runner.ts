@@ -1,7 +1,7 @@
 import { analyseCheck, type Check, warmAnalysis } from "../core/analysis";
 import { type Decision, decide } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
-import { buildPlan, REVERT_WEIGHT } from "../core/plan";
+import { buildPlan } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
 import { refuseOutOfDomain } from "../core/sample-domain";
 import { isActive } from "../core/state";
@@ -68,7 +68,15 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
       failSafe(controller, options, error),
     );
   } finally {
-    lock.release();
+    try {
+      lock.release();
+    } catch (error) {
+      options.onEvent?.({
+        type: "warning",
+        at: clock(),
+        message: `could not remove the lock ${lock.path} (${(error as Error).message}); the next command takes it over`,
+      });
+    }
   }
 }
 
@@ -211,8 +219,9 @@ function reconcile(controller: RolloutController, options: RunOptions, served: n
   if (served === state.weight) return undefined;
   controller.warn(`the platform serves ${served}% but the state says ${state.weight}%`);
   if (served !== 0) return undefined;
-  const reason = `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`;
-  return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
+  return controller.revertAndRecord(
+    `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`,
+  );
 }
 
 /**
@@ -246,12 +255,15 @@ async function interrupted(
     const served = await controller.adoptServedWeight();
     if ("weight" in served) {
       const reason = `${why}; holding at ${served.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
-      return controller.hold(reason, "interrupt", controller.recordAction("hold", reason, served.weight));
+      return controller.hold(
+        reason,
+        "interrupt",
+        await controller.recordApplied("hold", reason, served.weight),
+      );
     }
     why = `${why}; cannot hold, the served weight is unknown (${served.error}): reverting instead`;
   }
-  const seq = controller.recordAction("revert", hold ? why : `${why}; --on-interrupt revert`, REVERT_WEIGHT);
-  return controller.revert(why, seq);
+  return controller.revertAndRecord(why, hold ? why : `${why}; --on-interrupt revert`);
 }
 
 /** The loop itself failed: the safe action if the rollout is still between weights, then the error is told. */
@@ -273,10 +285,7 @@ async function operatorRequest(
 ): Promise<RunResult | undefined> {
   const request = takeRequest(options.stateDir, controller.state.stage);
   if (!request) return undefined;
-  if (request.action === "abort") {
-    const reason = `aborted by ${request.by}`;
-    return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
-  }
+  if (request.action === "abort") return controller.revertAndRecord(`aborted by ${request.by}`);
   const seq = controller.recordAction("promote", `promoted by ${request.by} (remaining steps skipped)`, 100);
   return controller.promote(`promoted by ${request.by}`, seq);
 }

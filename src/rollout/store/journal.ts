@@ -1,15 +1,7 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
+import { storeIo } from "./io";
 
 /**
  * The rollout journal: append-only JSON lines, one decision record per check (and one per
@@ -21,18 +13,15 @@ export function journalPath(dir: string, stage: string): string {
   return join(dir, `${stage}.journal.jsonl`);
 }
 
-/** Writes a journal line: the seam a test replaces to see each append and its fsync. */
-export const journalIo = { open: openSync, write: writeSync, fsync: fsyncSync, close: closeSync };
-
 /** Appends one record and fsyncs it: a decision is durable before the runner acts on it. */
 export function appendRecord(dir: string, stage: string, record: DecisionRecord): void {
-  mkdirSync(dir, { recursive: true });
-  const fd = journalIo.open(journalPath(dir, stage), "a", 0o644);
+  storeIo.mkdir(dir);
+  const fd = storeIo.open(journalPath(dir, stage), "a", 0o644);
   try {
-    journalIo.write(fd, `${JSON.stringify(record)}\n`);
-    journalIo.fsync(fd);
+    storeIo.write(fd, `${JSON.stringify(record)}\n`);
+    storeIo.fsync(fd, "journal");
   } finally {
-    journalIo.close(fd);
+    storeIo.close(fd);
   }
 }
 
@@ -57,5 +46,5 @@ export function archiveJournal(dir: string, stage: string, previousId: string): 
   const path = journalPath(dir, stage);
   if (!existsSync(path)) return;
   const safe = previousId.replace(/[^A-Za-z0-9_.-]/g, "-");
-  renameSync(path, join(dir, `${stage}.${safe}.journal.jsonl`));
+  storeIo.rename(path, join(dir, `${stage}.${safe}.journal.jsonl`));
 }

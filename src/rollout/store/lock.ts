@@ -1,17 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { StageConfig } from "../../config";
+import { storeIo } from "./io";
 
 /**
  * One runner per traffic target: the lock is keyed on what is driven (the HAProxy socket and
@@ -134,7 +126,7 @@ function sameHolder(a: LockHolder | undefined, b: LockHolder): boolean {
 
 function linkOrExists(from: string, to: string): boolean {
   try {
-    linkSync(from, to);
+    storeIo.link(from, to);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
@@ -152,18 +144,18 @@ function unlinkQuietly(path: string): void {
 
 function writeTemp(path: string, holder: LockHolder): string {
   const temp = `${path}.${holder.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  const fd = openSync(temp, "wx", 0o644);
+  const fd = storeIo.open(temp, "wx", 0o644);
   try {
-    writeSync(fd, `${JSON.stringify(holder)}\n`);
-    fsyncSync(fd);
+    storeIo.write(fd, `${JSON.stringify(holder)}\n`);
+    storeIo.fsync(fd, "file");
   } finally {
-    closeSync(fd);
+    storeIo.close(fd);
   }
   return temp;
 }
 
 export function acquireLock(dir: string, target: LockTarget, options: LockOptions = {}): Lock {
-  mkdirSync(dir, { recursive: true });
+  storeIo.mkdir(dir);
   const path = lockPath(dir, target);
   const holder: LockHolder = {
     pid: options.pid ?? process.pid,

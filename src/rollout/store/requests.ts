@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { storeIo } from "./io";
 
 /**
  * Operator requests to a running runner: `abort` and `promote` from another shell leave a request
@@ -19,10 +20,15 @@ export function requestPath(dir: string, stage: string): string {
 }
 
 export function writeRequest(dir: string, stage: string, request: OperatorRequest): void {
-  mkdirSync(dir, { recursive: true });
+  storeIo.mkdir(dir);
   const path = requestPath(dir, stage);
-  writeFileSync(`${path}.tmp`, JSON.stringify(request));
-  renameSync(`${path}.tmp`, path);
+  const fd = storeIo.open(`${path}.tmp`, "w", 0o644);
+  try {
+    storeIo.write(fd, JSON.stringify(request));
+  } finally {
+    storeIo.close(fd);
+  }
+  storeIo.rename(`${path}.tmp`, path);
 }
 
 /** Reads and removes a pending request. */

@@ -1,16 +1,8 @@
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants, openSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { RolloutState } from "../core/state";
 import { stateShapeProblem } from "../core/state-shape";
+import { storeIo } from "./io";
 
 /**
  * Durable rollout state: one JSON file per stage in the state directory, replaced atomically
@@ -61,20 +53,17 @@ export function readState(dir: string, stage: string): RolloutState | undefined 
 export function setAsideState(dir: string, stage: string, now: number): string {
   const from = statePath(dir, stage);
   const to = `${from}.unreadable-${now}`;
-  renameSync(from, to);
+  storeIo.rename(from, to);
   fsyncDirectory(dir);
   return to;
 }
-
-/** The fsync the state store uses: the seam a test replaces to see what is made durable. */
-export const stateIo = { fsync: (fd: number, _what: "file" | "directory") => void fsyncSync(fd) };
 
 /** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
 export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);
-    stateIo.fsync(fd, "directory");
+    storeIo.fsync(fd, "directory");
   } catch {
     // Some file systems refuse to fsync a directory; the rename itself is still atomic.
   } finally {
@@ -84,16 +73,16 @@ export function fsyncDirectory(dir: string): void {
 
 /** Writes the state atomically: temp file in the same directory, fsync, rename over the old one. */
 export function writeState(dir: string, state: RolloutState): void {
-  mkdirSync(dir, { recursive: true });
+  storeIo.mkdir(dir);
   const target = statePath(dir, state.stage);
   const temp = `${target}.${process.pid}.tmp`;
-  const fd = openSync(temp, "w", 0o644);
+  const fd = storeIo.open(temp, "w", 0o644);
   try {
-    writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
-    stateIo.fsync(fd, "file");
+    storeIo.write(fd, `${JSON.stringify(state, null, 2)}\n`);
+    storeIo.fsync(fd, "file");
   } finally {
-    closeSync(fd);
+    storeIo.close(fd);
   }
-  renameSync(temp, target);
+  storeIo.rename(temp, target);
   fsyncDirectory(dirname(target));
 }

@@ -1,30 +1,30 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { actionRecord } from "../../../src/rollout/core/record";
-import { appendRecord, journalIo, readJournal } from "../../../src/rollout/store/journal";
-import { stateIo, writeState } from "../../../src/rollout/store/state";
+import { storeIo } from "../../../src/rollout/store/io";
+import { appendRecord, readJournal } from "../../../src/rollout/store/journal";
+import { writeState } from "../../../src/rollout/store/state";
 import { T0, tempDir } from "../fakes";
 import { prod } from "../fixtures";
 
 /** Finding 9: every journal append is fsynced, and the state directory after each rename. */
 
-const original = { journal: { ...journalIo }, state: { ...stateIo } };
+const original = { ...storeIo };
 afterEach(() => {
-  Object.assign(journalIo, original.journal);
-  Object.assign(stateIo, original.state);
+  Object.assign(storeIo, original);
 });
 
 describe("durability", () => {
   it("each decision appended to the journal is fsynced before the append returns", () => {
     const dir = tempDir();
     const events: string[] = [];
-    journalIo.write = ((fd: number, text: string) => {
+    storeIo.write = ((fd: number, text: string) => {
       events.push("write");
-      return original.journal.write(fd, text);
-    }) as typeof journalIo.write;
-    journalIo.fsync = (fd: number) => {
-      events.push("fsync");
-      original.journal.fsync(fd);
+      return original.write(fd, text);
+    }) as typeof storeIo.write;
+    storeIo.fsync = (fd, what) => {
+      events.push(`fsync ${what}`);
+      original.fsync(fd, what);
     };
     for (let seq = 1; seq <= 3; seq++) {
       const record = actionRecord({
@@ -40,16 +40,16 @@ describe("durability", () => {
       });
       appendRecord(dir, "prod", record);
     }
-    expect(events).toEqual(["write", "fsync", "write", "fsync", "write", "fsync"]);
+    expect(events).toEqual(["write", "fsync journal", "write", "fsync journal", "write", "fsync journal"]);
     expect(readJournal(dir, "prod").map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
   it("a state write fsyncs the file, then the directory after the rename", () => {
     const dir = tempDir();
     const synced: string[] = [];
-    stateIo.fsync = (fd, what) => {
+    storeIo.fsync = (fd, what) => {
       synced.push(what);
-      original.state.fsync(fd, what);
+      original.fsync(fd, what);
     };
     writeState(dir, freshState("prod", prod().releases, T0, 0));
     expect(synced).toEqual(["file", "directory"]);
