@@ -181,7 +181,12 @@ describe("runRollout in fake time", () => {
     const { driver, options, time } = setup();
     time.onSleep = (now) => {
       if (now === time.at(30))
-        writeRequest(options.stateDir, "prod", { action: "abort", at: now, by: "alice" });
+        writeRequest(options.stateDir, "prod", {
+          action: "abort",
+          at: now,
+          by: "alice",
+          rolloutId: readState(options.stateDir, "prod")?.id ?? "",
+        });
       return undefined;
     };
     const result = await runRollout(options);

@@ -17,7 +17,7 @@ import {
   processAlive,
   readLock,
 } from "../store/lock";
-import { takeRequest, writeRequest } from "../store/requests";
+import { withdrawRequest, writeRequest } from "../store/requests";
 import { readState, setAsideState, UnreadableStateError } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
@@ -182,7 +182,11 @@ async function actThroughController(
   return controller.promote(`promoted by ${by}`, seq);
 }
 
-/** Leaves a request for the live runner and waits for the rollout to end; undefined if it did not. */
+/**
+ * Leaves a request for the live runner's rollout (named by its id, so no later rollout takes it)
+ * and waits for that rollout to end; undefined if it did not within the wait. The request is
+ * withdrawn whatever happens, so it never outlives this command.
+ */
 async function askRunner(
   action: "abort" | "promote",
   cfg: StageConfig,
@@ -192,20 +196,61 @@ async function askRunner(
   waitMs: number,
   edges: OperatorEdges,
 ): Promise<number | undefined> {
-  writeRequest(dir, cfg.stage, { action, at: edges.clock(), by: operatorName(action) });
-  io.err(`asked the runner (${describeHolder(holder)}) to ${action}; waiting for it...\n`);
   const deadline = edges.clock() + waitMs;
-  while (edges.clock() < deadline) {
-    const state = readStateIfReadable(dir, cfg.stage);
-    if (state && !isActive(state)) {
-      io.out(formatStatus(cfg, state, edges.clock()));
-      return state.status === "failed" ? EXIT.error : EXIT.ok;
+  let sent: string | undefined;
+  try {
+    while (edges.clock() < deadline) {
+      const state = readStateIfReadable(dir, cfg.stage);
+      if (sent !== undefined && state && !isActive(state))
+        return endedAfterRequest(action, cfg, state, io, edges);
+      // Until the runner records an active rollout (it may be starting), there is no id to name.
+      if (sent === undefined && state && isActive(state)) {
+        sent = leaveRequest(action, cfg.stage, dir, state.id, io, edges);
+        if (sent === undefined) return undefined;
+        io.err(
+          `asked the runner (${describeHolder(holder)}) to ${action} rollout ${state.id}; waiting for it...\n`,
+        );
+      }
+      if (!processAlive(holder.pid)) break;
+      await edges.sleep(250);
     }
-    if (!processAlive(holder.pid)) break;
-    await edges.sleep(250);
+    return undefined;
+  } finally {
+    if (sent !== undefined) withdrawRequest(dir, cfg.stage, sent);
   }
-  takeRequest(dir, cfg.stage);
-  return undefined;
+}
+
+/** The request's text, or undefined when it cannot be written (the caller then acts as if unanswered). */
+function leaveRequest(
+  action: "abort" | "promote",
+  stage: string,
+  dir: string,
+  rolloutId: string,
+  io: Streams,
+  edges: OperatorEdges,
+): string | undefined {
+  try {
+    return writeRequest(dir, stage, { action, at: edges.clock(), by: operatorName(action), rolloutId });
+  } catch (error) {
+    io.err(`COULD NOT LEAVE the ${action} request in ${dir}: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}
+
+/** The rollout ended while the request waited: done if it ended the way asked, else said plainly. */
+function endedAfterRequest(
+  action: "abort" | "promote",
+  cfg: StageConfig,
+  state: RolloutState,
+  io: Streams,
+  edges: OperatorEdges,
+): number {
+  io.out(formatStatus(cfg, state, edges.clock()));
+  if (state.status === (action === "abort" ? "reverted" : "promoted")) return EXIT.ok;
+  return fail(
+    io,
+    `the rollout ended ${state.status} before the runner took the ${action} request; the request is withdrawn, nothing else was done`,
+  );
 }
 
 /** A state a live runner may be replacing right now; unreadable counts as "not yet". */

@@ -88,6 +88,9 @@ async function drive(
   const { plan } = controller;
   const { releases } = controller.state;
   const clock = options.clock ?? Date.now;
+  // A request in the file before this rollout's state exists was written for an earlier one.
+  const leftover = options.mode === "start" ? await operatorRequest(controller, options) : undefined;
+  if (leftover) return leftover;
   controller.save({});
   controller.emit({
     type: "start",
@@ -283,8 +286,13 @@ async function operatorRequest(
   controller: RolloutController,
   options: RunOptions,
 ): Promise<RunResult | undefined> {
-  const request = takeRequest(options.stateDir, controller.state.stage);
-  if (!request) return undefined;
+  const taken = takeRequest(options.stateDir, controller.state.stage, controller.state.id);
+  if (!taken) return undefined;
+  if ("discarded" in taken) {
+    controller.warn(`discarded ${taken.discarded}: a request acts only on the rollout it names`);
+    return undefined;
+  }
+  const { request } = taken;
   if (request.action === "abort") return controller.revertAndRecord(`aborted by ${request.by}`);
   const seq = controller.recordAction("promote", `promoted by ${request.by} (remaining steps skipped)`, 100);
   return controller.promote(`promoted by ${request.by}`, seq);

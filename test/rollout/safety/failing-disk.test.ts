@@ -3,7 +3,7 @@ import { abortCommand } from "../../../src/rollout/commands/operator";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { storeIo } from "../../../src/rollout/store/io";
 import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, tempDir } from "../fakes";
-import { prodWith, ROOT } from "../fixtures";
+import { consecutiveProdWith, ROOT } from "../fixtures";
 
 /**
  * A full (ENOSPC) or read-only (EROFS) state directory never stops a revert: the revert and the
@@ -24,7 +24,9 @@ function failWrites(code: "ENOSPC" | "EROFS"): void {
   Object.assign(storeIo, { mkdir: fail, open: fail, write: fail, rename: fail, link: fail });
 }
 
-const cfg = prodWith({ rollout: { steps: [50, 100], bakeSeconds: 600, checkIntervalSeconds: 60 } });
+const cfg = consecutiveProdWith({
+  rollout: { steps: [50, 100], bakeSeconds: 600, checkIntervalSeconds: 60 },
+});
 
 describe("a state directory whose writes fail", () => {
   it("an interrupt at 50% with the disk full: the split reaches 0%, the failed records are reported", async () => {

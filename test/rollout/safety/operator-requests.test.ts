@@ -1,0 +1,73 @@
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { promoteCommand } from "../../../src/rollout/commands/operator";
+import { freshState } from "../../../src/rollout/controller/prepare";
+import { runRollout } from "../../../src/rollout/controller/runner";
+import { acquireLock, lockTargetOf } from "../../../src/rollout/store/lock";
+import { requestPath, writeRequest } from "../../../src/rollout/store/requests";
+import { writeState } from "../../../src/rollout/store/state";
+import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, T0 } from "../fakes";
+import { consecutiveProdWith, prod, ROOT } from "../fixtures";
+
+/**
+ * Operator requests are bound to one rollout: a request names the rollout's id, a request for
+ * another rollout (left over from an ended one) is discarded and reported, and the command that
+ * wrote a request removes it when the rollout ends without taking it.
+ */
+
+const cfg = consecutiveProdWith({
+  rollout: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 60 },
+});
+const ENDED_ROLLOUT = "2026-11-22T09:00:00.000Z-ion-api-v1-9-0";
+
+describe("operator requests bound to one rollout", () => {
+  it("a promote left over from an ended rollout never promotes the next one, whose canary fails", async () => {
+    const { driver, events, options } = fakeRun(cfg, {}, () => healthy(5000, { errors: 2500 }));
+    writeRequest(options.stateDir, "prod", {
+      action: "promote",
+      at: T0,
+      by: "alice",
+      rolloutId: ENDED_ROLLOUT,
+    });
+    const result = await runRollout(options);
+    expect(result.outcome).toBe("reverted");
+    expect(driver.weights()).not.toContain(100);
+    const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+    expect(warnings.join("\n")).toMatch(/discarded a promote request by alice for rollout 2026-11-22/);
+    expect(existsSync(requestPath(options.stateDir, "prod"))).toBe(false);
+  });
+
+  it("an abort left over from an ended rollout does not abort the next, healthy one", async () => {
+    const { driver, options } = fakeRun(cfg);
+    writeRequest(options.stateDir, "prod", { action: "abort", at: T0, by: "bob", rolloutId: ENDED_ROLLOUT });
+    const result = await runRollout(options);
+    expect(result.outcome).toBe("promoted");
+    expect(driver.weights()).toEqual([10, 50, 100, 100]);
+  });
+
+  it("a promote the runner never took (its rollout ended first) is removed by the command and reported as not done", async () => {
+    const { options } = fakeRun(prod());
+    const dir = options.stateDir;
+    const running = freshState("prod", prod().releases, T0, 50);
+    writeState(dir, running);
+    // A live runner holds the lock (this process), then its rollout reverts without taking the request.
+    const lock = acquireLock(dir, lockTargetOf(prod()), { command: "ion-rollout start prod" });
+    const b = bufferedStreams();
+    const edges = {
+      ...operatorEdges(new FakeDriver(), () => T0),
+      sleep: async () => {
+        writeState(dir, { ...running, status: "reverted", weight: 0, reason: "NO-GO" });
+      },
+    };
+    const code = await promoteCommand(
+      "prod",
+      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir, yes: true },
+      b.io,
+      edges,
+    );
+    lock.release();
+    expect(code).toBe(1);
+    expect(b.err()).toMatch(/ended reverted before the runner took the promote request/);
+    expect(existsSync(requestPath(dir, "prod"))).toBe(false);
+  });
+});
