@@ -22,6 +22,13 @@ export const RolloutPlanSchema = z
      */
     expectedRequestsPerSecond: z.number().positive().max(10_000_000).optional(),
     /**
+     * The most requests per second the service could serve (one side, any weight). A check whose
+     * request, error or slow count exceeds this × `checkIntervalSeconds` is implausible: no data,
+     * never a pass. Omitted: 100 × `expectedRequestsPerSecond` when declared, else 1,000,000
+     * (src/rollout/core/plausible-counts.ts).
+     */
+    maxRequestsPerSecond: z.number().positive().max(100_000_000).optional(),
+    /**
      * Seconds the metrics backend may take to ingest a sample (Cloud Monitoring: up to ~180). The
      * sequential analysis reads cumulative counters this far in the past, so no request is judged
      * before it is complete.

@@ -27,7 +27,8 @@ import {
   observeCounts,
 } from "./evidence/state";
 import { evidenceRule, relativeRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
-import { foldCounters, type LedgerDeltas } from "./ledger";
+import { foldCounters, type LedgerDeltas, type SideDeltas } from "./ledger";
+import { refusedCount } from "./plausible-counts";
 
 /**
  * `analysis: sequential`: error rate, and latency as the share of slow requests, judged by the
@@ -51,6 +52,8 @@ export interface SequentialInput {
   interval: number;
   /** The step's expected canary requests per check (rate × weight × interval), when declared. */
   expectedPerCheck?: number;
+  /** The most one check may count (plausible-counts.ts); larger or fractional deltas are no data. */
+  maxCountPerCheck?: number;
   check: Check;
   state: SequentialState;
   stale?: string;
@@ -64,9 +67,20 @@ interface Counts {
   stable: CheckCounts | null;
 }
 
+/** Why a side's ledger differences are refused (not whole, or more than a check can hold), if they are. */
+function refusedDeltas(side: SideDeltas, label: string, ceiling: number): string | undefined {
+  for (const [name, value] of Object.entries(side)) {
+    const why = value === undefined ? undefined : refusedCount(`${label} ${name}`, value, ceiling);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /** This check's counts: exact ledger differences when the source read counters, else the window's. */
-function countsOf(check: Check, deltas: LedgerDeltas | null): Counts {
+function countsOf(check: Check, deltas: LedgerDeltas | null, ceiling: number): Counts {
   if (deltas) {
+    const refused = refusedDeltas(deltas.canary, "canary", ceiling);
+    if (refused) return { canary: refused, slow: null, stable: null };
     const c = deltas.canary;
     const s = deltas.stable;
     const both = (n?: number, k?: number) =>
@@ -80,7 +94,7 @@ function countsOf(check: Check, deltas: LedgerDeltas | null): Counts {
     return {
       canary: consistent ? canary : "no counter data",
       slow,
-      stable: both(s.requests, s.errors),
+      stable: refusedDeltas(s, "stable", ceiling) ? null : both(s.requests, s.errors),
     };
   }
   const canary = canaryCounts(check);
@@ -105,7 +119,8 @@ export function judgeSequential(input: SequentialInput): SequentialResult {
     return { errorRate, p95: unjudged(input, "p95LatencyMs", input.stale), state };
   }
   const folded = check.counters ? foldCounters(state.ledger, check.counters) : null;
-  const counts = countsOf(check, folded?.deltas ?? check.deltas ?? null);
+  const ceiling = input.maxCountPerCheck ?? Number.POSITIVE_INFINITY;
+  const counts = countsOf(check, folded?.deltas ?? check.deltas ?? null, ceiling);
   const next: SequentialState = { ...state, ledger: folded?.ledger ?? state.ledger };
   const error = judgeErrorEvidence(input, counts, next);
   const p95 = judgeSlowShare(input, counts, error.state);

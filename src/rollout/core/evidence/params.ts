@@ -1,6 +1,6 @@
 import type { EvidenceSettings } from "../../../config/evidence";
 import { binomialTable } from "./binomial";
-import { calibrateChangePointLogBar } from "./calibrate";
+import { calibrateChangePointLogBar, exactlyCalibrated, unionLogBar } from "./calibrate";
 import type { EvidenceRule } from "./rule";
 import { changePointLog } from "./state";
 
@@ -66,6 +66,11 @@ function withChangePointBar(
 ): { rule: EvidenceRule; oneCheckAffordable: boolean } {
   const { rollbackAbove: limit, goAtMost } = limits;
   const budget = config.alpha * (1 - config.cumulativeShare);
+  // Beyond the exact computation's reach one check of any fault is overwhelming evidence.
+  if (!exactlyCalibrated(requests)) {
+    const changePointLogBar = unionLogBar(config.horizonChecks, budget);
+    return { rule: { ...base, changePointLogBar }, oneCheckAffordable: true };
+  }
   // Never below ln(1/budget): no single check whose e-value is under 1/budget reverts, whatever the
   // traffic (Markov's inequality per check), so an over-estimated traffic level cannot make it trigger-happy.
   const healthy = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
