@@ -1,5 +1,6 @@
-import { analyseCheck, type Check, warmAnalysis } from "../core/analysis";
-import { type Decision, decide } from "../core/decide";
+import { type Check, warmAnalysis } from "../core/analysis";
+import { decideCheck } from "../core/check-decision";
+import type { Decision } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
@@ -180,9 +181,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
     ...(sample.counters ? { counters: sample.counters } : {}),
   };
   const state = controller.state;
-  const weight = controller.plan.steps[state.core.step.index]?.weight;
-  const analysis = analyseCheck(options.cfg, state.core.analysis, check, weight);
-  return decide(controller.plan, state.core, check, analysis, state.startedAt);
+  return decideCheck(options.cfg, controller.plan, state.core, check, state.startedAt);
 }
 
 async function act(
