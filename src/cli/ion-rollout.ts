@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { version } from "../../package.json";
 import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
 import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
@@ -67,6 +68,8 @@ export function buildProgram(io: Streams = processStreams): Command {
     .description(
       "Step a canary through the stage's weights, judge every check against the stage's thresholds, and promote, hold or revert by itself.",
     )
+    .version(version, "-V, --version", "print the version of ion-rollout")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError()
     .exitOverride()
     .addHelpText("after", EXAMPLES);

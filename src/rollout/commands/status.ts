@@ -6,7 +6,7 @@ import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
 import { describeHolder, lockTargetOf, processAlive, readLock } from "../store/lock";
 import { readState } from "../store/state";
-import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
 function statusExit(state: RolloutState | undefined): number {
@@ -101,7 +101,7 @@ export async function statusCommand(
   const dir = stateDirOf(cfg, options);
   for (;;) {
     const state = readState(dir, stage);
-    if (!state) return fail(io, `no rollout of ${stage} recorded in ${dir}`);
+    if (!state) return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
     const runner = liveHolder(dir, cfg);
     const holder = runner.alive ? runner.description : undefined;
     const served = options.live ? await servedWeight(cfg, driverFor) : undefined;
