@@ -4,7 +4,13 @@ import { type BacktestOptions, backtestCommand } from "../rollout/commands/backt
 import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
 import { explainCommand } from "../rollout/commands/explain";
-import { abortCommand, type OperatorOptions, promoteCommand } from "../rollout/commands/operator";
+import {
+  abortCommand,
+  type OperatorOptions,
+  type PromoteOptions,
+  pauseCommand,
+  promoteCommand,
+} from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
 import { retireCommand } from "../rollout/commands/retire";
 import { type StatusOptions, statusCommand } from "../rollout/commands/status";
@@ -22,6 +28,8 @@ Examples:
   $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
   $ ion-rollout trace prod --canary ion-api-v1-6-0 --stable ion-api-v1-5-1 --from 2026-11-23T09:00:00Z --to 2026-11-23T10:30:00Z -o tuesday.json
   $ ion-rollout backtest tuesday.json --stage prod --rule runbook   # where the runbook's literal rule decides otherwise
+  $ ion-rollout pause prod                         # hold at this weight (checks go on) until resume or promote
+  $ ion-rollout promote prod --yes                 # one step on now; --full: 100% now
   $ ion-rollout abort prod                         # revert to 0% canary now
   $ ion-rollout retire prod                        # after the retention period: drop the old side
 
@@ -141,7 +149,7 @@ export function buildProgram(io: Streams = processStreams): Command {
 
   common(program.command("resume"))
     .description(
-      "Continue a rollout from its durable state after a crash, interrupt or hold; the bake clock carries on.",
+      "Continue a rollout from its durable state after a crash, interrupt or hold (the bake clock carries on), or end a pause of a live runner.",
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) => run(resumeCommand(stage, options, io)));
@@ -167,12 +175,22 @@ export function buildProgram(io: Streams = processStreams): Command {
     .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
 
   common(program.command("promote"))
-    .description("Skip the remaining steps: canary weight 100 (asks for confirmation unless --yes).")
+    .description(
+      "Advance the running rollout one step now, without waiting for its GO (the next step is judged as usual); --full: canary weight 100, skipping the remaining steps. Asks for confirmation unless --yes.",
+    )
     .argument("<stage>", "stage (stack) name")
+    .option("--full", "skip every remaining step: canary weight 100 now")
     .option("--yes", "do not ask for confirmation")
-    .action((stage: string, options: CommonOptions & { yes?: boolean }) =>
-      run(promoteCommand(stage, options, io)),
-    );
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", Number)
+    .action((stage: string, options: PromoteOptions) => run(promoteCommand(stage, options, io)));
+
+  common(program.command("pause"))
+    .description(
+      "Hold the running rollout at its current weight until `resume` or `promote`: checks go on and a breach still reverts, but no step advances.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", Number)
+    .action((stage: string, options: OperatorOptions) => run(pauseCommand(stage, options, io)));
 
   common(program.command("retire"))
     .description(

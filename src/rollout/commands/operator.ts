@@ -17,7 +17,7 @@ import {
   processAlive,
   readLock,
 } from "../store/lock";
-import { takeRequest, writeRequest } from "../store/requests";
+import { type OperatorAction, takeRequest, writeRequest } from "../store/requests";
 import { readState, setAsideState, UnreadableStateError } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
@@ -30,19 +30,27 @@ export interface OperatorOptions extends CommonOptions {
   waitSeconds?: number;
 }
 
+/** What the operator asks for: a request's action, and for promote whether to go straight to 100%. */
+export interface OperatorAsk {
+  action: OperatorAction;
+  full?: boolean;
+}
+
 /**
- * abort / promote. With a live runner on this host the request goes to it (it acts within a
- * second at its next safe point); otherwise this command takes the lock and acts through the
- * rollout controller, with the same retries, record, notification and report as the runner.
- * `abort --force` stops a runner that does not answer within the wait and takes its lock over.
+ * abort / promote / pause / resume. With a live runner on this host the request goes to it (it
+ * acts within a second at its next safe point). Otherwise an abort or a full promote takes the
+ * lock and acts through the rollout controller, with the same retries, record, notification and
+ * report as the runner; a one-step promote or a pause needs a runner to judge what follows, and
+ * says how to start one. `abort --force` stops a runner that does not answer within the wait.
  */
-async function operatorAction(
-  action: "abort" | "promote",
+export async function operatorAction(
+  ask: OperatorAsk,
   stage: string,
   options: OperatorOptions,
   io: Streams,
   edges: OperatorEdges,
 ): Promise<number> {
+  const { action } = ask;
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
@@ -51,7 +59,7 @@ async function operatorAction(
   let stopped: number | undefined;
   if (holder && processAlive(holder.pid)) {
     const waitMs = (options.waitSeconds ?? (options.force ? 30 : 120)) * 1000;
-    const answered = await askRunner(action, cfg, dir, io, holder, waitMs, edges);
+    const answered = await askRunner(ask, cfg, dir, io, holder, waitMs, edges);
     if (answered !== undefined) return answered;
     if (!(options.force && action === "abort")) {
       return fail(
@@ -61,6 +69,7 @@ async function operatorAction(
     }
     stopped = stopWedgedRunner(holder, io);
   }
+  if (!(action === "abort" || (action === "promote" && ask.full))) return fail(io, needsRunner(ask, stage));
   let lock: ReturnType<typeof acquireLock>;
   try {
     lock = acquireLock(dir, target, {
@@ -82,6 +91,12 @@ async function operatorAction(
   }
 }
 
+/** Why a one-step promote, a pause or a resume request has no one to act on it, and what to run. */
+function needsRunner(ask: OperatorAsk, stage: string): string {
+  const what = ask.action === "promote" ? "a one-step promote" : `a ${ask.action}`;
+  return `no runner is driving ${stage}, so nothing would judge ${what}: \`ion-rollout resume ${stage}\` continues the rollout (each step judged), \`ion-rollout promote ${stage} --full\` takes the canary to 100% now, \`ion-rollout abort ${stage}\` reverts`;
+}
+
 /** abort --force: the runner did not answer; SIGKILL it so it can never apply a weight after us. */
 function stopWedgedRunner(holder: LockHolder, io: Streams): number {
   io.err(
@@ -100,7 +115,7 @@ function stopWedgedRunner(holder: LockHolder, io: Streams): number {
  * it aside and records in a fresh state at the weight the platform serves, saying what it found.
  */
 async function stateToActOn(
-  action: "abort" | "promote",
+  action: OperatorAction,
   cfg: StageConfig,
   dir: string,
   edges: OperatorEdges,
@@ -121,7 +136,7 @@ async function stateToActOn(
 }
 
 async function actThroughController(
-  action: "abort" | "promote",
+  action: OperatorAction,
   cfg: StageConfig,
   dir: string,
   state: RolloutState,
@@ -137,9 +152,24 @@ async function actThroughController(
   return controller.promote(`promoted by ${by}`, seq);
 }
 
-/** Leaves a request for the live runner and waits for the rollout to end; undefined if it did not. */
+/**
+ * When the runner has done what was asked: an abort or full promote ends the rollout; a one-step
+ * promote moves the step on (or ends it); a pause or resume shows in the state.
+ */
+function answeredBy(ask: OperatorAsk, before: RolloutState | undefined): (state: RolloutState) => boolean {
+  const step = before?.core.step.index ?? -1;
+  return (state) => {
+    if (!isActive(state)) return true;
+    if (ask.action === "promote" && !ask.full) return state.core.step.index > step;
+    if (ask.action === "pause") return state.pausedBy !== undefined;
+    if (ask.action === "resume") return state.pausedBy === undefined;
+    return false;
+  };
+}
+
+/** Leaves a request for the live runner and waits until it has acted; undefined if it did not. */
 async function askRunner(
-  action: "abort" | "promote",
+  ask: OperatorAsk,
   cfg: StageConfig,
   dir: string,
   io: Streams,
@@ -147,12 +177,19 @@ async function askRunner(
   waitMs: number,
   edges: OperatorEdges,
 ): Promise<number | undefined> {
-  writeRequest(dir, cfg.stage, { action, at: edges.clock(), by: operatorName(action) });
-  io.err(`asked the runner (${describeHolder(holder)}) to ${action}; waiting for it...\n`);
+  const { action } = ask;
+  const done = answeredBy(ask, readStateIfReadable(dir, cfg.stage));
+  writeRequest(dir, cfg.stage, {
+    action,
+    ...(ask.full ? { full: true } : {}),
+    at: edges.clock(),
+    by: operatorName(action),
+  });
+  io.err(`asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)}; waiting for it...\n`);
   const deadline = edges.clock() + waitMs;
   while (edges.clock() < deadline) {
     const state = readStateIfReadable(dir, cfg.stage);
-    if (state && !isActive(state)) {
+    if (state && done(state)) {
       io.out(formatStatus(cfg, state, edges.clock()));
       return state.status === "failed" ? EXIT.error : EXIT.ok;
     }
@@ -161,6 +198,11 @@ async function askRunner(
   }
   takeRequest(dir, cfg.stage);
   return undefined;
+}
+
+function describeAsk(ask: OperatorAsk): string {
+  if (ask.action !== "promote") return ask.action;
+  return ask.full ? "promote to 100%" : "promote one step";
 }
 
 /** A state a live runner may be replacing right now; unreadable counts as "not yet". */
@@ -178,24 +220,45 @@ export async function abortCommand(
   io: Streams,
   edges: OperatorEdges = defaultOperatorEdges,
 ): Promise<number> {
-  return operatorAction("abort", stage, options, io, edges);
+  return operatorAction({ action: "abort" }, stage, options, io, edges);
 }
 
+export interface PromoteOptions extends OperatorOptions {
+  yes?: boolean;
+  /** Straight to 100%, skipping the remaining steps; default one step. */
+  full?: boolean;
+}
+
+/** One step on (the next weight, with a fresh bake), or with --full the canary at 100% now. */
 export async function promoteCommand(
   stage: string,
-  options: CommonOptions & { yes?: boolean },
+  options: PromoteOptions,
   io: Streams,
   edges: OperatorEdges = defaultOperatorEdges,
 ): Promise<number> {
+  const what = options.full
+    ? `Promote the canary of ${stage} to 100% now, skipping the remaining steps?`
+    : `Advance the canary of ${stage} one step now, without waiting for its GO?`;
   if (!options.yes) {
     if (!process.stdin.isTTY)
-      return fail(io, "promote skips the remaining steps; confirm with --yes (no terminal to ask on)");
+      return fail(
+        io,
+        `promote ${options.full ? "skips the remaining steps" : "skips this step's GO"}; confirm with --yes (no terminal to ask on)`,
+      );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(
-      `Promote the canary of ${stage} to 100% now, skipping the remaining steps? [y/N] `,
-    );
+    const answer = await rl.question(`${what} [y/N] `);
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) return fail(io, "not promoted");
   }
-  return operatorAction("promote", stage, options, io, edges);
+  return operatorAction({ action: "promote", full: options.full === true }, stage, options, io, edges);
+}
+
+/** Hold at the current weight (checks go on, a breach still reverts) until `resume` or `promote`. */
+export async function pauseCommand(
+  stage: string,
+  options: OperatorOptions,
+  io: Streams,
+  edges: OperatorEdges = defaultOperatorEdges,
+): Promise<number> {
+  return operatorAction({ action: "pause" }, stage, options, io, edges);
 }

@@ -23,7 +23,7 @@ export function formatStatus(cfg: StageConfig, state: RolloutState, now: number,
   const step = plan.steps[state.core.step.index];
   const elapsed = Math.max(0, Math.round((now - state.startedAt) / 1000 - state.core.step.startedAt));
   const lines = [
-    `${state.stage}: ${state.status.toUpperCase()}${state.heldBy ? ` (${state.heldBy})` : ""} - ${state.releases.canary.name} (${state.releases.canary.image}) over ${state.releases.stable.name}`,
+    `${state.stage}: ${state.status.toUpperCase()}${state.heldBy ? ` (${state.heldBy})` : ""}${state.pausedBy ? `, PAUSED by ${state.pausedBy}` : ""} - ${state.releases.canary.name} (${state.releases.canary.image}) over ${state.releases.stable.name}`,
     `  weight ${state.weight}%, step ${state.core.step.index + 1}/${plan.steps.length}${step ? ` (${step.weight}%)` : ""}, started ${new Date(state.startedAt).toISOString()}`,
   ];
   if (state.status === "running" || state.status === "held") {

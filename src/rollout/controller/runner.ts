@@ -138,13 +138,17 @@ async function waitForNextCheck(
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const interval = controller.plan.checkIntervalSeconds * 1000;
-  const { startedAt, core } = controller.state;
-  const stepStartMs = startedAt + core.step.startedAt * 1000;
-  const nextCheck = stepStartMs + (Math.floor((clock() - stepStartMs) / interval) + 1) * interval;
+  const nextCheckOf = () => {
+    const { startedAt, core } = controller.state;
+    const stepStartMs = startedAt + core.step.startedAt * 1000;
+    return stepStartMs + (Math.floor((clock() - stepStartMs) / interval) + 1) * interval;
+  };
+  let nextCheck = nextCheckOf();
   for (;;) {
     if (options.signal?.aborted) return interrupted(controller, options);
     const request = await operatorRequest(controller, options);
-    if (request) return request;
+    if (request === "stepped") nextCheck = nextCheckOf();
+    else if (request) return request;
     if (clock() >= nextCheck) return undefined;
     await sleep(Math.min(options.pollMs ?? 1000, nextCheck - clock()), options.signal).catch(() => {});
   }
@@ -171,7 +175,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   const state = controller.state;
   const weight = controller.plan.steps[state.core.step.index]?.weight;
   const analysis = analyseCheck(options.cfg, state.core.analysis, check, weight);
-  return decide(controller.plan, state.core, check, analysis, state.startedAt);
+  return decide(controller.plan, state.core, check, analysis, state.startedAt, state.pausedBy);
 }
 
 async function act(
@@ -266,19 +270,39 @@ async function failSafe(
   return interrupted(controller, options, `runner error: ${message}`);
 }
 
-/** An operator's abort or promote from another shell (`store/requests.ts`). */
+/**
+ * An operator's request from another shell (`store/requests.ts`): an abort or a full promote ends
+ * the rollout; a one-step promote applies the next step ("stepped": the check schedule restarts);
+ * a pause or resume changes whether a GO advances.
+ */
 async function operatorRequest(
   controller: RolloutController,
   options: RunOptions,
-): Promise<RunResult | undefined> {
+): Promise<RunResult | "stepped" | undefined> {
   const request = takeRequest(options.stateDir, controller.state.stage);
   if (!request) return undefined;
-  if (request.action === "abort") {
-    const reason = `aborted by ${request.by}`;
-    return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
+  const { by } = request;
+  switch (request.action) {
+    case "abort": {
+      const reason = `aborted by ${by}`;
+      return controller.revert(reason, controller.recordAction("revert", reason, REVERT_WEIGHT));
+    }
+    case "pause":
+      controller.pause(by);
+      return undefined;
+    case "resume":
+      controller.unpause(by);
+      return undefined;
+    case "promote": {
+      if (!request.full) {
+        const stepped = await controller.advanceByOperator(by, options.signal);
+        if (stepped === "interrupted") return interrupted(controller, options);
+        return stepped === "applied" ? "stepped" : stepped;
+      }
+      const seq = controller.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
+      return controller.promote(`promoted by ${by}`, seq);
+    }
   }
-  const seq = controller.recordAction("promote", `promoted by ${request.by} (remaining steps skipped)`, 100);
-  return controller.promote(`promoted by ${request.by}`, seq);
 }
 
 function noData(at: number, error: string): MetricsSample {

@@ -2,13 +2,18 @@ import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileS
 import { join } from "node:path";
 
 /**
- * Operator requests to a running runner: `abort` and `promote` from another shell leave a request
- * file the runner picks up at its next safe point (within a second), so an emergency revert never
- * waits for the lock.
+ * Operator requests to a running runner: `abort`, `promote`, `pause` and `resume` from another
+ * shell leave a request file the runner picks up at its next safe point (within a second), so an
+ * emergency revert never waits for the lock.
  */
 
+export const OPERATOR_ACTIONS = ["abort", "promote", "pause", "resume"] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
 export interface OperatorRequest {
-  action: "abort" | "promote";
+  action: OperatorAction;
+  /** promote: straight to 100% (`--full`) instead of one step. */
+  full?: boolean;
   /** Epoch ms. */
   at: number;
   by: string;
@@ -32,7 +37,7 @@ export function takeRequest(dir: string, stage: string): OperatorRequest | undef
   try {
     const request = JSON.parse(readFileSync(path, "utf8")) as OperatorRequest;
     unlinkSync(path);
-    return request.action === "abort" || request.action === "promote" ? request : undefined;
+    return OPERATOR_ACTIONS.includes(request.action) ? request : undefined;
   } catch {
     return undefined;
   }
