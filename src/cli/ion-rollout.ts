@@ -4,6 +4,7 @@ import { type BacktestOptions, backtestCommand } from "../rollout/commands/backt
 import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
 import { explainCommand } from "../rollout/commands/explain";
+import { listCommand } from "../rollout/commands/list";
 import {
   abortCommand,
   type OperatorOptions,
@@ -24,6 +25,7 @@ Examples:
   $ ion-rollout plan prod                          # the 5-step schedule and the runbook thresholds
   $ ion-rollout start prod --image us-central1-docker.pkg.dev/internal-ai-innovation/ion/ion-api:1.5.1
   $ ion-rollout status prod --watch                # follow a rollout another runner drives
+  $ ion-rollout list prod                          # past rollouts: outcome, weight, last reason, report
   $ ion-rollout explain prod                       # query, value, threshold and sample size behind each decision
   $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
   $ ion-rollout trace prod --canary ion-api-v1-6-0 --stable ion-api-v1-5-1 --from 2026-11-23T09:00:00Z --to 2026-11-23T10:30:00Z -o tuesday.json
@@ -163,6 +165,13 @@ export function buildProgram(io: Streams = processStreams): Command {
       "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
     )
     .action((stage: string, options: StatusOptions) => run(statusCommand(stage, options, io)));
+
+  common(program.command("list"))
+    .description(
+      "List the stage's rollouts, oldest first: start, canary, outcome and weight, the last reason, the report.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(listCommand(stage, options, io)));
 
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")
