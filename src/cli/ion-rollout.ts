@@ -1,9 +1,17 @@
 import { Command, CommanderError, Option } from "commander";
+import { version } from "../../package.json";
 import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
 import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
 import { explainCommand } from "../rollout/commands/explain";
-import { abortCommand, type OperatorOptions, promoteCommand } from "../rollout/commands/operator";
+import { listCommand } from "../rollout/commands/list";
+import {
+  abortCommand,
+  type OperatorOptions,
+  type PromoteOptions,
+  pauseCommand,
+  promoteCommand,
+} from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
 import { retireCommand } from "../rollout/commands/retire";
 import { type StatusOptions, statusCommand } from "../rollout/commands/status";
@@ -17,10 +25,13 @@ Examples:
   $ ion-rollout plan prod                          # the 5-step schedule and the runbook thresholds
   $ ion-rollout start prod --image us-central1-docker.pkg.dev/internal-ai-innovation/ion/ion-api:1.5.1
   $ ion-rollout status prod --watch                # follow a rollout another runner drives
+  $ ion-rollout list prod                          # past rollouts: outcome, weight, last reason, report
   $ ion-rollout explain prod                       # query, value, threshold and sample size behind each decision
   $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
   $ ion-rollout trace prod --canary ion-api-v1-6-0 --stable ion-api-v1-5-1 --from 2026-11-23T09:00:00Z --to 2026-11-23T10:30:00Z -o tuesday.json
   $ ion-rollout backtest tuesday.json --stage prod --rule runbook   # where the runbook's literal rule decides otherwise
+  $ ion-rollout pause prod                         # hold at this weight (checks go on) until resume or promote
+  $ ion-rollout promote prod --yes                 # one step on now; --full: 100% now
   $ ion-rollout abort prod                         # revert to 0% canary now
   $ ion-rollout retire prod                        # after the retention period: drop the old side
 
@@ -67,6 +78,8 @@ export function buildProgram(io: Streams = processStreams): Command {
     .description(
       "Step a canary through the stage's weights, judge every check against the stage's thresholds, and promote, hold or revert by itself.",
     )
+    .version(version, "-V, --version", "print the version of ion-rollout")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError()
     .exitOverride()
     .addHelpText("after", EXAMPLES);
@@ -138,7 +151,7 @@ export function buildProgram(io: Streams = processStreams): Command {
 
   common(program.command("resume"))
     .description(
-      "Continue a rollout from its durable state after a crash, interrupt or hold; the bake clock carries on.",
+      "Continue a rollout from its durable state after a crash, interrupt or hold (the bake clock carries on), or end a pause of a live runner.",
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) => run(resumeCommand(stage, options, io)));
@@ -153,6 +166,13 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .action((stage: string, options: StatusOptions) => run(statusCommand(stage, options, io)));
 
+  common(program.command("list"))
+    .description(
+      "List the stage's rollouts, oldest first: start, canary, outcome and weight, the last reason, the report.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(listCommand(stage, options, io)));
+
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")
     .argument("<stage>", "stage (stack) name")
@@ -164,12 +184,22 @@ export function buildProgram(io: Streams = processStreams): Command {
     .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
 
   common(program.command("promote"))
-    .description("Skip the remaining steps: canary weight 100 (asks for confirmation unless --yes).")
+    .description(
+      "Advance the running rollout one step now, without waiting for its GO (the next step is judged as usual); --full: canary weight 100, skipping the remaining steps. Asks for confirmation unless --yes.",
+    )
     .argument("<stage>", "stage (stack) name")
+    .option("--full", "skip every remaining step: canary weight 100 now")
     .option("--yes", "do not ask for confirmation")
-    .action((stage: string, options: CommonOptions & { yes?: boolean }) =>
-      run(promoteCommand(stage, options, io)),
-    );
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", Number)
+    .action((stage: string, options: PromoteOptions) => run(promoteCommand(stage, options, io)));
+
+  common(program.command("pause"))
+    .description(
+      "Hold the running rollout at its current weight until `resume` or `promote`: checks go on and a breach still reverts, but no step advances.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", Number)
+    .action((stage: string, options: OperatorOptions) => run(pauseCommand(stage, options, io)));
 
   common(program.command("retire"))
     .description(

@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { CONFIG_NAMESPACE, ConfigError, type ConfigIssue } from "./errors";
 import { isSecureValue, parseStageConfig } from "./parse";
@@ -19,6 +19,20 @@ export interface StageFile {
 
 export function stageFilePath(stage: string, projectDir = process.cwd()): string {
   return join(projectDir, `Pulumi.${stage}.yaml`);
+}
+
+/** The stages with a stack config file in `dir` (`Pulumi.<stage>.yaml`), sorted. */
+export function stagesIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stage): stage is string => stage !== undefined && STAGE_NAME.test(stage))
+    .sort();
 }
 
 /** Why a config path cannot be read as a file (missing, a directory, a socket...), or undefined. */
@@ -49,8 +63,10 @@ export function readStageFile(stage: string, file = stageFilePath(stage)): Stage
   }
   const problem = notAReadableFile(file);
   if (problem) {
+    const known = file === stageFilePath(stage, dirname(file)) ? stagesIn(dirname(file)) : [];
+    const stages = known.length > 0 ? `; the stages here are ${known.join(", ")}` : "";
     throw new ConfigError(basename(file), [
-      { path: "(file)", message: `${problem}; create Pulumi.${stage}.yaml or pass --config FILE` },
+      { path: "(file)", message: `${problem}${stages}; create Pulumi.${stage}.yaml or pass --config FILE` },
     ]);
   }
   let document: unknown;

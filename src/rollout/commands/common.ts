@@ -51,3 +51,12 @@ export function fail(io: Streams, message: string): number {
   io.err(`${message}\n`);
   return EXIT.error;
 }
+
+/**
+ * Nothing recorded for the stage: one line on stderr, and with --json also a JSON document on
+ * stdout (`state: null`), so a script that asked for JSON always gets JSON. Exit 1.
+ */
+export function noRollout(io: Streams, options: CommonOptions, stage: string, message: string): number {
+  if (options.json) io.out(`${JSON.stringify({ stage, state: null, records: [], message })}\n`);
+  return fail(io, message);
+}

@@ -338,6 +338,39 @@ export class RolloutController {
     return { weight };
   }
 
+  /**
+   * An operator's one-step promote: the next step's weight with a fresh bake and evidence count,
+   * or the promotion at the last step. Clears a pause. Recorded before it is applied, like a check's.
+   */
+  async advanceByOperator(by: string, signal?: AbortSignal): Promise<RunResult | "applied" | "interrupted"> {
+    const index = this.current.core.step.index;
+    const next = this.deps.plan.steps[index + 1];
+    if (!next) {
+      const seq = this.recordAction("promote", `promoted by ${by} (last step)`, 100);
+      return this.promote(`promoted by ${by}`, seq, signal);
+    }
+    this.recordAction("advance", `advanced by ${by}: one step, to ${next.weight}%`, next.weight);
+    const step = { index: index + 1, startedAt: this.now(), requests: 0, checks: 0 };
+    this.save({ pausedBy: undefined, core: { ...this.current.core, step } });
+    return this.applyStep(index + 1, signal);
+  }
+
+  /** `ion-rollout pause`: checks go on (a breach still reverts), steps stop advancing. Journaled. */
+  pause(by: string): void {
+    if (this.current.pausedBy) return;
+    const weight = this.current.weight;
+    this.recordAction("hold", `paused by ${by}: holding at ${weight}% until resume or promote`, weight);
+    this.save({ pausedBy: by });
+  }
+
+  /** `ion-rollout resume` while a runner holds a paused rollout: steps advance on GO again. */
+  unpause(by: string): void {
+    const pausedBy = this.current.pausedBy;
+    if (!pausedBy) return;
+    this.save({ pausedBy: undefined });
+    this.warn(`resumed by ${by}: the pause by ${pausedBy} ended; steps advance on GO again`);
+  }
+
   /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */
   async hold(reason: string, heldBy: "timeout" | "interrupt", causedBy?: number): Promise<RunResult> {
     await this.saveTolerated("the hold", { status: "held", heldBy, reason, causedBy });

@@ -91,7 +91,7 @@ async function drive(
   const clock = options.clock ?? Date.now;
   // A request in the file before this rollout's state exists was written for an earlier one.
   const leftover = options.mode === "start" ? await operatorRequest(controller, options) : undefined;
-  if (leftover) return leftover;
+  if (leftover && leftover !== "stepped") return leftover;
   controller.save({});
   controller.emit({
     type: "start",
@@ -150,13 +150,17 @@ async function waitForNextCheck(
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const interval = controller.plan.checkIntervalSeconds * 1000;
-  const { startedAt, core } = controller.state;
-  const stepStartMs = startedAt + core.step.startedAt * 1000;
-  const nextCheck = stepStartMs + (Math.floor((clock() - stepStartMs) / interval) + 1) * interval;
+  const nextCheckOf = () => {
+    const { startedAt, core } = controller.state;
+    const stepStartMs = startedAt + core.step.startedAt * 1000;
+    return stepStartMs + (Math.floor((clock() - stepStartMs) / interval) + 1) * interval;
+  };
+  let nextCheck = nextCheckOf();
   for (;;) {
     if (options.signal?.aborted) return interrupted(controller, options);
     const request = await operatorRequest(controller, options);
-    if (request) return request;
+    if (request === "stepped") nextCheck = nextCheckOf();
+    else if (request) return request;
     if (clock() >= nextCheck) return undefined;
     await sleep(Math.min(options.pollMs ?? 1000, nextCheck - clock()), options.signal).catch(() => {});
   }
@@ -181,7 +185,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
     ...(sample.counters ? { counters: sample.counters } : {}),
   };
   const state = controller.state;
-  return decideCheck(options.cfg, controller.plan, state.core, check, state.startedAt);
+  return decideCheck(options.cfg, controller.plan, state.core, check, state.startedAt, state.pausedBy);
 }
 
 async function act(
@@ -280,11 +284,15 @@ async function failSafe(
   return interrupted(controller, options, `runner error: ${message}`);
 }
 
-/** An operator's abort or promote from another shell (`store/requests.ts`). */
+/**
+ * An operator's request from another shell (`store/requests.ts`): an abort or a full promote ends
+ * the rollout; a one-step promote applies the next step ("stepped": the check schedule restarts);
+ * a pause or resume changes whether a GO advances.
+ */
 async function operatorRequest(
   controller: RolloutController,
   options: RunOptions,
-): Promise<RunResult | undefined> {
+): Promise<RunResult | "stepped" | undefined> {
   const taken = takeRequest(options.stateDir, controller.state.stage, controller.state.id);
   if (!taken) return undefined;
   if ("discarded" in taken) {
@@ -292,9 +300,26 @@ async function operatorRequest(
     return undefined;
   }
   const { request } = taken;
-  if (request.action === "abort") return controller.revertAndRecord(`aborted by ${request.by}`);
-  const seq = controller.recordAction("promote", `promoted by ${request.by} (remaining steps skipped)`, 100);
-  return controller.promote(`promoted by ${request.by}`, seq);
+  const { by } = request;
+  switch (request.action) {
+    case "abort":
+      return controller.revertAndRecord(`aborted by ${by}`);
+    case "pause":
+      controller.pause(by);
+      return undefined;
+    case "resume":
+      controller.unpause(by);
+      return undefined;
+    case "promote": {
+      if (!request.full) {
+        const stepped = await controller.advanceByOperator(by, options.signal);
+        if (stepped === "interrupted") return interrupted(controller, options);
+        return stepped === "applied" ? "stepped" : stepped;
+      }
+      const seq = controller.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
+      return controller.promote(`promoted by ${by}`, seq);
+    }
+  }
 }
 
 function noData(at: number, error: string): MetricsSample {

@@ -16,8 +16,10 @@ export function decideCheck(
   check: Check,
   /** Epoch milliseconds of `at = 0`, for the record's wall-clock time. */
   startedAtMs = 0,
+  /** Who paused the rollout (`ion-rollout pause`), if anyone. */
+  pausedBy?: string,
 ): Decision {
   const weight = plan.steps[state.step.index]?.weight;
   const analysis = analyseCheck(cfg, state.analysis, check, weight);
-  return decide(plan, state, check, analysis, startedAtMs);
+  return decide(plan, state, check, analysis, startedAtMs, pausedBy);
 }

@@ -51,6 +51,8 @@ export function decide(
   analysis: CheckAnalysis,
   /** Epoch milliseconds of `at = 0`, for the record's wall-clock time. */
   startedAtMs = 0,
+  /** Who paused the rollout (`ion-rollout pause`): a GO holds and the step never times out. */
+  pausedBy?: string,
 ): Decision {
   const step = plan.steps[state.step.index];
   if (!step)
@@ -58,7 +60,7 @@ export function decide(
   const requests = state.step.requests + countable(check.canary.requests);
   const elapsed = Math.max(0, check.at - state.step.startedAt);
   const { verdict, reasons } = gatedVerdict(analysis, step, requests);
-  const chosen = chooseAction({ plan, step, analysis, verdict, reasons, requests, elapsed });
+  const chosen = chooseAction({ plan, step, analysis, verdict, reasons, requests, elapsed, pausedBy });
   const { action, timedOut } = chosen;
   const nextWeight = nextWeightOf(plan, step, action);
   const seq = state.seq + 1;
@@ -152,8 +154,9 @@ function chooseAction(input: {
   reasons: string[];
   requests: number;
   elapsed: number;
+  pausedBy?: string;
 }): { action: ActionKind; reason: string; timedOut: boolean } {
-  const { plan, step, analysis, verdict, reasons, requests, elapsed } = input;
+  const { plan, step, analysis, verdict, reasons, requests, elapsed, pausedBy } = input;
   const shown = tenths(elapsed);
   const baked = elapsed >= step.bakeSeconds;
   if (analysis.verdict === "NO-GO") {
@@ -163,6 +166,10 @@ function chooseAction(input: {
   if (analysis.state.inconclusiveStreak >= plan.maxInconclusiveChecks) {
     const reason = `${analysis.state.inconclusiveStreak} inconclusive checks in a row (limit ${plan.maxInconclusiveChecks}): ${analysis.reasons[0] ?? "no data"}`;
     return { action: "revert", reason, timedOut: false };
+  }
+  if (pausedBy !== undefined) {
+    const reason = `paused by ${pausedBy}: holding at ${step.weight}% (${verdict}${baked ? "" : `, baking ${shown}/${step.bakeSeconds} s`}) until \`ion-rollout resume\` or \`promote\``;
+    return { action: "hold", reason, timedOut: false };
   }
   if (verdict === "GO" && baked) {
     const last = step.index === plan.steps.length - 1;

@@ -30,6 +30,11 @@ export interface RolloutState {
   core: CoreState;
   /** Why a held rollout stopped: its step timed out, or the runner was interrupted with --on-interrupt hold. */
   heldBy?: "timeout" | "interrupt";
+  /**
+   * An operator paused it (`ion-rollout pause`, who): the runner keeps judging every check and
+   * still reverts on a breach, but does not advance or promote until `resume` or `promote`.
+   */
+  pausedBy?: string;
   /** Why the rollout is in its status (a revert, a hold, a promotion). */
   reason?: string;
   /** Journal `seq` of the decision that caused the status, if one did. */
