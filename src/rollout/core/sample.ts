@@ -77,4 +77,10 @@ export interface MetricsSample {
 export interface SampleContext {
   /** Epoch ms the rollout started: the baseline instant of cumulative counters. */
   since?: number;
+  /**
+   * Epoch ms the counts already judged reach (the ledger's newest reading): a per-period source
+   * reads back from before it, so a runner that was away (restarted, paused) still counts the
+   * periods that arrived late meanwhile.
+   */
+  countedUntil?: number;
 }
