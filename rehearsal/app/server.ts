@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ErrorPacer, FaultError, type Faults, NO_FAULTS, updateFaults } from "./faults";
-import { Counter, Histogram, renderExposition } from "./metrics";
+import { Counter, Histogram, ProcessStartTime, renderExposition } from "./metrics";
 
 /**
  * The rehearsal app: one Cloud Run revision's worth of behaviour. It serves user requests, exports
@@ -99,6 +99,8 @@ export function createApp(options: AppOptions): App {
     UTILISATION_BUCKETS,
   );
 
+  const processStart = new ProcessStartTime(resource, Date.now() / 1000);
+
   let faults: Faults = { ...NO_FAULTS };
   const pacer = new ErrorPacer();
 
@@ -175,7 +177,7 @@ export function createApp(options: AppOptions): App {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
     if (path === "/metrics") {
       response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      response.end(renderExposition([requestCount, latencies, memory, cpu]));
+      response.end(renderExposition([requestCount, latencies, memory, cpu, processStart]));
       return;
     }
     if (path === options.healthPath) {

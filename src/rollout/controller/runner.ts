@@ -171,7 +171,11 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   const at = controller.now();
   let sample: MetricsSample;
   try {
-    sample = await options.metrics.sample(options.signal, { since: controller.state.startedAt });
+    const countedUntil = controller.state.core.analysis.evidence?.ledger?.at;
+    sample = await options.metrics.sample(options.signal, {
+      since: controller.state.startedAt,
+      ...(countedUntil === undefined ? {} : { countedUntil }),
+    });
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
