@@ -15,6 +15,8 @@ export interface AppOptions {
   memoryLimitBytes: number;
   /** How often memory and CPU utilisation are observed into their distributions. */
   utilisationSampleMs: number;
+  /** Faults the image is "built" with (from its start), e.g. a /health that answers 503. */
+  initialFaults?: Partial<Faults>;
 }
 
 /** Cloud Run's request latency buckets are exponential; these cover 1 ms..10 s around the runbook limits. */
@@ -101,7 +103,7 @@ export function createApp(options: AppOptions): App {
 
   const processStart = new ProcessStartTime(resource, Date.now() / 1000);
 
-  let faults: Faults = { ...NO_FAULTS };
+  let faults: Faults = updateFaults(NO_FAULTS, options.initialFaults ?? {});
   const pacer = new ErrorPacer();
 
   // Cloud Run samples utilisation per instance on a timer; so does this.

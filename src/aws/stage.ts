@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Side, StageConfig } from "../config";
+import type { CanaryReadiness } from "../stage-readiness";
 import { AlarmTopic } from "./alarm-topic";
 import { AppCluster } from "./app-cluster";
 import { AppSecrets } from "./app-secrets";
@@ -10,6 +11,7 @@ import { DocumentDb } from "./document-db";
 import { WeightedLoadBalancer } from "./load-balancer";
 import { Network } from "./network";
 import { PrivateBucket } from "./private-bucket";
+import { ecsReadiness } from "./readiness";
 import { Redis } from "./redis";
 import { ReleaseService } from "./release-service";
 import { RollbackAlarms } from "./rollback-alarms";
@@ -36,6 +38,8 @@ export interface AwsStageOutputs {
   /** Target group ARN per release role (stable, canary). */
   targetGroupArns: Record<Side, pulumi.Output<string>>;
   weights: Record<Side, number>;
+  /** Whether the canary colour's ECS service runs this release at steady state (read before the pre-traffic gate). */
+  canaryReadiness: pulumi.Output<CanaryReadiness>;
   ecsClusterName: pulumi.Output<string>;
   /** ECS service name per release role. */
   ecsServiceNames: Record<Side, pulumi.Output<string>>;
@@ -156,7 +160,7 @@ export class AwsStage extends pulumi.ComponentResource {
     );
 
     const sides = releaseSides(cfg);
-    const services = sides.map(
+    const releaseServices = sides.map(
       (side) =>
         new ReleaseService(
           `${name}-${side.release.name}`,
@@ -179,9 +183,11 @@ export class AwsStage extends pulumi.ComponentResource {
             secrets: secrets.arns,
           },
           child,
-        ).service,
+        ),
     );
+    const services = releaseServices.map((released) => released.service);
     const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
+    const canaryReleased = releaseServices[1] as ReleaseService;
 
     const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;
     new RollbackAlarms(
@@ -207,6 +213,15 @@ export class AwsStage extends pulumi.ComponentResource {
       albArnSuffix: balancer.loadBalancer.arnSuffix,
       targetGroupArns: { stable: balancer.targetGroups.stable.arn, canary: balancer.targetGroups.canary.arn },
       weights: { stable: sides[0].weight, canary: sides[1].weight },
+      canaryReadiness: pulumi
+        .all([canaryService.taskDefinition, canaryReleased.taskDefinition.arn, canaryService.desiredCount])
+        .apply(([serviceTaskDefinition, declaredTaskDefinition, desiredCount]) =>
+          ecsReadiness(cfg.releases.canary.name, {
+            serviceTaskDefinition,
+            declaredTaskDefinition,
+            desiredCount,
+          }),
+        ),
       ecsClusterName: cluster.cluster.name,
       ecsServiceNames: { stable: stableService.name, canary: canaryService.name },
       docdbEndpoint: docdb.endpoint,

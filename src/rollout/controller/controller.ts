@@ -156,6 +156,7 @@ export class RolloutController {
     const core = this.current.core;
     this.save({
       weight: step.weight,
+      phase: undefined,
       core: restartBake ? { ...core, step: { ...core.step, index, startedAt: this.now() } } : core,
     });
     await this.notify(
@@ -230,6 +231,7 @@ export class RolloutController {
         weight: REVERT_WEIGHT,
         reason,
         heldBy: undefined,
+        phase: undefined,
         causedBy,
       });
       return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
@@ -289,6 +291,32 @@ export class RolloutController {
     const seq = this.journal(record);
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
     return outcome.passed ? undefined : this.revert(gateReason(outcome), seq);
+  }
+
+  /**
+   * While the canary has no traffic (a start, or a resume before step 1): deploys its release at
+   * 0% and waits until the platform reports it ready, so the pre-traffic gate that follows asks
+   * the release that would take traffic, not whatever was deployed before. A deploy that fails or
+   * never becomes ready reverts, with the canary still at 0%.
+   */
+  async deployBeforeTraffic(signal?: AbortSignal): Promise<RunResult | "ready" | "interrupted"> {
+    if (this.current.weight !== REVERT_WEIGHT) return "ready";
+    const { releases } = this.current;
+    const release = releases.canary;
+    this.save({ phase: "deploying" });
+    this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "deploying" });
+    let detail: string;
+    try {
+      await this.deps.driver.deployCanary(releases, signal);
+      detail = await this.deps.driver.waitReady(release, signal);
+    } catch (error) {
+      if (signal?.aborted) return "interrupted";
+      const reason = `deploy of ${release.name} at 0% failed: ${(error as Error).message}`;
+      return this.revert(reason, this.recordAction("revert", reason, REVERT_WEIGHT));
+    }
+    this.save({ phase: "verifying" });
+    this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "ready", detail });
+    return "ready";
   }
 
   /** The pre-traffic gate, while the canary has no traffic (a start, or a resume before step 1). */

@@ -121,8 +121,9 @@ async function drive(
 }
 
 /**
- * A start applies step 1 once the pre-traffic gate passes; a resume re-applies its step unless the
- * platform already serves it (and asks the gate again if the canary has had no traffic yet).
+ * A start deploys the canary at 0%, waits until it is ready, asks the pre-traffic gate, then
+ * applies step 1; a resume re-applies its step unless the platform already serves it (and deploys
+ * and asks the gate again if the canary has had no traffic yet).
  */
 async function enterCurrentStep(
   controller: RolloutController,
@@ -131,6 +132,9 @@ async function enterCurrentStep(
 ) {
   const index = controller.state.core.step.index;
   const step = controller.plan.steps[index];
+  const deployed = await controller.deployBeforeTraffic(options.signal);
+  if (deployed === "interrupted" || options.signal?.aborted) return "interrupted" as const;
+  if (deployed !== "ready") return deployed;
   const refused = await controller.passPreTrafficGate(step?.weight ?? 0, options.signal);
   if (options.signal?.aborted) return "interrupted" as const;
   if (refused) return refused;

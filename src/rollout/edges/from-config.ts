@@ -1,7 +1,6 @@
-import { resolve } from "node:path";
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
-import { HaproxyTrafficDriver } from "./drivers/haproxy";
+import { LocalTrafficDriver } from "./drivers/local";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
 import { CloudMonitoringCounters } from "./metrics/cloud-monitoring-counters";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
@@ -68,14 +67,8 @@ export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): 
 }
 
 async function localDriver(cfg: StageConfig, workDir: string): Promise<TrafficDriver> {
-  const local = cfg.local;
-  if (!local) throw new Error(`stage ${cfg.stage} has platform local but no local block`);
-  return new HaproxyTrafficDriver({
-    socketPath: resolve(workDir, local.haproxySocket),
-    backend: local.backend,
-    stableServer: local.stableServer,
-    canaryServer: local.canaryServer,
-  });
+  if (!cfg.local) throw new Error(`stage ${cfg.stage} has platform local but no local block`);
+  return LocalTrafficDriver.forStage(cfg, workDir);
 }
 
 async function trafficAndMetrics(
