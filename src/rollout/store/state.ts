@@ -70,7 +70,7 @@ export function setAsideState(dir: string, stage: string, now: number): string {
 export const stateIo = { fsync: (fd: number, _what: "file" | "directory") => void fsyncSync(fd) };
 
 /** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
-export function fsyncDirectory(dir: string): void {
+function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);
