@@ -68,6 +68,125 @@ function regionalProvider(
   );
 }
 
+type Child = { parent: pulumi.Resource };
+
+/** The shared pieces the stage's parts are declared on. */
+interface Foundation {
+  cfg: StageConfig;
+  key: aws.kms.Key;
+  privateSubnetIds: pulumi.Output<string>[];
+  sg: SecurityGroups["groups"];
+}
+
+/** DocumentDB and Redis, and the secret holding how the app reaches them. */
+function dataStores(
+  name: string,
+  { cfg, key, privateSubnetIds, sg }: Foundation,
+  credentials: StageCredentials,
+  child: Child,
+) {
+  const settings = awsSettings(cfg);
+  const docdb = new DocumentDb(
+    `${name}-docdb`,
+    {
+      config: cfg,
+      subnetIds: privateSubnetIds,
+      securityGroupId: sg.documentDb.id,
+      kmsKeyArn: key.arn,
+      masterPassword: credentials.docdbMasterPassword,
+    },
+    child,
+  ).cluster;
+  const redis = new Redis(
+    `${name}-redis`,
+    {
+      config: cfg,
+      subnetIds: privateSubnetIds,
+      securityGroupId: sg.redis.id,
+      kmsKeyArn: key.arn,
+      authToken: credentials.redisAuthToken,
+    },
+    child,
+  ).replicationGroup;
+  const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&tlsCAFile=${settings.documentDb.caBundlePath}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
+  const secrets = new AppSecrets(
+    `${name}-secrets`,
+    { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },
+    child,
+  );
+  return { docdb, redis, secrets };
+}
+
+/** The ECS service of each release side, behind its target group of the load balancer. */
+function releaseServices(
+  name: string,
+  { cfg, privateSubnetIds, sg }: Foundation,
+  deps: {
+    cluster: AppCluster;
+    balancer: WeightedLoadBalancer;
+    redis: aws.elasticache.ReplicationGroup;
+    files: aws.s3.Bucket;
+    secrets: AppSecrets;
+  },
+  child: Child,
+): ReleaseService[] {
+  const { cluster, balancer, redis, files, secrets } = deps;
+  return releaseSides(cfg).map(
+    (side) =>
+      new ReleaseService(
+        `${name}-${side.release.name}`,
+        {
+          config: cfg,
+          side,
+          cluster,
+          targetGroupArn: balancer.targetGroups[side.role].arn,
+          listener: balancer.httpsListener,
+          subnetIds: privateSubnetIds,
+          securityGroupId: sg.app.id,
+          environment: {
+            PORT: String(cfg.service.port),
+            ION_STAGE: cfg.stage,
+            ION_RELEASE: side.release.name,
+            REDIS_URL: pulumi.interpolate`rediss://${redis.primaryEndpointAddress}:${REDIS_PORT}`,
+            FILES_BUCKET: files.bucket,
+            AWS_REGION: awsSettings(cfg).region,
+          },
+          secrets: secrets.arns,
+        },
+        child,
+      ),
+  );
+}
+
+/** The alarm topic and each release's roll-back alarms, on the dimensions of its ALB target and ECS service. */
+function alarms(
+  name: string,
+  { cfg, key }: Foundation,
+  deps: { balancer: WeightedLoadBalancer; cluster: AppCluster; services: aws.ecs.Service[] },
+  child: Child,
+): aws.sns.Topic {
+  const { balancer, cluster, services } = deps;
+  const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;
+  new RollbackAlarms(
+    `${name}-rollback`,
+    {
+      config: cfg,
+      topicArn: topic.arn,
+      sides: releaseSides(cfg).map((side, index) => ({
+        side,
+        dimensions: {
+          loadBalancer: balancer.loadBalancer.arnSuffix,
+          targetGroup: balancer.targetGroups[side.role].arnSuffix,
+          cluster: cluster.cluster.name,
+          service: (services[index] as aws.ecs.Service).name,
+        },
+      })),
+    },
+    child,
+  );
+  return topic;
+}
+
 /**
  * The staging stage on AWS (seed 004): a VPC across two zones, an ALB splitting traffic between
  * the blue (stable) and green (canary) Fargate services by `canaryWeight`, DocumentDB and Redis
@@ -93,6 +212,7 @@ export class AwsStage extends pulumi.ComponentResource {
     const network = new Network(`${name}-net`, { config: cfg }, child);
     const privateSubnetIds = network.privateSubnets.map((subnet) => subnet.id);
     const sg = new SecurityGroups(`${name}-sg`, { config: cfg, vpcId: network.vpc.id }, child).groups;
+    const base: Foundation = { cfg, key, privateSubnetIds, sg };
     const credentials = new StageCredentials(`${name}-credentials`, child);
 
     const files = new PrivateBucket(
@@ -106,36 +226,7 @@ export class AwsStage extends pulumi.ComponentResource {
       child,
     ).bucket;
     const registry = new ContainerRegistry(`${name}-ecr`, { config: cfg }, child).repository;
-
-    const docdb = new DocumentDb(
-      `${name}-docdb`,
-      {
-        config: cfg,
-        subnetIds: privateSubnetIds,
-        securityGroupId: sg.documentDb.id,
-        kmsKeyArn: key.arn,
-        masterPassword: credentials.docdbMasterPassword,
-      },
-      child,
-    ).cluster;
-    const redis = new Redis(
-      `${name}-redis`,
-      {
-        config: cfg,
-        subnetIds: privateSubnetIds,
-        securityGroupId: sg.redis.id,
-        kmsKeyArn: key.arn,
-        authToken: credentials.redisAuthToken,
-      },
-      child,
-    ).replicationGroup;
-
-    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&tlsCAFile=${settings.documentDb.caBundlePath}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
-    const secrets = new AppSecrets(
-      `${name}-secrets`,
-      { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },
-      child,
-    );
+    const { docdb, redis, secrets } = dataStores(name, base, credentials, child);
     const cluster = new AppCluster(
       `${name}-app`,
       {
@@ -147,7 +238,6 @@ export class AwsStage extends pulumi.ComponentResource {
       },
       child,
     );
-
     const balancer = new WeightedLoadBalancer(
       `${name}-alb`,
       {
@@ -158,56 +248,13 @@ export class AwsStage extends pulumi.ComponentResource {
       },
       child,
     );
+    const released = releaseServices(name, base, { cluster, balancer, redis, files, secrets }, child);
+    const services = released.map((release) => release.service);
+    const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
+    const canaryReleased = released[1] as ReleaseService;
+    const topic = alarms(name, base, { balancer, cluster, services }, child);
 
     const sides = releaseSides(cfg);
-    const releaseServices = sides.map(
-      (side) =>
-        new ReleaseService(
-          `${name}-${side.release.name}`,
-          {
-            config: cfg,
-            side,
-            cluster,
-            targetGroupArn: balancer.targetGroups[side.role].arn,
-            listener: balancer.httpsListener,
-            subnetIds: privateSubnetIds,
-            securityGroupId: sg.app.id,
-            environment: {
-              PORT: String(cfg.service.port),
-              ION_STAGE: cfg.stage,
-              ION_RELEASE: side.release.name,
-              REDIS_URL: pulumi.interpolate`rediss://${redis.primaryEndpointAddress}:${REDIS_PORT}`,
-              FILES_BUCKET: files.bucket,
-              AWS_REGION: settings.region,
-            },
-            secrets: secrets.arns,
-          },
-          child,
-        ),
-    );
-    const services = releaseServices.map((released) => released.service);
-    const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
-    const canaryReleased = releaseServices[1] as ReleaseService;
-
-    const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;
-    new RollbackAlarms(
-      `${name}-rollback`,
-      {
-        config: cfg,
-        topicArn: topic.arn,
-        sides: sides.map((side, index) => ({
-          side,
-          dimensions: {
-            loadBalancer: balancer.loadBalancer.arnSuffix,
-            targetGroup: balancer.targetGroups[side.role].arnSuffix,
-            cluster: cluster.cluster.name,
-            service: (services[index] as aws.ecs.Service).name,
-          },
-        })),
-      },
-      child,
-    );
-
     this.outputs = {
       albDnsName: balancer.loadBalancer.dnsName,
       albArnSuffix: balancer.loadBalancer.arnSuffix,

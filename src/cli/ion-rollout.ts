@@ -60,6 +60,9 @@ Examples:
 each check at from + k*step covers the step before it. prod needs Google credentials
 (roles/monitoring.viewer), staging AWS credentials (cloudwatch:GetMetricData). docs/rollout.md.`;
 
+/** Runs a command's action and sets the exit code; an unusable state or lock file is one line. */
+type Run = (code: number | Promise<number>) => Promise<void>;
+
 function common(command: Command): Command {
   return command
     .option("--config <file>", "read this stack config file instead of Pulumi.<stage>.yaml")
@@ -83,7 +86,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     .showHelpAfterError()
     .exitOverride()
     .addHelpText("after", EXAMPLES);
-  const run = (code: number | Promise<number>) =>
+  const run: Run = (code) =>
     Promise.resolve(code)
       .catch((error: unknown) => {
         // A state or lock file that cannot be used: one line naming the file and the fix.
@@ -95,6 +98,21 @@ export function buildProgram(io: Streams = processStreams): Command {
         process.exitCode = c;
       });
 
+  offlineCommands(program, run, io);
+  rolloutCommands(program, run, io);
+  operatorCommands(program, run, io);
+  common(program.command("explain"))
+    .description(
+      "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
+
+  return program;
+}
+
+/** Commands that read config, traces or metrics and change nothing: plan, backtest, trace. */
+function offlineCommands(program: Command, run: Run, io: Streams): void {
   common(program.command("plan"))
     .description(
       "Print the schedule (steps, bake, evidence, checks) and thresholds of a stage; touches nothing.",
@@ -139,7 +157,10 @@ export function buildProgram(io: Streams = processStreams): Command {
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
     .action((stage: string, options: TraceOptions) => run(traceCommand(stage, options, io)));
+}
 
+/** Commands that drive or follow a rollout: start, resume, status, list. */
+function rolloutCommands(program: Command, run: Run, io: Streams): void {
   common(program.command("start"))
     .description("Start a rollout of a new canary image: step weights, bake, judge, promote or revert.")
     .argument("<stage>", "stage (stack) name")
@@ -172,7 +193,10 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) => run(listCommand(stage, options, io)));
+}
 
+/** An operator's decisions on a rollout: abort, promote, pause, retire. */
+function operatorCommands(program: Command, run: Run, io: Streams): void {
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")
     .argument("<stage>", "stage (stack) name")
@@ -210,15 +234,6 @@ export function buildProgram(io: Streams = processStreams): Command {
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
       run(retireCommand(stage, options, io)),
     );
-
-  common(program.command("explain"))
-    .description(
-      "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
-    )
-    .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
-
-  return program;
 }
 
 async function main(): Promise<void> {

@@ -231,7 +231,6 @@ async function askRunner(
   waitMs: number,
   edges: OperatorEdges,
 ): Promise<number | undefined> {
-  const { action } = ask;
   const deadline = edges.clock() + waitMs;
   let sent: string | undefined;
   let done: ((state: RolloutState) => boolean) | undefined;

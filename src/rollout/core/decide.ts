@@ -82,13 +82,7 @@ export function decide(
       check,
       analysis.state.evidence === undefined ? undefined : (state.analysis.evidence?.ledger ?? null),
     ),
-    bake: {
-      elapsedSeconds: tenths(elapsed),
-      bakeSeconds: step.bakeSeconds,
-      requests,
-      minRequests: step.minRequests,
-      maxSeconds: step.maxSeconds ?? null,
-    },
+    bake: bakeRecord(step, elapsed, requests),
     inconclusiveStreak: analysis.state.inconclusiveStreak,
     maxInconclusiveChecks: plan.maxInconclusiveChecks,
     nextWeight,
@@ -106,6 +100,17 @@ export function decide(
     timedOut,
     record,
     state: { step: nextStep, analysis: analysis.state, seq },
+  };
+}
+
+/** Where the step's bake stands at this check: time and requests against what it needs. */
+function bakeRecord(step: PlanStep, elapsed: number, requests: number): DecisionRecord["bake"] {
+  return {
+    elapsedSeconds: tenths(elapsed),
+    bakeSeconds: step.bakeSeconds,
+    requests,
+    minRequests: step.minRequests,
+    maxSeconds: step.maxSeconds ?? null,
   };
 }
 
