@@ -398,6 +398,7 @@ describe("retire", () => {
   it("after the retention period applies oldSideRetired at 100%, records it, and status shows it", async () => {
     const { dir, retireAfter } = await promotedRollout();
     const driver = new FakeDriver();
+    driver.weight = 100;
     const b = bufferedStreams();
     const clock = () => retireAfter + 1000;
     expect(
@@ -423,6 +424,7 @@ describe("retire", () => {
   it("--now retires before the retention period ends", async () => {
     const { dir, retireAfter } = await promotedRollout();
     const driver = new FakeDriver();
+    driver.weight = 100;
     const b = bufferedStreams();
     // An hour before the retention period ends.
     const clock = () => retireAfter - 3_600_000;
@@ -437,6 +439,25 @@ describe("retire", () => {
     expect(driver.applied).toMatchObject([{ canaryWeight: 100, oldSideRetired: true }]);
     expect(driver.applied[0]?.reason).toContain("(--now,");
     expect(readState(dir, "prod")?.retiredAt).toBe(retireAfter - 3_600_000);
+  });
+
+  it("--now after the canary was reverted to 0% by hand: refused on the served weight, nothing applied", async () => {
+    const { dir, retireAfter } = await promotedRollout();
+    const driver = new FakeDriver();
+    driver.weight = 0;
+    const b = bufferedStreams();
+    const options = { config: CONFIG, stateDir: dir, now: true };
+    expect(
+      await retireCommand(
+        "prod",
+        options,
+        b.io,
+        operatorEdges(driver, () => retireAfter),
+      ),
+    ).toBe(1);
+    expect(b.err()).toMatch(/the platform serves 0% canary, not 100%.*nothing applied/);
+    expect(driver.applied).toEqual([]);
+    expect(readState(dir, "prod")?.retiredAt).toBeUndefined();
   });
 });
 

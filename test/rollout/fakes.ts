@@ -36,15 +36,22 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "ion-rollout-test-"));
 }
 
-/** A clock and a sleep that only advance together: fake time. */
+/**
+ * A wall clock, a monotonic clock and a sleep that advance together: fake time. A test may move
+ * `now` (the wall clock) alone, like an NTP step or an operator setting the date.
+ */
 export class FakeTime {
   now = T0;
+  /** Monotonic ms (`performance.now()`); only sleeps move it. */
+  mono = 0;
   /** Called on every sleep; may hang (a killed process) or abort. */
   onSleep?: (now: number) => undefined | Promise<never>;
   clock = () => this.now;
+  monotonic = () => this.mono;
   sleep = async (ms: number, signal?: AbortSignal) => {
     if (signal?.aborted) return;
     this.now += ms;
+    this.mono += ms;
     const hook = this.onSleep?.(this.now);
     if (hook) await hook;
   };
@@ -152,6 +159,7 @@ export function fakeRun(
     stateDir: tempDir(),
     mode: "start",
     clock: time.clock,
+    monotonic: time.monotonic,
     sleep: time.sleep,
     onEvent: (e) => events.push(e),
     lock: { pid: 4242, isAlive: () => false },

@@ -10,12 +10,15 @@ import { readJournal } from "../store/journal";
 import {
   acquireLock,
   describeHolder,
+  holderAlive,
   type Lock,
   LockError,
   type LockHolder,
+  type LockTarget,
   lockTargetOf,
   processAlive,
   readLock,
+  setAsideLock,
 } from "../store/lock";
 import { type OperatorAction, withdrawRequest, writeRequest } from "../store/requests";
 import { readState, setAsideState, UnreadableStateError } from "../store/state";
@@ -53,11 +56,14 @@ export async function operatorAction(
   const { action } = ask;
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
+  const badWait = waitSecondsProblem(options.waitSeconds);
+  if (badWait) return fail(io, badWait);
   const dir = stateDirOf(cfg, options);
   const target = lockTargetOf(cfg);
-  const holder = readLock(dir, target);
+  const holder = lockHolder(action, dir, target, edges, io);
+  if (typeof holder === "number") return holder;
   let stopped: number | undefined;
-  if (holder && processAlive(holder.pid)) {
+  if (holder && holderAlive(holder)) {
     const waitMs = (options.waitSeconds ?? (options.force ? 30 : 120)) * 1000;
     const answered = await askRunner(ask, cfg, dir, io, holder, waitMs, edges);
     if (answered !== undefined) return answered;
@@ -67,7 +73,14 @@ export async function operatorAction(
         `the runner (${describeHolder(holder)}) did not act on the ${action} request within ${waitMs / 1000} s; \`ion-rollout abort ${stage} --force\` stops it and reverts from here`,
       );
     }
-    stopped = stopWedgedRunner(holder, io);
+    const outcome = stopWedgedRunner(holder, io);
+    if (outcome === "unverifiable") {
+      return fail(
+        io,
+        `the lock does not record the runner's start time, so pid ${holder.pid} cannot be told from another process that reused it: nothing was stopped. Stop the runner yourself if pid ${holder.pid} is \`ion-rollout\`, then run \`ion-rollout abort ${stage}\` again`,
+      );
+    }
+    stopped = outcome;
   }
   if (!(action === "abort" || (action === "promote" && ask.full))) return fail(io, needsRunner(ask, stage));
   const lock = lockForAction(`ion-rollout ${action} ${stage}`, dir, target, stopped, io);
@@ -97,7 +110,7 @@ function needsRunner(ask: OperatorAsk, stage: string): string {
 function lockForAction(
   command: string,
   dir: string,
-  target: ReturnType<typeof lockTargetOf>,
+  target: LockTarget,
   stopped: number | undefined,
   io: Streams,
 ): Lock | undefined | number {
@@ -136,8 +149,51 @@ function reportTolerated(action: OperatorAction, dir: string, state: RolloutStat
   }
 }
 
-/** abort --force: the runner did not answer; SIGKILL it so it can never apply a weight after us. */
-function stopWedgedRunner(holder: LockHolder, io: Streams): number {
+/** `--wait-seconds`: a number of seconds, 0 or more; the problem for the operator otherwise. */
+function waitSecondsProblem(waitSeconds: number | undefined): string | undefined {
+  if (waitSeconds === undefined || (Number.isFinite(waitSeconds) && waitSeconds >= 0)) return undefined;
+  return `--wait-seconds must be a number of seconds, 0 or more (how long to wait for a live runner to act); got ${String(waitSeconds)}. Nothing was done`;
+}
+
+/**
+ * Who holds the lock, if anyone. An unreadable lock file (empty, corrupt) never blocks an abort:
+ * it is moved aside and reported, and the abort goes on from the config; a promote is refused.
+ */
+function lockHolder(
+  action: OperatorAction,
+  dir: string,
+  target: LockTarget,
+  edges: OperatorEdges,
+  io: Streams,
+): LockHolder | undefined | number {
+  try {
+    return readLock(dir, target);
+  } catch (error) {
+    if (!(error instanceof LockError)) throw error;
+    if (action !== "abort") return fail(io, error.message);
+    let where: string;
+    try {
+      where = `moved it to ${setAsideLock(dir, target, edges.clock())}`;
+    } catch (moveError) {
+      where = `COULD NOT MOVE it aside (${(moveError as Error).message})`;
+    }
+    io.err(`found an unreadable lock file (${error.message}); ${where}; aborting from the config\n`);
+    return undefined;
+  }
+}
+
+/**
+ * abort --force: the runner did not answer; SIGKILL it so it can never apply a weight after us,
+ * but only the process the lock names: same pid and same start time (a pid may have been reused
+ * by an unrelated process since). Returns the stopped pid, undefined when the runner is already
+ * gone, or "unverifiable" when the lock records no start time.
+ */
+function stopWedgedRunner(holder: LockHolder, io: Streams): number | undefined | "unverifiable" {
+  if (!holderAlive(holder)) {
+    io.err(`the runner (${describeHolder(holder)}) is gone; reverting from here\n`);
+    return undefined;
+  }
+  if (holder.startTime === undefined) return "unverifiable";
   io.err(
     `the runner (${describeHolder(holder)}) did not answer; --force: stopping it and reverting from here\n`,
   );
@@ -247,7 +303,7 @@ async function askRunner(
           `asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)} rollout ${state.id}; waiting for it...\n`,
         );
       }
-      if (!processAlive(holder.pid)) break;
+      if (!holderAlive(holder)) break;
       await edges.sleep(250);
     }
     return undefined;

@@ -12,7 +12,8 @@ import { formatStatus } from "./status";
 
 /**
  * retire: after a promotion and its retention period (`rollout.retainOldSeconds`), takes the old
- * side out of the stack (`oldSideRetired`: canary alone at 100%). `--now` skips the wait.
+ * side out of the stack (`oldSideRetired`: canary alone at 100%). `--now` skips the wait. It acts
+ * only when the platform serves 100% canary, whatever the recorded status says.
  */
 export async function retireCommand(
   stage: string,
@@ -54,6 +55,15 @@ export async function retireCommand(
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
     const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
     const controller = await operatorController(cfg, dir, state, edges);
+    const served = await controller.servedWeight();
+    if (!("weight" in served) || served.weight !== 100) {
+      const what =
+        "weight" in served ? `serves ${served.weight}% canary` : `cannot tell its weight (${served.error})`;
+      return fail(
+        io,
+        `the platform ${what}, not 100%: retiring ${state.releases.stable.name} would move every user onto ${state.releases.canary.name}; nothing applied. The state says promoted, the platform disagrees: check it (\`ion-rollout status ${stage}\`)`,
+      );
+    }
     try {
       await controller.retire(reason);
     } catch (error) {

@@ -25,7 +25,13 @@ export interface ControllerDeps {
   driver: TrafficDriver;
   notifier?: Notifier;
   stateDir: string;
+  /** Wall clock, epoch ms: what records say (`updatedAt`, events, notifications). */
   clock: () => number;
+  /**
+   * Monotonic ms (`performance.now()`): what schedules run on (bake, check times, step timeouts).
+   * Default `clock`, so a test's fake time moves both.
+   */
+  monotonic?: () => number;
   sleep: Sleep;
   emit?: (event: RunnerEvent) => void;
   /** Asked before the canary takes any traffic (its own endpoint). */
@@ -43,12 +49,17 @@ const RECORD_RETRY_MS = 1000;
 
 export class RolloutController {
   private current: RolloutState;
+  private readonly monotonic: () => number;
+  /** The wall clock read once, and the monotonic clock then: the rollout's time axis starts here. */
+  private readonly anchor: { wall: number; mono: number };
 
   constructor(
     private readonly deps: ControllerDeps,
     state: RolloutState,
   ) {
     this.current = state;
+    this.monotonic = deps.monotonic ?? deps.clock;
+    this.anchor = { wall: deps.clock(), mono: this.monotonic() };
   }
 
   get state(): RolloutState {
@@ -59,9 +70,18 @@ export class RolloutController {
     return this.deps.plan;
   }
 
-  /** Seconds since the rollout started, the journal's time axis. */
+  /**
+   * Seconds since the rollout started, the journal's time axis and every schedule's: the wall
+   * clock is read once (when this process took the rollout over), then time advances by the
+   * monotonic clock, so a wall-clock step neither delays a check nor times a step out.
+   */
   now(): number {
-    return (this.deps.clock() - this.current.startedAt) / 1000;
+    return this.elapsedMs() / 1000;
+  }
+
+  /** `now()` in milliseconds. */
+  elapsedMs(): number {
+    return this.anchor.wall - this.current.startedAt + (this.monotonic() - this.anchor.mono);
   }
 
   warn(message: string): void {
@@ -355,6 +375,14 @@ export class RolloutController {
    * platform may serve either weight. An `error` when the driver cannot tell.
    */
   async adoptServedWeight(): Promise<{ weight: number } | { error: string }> {
+    const served = await this.servedWeight();
+    if ("weight" in served && served.weight !== this.current.weight)
+      await this.saveTolerated("the served weight", { weight: served.weight });
+    return served;
+  }
+
+  /** The canary weight the platform serves now (the truth, whatever the state says); an `error` when it cannot tell. */
+  async servedWeight(): Promise<{ weight: number } | { error: string }> {
     let weight: number | undefined;
     try {
       weight = await this.deps.driver.currentCanaryWeight();
@@ -362,7 +390,6 @@ export class RolloutController {
       return { error: (error as Error).message };
     }
     if (weight === undefined) return { error: `${this.deps.driver.description} reports no canary weight` };
-    if (weight !== this.current.weight) await this.saveTolerated("the served weight", { weight });
     return { weight };
   }
 

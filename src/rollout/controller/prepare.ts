@@ -5,6 +5,7 @@ import type { RolloutPlan } from "../core/plan";
 import { isActive, type RolloutState } from "../core/state";
 import { archiveJournal } from "../store/journal";
 import { readState } from "../store/state";
+import { changedPlan, planSteps } from "./resume";
 
 /** The rollout could not start or resume; nothing was applied. */
 export class RolloutRefused extends Error {
@@ -40,7 +41,7 @@ export function prepareState(
     }
     const releases = options.releases ?? cfg.releases;
     if (existing) archiveJournal(dir, cfg.stage, existing.id);
-    return freshState(cfg.stage, releases, now, 0);
+    return { ...freshState(cfg.stage, releases, now, 0), planSteps: planSteps(plan) };
   }
   if (!existing) return reconciledFromPlatform(options, plan, now, served);
   if (!isActive(existing)) {
@@ -48,6 +49,8 @@ export function prepareState(
       `the rollout of ${cfg.stage} has ended (${existing.status}: ${existing.reason ?? ""}); nothing to resume`,
     );
   }
+  const changed = changedPlan(cfg.stage, existing, plan);
+  if (changed) throw new RolloutRefused(changed);
   if (existing.core.step.index >= plan.steps.length) {
     throw new RolloutRefused(
       `the stored rollout is at step ${existing.core.step.index + 1} but the plan has ${plan.steps.length} steps`,
@@ -89,7 +92,11 @@ function reconciledFromPlatform(options: PrepareOptions, plan: RolloutPlan, now:
   }
   const index = plan.steps.reduce((found, step, i) => (step.weight <= served ? i : found), 0);
   const state = freshState(cfg.stage, options.releases ?? cfg.releases, now, served);
-  return { ...state, core: { ...state.core, step: { ...state.core.step, index } } };
+  return {
+    ...state,
+    planSteps: planSteps(plan),
+    core: { ...state.core, step: { ...state.core.step, index } },
+  };
 }
 
 /** A new rollout's state at `weight` (0 for a start; an operator acting with no state records the config's). */

@@ -1,6 +1,6 @@
 import { type Check, warmAnalysis } from "../core/analysis";
 import { decideCheck } from "../core/check-decision";
-import type { Decision } from "../core/decide";
+import { type Decision, firstStep } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
@@ -14,6 +14,7 @@ import { takeRequest } from "../store/requests";
 import { readState } from "../store/state";
 import { RolloutController } from "./controller";
 import { type PrepareOptions, prepareState } from "./prepare";
+import { stepAtServedWeight } from "./resume";
 
 export { RolloutRefused } from "./prepare";
 
@@ -27,8 +28,10 @@ export interface RunOptions extends PrepareOptions {
   driver: TrafficDriver;
   metrics: MetricsSource;
   notifier?: Notifier;
-  /** Epoch ms; default Date.now. */
+  /** Epoch ms, for records only; default Date.now. */
   clock?: () => number;
+  /** Monotonic ms, what checks and steps are scheduled on; default performance.now (or `clock` when a test injects one). */
+  monotonic?: () => number;
   /** Resolves after `ms`; may reject early when `signal` aborts. Default: real time. */
   sleep?: Sleep;
   /** SIGINT/SIGTERM: stop at the next safe point. */
@@ -58,7 +61,14 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   try {
     const served = await servedWeight(options);
     const controller = new RolloutController(
-      { ...options, plan, clock, sleep: options.sleep ?? abortableSleep, emit: options.onEvent },
+      {
+        ...options,
+        plan,
+        clock,
+        monotonic: options.monotonic ?? (options.clock ? clock : () => performance.now()),
+        sleep: options.sleep ?? abortableSleep,
+        emit: options.onEvent,
+      },
       prepareState(options, plan, clock(), served),
     );
     const outOfBand = reconcile(controller, options, served);
@@ -107,6 +117,8 @@ async function drive(
   );
   const pending = pendingRevert(controller, options);
   if (pending) return controller.revert(pending.reason, pending.seq);
+  const promotion = pendingPromotion(controller, options);
+  if (promotion) return controller.promote(promotion.reason, promotion.seq, options.signal);
   const entered = await enterCurrentStep(controller, options, served);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
   for (;;) {
@@ -139,25 +151,27 @@ async function enterCurrentStep(
   if (options.signal?.aborted) return "interrupted" as const;
   if (refused) return refused;
   // `served` was read once under the lock, before the state was prepared (resume only).
-  if (options.mode === "resume" && served === step?.weight) return "applied" as const;
+  // Never below what users already get (`keepServedStep` chose the step at or below it).
+  if (options.mode === "resume" && served !== undefined && served >= (step?.weight ?? 0))
+    return "applied" as const;
   return controller.applyStep(index, options.signal, options.mode === "start");
 }
 
 /**
  * Sleeps until the next check on the step's own schedule (step start + k intervals, so a resumed
- * step keeps its planned end), answering an interrupt or an operator request at once.
+ * step keeps its planned end), answering an interrupt or an operator request at once. The
+ * schedule is the controller's monotonic time axis, never the wall clock.
  */
 async function waitForNextCheck(
   controller: RolloutController,
   options: RunOptions,
 ): Promise<RunResult | undefined> {
-  const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const interval = controller.plan.checkIntervalSeconds * 1000;
+  const elapsed = () => controller.elapsedMs();
   const nextCheckOf = () => {
-    const { startedAt, core } = controller.state;
-    const stepStartMs = startedAt + core.step.startedAt * 1000;
-    return stepStartMs + (Math.floor((clock() - stepStartMs) / interval) + 1) * interval;
+    const stepStartMs = Math.round(controller.state.core.step.startedAt * 1000);
+    return stepStartMs + (Math.floor((elapsed() - stepStartMs) / interval) + 1) * interval;
   };
   let nextCheck = nextCheckOf();
   for (;;) {
@@ -165,8 +179,8 @@ async function waitForNextCheck(
     const request = await operatorRequest(controller, options);
     if (request === "stepped") nextCheck = nextCheckOf();
     else if (request) return request;
-    if (clock() >= nextCheck) return undefined;
-    await sleep(Math.min(options.pollMs ?? 1000, nextCheck - clock()), options.signal).catch(() => {});
+    if (elapsed() >= nextCheck) return undefined;
+    await sleep(Math.min(options.pollMs ?? 1000, nextCheck - elapsed()), options.signal).catch(() => {});
   }
 }
 
@@ -230,12 +244,39 @@ function reconcile(controller: RolloutController, options: RunOptions, served: n
     );
     return undefined;
   }
-  if (served === state.weight) return undefined;
-  controller.warn(`the platform serves ${served}% but the state says ${state.weight}%`);
-  if (served !== 0) return undefined;
-  return controller.revertAndRecord(
-    `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`,
+  if (served !== state.weight)
+    controller.warn(`the platform serves ${served}% but the state says ${state.weight}%`);
+  if (served === 0 && state.weight !== 0) {
+    return controller.revertAndRecord(
+      `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`,
+    );
+  }
+  keepServedStep(controller, served);
+  return undefined;
+}
+
+/** A platform serving more than the stored step (a later weight was applied) is never moved back. */
+function keepServedStep(controller: RolloutController, served: number): void {
+  const index = stepAtServedWeight(controller.plan, controller.state, served);
+  if (index === undefined) return;
+  const core = controller.state.core;
+  controller.warn(
+    `the platform serves ${served}%, above step ${core.step.index + 1}: continuing from step ${index + 1} (${controller.plan.steps[index]?.weight}%) at the served weight, never moving the split back`,
   );
+  controller.save({ weight: served, core: { ...core, step: { ...firstStep(controller.now()), index } } });
+}
+
+/**
+ * A resumed rollout whose last record is a promotion the state does not show (the runner died
+ * after applying 100%, during the post-promotion check) completes it: 100% again, then the check.
+ */
+function pendingPromotion(controller: RolloutController, options: RunOptions) {
+  const last = controller.state.lastDecision;
+  if (options.mode !== "resume" || last?.action !== "promote") return undefined;
+  controller.warn(
+    `the previous runner recorded a promotion (#${last.seq}) but did not finish it; completing it (100%, then the post-promotion check)`,
+  );
+  return { reason: last.reason, seq: last.seq };
 }
 
 /**

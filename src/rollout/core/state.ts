@@ -52,6 +52,8 @@ export interface RolloutState {
   /** When `ion-rollout retire` took the old side out of the stack (epoch ms). */
   retiredAt?: number;
   lastDecision?: DecisionRecord;
+  /** The plan's step weights when the rollout started (`rollout.steps`): a resume refuses another plan. */
+  planSteps?: number[];
 }
 
 /** True while a rollout of this stage can be continued with `resume`. */

@@ -20,6 +20,11 @@ import { storeIo } from "./io";
 
 export interface LockHolder {
   pid: number;
+  /**
+   * The process's start time (`/proc/<pid>/stat` field 22, clock ticks after boot): with the pid,
+   * its identity, since a pid is reused once its process is gone. Absent where it cannot be read.
+   */
+  startTime?: string;
   host: string;
   /** ISO time the lock was taken. */
   since: string;
@@ -59,6 +64,8 @@ export interface LockOptions {
   command?: string;
   /** Whether a pid on this host is alive (default: `process.kill(pid, 0)`). */
   isAlive?: (pid: number) => boolean;
+  /** The holder process's start time (default: read from /proc for `pid`). */
+  startTime?: string;
 }
 
 /** The traffic target a stage drives: HAProxy socket + backend, or Pulumi stack + service. */
@@ -84,6 +91,38 @@ function digest(text: string): string {
 
 export function lockPath(dir: string, target: LockTarget): string {
   return join(dir, `traffic-${digest(target.key)}.lock`);
+}
+
+/** A process's start time from `/proc/<pid>/stat` (field 22); undefined where there is no /proc or no such process. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Field 2 (the command) is in parentheses and may hold spaces or ')': count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[19];
+}
+
+/**
+ * The holder's process is still the one that took the lock: its pid is alive and, where both are
+ * known, started when the lock says (a reused pid is another process).
+ */
+export function holderAlive(holder: LockHolder, isAlive: (pid: number) => boolean = processAlive): boolean {
+  if (!isAlive(holder.pid)) return false;
+  if (holder.startTime === undefined) return true;
+  const now = processStartTime(holder.pid);
+  return now === undefined || now === holder.startTime;
+}
+
+/** Moves an unreadable lock file aside (kept for a post-mortem); returns where it went. */
+export function setAsideLock(dir: string, target: LockTarget, now: number): string {
+  const from = lockPath(dir, target);
+  const to = `${from}.unreadable-${now}`;
+  storeIo.rename(from, to);
+  return to;
 }
 
 export function processAlive(pid: number): boolean {
@@ -121,7 +160,13 @@ export function describeHolder(holder: LockHolder): string {
 }
 
 function sameHolder(a: LockHolder | undefined, b: LockHolder): boolean {
-  return a?.pid === b.pid && a.host === b.host && a.since === b.since && a.command === b.command;
+  return (
+    a?.pid === b.pid &&
+    a.startTime === b.startTime &&
+    a.host === b.host &&
+    a.since === b.since &&
+    a.command === b.command
+  );
 }
 
 function linkOrExists(from: string, to: string): boolean {
@@ -157,8 +202,11 @@ function writeTemp(path: string, holder: LockHolder): string {
 export function acquireLock(dir: string, target: LockTarget, options: LockOptions = {}): Lock {
   storeIo.mkdir(dir);
   const path = lockPath(dir, target);
+  const pid = options.pid ?? process.pid;
+  const startTime = options.startTime ?? processStartTime(pid);
   const holder: LockHolder = {
-    pid: options.pid ?? process.pid,
+    pid,
+    ...(startTime === undefined ? {} : { startTime }),
     host: options.host ?? hostname(),
     since: new Date((options.now ?? Date.now)()).toISOString(),
     command: options.command ?? "ion-rollout",
@@ -188,7 +236,8 @@ function takeLock(
     if (linkOrExists(temp, path)) return undefined;
     const current = readHolderFile(path);
     if (!current) continue;
-    if (current.host !== holder.host || isAlive(current.pid)) throw heldBy(path, current, holder.host);
+    if (current.host !== holder.host || holderAlive(current, isAlive))
+      throw heldBy(path, current, holder.host);
     if (takeOverDead(path, temp, current, isAlive)) return current;
   }
   throw new LockError(`could not take the lock ${path}: it keeps changing hands; another runner is starting`);
@@ -207,7 +256,7 @@ function takeOverDead(
   const marker = `${path}.takeover-${digest(JSON.stringify(dead))}`;
   if (!linkOrExists(temp, marker)) {
     const claimant = readHolderFile(marker);
-    if (claimant && !isAlive(claimant.pid))
+    if (claimant && !holderAlive(claimant, isAlive))
       throw new LockError(
         `a takeover of the lock ${path} by pid ${claimant.pid} died half-way; if no runner is active, delete ${marker} and ${path}`,
       );

@@ -138,3 +138,93 @@ describe("resume reconciles with the deployed weight", () => {
     expect(driver.weights()).toEqual([0]);
   });
 });
+
+describe("a resume never moves the split backwards", () => {
+  it("after a crash during an operator-promoted post-promotion check: completes the promotion, never 100 → 10", async () => {
+    const dir = tempDir();
+    const time = new FakeTime();
+    const stored = new RolloutController(
+      {
+        cfg,
+        plan: buildPlan(cfg),
+        driver: new FakeDriver(),
+        stateDir: dir,
+        clock: time.clock,
+        sleep: time.sleep,
+      },
+      freshState("prod", cfg.releases, time.now, 0),
+    );
+    const core = stored.state.core;
+    // At step 2 (10%) the operator promoted: 100% applied, then the runner died in the post-promotion check.
+    stored.save({ weight: 10, core: { ...core, step: { ...core.step, index: 1 } } });
+    stored.recordAction("promote", "promoted by alice (remaining steps skipped)", 100);
+    stored.save({ weight: 100 });
+    const driver = new FakeDriver();
+    driver.weight = 100;
+    const checked: string[] = [];
+    const result = await runRollout({
+      cfg,
+      driver,
+      metrics: new FakeMetrics(time),
+      stateDir: dir,
+      mode: "resume",
+      clock: time.clock,
+      sleep: time.sleep,
+      lock: { pid: 4242, isAlive: () => false },
+      postPromotion: {
+        kind: "post-promotion",
+        description: "public endpoint",
+        check: async () => {
+          checked.push("post-promotion");
+          return { kind: "post-promotion", passed: true, probes: [] };
+        },
+      },
+    });
+    expect(driver.weights()).toEqual([100]);
+    expect(checked).toEqual(["post-promotion"]);
+    expect(result.outcome).toBe("promoted");
+  });
+
+  it("a rollout held at 50% whose stage file now has other steps is refused, naming rollout.steps; nothing applied", async () => {
+    const interrupt = new AbortController();
+    const time = new FakeTime();
+    const dir = tempDir();
+    const first = new FakeDriver();
+    time.onSleep = () => {
+      if (first.weight === 50) interrupt.abort("SIGTERM");
+      return undefined;
+    };
+    const started = {
+      cfg,
+      stateDir: dir,
+      clock: time.clock,
+      sleep: time.sleep,
+      lock: { pid: 4242, isAlive: () => false },
+    };
+    await runRollout({
+      ...started,
+      driver: first,
+      metrics: new FakeMetrics(time),
+      mode: "start",
+      signal: interrupt.signal,
+      onInterrupt: "hold",
+    });
+    expect(readState(dir, "prod")).toMatchObject({ status: "held", weight: 50 });
+    const changed = prodWith({
+      rollout: { steps: [10, 25, 50, 100], bakeSeconds: 0, checkIntervalSeconds: 60 },
+    });
+    const driver = new FakeDriver();
+    driver.weight = 50;
+    const resumed = runRollout({
+      ...started,
+      cfg: changed,
+      driver,
+      metrics: new FakeMetrics(time),
+      mode: "resume",
+    });
+    await expect(resumed).rejects.toThrow(
+      /rollout\.steps \[5, 10, 25, 50, 100\].*now says \[10, 25, 50, 100\]/,
+    );
+    expect(driver.applied).toEqual([]);
+  });
+});

@@ -18,10 +18,15 @@ import { ROOT } from "../fixtures";
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 
-function wedgedRunner(dir: string) {
+/** A process holding the lock; `startTime` overrides the start time the lock records (a reused pid). */
+function wedgedRunner(dir: string, startTime?: string) {
   const child = spawn("sleep", ["600"], { stdio: "ignore" });
   const pid = child.pid as number;
-  acquireLock(dir, lockTargetOf(loadStageConfig("prod", CONFIG)), { pid, command: "ion-rollout start prod" });
+  acquireLock(dir, lockTargetOf(loadStageConfig("prod", CONFIG)), {
+    pid,
+    command: "ion-rollout start prod",
+    ...(startTime ? { startTime } : {}),
+  });
   const gone = new Promise<void>((r) => child.on("exit", () => r()));
   return { child, pid, gone };
 }
@@ -66,4 +71,38 @@ describe("abort with a wedged runner", () => {
     expect(driver.weights()).toEqual([0]);
     expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
+
+  it("--force when the lock's pid now belongs to another process (another start time): that process is not killed", async () => {
+    const dir = tempDir();
+    const unrelated = wedgedRunner(dir, "1");
+    const driver = new FakeDriver();
+    driver.weight = 50;
+    const b = bufferedStreams();
+    const code = await abortCommand(
+      "prod",
+      { config: CONFIG, stateDir: dir, force: true },
+      b.io,
+      edges(driver, new FakeTime()),
+    );
+    expect(processAlive(unrelated.pid)).toBe(true);
+    expect(b.text.err).not.toContain("stopping it");
+    expect(code).toBe(0);
+    expect(driver.weights()).toEqual([0]);
+    unrelated.child.kill("SIGKILL");
+  });
+
+  for (const value of [Number.NaN, -5]) {
+    it(`--wait-seconds ${value}: refused naming the option, nothing asked, stopped or applied`, async () => {
+      const dir = tempDir();
+      const runner = wedgedRunner(dir);
+      const driver = new FakeDriver();
+      const b = bufferedStreams();
+      const options = { config: CONFIG, stateDir: dir, force: true, waitSeconds: value };
+      expect(await abortCommand("prod", options, b.io, edges(driver, new FakeTime()))).toBe(1);
+      expect(b.text.err).toMatch(/--wait-seconds must be a number of seconds, 0 or more/);
+      expect(processAlive(runner.pid)).toBe(true);
+      expect(driver.applied).toEqual([]);
+      runner.child.kill("SIGKILL");
+    });
+  }
 });
