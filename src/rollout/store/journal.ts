@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
+import { redactDeep, secretValues } from "../core/redact";
 
 /**
  * The rollout journal: append-only JSON lines, one decision record per check (and one per
@@ -24,12 +25,15 @@ export function journalPath(dir: string, stage: string): string {
 /** Writes a journal line: the seam a test replaces to see each append and its fsync. */
 export const journalIo = { open: openSync, write: writeSync, fsync: fsyncSync, close: closeSync };
 
-/** Appends one record and fsyncs it: a decision is durable before the runner acts on it. */
+/**
+ * Appends one record and fsyncs it: a decision is durable before the runner acts on it. Every
+ * secret of the environment is redacted from it first (core/redact.ts).
+ */
 export function appendRecord(dir: string, stage: string, record: DecisionRecord): void {
   mkdirSync(dir, { recursive: true });
   const fd = journalIo.open(journalPath(dir, stage), "a", 0o644);
   try {
-    journalIo.write(fd, `${JSON.stringify(record)}\n`);
+    journalIo.write(fd, `${JSON.stringify(redactDeep(record, secretValues(process.env)))}\n`);
     journalIo.fsync(fd);
   } finally {
     journalIo.close(fd);

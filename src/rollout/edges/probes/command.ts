@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type { GateCommandConfig } from "../../../config";
 import type { ProbeOutcome } from "../../core/gate-types";
+import { redactSecrets, secretValues } from "../../core/redact";
+import { terminalSafe } from "../../core/sanitise";
 import { BoundedOutput } from "./bounded-output";
 import { GATE_MARKER_ENV, signalMarked } from "./process-marker";
 
@@ -46,14 +48,20 @@ interface Ended {
   error?: string;
 }
 
+/**
+ * What the gate records: the output with escape sequences and control characters removed, and
+ * every secret of the command's environment (`env`) redacted; it goes to the journal and reports.
+ */
 function outcomeOf(
   cfg: GateCommandConfig,
   output: BoundedOutput,
   ended: Ended,
   stopped: string | undefined,
   seconds: number,
+  env: NodeJS.ProcessEnv,
 ): ProbeOutcome {
   const { code, signal, error } = ended;
+  const secrets = secretValues(env);
   const how = error ?? stopped ?? (code === null ? `killed by ${signal}` : `exit ${code}`);
   return {
     probe: "command",
@@ -61,7 +69,7 @@ function outcomeOf(
     passed: !stopped && !error && code === 0,
     summary: `${how} after ${seconds} s, ${output.totalBytes} bytes of output`,
     detail: { exitCode: code, signal, seconds, outputBytes: output.totalBytes, timedOut: !!stopped },
-    output: output.text(),
+    output: redactSecrets(terminalSafe(output.text()), secrets),
   };
 }
 
@@ -74,18 +82,19 @@ export function runGateCommand(
   const started = now();
   const output = new BoundedOutput(cfg.maxOutputBytes);
   const marker = randomUUID();
+  const env = {
+    ...(ctx.env ?? process.env),
+    CANARY_URL: ctx.canaryUrl,
+    STABLE_URL: ctx.stableUrl,
+    STAGE: ctx.stage,
+    RELEASE: ctx.release,
+    [GATE_MARKER_ENV]: marker,
+  };
   const child = spawn("/bin/sh", ["-c", cfg.run], {
     cwd: ctx.cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...(ctx.env ?? process.env),
-      CANARY_URL: ctx.canaryUrl,
-      STABLE_URL: ctx.stableUrl,
-      STAGE: ctx.stage,
-      RELEASE: ctx.release,
-      [GATE_MARKER_ENV]: marker,
-    },
+    env,
   });
   child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
@@ -108,7 +117,7 @@ export function runGateCommand(
       // A process outside the group may hold the pipes open: stop reading them, do not wait.
       child.stdout.destroy();
       child.stderr.destroy();
-      resolve(outcomeOf(cfg, output, ended, stopped, +((now() - started) / 1000).toFixed(1)));
+      resolve(outcomeOf(cfg, output, ended, stopped, +((now() - started) / 1000).toFixed(1), env));
     };
     const stop = (why: string) => {
       if (stopped) return;
