@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fail } from "../../../src/rollout/commands/common";
 import { freshState } from "../../../src/rollout/controller/prepare";
+import { analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis";
 import { actionRecord, type DecisionRecord, formatRecord } from "../../../src/rollout/core/record";
 import type { RolloutState } from "../../../src/rollout/core/state";
 import { postPrometheusApi } from "../../../src/rollout/edges/metrics/prometheus-query";
@@ -12,6 +13,7 @@ import { gateMarkdown } from "../../../src/rollout/report/gate-markdown";
 import { writeReports } from "../../../src/rollout/report/report-files";
 import { appendRecord, journalPath } from "../../../src/rollout/store/journal";
 import { bufferedStreams, T0, tempDir } from "../fakes";
+import { check, prod } from "../fixtures";
 
 /**
  * Text from outside (a gate command's output, a metrics server's error body, release names) is
@@ -188,6 +190,15 @@ describe("a metrics server's error body", () => {
     ).catch((e: Error) => e);
     expect((error as Error).message).toContain("bad gateway");
     expect(hasControl((error as Error).message)).toBe(false);
+  });
+
+  it("any source's error reaches the decision's reasons as one plain line", () => {
+    const measured = { ...check(60), errors: [`CloudWatch: <html>${ESCAPES}\n<body>throttled</body>`] };
+    const analysis = analyseCheck(prod(), initialAnalysisState(), measured, 5);
+    const reason = analysis.reasons.find((r) => r.startsWith("metrics error:")) ?? "";
+    expect(reason).toContain("throttled");
+    expect(hasControl(reason)).toBe(false);
+    expect(reason).not.toContain("\n");
   });
 
   it("and `fail` prints any message without them", () => {
