@@ -17,6 +17,7 @@ import { maxSampleAge } from "./plan";
 import { maxCountPerCheck } from "./plausible-counts";
 import type { SideSample } from "./sample";
 import { refuseOutOfDomain } from "./sample-domain";
+import { oneLine } from "./sanitise";
 
 export * from "./analysis-types";
 
@@ -183,7 +184,8 @@ function summarise(
     return s;
   });
   const reasons = [
-    ...backendErrors.map((e) => `metrics error: ${e}`),
+    // A source's error quotes its server (an HTML body, escapes): one plain line each.
+    ...backendErrors.map((e) => `metrics error: ${oneLine(e)}`),
     ...signals.filter((s) => s.verdict !== "GO").map((s) => s.reason),
   ];
   return {

@@ -1,5 +1,6 @@
 import type { SignalName } from "../core/analysis";
 import type { DecisionRecord } from "../core/record";
+import { escapeHtml, markdownFence } from "../core/sanitise";
 import type { RolloutState } from "../core/state";
 import { evidenceMarkdown, evidenceSvg } from "./evidence-curve";
 import { gateHtml } from "./gate-html";
@@ -36,10 +37,6 @@ export function isNotable(record: DecisionRecord): boolean {
   );
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 /**
  * Text from input (names, images, reasons, operator names) as inert Markdown on one line: line
  * breaks become spaces, HTML is escaped, and every character Markdown gives a meaning is escaped.
@@ -51,12 +48,6 @@ export function markdownText(text: string): string {
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/([\\`*_[\]#|!~])/g, "\\$1");
-}
-
-/** A fence longer than any run of backticks in the text, so the text cannot close it. */
-function fenceFor(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  return "`".repeat(Math.max(3, longest + 1));
 }
 
 function summaryLine(state: RolloutState): string {
@@ -86,7 +77,7 @@ function causeMarkdown(cause: DecisionRecord): string[] {
   }
   const queries = cause.signals.filter((s) => s.query);
   if (queries.length > 0) {
-    const fence = fenceFor(queries.map((s) => s.query ?? "").join("\n"));
+    const fence = markdownFence(queries.map((s) => s.query ?? "").join("\n"));
     lines.push("", "<details><summary>queries</summary>", "", fence);
     for (const s of queries) lines.push(`# ${s.signal}`, s.query ?? "");
     lines.push(fence, "", "</details>");

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
+import { redactDeep, secretValues } from "../core/redact";
 import { storeIo } from "./io";
 
 /**
@@ -13,12 +14,15 @@ export function journalPath(dir: string, stage: string): string {
   return join(dir, `${stage}.journal.jsonl`);
 }
 
-/** Appends one record and fsyncs it: a decision is durable before the runner acts on it. */
+/**
+ * Appends one record and fsyncs it: a decision is durable before the runner acts on it. Every
+ * secret of the environment is redacted from it first (core/redact.ts).
+ */
 export function appendRecord(dir: string, stage: string, record: DecisionRecord): void {
   storeIo.mkdir(dir);
   const fd = storeIo.open(journalPath(dir, stage), "a", 0o644);
   try {
-    storeIo.write(fd, `${JSON.stringify(record)}\n`);
+    storeIo.write(fd, `${JSON.stringify(redactDeep(record, secretValues(process.env)))}\n`);
     storeIo.fsync(fd, "journal");
   } finally {
     storeIo.close(fd);

@@ -1,3 +1,4 @@
+import { oneLine } from "../../core/sanitise";
 import type { BearerTokenProvider } from "./google-token";
 
 /**
@@ -21,8 +22,12 @@ export interface InstantQueryRequest {
   signal?: AbortSignal;
 }
 
+/** A query's failure; its message may quote the server's body, so it is made terminal-safe here. */
 export class PrometheusQueryError extends Error {
   override name = "PrometheusQueryError";
+  constructor(message: string) {
+    super(oneLine(message));
+  }
 }
 
 export interface ApiResponse {
