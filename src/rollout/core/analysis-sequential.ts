@@ -137,7 +137,7 @@ function observe(
   rule: EvidenceRule,
 ): { state: CountEvidenceState; judgement: EvidenceJudgement; record: EvidenceRecord } {
   const state = observeCounts(before, counts, rule);
-  const j = judgeEvidence(state, rule);
+  const j = judgeEvidence(state, rule, counts);
   const record: EvidenceRecord = {
     requests: state.requests,
     errors: state.errors,
