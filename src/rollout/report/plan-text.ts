@@ -122,9 +122,9 @@ function evidenceTable(cfg: StageConfig, plan: RolloutPlan): string[] {
     };
   });
   const lines = [
-    `               sequential evidence, alpha ${e.evidence.alpha}: revert when the mixture e-value or the change-point statistic crosses its bar; GO gate: a canary at the limit advances with probability <= ${e.evidence.advanceAtLimitAtMost}`,
+    `               sequential evidence, alpha ${e.evidence.alpha}: revert when the mixture e-value or the change-point statistic crosses its bar, or one check holds too many errors to be healthy; GO gate: a canary at the limit advances with probability <= ${e.evidence.advanceAtLimitAtMost}`,
     rate === undefined
-      ? "               (no rollout.expectedRequestsPerSecond: rows assume 15 requests per check; bars are calibrated per check's traffic)"
+      ? "               (no rollout.expectedRequestsPerSecond: rows assume 15 requests per check; bars are raised for busy checks' traffic, never below the false-revert guarantee's)"
       : `               expected traffic ${rate} req/s at 100%`,
     "               weight  req/check  change-point bar  e-value bar  errors reverting 1st check  in first 100  clean requests to GO",
   ];
