@@ -26,6 +26,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",
   "test/rollout/safety/{durability,report-escaping,resume,sample-domain,unreadable-state}.test.ts",
   "test/rollout/trace/!(compare).test.ts",
+  "test/bench/*.test.ts",
 ];
 
 export default defineConfig({
