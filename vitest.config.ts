@@ -27,6 +27,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",
   "test/rollout/safety/{clock-jump,durability,failing-disk,operator-requests,outside-text,report-escaping,resume,sample-domain,unreadable-lock,unreadable-state}.test.ts",
   "test/rollout/trace/!(compare).test.ts",
+  "test/bench/*.test.ts",
 ];
 
 export default defineConfig({

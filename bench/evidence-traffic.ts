@@ -81,3 +81,8 @@ export function trafficPatternLines(fmt: (p: number) => string): string[] {
   });
   return lines;
 }
+
+if (require.main === module) {
+  const fmt = (p: number) => (p === 0 ? "0" : p.toExponential(1));
+  process.stdout.write(`${trafficPatternLines(fmt).join("\n")}\n`);
+}

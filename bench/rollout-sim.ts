@@ -3,7 +3,7 @@ import { buildPlan } from "../src/rollout/core/plan";
 import { withRule } from "../src/rollout/core/with-rule";
 import { checkRandom, poissonQuantile } from "./draws";
 import { flaggerRule } from "./flagger-rule";
-import { type CheckCounts, type RolloutRule, runnerPathRule } from "./runner-path";
+import { type CheckCounts, type RolloutRule, runnerPathRule, type StepAction } from "./runner-path";
 import { binomialDraw } from "./simulate";
 
 /**
@@ -62,6 +62,8 @@ export interface RunSpec {
   /** Rates to keep the log-likelihood of (importance weights). */
   rates: number[];
   maxChecks: number;
+  /** When given, every check's time, weight and action are appended (tests compare them with the runner's). */
+  trace?: { at: number; weight: number; action: StepAction }[];
 }
 
 /** One run of one rule, check by check, until it promotes, reverts or stalls. */
@@ -78,6 +80,7 @@ export function runRollout(rule: RolloutRule, spec: RunSpec): RunResult {
     for (const [j, [logP, logQ]] of logs.entries())
       ll[j] = (ll[j] as number) + counts.errors * logP + (counts.requests - counts.errors) * logQ;
     const action = run.feed(at(check), counts);
+    spec.trace?.push({ at: at(check), weight, action });
     const end = (outcome: Outcome) => ({ outcome, seconds: at(check), weight, failed, logLikelihoods: ll });
     if (action === "promote") return end("promoted");
     if (action === "revert") return end("reverted");
