@@ -7,6 +7,7 @@ import { abortCommand, pauseCommand, promoteCommand } from "../../src/rollout/co
 import { deriveName, nextReleases } from "../../src/rollout/commands/release-name";
 import { retireCommand } from "../../src/rollout/commands/retire";
 import { statusCommand } from "../../src/rollout/commands/status";
+import { freshState } from "../../src/rollout/controller/prepare";
 import { runRollout } from "../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { progressPrinter } from "../../src/rollout/report/progress";
@@ -503,5 +504,13 @@ describe("release names", () => {
   it("the new stable is what serves today", () => {
     const cfg = prod();
     expect(nextReleases(cfg, "img:2.0.0", undefined, undefined).stable).toEqual(cfg.releases.stable);
+    // After a reverted rollout its stable served, even when the config file names another one.
+    const served = { image: "img:1.5.0", name: "ion-api-v1-5-0" };
+    const canary = { image: "img:1.6.0", name: "ion-api-v1-6-0" };
+    const reverted = { ...freshState("prod", { stable: served, canary }, 0, 0), status: "reverted" as const };
+    expect(cfg.releases.stable).not.toEqual(served);
+    expect(nextReleases(cfg, "img:2.0.0", undefined, reverted).stable).toEqual(served);
+    const promoted = { ...reverted, status: "promoted" as const };
+    expect(nextReleases(cfg, "img:2.0.0", undefined, promoted).stable).toEqual(canary);
   });
 });
