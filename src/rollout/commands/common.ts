@@ -8,6 +8,8 @@ export interface Streams {
   err: (text: string) => void;
   /** stdout is a terminal: live progress view instead of plain lines. */
   isTTY?: boolean;
+  /** The terminal's width now (the live view cuts its lines to it). */
+  columns?: () => number;
   /** Resolves once what `out` wrote has drained, for commands that write without bound. */
   drained?: () => Promise<void>;
 }
@@ -16,6 +18,7 @@ export const processStreams: Streams = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTTY: process.stdout.isTTY === true,
+  columns: () => process.stdout.columns || 80,
   drained: () =>
     process.stdout.writableNeedDrain
       ? new Promise((resolve) => process.stdout.once("drain", () => resolve()))

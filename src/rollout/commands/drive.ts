@@ -5,7 +5,7 @@ import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
 import { loadEdges } from "../edges/load";
-import { progressPrinter } from "../report/progress";
+import { progressMode, progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
 import { LockError, lockTargetOf, processAlive, readLock } from "../store/lock";
@@ -42,7 +42,7 @@ async function drive(
   const onInterrupt = options.onInterrupt ?? "revert";
   const guard = guardProcess(io, onInterrupt);
   io = guard.io;
-  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
+  const printer = progressPrinter(progressMode(options.json, io.isTTY), io.out, io.columns);
   let result: RunResult;
   try {
     result = await runRollout({
