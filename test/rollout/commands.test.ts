@@ -76,7 +76,11 @@ describe("status and explain", () => {
     expect(await explainCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(0);
     const text = b.out();
     expect(text).toContain("REVERTED");
-    expect(text).toMatch(/#6 at 360s .* NO-GO, REVERT: NO-GO: errorRate: 2% \(100\/5000\)/);
+    expect(text).toMatch(
+      /#6 at 360s .* NO-GO, REVERT: reverted at 5% after 6 min: error rate 2% of 5000 requests, above the 1% limit \(3 checks in a row\)/,
+    );
+    // The statistics stay in explain, below the first line.
+    expect(text).toContain("errorRate: 2% (100/5000)");
     expect(text).toContain("<== caused the outcome");
     expect(text).toContain("value 2% n=5000 | roll back > 1% x3 (now 3) | GO <= 0.5%");
     expect(text).toContain("query: sum(increase(errors[60s]))");

@@ -177,7 +177,9 @@ export class RolloutController {
       try {
         await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false);
         this.save({ status: "reverted", weight: REVERT_WEIGHT, reason, heldBy: undefined, causedBy });
-        return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
+        // A check's reason already says "reverted at 25% after 3 s: ..."; others (abort, interrupt) do not.
+        const said = reason.startsWith("reverted ") ? reason : `reverted to ${REVERT_WEIGHT}%: ${reason}`;
+        return this.finish("reverted", said, "revert");
       } catch (error) {
         lastError = error;
         this.warn(`revert attempt ${attempt}/${REVERT_ATTEMPTS} failed: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import type { SignalName } from "../core/analysis";
 import type { RunnerEvent } from "../core/events";
+import { onlyGathering } from "../core/plain-words";
 import type { DecisionRecord, SignalRecord } from "../core/record";
 import { displayText } from "./display-text";
 import { gatheringEvidence, verdictLabel } from "./verdict-label";
@@ -54,7 +55,7 @@ function signalLine(s: SignalRecord): string {
       : ` | back > ${formatValue(s.signal, t.rollbackAbove)} (${s.counter}/${t.consecutive})`;
   const gate = t.goAtMost === undefined ? "" : ` | GO <= ${formatValue(s.signal, t.goAtMost)}`;
   const n = s.sampleSize === null ? "" : ` n=${s.sampleSize}`;
-  const verdict = s.verdict === "GO" && s.evidence && !s.evidence.withinLimit ? "GATHERING" : s.verdict;
+  const verdict = s.verdict !== "GO" && onlyGathering(s) ? "GATHERING" : s.verdict;
   return `${NAMES[s.signal].padEnd(12)} ${formatValue(s.signal, s.value).padStart(10)}${n}${limit}${gate}  ${verdict}`;
 }
 

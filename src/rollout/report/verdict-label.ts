@@ -1,3 +1,4 @@
+import { onlyGathering } from "../core/plain-words";
 import type { DecisionRecord } from "../core/record";
 
 /**
@@ -6,11 +7,7 @@ import type { DecisionRecord } from "../core/record";
  * evidence: shown so, never as OBSERVE beside a 0% error rate.
  */
 export function gatheringEvidence(record: DecisionRecord): boolean {
-  return (
-    record.verdict === "OBSERVE" &&
-    record.signals.length > 0 &&
-    record.signals.every((s) => s.verdict === "GO")
-  );
+  return record.verdict === "OBSERVE" && record.signals.length > 0 && record.signals.every(onlyGathering);
 }
 
 export function verdictLabel(record: DecisionRecord): string {
