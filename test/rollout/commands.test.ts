@@ -7,6 +7,7 @@ import { abortCommand, pauseCommand, promoteCommand } from "../../src/rollout/co
 import { deriveName, nextReleases } from "../../src/rollout/commands/release-name";
 import { retireCommand } from "../../src/rollout/commands/retire";
 import { statusCommand } from "../../src/rollout/commands/status";
+import { freshState } from "../../src/rollout/controller/prepare";
 import { runRollout } from "../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { progressPrinter } from "../../src/rollout/report/progress";
@@ -75,7 +76,11 @@ describe("status and explain", () => {
     expect(await explainCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(0);
     const text = b.out();
     expect(text).toContain("REVERTED");
-    expect(text).toMatch(/#6 at 360s .* NO-GO, REVERT: NO-GO: errorRate: 2% \(100\/5000\)/);
+    expect(text).toMatch(
+      /#6 at 360s .* NO-GO, REVERT: reverted at 5% after 6 min: error rate 2% of 5000 requests, above the 1% limit \(3 checks in a row\)/,
+    );
+    // The statistics stay in explain, below the first line.
+    expect(text).toContain("errorRate: 2% (100/5000)");
     expect(text).toContain("<== caused the outcome");
     expect(text).toContain("value 2% n=5000 | roll back > 1% x3 (now 3) | GO <= 0.5%");
     expect(text).toContain("query: sum(increase(errors[60s]))");
@@ -506,7 +511,7 @@ describe("report and progress", () => {
         expect(text).toContain("REVERTED");
       } else {
         expect(text).toContain("\x1b[");
-        expect(text).toContain("s left), evidence");
+        expect(text).toMatch(/bake \d+ s of 900 s \(\d+ s left\), /);
       }
     }
   });
@@ -524,5 +529,13 @@ describe("release names", () => {
   it("the new stable is what serves today", () => {
     const cfg = prod();
     expect(nextReleases(cfg, "img:2.0.0", undefined, undefined).stable).toEqual(cfg.releases.stable);
+    // After a reverted rollout its stable served, even when the config file names another one.
+    const served = { image: "img:1.5.0", name: "ion-api-v1-5-0" };
+    const canary = { image: "img:1.6.0", name: "ion-api-v1-6-0" };
+    const reverted = { ...freshState("prod", { stable: served, canary }, 0, 0), status: "reverted" as const };
+    expect(cfg.releases.stable).not.toEqual(served);
+    expect(nextReleases(cfg, "img:2.0.0", undefined, reverted).stable).toEqual(served);
+    const promoted = { ...reverted, status: "promoted" as const };
+    expect(nextReleases(cfg, "img:2.0.0", undefined, promoted).stable).toEqual(canary);
   });
 });

@@ -10,6 +10,8 @@ export interface Streams {
   err: (text: string) => void;
   /** stdout is a terminal: live progress view instead of plain lines. */
   isTTY?: boolean;
+  /** The terminal's width now (the live view cuts its lines to it). */
+  columns?: () => number;
   /** Resolves once what `out` wrote has drained, for commands that write without bound. */
   drained?: () => Promise<void>;
 }
@@ -25,6 +27,7 @@ export const processStreams: Streams = {
   out: (text) => process.stdout.write(redacted(text)),
   err: (text) => process.stderr.write(redacted(text)),
   isTTY: process.stdout.isTTY === true,
+  columns: () => process.stdout.columns || 80,
   drained: () =>
     process.stdout.writableNeedDrain
       ? new Promise((resolve) => process.stdout.once("drain", () => resolve()))

@@ -5,7 +5,7 @@ import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
 import { loadEdges } from "../edges/load";
-import { progressPrinter } from "../report/progress";
+import { progressMode, progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
 import { LockError, lockTargetOf, processAlive, readLock } from "../store/lock";
@@ -14,6 +14,7 @@ import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "
 import { guardProcess } from "./interrupts";
 import { operatorAction } from "./operator";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
+import { preflight } from "./preflight";
 import { isReleaseName, nextReleases } from "./release-name";
 
 /** `start` and `resume`: drive a rollout with the stage's edges until an outcome, then write the report. */
@@ -41,7 +42,7 @@ async function drive(
   const onInterrupt = options.onInterrupt ?? "revert";
   const guard = guardProcess(io, onInterrupt);
   io = guard.io;
-  const printer = progressPrinter(options.json ? "json" : io.isTTY ? "tty" : "plain", io.out);
+  const printer = progressPrinter(progressMode(options.json, io.isTTY), io.out, io.columns);
   let result: RunResult;
   try {
     result = await runRollout({
@@ -74,6 +75,7 @@ export async function startCommand(
   options: CommonOptions & { image: string; name?: string },
   io: Streams,
   time: DriveTime = {},
+  check: (cfg: StageConfig) => Promise<string[]> = preflight,
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
@@ -93,6 +95,10 @@ export async function startCommand(
       `the canary's name "${releases.canary.name}" is the stable's; pass --name with a new one`,
     );
   }
+  // Refused here, nothing is locked, recorded or applied: the previous rollout's state stays as it was.
+  const problems = await check(cfg);
+  if (problems.length > 0)
+    return fail(io, problems.map((problem) => `start refused, nothing applied: ${problem}`).join("\n"));
   return drive(cfg, "start", options, io, releases, time);
 }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { EXIT } from "../core/outcome";
 import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
+import { outcomeWord } from "../report/report";
 import { readArchivedJournals, readJournal } from "../store/journal";
 import { readState } from "../store/state";
 import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
@@ -14,7 +15,7 @@ export interface RolloutSummary {
   canary: string;
   /** ISO time the rollout started, from its first record. */
   startedAt: string | null;
-  /** PROMOTED / REVERTED / HELD / FAILED / RUNNING, or UNFINISHED for a journal that stops mid-way. */
+  /** PROMOTED / REVERTED / REFUSED (before any traffic) / HELD / FAILED / RUNNING, or UNFINISHED for a journal that stops mid-way. */
   outcome: string;
   /** The canary weight it ended at (or serves now). */
   weight: number | null;
@@ -28,9 +29,10 @@ function canaryOf(id: string): string {
   return id.replace(/^\d{4}-\d\d-\d\dT[\d.-]+Z-/, "");
 }
 
-function outcomeOf(last: DecisionRecord | undefined): string {
+function outcomeOf(records: DecisionRecord[]): string {
+  const last = records.at(-1);
   if (!last) return "UNFINISHED";
-  if (last.action === "revert") return "REVERTED";
+  if (last.action === "revert") return records.every((r) => r.weight === 0) ? "REFUSED" : "REVERTED";
   if (last.action === "promote" || last.action === "retire") return "PROMOTED";
   if (last.action === "hold" && last.timedOut) return "HELD";
   return "UNFINISHED";
@@ -49,7 +51,7 @@ function summarise(id: string, records: DecisionRecord[], reports: string, stage
     id,
     canary: canaryOf(id),
     startedAt: startOf(records),
-    outcome: outcomeOf(last),
+    outcome: outcomeOf(records),
     weight: last?.nextWeight ?? null,
     records: records.length,
     reason: last?.reason ?? null,
@@ -62,7 +64,7 @@ function current(state: RolloutState, records: DecisionRecord[], reports: string
     ...summarise(state.id, records, reports, state.stage),
     canary: state.releases.canary.name,
     startedAt: new Date(state.startedAt).toISOString(),
-    outcome: state.status.toUpperCase(),
+    outcome: outcomeWord(state, records),
     weight: state.weight,
     reason: state.reason ?? state.lastDecision?.reason ?? null,
   };

@@ -8,8 +8,10 @@ export function isReleaseName(name: string): boolean {
 }
 
 /**
- * The releases of a new rollout. The new stable is what serves today: the last promoted canary,
- * or the config's canary when it holds 100%, else the config's stable. The canary's name, unless
+ * The releases of a new rollout. The new stable is what serves today: the last rollout's canary
+ * if it was promoted, its stable if it ended otherwise (a revert serves the stable it reverted
+ * to, whatever the config file still names); with no rollout recorded, the config's canary when
+ * it holds 100%, else the config's stable. The canary's name, unless
  * given: blue/green stages alternate the colour; others derive it from the image tag or digest
  * (`ion-api:1.5.1` -> `ion-api-v1-5-1`).
  */
@@ -19,12 +21,13 @@ export function nextReleases(
   name: string | undefined,
   previous: RolloutState | undefined,
 ): { stable: Release; canary: Release } {
-  const stable =
-    previous?.status === "promoted"
+  const stable = previous
+    ? previous.status === "promoted"
       ? previous.releases.canary
-      : cfg.canaryWeight === 100
-        ? cfg.releases.canary
-        : cfg.releases.stable;
+      : previous.releases.stable
+    : cfg.canaryWeight === 100
+      ? cfg.releases.canary
+      : cfg.releases.stable;
   return { stable, canary: { image, name: name ?? deriveName(cfg.service.name, image, stable.name) } };
 }
 

@@ -254,7 +254,9 @@ export class RolloutController {
         phase: undefined,
         causedBy,
       });
-      return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
+      // A check's reason already says "reverted at 25% after 3 s: ..."; others (abort, interrupt) do not.
+      const said = reason.startsWith("reverted ") ? reason : `reverted to ${REVERT_WEIGHT}%: ${reason}`;
+      return this.finish("reverted", said, "revert");
     }
     const stage = this.current.stage;
     const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(failure.error as Error)?.message}); the split is unknown (last weight applied successfully: ${this.current.weight}%): check the platform and run \`ion-rollout abort ${stage}\`. Cause: ${reason}`;

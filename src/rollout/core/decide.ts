@@ -1,5 +1,6 @@
 import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis";
 import { measuredOf } from "./measured";
+import { breachInWords, holdInWords, seconds } from "./plain-words";
 import { type PlanStep, REVERT_WEIGHT, type RolloutPlan } from "./plan";
 import type { ActionKind, DecisionRecord, SignalRecord } from "./record";
 
@@ -166,13 +167,27 @@ function chooseAction(input: {
 }): { action: ActionKind; reason: string; timedOut: boolean } {
   const { plan, step, analysis, verdict, reasons, requests, elapsed, pausedBy } = input;
   const shown = tenths(elapsed);
+  const after = seconds(elapsed);
   const baked = elapsed >= step.bakeSeconds;
   if (analysis.verdict === "NO-GO") {
-    const why = analysis.signals.filter((s) => s.verdict === "NO-GO").map((s) => s.reason);
-    return { action: "revert", reason: `NO-GO: ${why.join("; ")}`, timedOut: false };
+    const breaching = analysis.signals.filter((s) => s.verdict === "NO-GO");
+    const also =
+      breaching.length > 1
+        ? ` (and ${breaching
+            .slice(1)
+            .map((s) => s.signal)
+            .join(", ")})`
+        : "";
+    const first = breaching[0];
+    const why = first ? breachInWords(first) : (analysis.reasons[0] ?? "NO-GO");
+    return {
+      action: "revert",
+      reason: `reverted at ${step.weight}% after ${after}: ${why}${also}`,
+      timedOut: false,
+    };
   }
   if (analysis.state.inconclusiveStreak >= plan.maxInconclusiveChecks) {
-    const reason = `${analysis.state.inconclusiveStreak} inconclusive checks in a row (limit ${plan.maxInconclusiveChecks}): ${analysis.reasons[0] ?? "no data"}`;
+    const reason = `reverted at ${step.weight}% after ${after}: ${analysis.state.inconclusiveStreak} inconclusive checks in a row (limit ${plan.maxInconclusiveChecks}): ${analysis.reasons[0] ?? "no data"}`;
     return { action: "revert", reason, timedOut: false };
   }
   if (pausedBy !== undefined) {
@@ -181,20 +196,36 @@ function chooseAction(input: {
   }
   if (verdict === "GO" && baked) {
     const last = step.index === plan.steps.length - 1;
-    const then = last ? "promote" : `next step ${plan.steps[step.index + 1]?.weight}%`;
-    const reason = `GO at ${step.weight}% after ${shown} s and ${requests} requests: ${then}`;
+    const within = `every signal within its GO limit after ${after} and ${requests} requests at ${step.weight}%`;
+    const reason = last ? within : `to ${plan.steps[step.index + 1]?.weight}%: ${within}`;
     return { action: last ? "promote" : "advance", reason, timedOut: false };
   }
+  const holding = holdingWords(analysis, step, requests, elapsed, verdict);
   if (step.maxSeconds !== undefined && elapsed >= step.maxSeconds) {
     const action = plan.onStepTimeout === "revert" ? "revert" : "hold";
-    const reason = `step ${step.index + 1} timed out after ${shown} s (max ${step.maxSeconds} s) without GO (${verdict}${reasons[0] ? `: ${reasons[0]}` : ""}); ${action === "revert" ? "reverting" : "holding at this weight"}`;
+    const reason = `${action === "revert" ? "reverted" : "held"} at ${step.weight}% after ${after}: the step ran out of time (max ${seconds(step.maxSeconds)}) without a GO (${holding || verdict})`;
     return { action, reason, timedOut: true };
   }
-  const why: string[] = [];
-  if (!baked) why.push(`baking ${shown}/${step.bakeSeconds} s`);
-  if (verdict !== "GO") why.push(`${verdict}${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`);
   if (!baked && verdict === "GO") reasons.push(`baking ${shown}/${step.bakeSeconds} s`);
-  return { action: "hold", reason: why.join("; ") || "holding", timedOut: false };
+  return { action: "hold", reason: `holding at ${step.weight}%: ${holding || "holding"}`, timedOut: false };
+}
+
+/** Why a step is not advancing yet, in words: its bake, its request count, the signals holding it. */
+function holdingWords(
+  analysis: CheckAnalysis,
+  step: PlanStep,
+  requests: number,
+  elapsed: number,
+  verdict: Verdict,
+): string {
+  const why: string[] = [];
+  if (elapsed < step.bakeSeconds)
+    why.push(`baking, ${seconds(step.bakeSeconds - elapsed)} of ${seconds(step.bakeSeconds)} left`);
+  if (requests < step.minRequests) why.push(`${requests} of ${step.minRequests} requests needed`);
+  const signals = analysis.signals.map(holdInWords).filter((w): w is string => w !== undefined);
+  why.push(...signals);
+  if (verdict !== "GO" && signals.length === 0 && analysis.reasons[0]) why.push(analysis.reasons[0]);
+  return why.join("; ");
 }
 
 function nextWeightOf(plan: RolloutPlan, step: PlanStep, action: ActionKind): number {

@@ -5,7 +5,9 @@ import type { RolloutState } from "../core/state";
 import { evidenceMarkdown, evidenceSvg } from "./evidence-curve";
 import { gateHtml } from "./gate-html";
 import { gateMarkdown } from "./gate-markdown";
+import { spreadLabels } from "./label-layout";
 import { formatValue } from "./progress";
+import { gatheringEvidence } from "./verdict-label";
 
 /**
  * The end-of-rollout report: Markdown (also for $GITHUB_STEP_SUMMARY) and a standalone HTML page
@@ -28,12 +30,16 @@ const TITLES: Record<SignalName, string> = {
   health: "health failures",
 };
 
-/** A record worth pointing at: a revert, a promotion, or a hold that a signal (not the bake clock) caused. */
+/**
+ * A record worth pointing at: a revert, a promotion, or a hold that a signal caused (not the bake
+ * clock, and not a GO gate still gathering evidence on a healthy canary).
+ */
 export function isNotable(record: DecisionRecord): boolean {
   return (
     record.action === "revert" ||
     record.action === "promote" ||
-    (record.action === "hold" && (record.verdict !== "GO" || !!record.timedOut))
+    (record.action === "hold" &&
+      ((record.verdict !== "GO" && !gatheringEvidence(record)) || !!record.timedOut))
   );
 }
 
@@ -50,9 +56,18 @@ export function markdownText(text: string): string {
     .replace(/([\\`*_[\]#|!~])/g, "\\$1");
 }
 
-function summaryLine(state: RolloutState): string {
+/**
+ * The outcome's word for people: REFUSED for a release stopped before it took any traffic (a
+ * pre-traffic NO-GO: reverted, but no decision ever saw a weight above 0), else the status.
+ */
+export function outcomeWord(state: RolloutState, records: DecisionRecord[]): string {
+  const neverServed = records.length > 0 && records.every((r) => r.weight === 0 && r.nextWeight === 0);
+  return state.status === "reverted" && neverServed ? "REFUSED" : state.status.toUpperCase();
+}
+
+function summaryLine(state: RolloutState, records: DecisionRecord[]): string {
   const { canary, stable } = state.releases;
-  return `**${state.status.toUpperCase()}** ${markdownText(canary.name)} (${markdownText(canary.image)}) over ${markdownText(stable.name)} on ${markdownText(state.stage)}: ${markdownText(state.reason ?? "")}`;
+  return `**${outcomeWord(state, records)}** ${markdownText(canary.name)} (${markdownText(canary.image)}) over ${markdownText(stable.name)} on ${markdownText(state.stage)}: ${markdownText(state.reason ?? "")}`;
 }
 
 /** The decision that ended the rollout: its reason, the gate's probes, each signal and its query. */
@@ -87,9 +102,9 @@ function causeMarkdown(cause: DecisionRecord): string[] {
 
 export function markdownReport({ state, records }: ReportInput): string {
   const lines = [
-    `## ion-rollout ${markdownText(state.stage)}: ${state.status}`,
+    `## ion-rollout ${markdownText(state.stage)}: ${outcomeWord(state, records).toLowerCase()}`,
     "",
-    summaryLine(state),
+    summaryLine(state, records),
     "",
     `Started ${new Date(state.startedAt).toISOString()}, ${records.length} decision records, final weight ${state.weight}%.`,
   ];
@@ -125,9 +140,21 @@ export function markdownReport({ state, records }: ReportInput): string {
 interface Panel {
   title: string;
   series: Array<{ at: number; value: number | null; seq: number }>;
+  /** The error rate of each check alone, beside the cumulative rate the analysis judges. */
+  perCheck?: Array<{ at: number; value: number | null; seq: number }>;
   thresholds: Array<{ value: number; label: string; color: string }>;
   format: (v: number) => string;
   max: number;
+}
+
+/** Each check's own error rate, from the counts it measured (absent from older journals). */
+function checkErrorRates(records: DecisionRecord[]): Panel["perCheck"] {
+  const points = records.flatMap((r) => {
+    const canary = r.measured?.canary;
+    if (!canary || canary.requests === null || canary.errors === null) return [];
+    return [{ at: r.at, seq: r.seq, value: canary.requests > 0 ? canary.errors / canary.requests : null }];
+  });
+  return points.length > 0 ? points : undefined;
 }
 
 function panels(records: DecisionRecord[]): Panel[] {
@@ -151,10 +178,19 @@ function panels(records: DecisionRecord[]): Panel[] {
     if (t?.rollbackAbove !== undefined)
       thresholds.push({ value: t.rollbackAbove, label: "roll back", color: "#c0392b" });
     if (t?.goAtMost !== undefined) thresholds.push({ value: t.goAtMost, label: "GO", color: "#27ae60" });
-    const values = [...points.map((p) => p.value ?? 0), ...thresholds.map((x) => x.value)];
+    const perCheck = signal === "errorRate" ? checkErrorRates(records) : undefined;
+    const values = [
+      ...points.map((p) => p.value ?? 0),
+      ...thresholds.map((x) => x.value),
+      ...(perCheck ?? []).map((p) => p.value ?? 0),
+    ];
     result.push({
-      title: TITLES[signal],
+      title:
+        signal === "errorRate" && perCheck
+          ? "error rate: since the canary took traffic (line), each check (dots)"
+          : TITLES[signal],
       series: points.map(({ at, value, seq }) => ({ at, value, seq })),
+      ...(perCheck ? { perCheck } : {}),
       thresholds,
       format: (v) => formatValue(signal, v),
       max: Math.max(...values, 1e-9) * 1.15,
@@ -163,79 +199,152 @@ function panels(records: DecisionRecord[]): Panel[] {
   return result;
 }
 
-interface Geometry {
-  width: number;
-  panelHeight: number;
-  left: number;
-  right: number;
-  /** The x coordinate of a time (seconds since the start). */
-  x: (at: number) => number;
+/** Vertical distance between two axis labels' baselines: an 11 px font's line plus a pixel. */
+export const LABEL_GAP = 12;
+
+/** Each plan step's span on the time axis: from its first record to the next step's first. */
+export function stepBands(
+  records: DecisionRecord[],
+): { index: number; step: number; weight: number; from: number; to: number }[] {
+  const bands: { index: number; step: number; weight: number; from: number; to: number }[] = [];
+  for (const r of records) {
+    const current = bands.at(-1);
+    if (current && current.step === r.step && current.weight === r.weight) current.to = r.at;
+    else {
+      if (current) current.to = r.at;
+      bands.push({ index: bands.length, step: r.step, weight: r.weight, from: current ? r.at : 0, to: r.at });
+    }
+  }
+  return bands;
 }
 
-/** One panel of the timeline at `top`: frame, scale, threshold lines, the series, "?" for no data. */
-function panelSvg(panel: Panel, top: number, { width, panelHeight, left, right, x }: Geometry): string[] {
-  const y = (v: number) => top + panelHeight - (panelHeight * Math.min(v, panel.max)) / panel.max;
+/**
+ * The time axis: clock time (UTC) and seconds at the start and the end, and each step's weight
+ * under its band where the band is wide enough to hold it.
+ */
+function timeAxis(
+  records: DecisionRecord[],
+  x: (at: number) => number,
+  height: number,
+  end: number,
+): string[] {
+  const first = records[0];
+  const startMs = first ? Date.parse(first.time) - first.at * 1000 : 0;
+  const maxAt = Math.max(1, ...records.map((r) => r.at));
+  const clock = (at: number) => new Date(startMs + at * 1000).toISOString().slice(11, 19);
   const parts = [
-    `<text x="4" y="${top - 4}" font-weight="bold">${escapeHtml(panel.title)}</text>`,
-    `<rect x="${left}" y="${top}" width="${width - left - right}" height="${panelHeight}" fill="#fafafa" stroke="#ccc"/>`,
-    `<text x="${left - 4}" y="${top + 10}" text-anchor="end">${escapeHtml(panel.format(panel.max))}</text>`,
-    `<text x="${left - 4}" y="${top + panelHeight}" text-anchor="end">0</text>`,
+    `<text x="${x(0)}" y="${height - 4}" class="time-label">${clock(0)} UTC (0 s)</text>`,
+    `<text x="${end}" y="${height - 4}" text-anchor="end" class="time-label">${clock(maxAt)} (${maxAt} s)</text>`,
   ];
-  for (const t of panel.thresholds) {
-    parts.push(
-      `<line x1="${left}" x2="${width - right}" y1="${y(t.value)}" y2="${y(t.value)}" stroke="${t.color}" stroke-dasharray="5,4"/>`,
-      `<text x="${left - 4}" y="${y(t.value) + 4}" text-anchor="end" fill="${t.color}">${escapeHtml(`${t.label} ${panel.format(t.value)}`)}</text>`,
-    );
-  }
-  let path = "";
-  let pen = false;
-  for (const p of panel.series) {
-    if (p.value === null) {
-      pen = false;
-      continue;
-    }
-    path += `${pen ? "L" : "M"}${x(p.at).toFixed(1)},${y(p.value).toFixed(1)} `;
-    pen = true;
-  }
-  if (path) parts.push(`<path d="${path.trim()}" fill="none" stroke="#2c3e50" stroke-width="1.5"/>`);
-  for (const p of panel.series) {
-    if (p.value === null) {
+  const reserved = [
+    [x(0), x(0) + 130],
+    [end - 130, end],
+  ];
+  for (const band of stepBands(records)) {
+    const middle = (x(band.from) + x(band.to)) / 2;
+    const label = `${band.weight}%`;
+    const half = label.length * 3.5;
+    const free = reserved.every(([a = 0, b = 0]) => middle + half < a || middle - half > b);
+    if (x(band.to) - x(band.from) >= 2 * half + 4 && free)
       parts.push(
-        `<text x="${x(p.at)}" y="${top + panelHeight - 2}" text-anchor="middle" fill="#999">?</text>`,
+        `<text x="${middle}" y="${height - 4}" text-anchor="middle" fill="#555" class="time-label">${label}</text>`,
       );
-    }
   }
   return parts;
 }
 
 /** The inline SVG timeline. */
+interface Frame {
+  left: number;
+  right: number;
+  panelHeight: number;
+  x: (at: number) => number;
+}
+
+/** A panel's background, step bands, threshold lines and its spread axis labels. */
+function panelFrame(panel: Panel, top: number, f: Frame, records: DecisionRecord[]): string[] {
+  const y = (v: number) => top + f.panelHeight - (f.panelHeight * Math.min(v, panel.max)) / panel.max;
+  const parts = [
+    `<text x="4" y="${top - 4}" font-weight="bold">${escapeHtml(panel.title)}</text>`,
+    `<rect x="${f.left}" y="${top}" width="${f.right - f.left}" height="${f.panelHeight}" fill="#fafafa" stroke="#ccc"/>`,
+  ];
+  for (const band of stepBands(records).filter((b) => b.index % 2 === 1))
+    parts.push(
+      `<rect x="${f.x(band.from)}" y="${top}" width="${Math.max(0, f.x(band.to) - f.x(band.from))}" height="${f.panelHeight}" fill="#eef2f7"/>`,
+    );
+  for (const t of panel.thresholds)
+    parts.push(
+      `<line x1="${f.left}" x2="${f.right}" y1="${y(t.value)}" y2="${y(t.value)}" stroke="${t.color}" stroke-dasharray="5,4"/>`,
+    );
+  // The axis labels (the panel's top value, 0 and each threshold) spread so none overlaps another.
+  const wanted = [
+    { y: top + 10, text: panel.format(panel.max), color: "#000" },
+    { y: top + f.panelHeight, text: "0", color: "#000" },
+    ...panel.thresholds.map((t) => ({
+      y: y(t.value) + 4,
+      text: `${t.label} ${panel.format(t.value)}`,
+      color: t.color,
+    })),
+  ];
+  for (const label of spreadLabels(wanted, LABEL_GAP, top + 9, top + f.panelHeight + 8))
+    parts.push(
+      `<text x="${f.left - 4}" y="${label.at}" text-anchor="end" fill="${label.color}" class="axis-label">${escapeHtml(label.text)}</text>`,
+    );
+  return parts;
+}
+
+/** A panel's data: the series as a line (gaps where no value), each check's own rate as dots, "?" for no data. */
+function panelData(panel: Panel, top: number, f: Frame): string[] {
+  const y = (v: number) => top + f.panelHeight - (f.panelHeight * Math.min(v, panel.max)) / panel.max;
+  const parts: string[] = [];
+  let path = "";
+  let pen = false;
+  for (const p of panel.series) {
+    if (p.value === null) {
+      pen = false;
+      parts.push(
+        `<text x="${f.x(p.at)}" y="${top + f.panelHeight - 2}" text-anchor="middle" fill="#999">?</text>`,
+      );
+      continue;
+    }
+    path += `${pen ? "L" : "M"}${f.x(p.at).toFixed(1)},${y(p.value).toFixed(1)} `;
+    pen = true;
+  }
+  if (path) parts.unshift(`<path d="${path.trim()}" fill="none" stroke="#2c3e50" stroke-width="1.5"/>`);
+  for (const p of panel.perCheck ?? [])
+    if (p.value !== null)
+      parts.push(
+        `<circle cx="${f.x(p.at).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="2.5" fill="#8e44ad" class="per-check" data-value="${p.value}"><title>#${p.seq} this check: ${escapeHtml(panel.format(p.value))}</title></circle>`,
+      );
+  return parts;
+}
+
+/** The inline SVG timeline: one panel per series, step bands, markers linked to their records, a time axis. */
 export function timelineSvg(records: DecisionRecord[]): string {
   const width = 900;
   const panelHeight = 110;
   const left = 90;
-  const right = 20;
+  const right = width - 20;
   const list = panels(records);
   const height = list.length * (panelHeight + 30) + 30;
   const maxAt = Math.max(1, ...records.map((r) => r.at));
-  const x = (at: number) => left + ((width - left - right) * at) / maxAt;
+  const frame: Frame = { left, right, panelHeight, x: (at) => left + ((right - left) * at) / maxAt };
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
   ];
   list.forEach((panel, i) => {
-    parts.push(...panelSvg(panel, 20 + i * (panelHeight + 30), { width, panelHeight, left, right, x }));
+    const top = 20 + i * (panelHeight + 30);
+    parts.push(...panelFrame(panel, top, frame, records), ...panelData(panel, top, frame));
   });
-  // Markers for reverts and signal-caused holds, linked to their records.
+  // Markers for reverts and signal-caused holds, linked to their records; they run past the panels' borders.
   for (const r of records.filter(isNotable)) {
     const color = r.action === "revert" ? "#c0392b" : r.action === "promote" ? "#27ae60" : "#e67e22";
+    const x = frame.x(r.at);
     parts.push(
-      `<a href="#record-${r.seq}"><title>#${r.seq} ${escapeHtml(r.action)}: ${escapeHtml(r.reason)}</title><line x1="${x(r.at)}" x2="${x(r.at)}" y1="14" y2="${height - 20}" stroke="${color}" stroke-width="${r.action === "hold" ? 1 : 2}" opacity="${r.action === "hold" ? 0.35 : 0.9}"/></a>`,
+      `<a href="#record-${r.seq}"><title>#${r.seq} ${escapeHtml(r.action)}: ${escapeHtml(r.reason)}</title><line x1="${x}" x2="${x}" y1="8" y2="${height - 16}" stroke="${color}" stroke-width="${r.action === "hold" ? 1 : 3}" opacity="${r.action === "hold" ? 0.35 : 0.9}"/></a>`,
     );
   }
-  parts.push(
-    `<text x="${left}" y="${height - 4}">0 s</text>`,
-    `<text x="${width - right}" y="${height - 4}" text-anchor="end">${maxAt} s</text>`,
-  );
-  parts.push("</svg>");
+  parts.push(...timeAxis(records, frame.x, height, right), "</svg>");
   return parts.join("\n");
 }
 
@@ -257,13 +366,13 @@ export function htmlReport({ state, records }: ReportInput): string {
       ? ""
       : ` <a href="#record-${state.causedBy}">decision #${state.causedBy}</a>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ion-rollout ${escapeHtml(state.stage)}: ${state.status}</title>
+<html lang="en"><head><meta charset="utf-8"><title>ion-rollout ${escapeHtml(state.stage)}: ${outcomeWord(state, records).toLowerCase()}</title>
 <style>
 body{font-family:sans-serif;margin:2em;max-width:1100px} table{border-collapse:collapse;font-size:12px} td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 section{border-left:4px solid #ddd;padding:2px 10px;margin:6px 0} section.revert{border-color:#c0392b;background:#fdecea} section.hold{border-color:#e67e22} section.promote{border-color:#27ae60}
 code{font-size:11px;word-break:break-all} .bake{color:#555;font-size:12px}
 </style></head><body>
-<h1>ion-rollout ${escapeHtml(state.stage)}: ${state.status.toUpperCase()}</h1>
+<h1>ion-rollout ${escapeHtml(state.stage)}: ${outcomeWord(state, records)}</h1>
 <p>${escapeHtml(state.releases.canary.name)} (<code>${escapeHtml(state.releases.canary.image)}</code>) over ${escapeHtml(state.releases.stable.name)}. ${escapeHtml(state.reason ?? "")}${cause}</p>
 <p>Started ${new Date(state.startedAt).toISOString()}; final weight ${state.weight}%.</p>
 ${timelineSvg(records)}

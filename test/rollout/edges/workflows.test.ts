@@ -32,9 +32,13 @@ function workflow(name: string): Workflow {
 }
 
 const preview = workflow("preview.yml");
-const release = workflow("release.yml");
-const allSteps = (w: Workflow) => Object.values(w.jobs).flatMap((job) => job.steps);
+const rollout = workflow("rollout.yml");
+const ALL = ["preview.yml", "release.yml", "rollout.yml", "abort.yml", "resume.yml", "promote.yml"].map(
+  workflow,
+);
+const allSteps = (w: Workflow) => Object.values(w.jobs).flatMap((job) => job.steps ?? []);
 const runs = (w: Workflow) => allSteps(w).flatMap((step) => (step.run ? [step.run] : []));
+const script = (name: string) => readFileSync(join("scripts", name), "utf8");
 
 function bash(script: string, env: Record<string, string>, cwd = process.cwd()) {
   return spawnSync("bash", ["-e", "-o", "pipefail", "-c", script], {
@@ -54,69 +58,121 @@ describe("preview.yml", () => {
     expect(check).toContain("npx ion-deploy synth staging --policies");
   });
 
-  it("previews each stage with the policy pack after the checks, with the Pulumi CLI action and cloud credentials", () => {
+  it("previews each stage with the policy pack after the checks, through the stage setup and pulumi/actions", () => {
     const job = preview.jobs.preview as Job;
     expect(job.needs).toBe("check");
     expect(job.strategy?.matrix?.stage).toEqual(["prod", "staging"]);
     expect(job.if).toContain("head.repo.full_name == github.repository");
     const uses = job.steps.map((step) => step.uses ?? "");
-    expect(uses).toContain("pulumi/actions@v6");
-    expect(uses).toContain("google-github-actions/auth@v2");
-    expect(uses).toContain("aws-actions/configure-aws-credentials@v4");
-    expect(
-      job.steps.some((step) => step.run?.includes('pulumi preview --stack "$STAGE" --policy-pack policies')),
-    ).toBe(true);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
-    expect(job.env?.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
-    expect(preview.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(uses).toEqual(["actions/checkout@v4", "./.github/actions/stage-setup", "", "pulumi/actions@v6"]);
+    const setup = readFileSync(".github/actions/stage-setup/action.yml", "utf8");
+    for (const action of [
+      "google-github-actions/auth@v2",
+      "aws-actions/configure-aws-credentials@v4",
+      "pulumi/auth-actions@v1",
+    ])
+      expect(setup).toContain(action);
+    expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
 });
 
-describe("release.yml", () => {
-  const job = release.jobs.rollout as Job;
+describe("rollout.yml (called by release.yml, or by hand)", () => {
+  const job = rollout.jobs.rollout as Job;
   const step = (id: string) => job.steps.find((s) => s.id === id || s.name === id) as Step;
 
-  it("runs on a published release and by hand with an image input", () => {
-    expect(release.on.release).toEqual({ types: ["published"] });
-    const dispatch = release.on.workflow_dispatch as { inputs: Record<string, { required?: boolean }> };
-    expect(dispatch.inputs.image?.required).toBe(true);
-    expect(release.permissions?.contents).toBe("write");
+  it("is called with a stage and a tag, and runs by hand with an image", () => {
+    const call = rollout.on.workflow_call as { inputs: Record<string, { required?: boolean }> };
+    expect(call.inputs.tag?.required).toBe(true);
+    const dispatch = rollout.on.workflow_dispatch as { inputs: Record<string, unknown> };
+    expect(Object.keys(dispatch.inputs)).toEqual(["stage", "image", "tag"]);
+    expect(rollout.permissions?.contents).toBe("write");
   });
 
-  it("starts the rollout with --image and --json, keeping the exit code for later steps", () => {
-    const run = step("rollout").run ?? "";
-    expect(run).toContain('npx ion-rollout start "$STAGE" --image "$IMAGE" --json');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash, not a JS template
-    expect(run).toContain("code=${PIPESTATUS[0]}");
-    expect(run).toContain('echo "code=$code" >> "$GITHUB_OUTPUT"');
-  });
-
-  it("uploads the report and commits the stack config back even when the rollout failed", () => {
+  it("uploads the state and report and commits the stack config back even when the rollout failed", () => {
+    expect(step("rollout").run).toBe("bash scripts/ci-rollout.sh start");
     const upload = job.steps.find((s) => s.uses === "actions/upload-artifact@v4");
     expect(upload?.if).toBe("always()");
     expect(String(upload?.with?.path)).toContain("reports/");
+    expect(String(upload?.with?.path)).toContain(".ion-rollout/");
     const commit = step("Commit the stack config back");
     expect(commit.if).toContain("always()");
-    expect(commit.run).toContain('git add -- "$file"');
-    expect(commit.run).toContain('git push origin "HEAD:$DEFAULT_BRANCH"');
+    expect(commit.run).toBe("bash scripts/ci-commit-config.sh");
+    expect(script("ci-commit-config.sh")).toContain('git push origin "HEAD:$DEFAULT_BRANCH"');
+  });
+
+  it("a rollout stopped by its deadline is resumed by the next job from the uploaded state", () => {
+    const next = rollout.jobs.continue as Job;
+    expect(next.needs).toBe("rollout");
+    expect(next.if).toContain("needs.rollout.outputs.deadline == 'true'");
+    const uses = next.steps.map((s) => s.uses ?? s.run ?? "");
+    expect(uses.indexOf("actions/download-artifact@v4")).toBeLessThan(
+      uses.indexOf("bash scripts/ci-rollout.sh resume"),
+    );
   });
 
   it("never splices inputs or event fields into script text (they reach scripts through env)", () => {
-    for (const run of [...runs(release), ...runs(preview)]) {
-      expect(run).not.toMatch(/\$\{\{\s*(inputs|github\.event)/);
-    }
+    for (const run of ALL.flatMap(runs)) expect(run).not.toMatch(/\$\{\{\s*(inputs|github\.event)/);
   });
 
   it("has scripts bash can parse", () => {
-    for (const run of [...runs(release), ...runs(preview)]) {
+    const scripts = ["ci-rollout.sh", "ci-commit-config.sh", "ci-outcome.sh", "ci-stop-rollouts.sh"].map(
+      script,
+    );
+    for (const run of [...ALL.flatMap(runs), ...scripts]) {
       const result = spawnSync("bash", ["-n", "-c", run], { encoding: "utf8" });
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
     }
   });
 
+  describe("ci-rollout.sh against a fake npx", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ion-ci-rollout-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    /** A fake `npx ion-rollout`: `start` exits with $FAKE_CODE, or sleeps past the deadline; `status` says held. */
+    beforeAll(() => {
+      const fake = [
+        "#!/usr/bin/env bash",
+        'echo "$*" >>"$FAKE_LOG"',
+        'if [ "$2" = status ]; then echo \'{"state":{"status":"held"}}\'; exit 3; fi',
+        'if [ "$FAKE_CODE" = sleep ]; then trap "exit 3" INT; for _ in $(seq 50); do sleep 0.1; done; exit 3; fi',
+        'exit "$FAKE_CODE"',
+      ].join("\n");
+      writeFileSync(join(dir, "npx"), fake, { mode: 0o755 });
+    });
+    const run = (code: string, minutes = "5") => {
+      const output = join(dir, `output-${code}`);
+      writeFileSync(output, "");
+      const result = bash(
+        `bash ${join(process.cwd(), "scripts/ci-rollout.sh")} start`,
+        {
+          PATH: `${dir}:${process.env.PATH}`,
+          STAGE: "prod",
+          IMAGE: "registry/ion-api:1.5.0",
+          GITHUB_OUTPUT: output,
+          FAKE_CODE: code,
+          FAKE_LOG: join(dir, "log"),
+          ION_ROLLOUT_DEADLINE_MINUTES: minutes,
+        },
+        dir,
+      );
+      return { status: result.status, output: readFileSync(output, "utf8") };
+    };
+
+    it("passes ion-rollout's exit code on, with --on-interrupt hold", () => {
+      expect(run("2")).toEqual({ status: 0, output: "code=2\ndeadline=false\n" });
+      expect(readFileSync(join(dir, "log"), "utf8")).toContain(
+        "ion-rollout start prod --json --on-interrupt hold --image registry/ion-api:1.5.0",
+      );
+    });
+
+    it("at the deadline: SIGINT, then the state's verdict (held, 3) and deadline=true", () => {
+      // 0.01 min = 0.6 s, well before the fake's 5 s.
+      expect(run("sleep", "0.01")).toEqual({ status: 0, output: "code=3\ndeadline=true\n" });
+    });
+  });
+
   it("fails the job unless promoted: exit 2 reverted, 3 held, 1 otherwise", () => {
-    const outcome = step("outcome").run ?? "";
+    const outcome = script("ci-outcome.sh");
     const status = (code: string) => bash(outcome, { CODE: code, STAGE: "prod", IMAGE: "img:1" });
     expect(status("0").status).toBe(0);
     expect(status("0").stdout).toContain("promoted");
@@ -150,10 +206,10 @@ describe("release.yml", () => {
       GITHUB_REPOSITORY: "ion/ion-deploy",
       GITHUB_RUN_ID: "42",
     };
-    const script = step("Commit the stack config back").run ?? "";
+    const commitBack = script("ci-commit-config.sh");
 
     it("does nothing when the runner left the file unchanged", () => {
-      const result = bash(script, { ...env, CODE: "0" }, clone);
+      const result = bash(commitBack, { ...env, CODE: "0" }, clone);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain("Pulumi.prod.yaml unchanged");
       expect(git(remote, "log", "--oneline", "main").trim().split("\n")).toHaveLength(1);
@@ -164,7 +220,7 @@ describe("release.yml", () => {
         join(clone, "Pulumi.prod.yaml"),
         "config:\n  ion-deploy:canaryWeight: 100\n  ion-deploy:rolloutInProgress: false\n",
       );
-      const result = bash(script, { ...env, CODE: "0" }, clone);
+      const result = bash(commitBack, { ...env, CODE: "0" }, clone);
       expect(result.stderr).not.toContain("fatal");
       expect(result.status).toBe(0);
       expect(git(remote, "log", "-1", "--format=%s", "main").trim()).toBe(

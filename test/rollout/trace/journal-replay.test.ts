@@ -94,7 +94,7 @@ describe("backtest of a past rollout's journal (records with measured values)", 
     const checks = [60, 120, 180, 240].map((at) => check(at, { requests: 100, errors: 0, slow: 20 }));
     const live = backtest(cfg, checks, 0);
     expect(live.outcome).toBe("reverted");
-    expect(live.decisions.at(-1)?.reason).toContain("p95LatencyMs");
+    expect(live.decisions.at(-1)?.reason).toContain("P95 latency");
     const input = readBacktestInput(journalOf(cfg, checks), "prod");
     expect(decisions(cfg, input.checks, 0)).toEqual(decisions(cfg, checks, 0));
   });
