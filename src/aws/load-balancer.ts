@@ -14,6 +14,8 @@ export interface WeightedLoadBalancerArgs {
   /** One per availability zone. */
   publicSubnetIds: pulumi.Input<string>[];
   securityGroupId: pulumi.Input<string>;
+  /** What the weighted listener waits for (the services, when they change first: `updateOrder`). */
+  listenerAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
 const ACCESS_LOG_PREFIX = "alb";
@@ -118,7 +120,7 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
         ],
         tags: listenerTags(cfg),
       },
-      child,
+      { ...child, ...(args.listenerAfter ? { dependsOn: args.listenerAfter } : {}) },
     );
     new aws.lb.Listener(
       `${name}-http`,

@@ -17,7 +17,7 @@ import { SecurityGroups } from "./security-groups";
 import { awsSettings, checkAwsStage } from "./settings";
 import { StageKey } from "./stage-key";
 import { stageTags } from "./tags";
-import { releaseSides } from "./traffic";
+import { releaseSides, updateOrder } from "./traffic";
 import { DOCUMENTDB_PORT, REDIS_PORT } from "./traffic-rules";
 
 export interface AwsStageArgs {
@@ -144,6 +144,12 @@ export class AwsStage extends pulumi.ComponentResource {
       child,
     );
 
+    // One order per update (`updateOrder`): the services first whenever the canary gets weight.
+    const servicesFirst = updateOrder(cfg) === "services";
+    let servicesCreated: (services: pulumi.Resource[]) => void = () => {};
+    const listenerAfter = new Promise<pulumi.Resource[]>((resolve) => {
+      servicesCreated = resolve;
+    });
     const balancer = new WeightedLoadBalancer(
       `${name}-alb`,
       {
@@ -151,6 +157,7 @@ export class AwsStage extends pulumi.ComponentResource {
         vpcId: network.vpc.id,
         publicSubnetIds: network.publicSubnets.map((subnet) => subnet.id),
         securityGroupId: sg.alb.id,
+        ...(servicesFirst ? { listenerAfter } : {}),
       },
       child,
     );
@@ -165,7 +172,7 @@ export class AwsStage extends pulumi.ComponentResource {
             side,
             cluster,
             targetGroupArn: balancer.targetGroups[side.role].arn,
-            listener: balancer.httpsListener,
+            after: servicesFirst ? [] : [balancer.httpsListener],
             subnetIds: privateSubnetIds,
             securityGroupId: sg.app.id,
             environment: {
@@ -181,6 +188,7 @@ export class AwsStage extends pulumi.ComponentResource {
           child,
         ).service,
     );
+    servicesCreated(services);
     const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
 
     const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;

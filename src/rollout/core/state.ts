@@ -28,8 +28,11 @@ export interface RolloutState {
   weight: number;
   /** Step progress (bake clock, evidence), analysis counters and journal sequence. */
   core: CoreState;
-  /** Why a held rollout stopped: its step timed out, or the runner was interrupted with --on-interrupt hold. */
-  heldBy?: "timeout" | "interrupt";
+  /**
+   * Why a held rollout stopped: its step timed out, the runner was interrupted with
+   * --on-interrupt hold, or the served split had been changed outside the runner (drift).
+   */
+  heldBy?: "timeout" | "interrupt" | "drift";
   /** Why the rollout is in its status (a revert, a hold, a promotion). */
   reason?: string;
   /** Journal `seq` of the decision that caused the status, if one did. */
