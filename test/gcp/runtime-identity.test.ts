@@ -20,7 +20,8 @@ describe("the Cloud Run runtime identity", () => {
     const email = `${account?.inputs.accountId}@${cfg.gcp?.project}.iam.gserviceaccount.com`;
     expect(email).toBe(runtimeServiceAccountEmail(cfg));
     const service = rendered.resources.find((r) => r.type === "gcp:cloudrunv2/service:Service");
-    expect((service?.inputs.template as { serviceAccount?: string }).serviceAccount).toBe(email);
+    const template = (service?.inputs.template ?? {}) as { serviceAccount?: string };
+    expect(template.serviceAccount).toBe(email);
     expect(index("gcp:serviceaccount/account:Account")).toBeLessThan(index("gcp:cloudrunv2/service:Service"));
     const grants = rendered.resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember");
     expect(grants.map((g) => ({ role: g.inputs.role, member: g.inputs.member }))).toEqual([
