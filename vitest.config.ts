@@ -22,7 +22,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/{analysis,commands,decide,edges-wiring,report-evidence,runner-gates,runner,sequential,statistics,status-live}.test.ts",
   "test/rollout/controller/*.test.ts",
   "test/rollout/core/**/*.test.ts",
-  "test/rollout/edges/{backoff,cloud-monitoring,cloudwatch,notify,prometheus}.test.ts",
+  "test/rollout/edges/{backoff,cloud-monitoring,cloudwatch,cloudwatch-periods,notify,prometheus}.test.ts",
   "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",
   "test/rollout/safety/{durability,report-escaping,resume,sample-domain,unreadable-state}.test.ts",
   "test/rollout/trace/!(compare).test.ts",
