@@ -270,6 +270,9 @@ export class RolloutController {
    * not held: going back to stable is always the safe direction.
    */
   private async holdOnDrift(next: string): Promise<RunResult | undefined> {
+    // Before this rollout's first step the platform's "canary" is still the previous release's
+    // (a promoted one serves 100%): there is no split of this rollout to compare with yet.
+    if (this.current.weight === REVERT_WEIGHT) return undefined;
     let served: number | undefined;
     try {
       served = await this.deps.driver.currentCanaryWeight();

@@ -36,3 +36,13 @@ describe("drift: a split changed outside the runner between two checks", () => {
     expect(result.outcome).toBe("promoted");
   });
 });
+
+describe("drift before this rollout's first step", () => {
+  it("the previous release promoted to 100% is not drift: the new rollout starts", async () => {
+    const run = fakeRun(quick());
+    run.driver.weight = 100; // the last rollout's canary, promoted
+    const result = await runRollout(run.options);
+    expect(result.outcome).toBe("promoted");
+    expect(run.driver.weights()[0]).toBe(5);
+  });
+});
