@@ -97,7 +97,9 @@ function main(): void {
   const alpha = cfg.thresholds.errorRate.evidence.alpha;
   const rows: string[][] = [];
   const results: Record<string, unknown>[] = [];
-  for (const rule of ["start time", "inferred reset"] as const) {
+  // GLITCH_RULE runs one rule (two processes use two cores); GLITCH_RUNS overrides the run count.
+  const only = process.env.GLITCH_RULE;
+  for (const rule of (["start time", "inferred reset"] as const).filter((r) => !only || r === only)) {
     const random = mulberry32(20_261_206);
     let reverted = 0;
     for (let run = 0; run < RUNS; run++) if (falselyReverted(cfg, rule, random)) reverted++;
@@ -118,7 +120,8 @@ function main(): void {
     `${table([["lower reading", "falsely reverted", "rate", "Wilson 95%", "alpha"], ...rows])}\n`,
   );
   mkdirSync(join(PROJECT_DIR, "reports"), { recursive: true });
-  writeFileSync(join(PROJECT_DIR, "reports", "glitches.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const file = only ? `glitches-${only.replace(/ /g, "-")}.json` : "glitches.json";
+  writeFileSync(join(PROJECT_DIR, "reports", file), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 main();
