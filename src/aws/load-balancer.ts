@@ -14,6 +14,8 @@ export interface WeightedLoadBalancerArgs {
   /** One per availability zone. */
   publicSubnetIds: pulumi.Input<string>[];
   securityGroupId: pulumi.Input<string>;
+  /** What the weighted listener waits for (the services, when they change first: `updateOrder`). */
+  listenerAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
 const ACCESS_LOG_PREFIX = "alb";
@@ -153,7 +155,7 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
         ],
         tags: listenerTags(cfg),
       },
-      child,
+      { ...child, ...(args.listenerAfter ? { dependsOn: args.listenerAfter } : {}) },
     );
     httpRedirect(name, this.loadBalancer, child);
     // The canary-only test listener for the pre-traffic gate (test-listener.ts).

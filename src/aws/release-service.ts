@@ -13,8 +13,11 @@ export interface ReleaseServiceArgs {
   side: ReleaseSide;
   cluster: AppCluster;
   targetGroupArn: pulumi.Input<string>;
-  /** The listener must hold the target group before a service can register into it. */
-  listener: pulumi.Resource;
+  /**
+   * What the service waits for: the listener at the stage's first `up` (a service is created only
+   * into a target group a listener holds); nothing when the services change first (`updateOrder`).
+   */
+  after: pulumi.Resource[];
   subnetIds: pulumi.Input<string>[];
   securityGroupId: pulumi.Input<string>;
   /** Plain environment of the container. */
@@ -100,9 +103,6 @@ export class ReleaseService extends pulumi.ComponentResource {
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },
-        // The update returns once ECS reports steady state (tasks running and, behind the ALB,
-        // healthy targets), so a canary deployed at 0% is ready before its pre-traffic gate.
-        waitForSteadyState: true,
         healthCheckGracePeriodSeconds: ecs.healthCheckGracePeriodSeconds,
         networkConfiguration: {
           subnets: args.subnetIds,
@@ -113,10 +113,15 @@ export class ReleaseService extends pulumi.ComponentResource {
           { targetGroupArn: args.targetGroupArn, containerName: cfg.service.name, containerPort: port },
         ],
         propagateTags: "SERVICE",
+        // `pulumi up` returns only once the tasks are running and healthy in the target group, so
+        // the listener, updated after the services (`updateOrder`), never weights a colour without
+        // healthy targets, and a canary deployed at 0% is ready before its pre-traffic gate; a
+        // deployment that never gets healthy fails the update instead.
+        waitForSteadyState: true,
         enableExecuteCommand: false,
         tags,
       },
-      { ...child, dependsOn: [args.listener] },
+      { ...child, dependsOn: args.after },
     );
     this.registerOutputs({ serviceName: this.service.name });
   }

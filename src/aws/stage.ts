@@ -19,7 +19,7 @@ import { SecurityGroups } from "./security-groups";
 import { awsSettings, checkAwsStage } from "./settings";
 import { StageKey } from "./stage-key";
 import { stageTags } from "./tags";
-import { releaseSides } from "./traffic";
+import { releaseSides, updateOrder } from "./traffic";
 import { DOCUMENTDB_PORT, REDIS_PORT } from "./traffic-rules";
 
 export interface AwsStageArgs {
@@ -127,10 +127,12 @@ function releaseServices(
     redis: aws.elasticache.ReplicationGroup;
     files: aws.s3.Bucket;
     secrets: AppSecrets;
+    /** What the services wait for: the listener, unless the services go first (`updateOrder`). */
+    after: pulumi.Resource[];
   },
   child: Child,
 ): ReleaseService[] {
-  const { cluster, balancer, redis, files, secrets } = deps;
+  const { cluster, balancer, redis, files, secrets, after } = deps;
   return releaseSides(cfg).map(
     (side) =>
       new ReleaseService(
@@ -140,7 +142,7 @@ function releaseServices(
           side,
           cluster,
           targetGroupArn: balancer.targetGroups[side.role].arn,
-          listener: balancer.httpsListener,
+          after,
           subnetIds: privateSubnetIds,
           securityGroupId: sg.app.id,
           environment: {
@@ -238,6 +240,13 @@ export class AwsStage extends pulumi.ComponentResource {
       },
       child,
     );
+
+    // One order per update (`updateOrder`): the services first whenever the canary gets weight.
+    const servicesFirst = updateOrder(cfg) === "services";
+    let servicesCreated: (services: pulumi.Resource[]) => void = () => {};
+    const listenerAfter = new Promise<pulumi.Resource[]>((resolve) => {
+      servicesCreated = resolve;
+    });
     const balancer = new WeightedLoadBalancer(
       `${name}-alb`,
       {
@@ -245,11 +254,14 @@ export class AwsStage extends pulumi.ComponentResource {
         vpcId: network.vpc.id,
         publicSubnetIds: network.publicSubnets.map((subnet) => subnet.id),
         securityGroupId: sg.alb.id,
+        ...(servicesFirst ? { listenerAfter } : {}),
       },
       child,
     );
-    const released = releaseServices(name, base, { cluster, balancer, redis, files, secrets }, child);
+    const after = servicesFirst ? [] : [balancer.httpsListener];
+    const released = releaseServices(name, base, { cluster, balancer, redis, files, secrets, after }, child);
     const services = released.map((release) => release.service);
+    servicesCreated(services);
     const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
     const canaryReleased = released[1] as ReleaseService;
     const topic = alarms(name, base, { balancer, cluster, services }, child);

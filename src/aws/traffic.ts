@@ -42,3 +42,18 @@ export function weightedForward<T>(cfg: StageConfig, targetGroupArns: Record<Sid
     },
   };
 }
+
+/**
+ * Which changes first in one `pulumi up`: the ECS services or the weighted listener.
+ * - "services": whenever the canary is given weight (a rollout step, a promotion) the services
+ *   update first and, with `waitForSteadyState`, only once their tasks are running and healthy in
+ *   their target groups does the listener move weight — never onto a colour without healthy
+ *   targets (a colour retired to 0 tasks gets its tasks back before any weight).
+ * - "listener": at the stage's first `up` (canary weight 0: a service can be created only into a
+ *   target group a listener already holds), on a revert to 0 (weight moves to the serving stable
+ *   side), and on retire (the old colour leaves the listener before its service scales to 0).
+ */
+export function updateOrder(cfg: StageConfig): "services" | "listener" {
+  if (cfg.oldSideRetired) return "listener";
+  return cfg.canaryWeight > 0 ? "services" : "listener";
+}

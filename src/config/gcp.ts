@@ -17,6 +17,22 @@ export const GcpStageSchema = z
     /** Serve the public internet (allUsers invoker). Otherwise only `invokers` may call. */
     public: z.boolean().default(false),
     invokers: z.array(z.string().min(1)).default([]),
+    /**
+     * Who deploys the stage (the CI's workload-identity service account, people who run `pulumi
+     * up`), as IAM members (`serviceAccount:ci@proj.iam.gserviceaccount.com`): each may act as the
+     * service's runtime service account (roles/iam.serviceAccountUser on it alone), which Cloud
+     * Run requires of whoever creates or updates a revision running as it.
+     */
+    deployers: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(user|serviceAccount|group|principal|principalSet):\S+$/,
+            "must be an IAM member such as serviceAccount:ci@PROJECT.iam.gserviceaccount.com",
+          ),
+      )
+      .default([]),
     ingress: z
       .enum([
         "INGRESS_TRAFFIC_ALL",

@@ -12,6 +12,8 @@ import { CANARY_TAG, revisionTraffics, type TrafficWeights, weightsFromStatuses 
 
 export interface CanaryRevisionsArgs {
   config: StageConfig;
+  /** The runtime service account: created (and granted) before any revision runs as it. */
+  runtimeIdentity?: pulumi.Resource;
 }
 
 /**
@@ -48,7 +50,7 @@ export class CanaryRevisions extends pulumi.ComponentResource {
         template: revisionTemplate(cfg, cfg.releases.canary, revisionNames(cfg).canary),
         traffics: revisionTraffics(cfg),
       },
-      { parent: this },
+      { parent: this, ...(args.runtimeIdentity ? { dependsOn: [args.runtimeIdentity] } : {}) },
     );
     this.invokers = grantInvokers(name, this.service, settings, this);
     this.serviceUrl = this.service.uri;

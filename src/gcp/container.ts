@@ -1,5 +1,6 @@
 import type * as gcp from "@pulumi/gcp";
 import type { Release, StageConfig } from "../config";
+import { runtimeServiceAccountEmail } from "./runtime-account";
 import { gcpSettings } from "./settings";
 
 type Template = gcp.types.input.cloudrunv2.ServiceTemplate;
@@ -24,6 +25,8 @@ export function revisionTemplate(cfg: StageConfig, release: Release, revision?: 
   const httpGet = { path: cfg.service.healthPath, port: cfg.service.port };
   return {
     ...(revision ? { revision } : {}),
+    // A dedicated identity, never the project's default compute account (runtime-identity.ts).
+    serviceAccount: runtimeServiceAccountEmail(cfg),
     scaling: { minInstanceCount: settings.minInstances, maxInstanceCount: settings.maxInstances },
     containers: [
       {

@@ -10,6 +10,8 @@ export interface ReleaseServiceArgs {
   config: StageConfig;
   /** The release this service runs; the service is named after it. */
   release: Release;
+  /** The runtime service account: created (and granted) before any revision runs as it. */
+  runtimeIdentity?: pulumi.Resource;
 }
 
 /**
@@ -38,7 +40,7 @@ export class ReleaseService extends pulumi.ComponentResource {
         template: revisionTemplate(cfg, args.release),
         traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
       },
-      { parent: this },
+      { parent: this, ...(args.runtimeIdentity ? { dependsOn: [args.runtimeIdentity] } : {}) },
     );
     this.invokers = grantInvokers(name, this.service, settings, this);
     this.url = this.service.uri;

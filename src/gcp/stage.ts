@@ -8,6 +8,7 @@ import { WeightedLoadBalancer } from "./load-balancer";
 import { NotificationChannels } from "./notifications";
 import { serviceReadiness } from "./readiness";
 import { ReleaseService } from "./release-service";
+import { RuntimeIdentity } from "./runtime-identity";
 import { checkServiceNames, gcpSettings } from "./settings";
 import type { TrafficWeights } from "./traffic";
 
@@ -41,8 +42,11 @@ export class GcpStage extends pulumi.ComponentResource {
     const cfg = args.config;
     const settings = gcpSettings(cfg);
 
+    const identity = new RuntimeIdentity(`${name}-runtime`, { config: cfg }, { parent: this });
     this.outputs =
-      settings.mode === "revisions" ? this.declareRevisions(cfg) : this.declareServices(name, cfg);
+      settings.mode === "revisions"
+        ? this.declareRevisions(cfg, identity)
+        : this.declareServices(name, cfg, identity);
 
     const channels = new NotificationChannels(`${name}-notify`, { config: cfg }, { parent: this });
     new RollbackAlertPolicies(
@@ -53,8 +57,12 @@ export class GcpStage extends pulumi.ComponentResource {
     this.registerOutputs({ ...this.outputs });
   }
 
-  private declareRevisions(cfg: StageConfig): GcpStageOutputs {
-    const split = new CanaryRevisions(cfg.service.name, { config: cfg }, { parent: this });
+  private declareRevisions(cfg: StageConfig, identity: RuntimeIdentity): GcpStageOutputs {
+    const split = new CanaryRevisions(
+      cfg.service.name,
+      { config: cfg, runtimeIdentity: identity },
+      { parent: this },
+    );
     return {
       serviceUrls: urlsByName([split.service]),
       canaryUrl: split.canaryUrl,
@@ -63,19 +71,19 @@ export class GcpStage extends pulumi.ComponentResource {
     };
   }
 
-  private declareServices(name: string, cfg: StageConfig): GcpStageOutputs {
+  private declareServices(name: string, cfg: StageConfig, identity: RuntimeIdentity): GcpStageOutputs {
     checkServiceNames(cfg);
     // Once the old side is retired its service, NEG and backend are no longer declared.
     const stable = cfg.oldSideRetired
       ? undefined
       : new ReleaseService(
           cfg.releases.stable.name,
-          { config: cfg, release: cfg.releases.stable },
+          { config: cfg, release: cfg.releases.stable, runtimeIdentity: identity },
           { parent: this },
         );
     const canary = new ReleaseService(
       cfg.releases.canary.name,
-      { config: cfg, release: cfg.releases.canary },
+      { config: cfg, release: cfg.releases.canary, runtimeIdentity: identity },
       { parent: this },
     );
     const services = { ...(stable ? { stable: stable.service } : {}), canary: canary.service };

@@ -139,8 +139,10 @@ export function stageQueries(
   cfg: StageConfig,
   window = windowSeconds(cfg),
 ): QuerySet & { sideLabel: string } {
-  const { labels, sideLabel, sideValues } = stageLabels(cfg);
-  const withSides = { ...labels, [sideLabel]: `~${sideValues.map(escapeRegex).join("|")}` };
+  const { labels, sideLabel, sideValues, pinSides } = stageLabels(cfg);
+  const withSides = pinSides
+    ? { ...labels, [sideLabel]: `~${sideValues.map(escapeRegex).join("|")}` }
+    : labels;
   const slowAbove = cfg.thresholds.p95LatencyMs.rollbackAbove ?? 500;
   return { ...queriesFor(withSides, window, [sideLabel], slowAbove), sideLabel };
 }

@@ -23,8 +23,19 @@ export function sideLabels(cfg: StageConfig, side: Side): Labels {
   };
 }
 
-/** Labels for the whole stage (both sides), grouped per side by `sideLabel`. */
-export function stageLabels(cfg: StageConfig): { labels: Labels; sideLabel: string; sideValues: string[] } {
+/**
+ * Labels for the whole stage, grouped per side by `sideLabel`. In mode revisions the alerts,
+ * GlobalRules and dashboards select the whole service and group by revision (`pinSides` false):
+ * the runner's targeted `up` leaves them out, so they must follow whatever revision is deployed
+ * (the new canary) without being redeployed. In mode services each release is its own service,
+ * declared by a full `up`; the two are pinned by name.
+ */
+export function stageLabels(cfg: StageConfig): {
+  labels: Labels;
+  sideLabel: string;
+  sideValues: string[];
+  pinSides: boolean;
+} {
   const names =
     cfg.platform === "gcp" && cfg.gcp?.mode !== "services"
       ? [revisionLabel(cfg, "stable"), revisionLabel(cfg, "canary")]
@@ -34,12 +45,14 @@ export function stageLabels(cfg: StageConfig): { labels: Labels; sideLabel: stri
       labels: { monitored_resource: CLOUD_RUN_RESOURCE },
       sideLabel: "service_name",
       sideValues: names,
+      pinSides: true,
     };
   }
   return {
     labels: { monitored_resource: CLOUD_RUN_RESOURCE, service_name: cfg.service.name },
     sideLabel: "revision_name",
     sideValues: names,
+    pinSides: false,
   };
 }
 

@@ -1,12 +1,12 @@
 /**
  * The committed prod stage's roll-back alerts, written out by hand from Pulumi.prod.yaml (ion-api,
- * revisions ion-api-v1-4-0 and ion-api-v1-5-0 (named with their template hash, docs/gcp.md), 60 s checks; error rate and latency for 3 checks in
+ * every revision of the service, one series per revision: the alerts follow whatever revision is
+ * deployed, docs/monitoring.md), 60 s checks; error rate and latency for 3 checks in
  * a row, memory for 2): what the GCP alert policies and the Managed Prometheus GlobalRules must declare.
  * The expression's window is the first check, so n checks in a row hold for n - 1 intervals (test/promql
  * proves the alert fires at the runner's last breaching check).
  */
-const SIDES =
-  'monitored_resource="cloud_run_revision",service_name="ion-api",revision_name=~"ion-api-v1-4-0-41ca0f3f|ion-api-v1-5-0-6a8f0e96"';
+const SIDES = 'monitored_resource="cloud_run_revision",service_name="ion-api"';
 const REQUESTS = `run_googleapis_com:request_count{${SIDES}}`;
 
 export const PROD_ALERTS = {

@@ -167,6 +167,8 @@ export class RolloutController {
     if (!step)
       throw new Error(`step ${index + 1} is outside the plan (${this.deps.plan.steps.length} steps)`);
     const steps = this.deps.plan.steps.length;
+    const drifted = await this.holdOnDrift(`step ${index + 1}/${steps} (${step.weight}%)`);
+    if (drifted) return drifted;
     try {
       await this.apply(step.weight, `step ${index + 1}/${steps}`, true, signal);
     } catch (error) {
@@ -349,6 +351,8 @@ export class RolloutController {
 
   /** Canary to 100%, then the post-promotion check; a failed apply or check reverts. */
   async promote(reason: string, causedBy?: number, signal?: AbortSignal): Promise<RunResult> {
+    const drifted = await this.holdOnDrift("the promotion to 100%");
+    if (drifted) return drifted;
     try {
       await this.apply(100, `promote: ${reason}`, false, signal);
     } catch (error) {
@@ -428,8 +432,36 @@ export class RolloutController {
     this.warn(`resumed by ${by}: the pause by ${pausedBy} ended; steps advance on GO again`);
   }
 
+  /**
+   * The split is read from the platform before every step and promotion: a canary weight other
+   * than the one this rollout last applied was set outside it (console, gcloud, aws, another
+   * tool). Then nothing is applied over it: the runner records it, holds and notifies. Undefined
+   * when the served split matches, or the platform cannot tell (nothing to compare). A revert is
+   * not held: going back to stable is always the safe direction.
+   */
+  private async holdOnDrift(next: string): Promise<RunResult | undefined> {
+    // Before this rollout's first step the platform's "canary" is still the previous release's
+    // (a promoted one serves 100%): there is no split of this rollout to compare with yet.
+    if (this.current.weight === REVERT_WEIGHT) return undefined;
+    let served: number | undefined;
+    try {
+      served = await this.deps.driver.currentCanaryWeight();
+    } catch (error) {
+      this.warn(`could not read the served split before ${next}: ${(error as Error).message}`);
+      return undefined;
+    }
+    if (served === undefined || served === this.current.weight) return undefined;
+    const { stage } = this.current;
+    const reason = `drift: the platform serves ${served}% to the canary, but this rollout last applied ${this.current.weight}%; the split was changed outside ion-rollout. Held before ${next}, nothing overwritten: find who changed it, then \`ion-rollout resume ${stage}\` (continues from the served ${served}%) or \`ion-rollout abort ${stage}\``;
+    return this.hold(reason, "drift", this.recordAction("hold", reason, this.current.weight));
+  }
+
   /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */
-  async hold(reason: string, heldBy: "timeout" | "interrupt", causedBy?: number): Promise<RunResult> {
+  async hold(
+    reason: string,
+    heldBy: "timeout" | "interrupt" | "drift",
+    causedBy?: number,
+  ): Promise<RunResult> {
     await this.saveTolerated("the hold", { status: "held", heldBy, reason, causedBy });
     return this.finish("held", reason, "hold");
   }

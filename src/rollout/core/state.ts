@@ -36,8 +36,11 @@ export interface RolloutState {
   core: CoreState;
   /** Set while the canary has no traffic yet and the runner deploys or verifies it; cleared by step 1. */
   phase?: PreTrafficPhase;
-  /** Why a held rollout stopped: its step timed out, or the runner was interrupted with --on-interrupt hold. */
-  heldBy?: "timeout" | "interrupt";
+  /**
+   * Why a held rollout stopped: its step timed out, the runner was interrupted with
+   * --on-interrupt hold, or the served split had been changed outside the runner (drift).
+   */
+  heldBy?: "timeout" | "interrupt" | "drift";
   /**
    * An operator paused it (`ion-rollout pause`, who): the runner keeps judging every check and
    * still reverts on a breach, but does not advance or promote until `resume` or `promote`.

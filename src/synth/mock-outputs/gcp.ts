@@ -25,6 +25,14 @@ function project(inputs: Record<string, unknown>): string {
 
 /** Provider-computed outputs of the GCP resources the stages declare. */
 export const gcpMockOutputs: Record<string, MockOutputs> = {
+  "gcp:serviceaccount/account:Account": ({ inputs }) => {
+    const email = `${text(inputs.accountId, "account")}@${project(inputs)}.iam.gserviceaccount.com`;
+    return {
+      email,
+      name: `projects/${project(inputs)}/serviceAccounts/${email}`,
+      member: `serviceAccount:${email}`,
+    };
+  },
   "gcp:cloudrunv2/service:Service": ({ name, inputs }) => {
     const serviceName = text(inputs.name, name);
     const template = (inputs.template ?? {}) as { revision?: string };

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type AnalysisState, analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis";
 import { type CounterLedger, foldCounters } from "../../../src/rollout/core/ledger";
 import type { CounterSnapshot } from "../../../src/rollout/core/sample";
+import { check, prod } from "../fixtures";
 
 /**
  * Counts that add up: a counter series served through a backend whose samples arrive late (a
@@ -199,5 +201,35 @@ describe("per-period counts (DELTA points)", () => {
         },
       ),
     );
+  });
+});
+
+describe("the sequential analysis over a 5xx series that reads one lower", () => {
+  it("counts no error from the lower reading and does not revert", () => {
+    const cfg = prod();
+    let state: AnalysisState = initialAnalysisState();
+    const baseline = { at: 0, canary: pair(0, 0, 0).canary, stable: {} };
+    // 14 errors in 1400 requests (1%) would be a breach if it came at once; here the canary is at
+    // 0.1% (one error every 1000 requests) and the 5xx series reads 13 once, between 14 and 14.
+    const truth = [
+      [2000, 2],
+      [4000, 4],
+      [6000, 6],
+      [8000, 8],
+    ];
+    const reads = [truth[0], truth[1], [6000, 3], truth[2], truth[3]] as [number, number][];
+    const verdicts = reads.map(([requests, errors], i) => {
+      const c = {
+        ...check((i + 1) * 60, { requests: 2000, errors: 2 }),
+        counters: { ...pair((i + 1) * 60_000, requests, errors), baseline },
+      };
+      const r = analyseCheck(cfg, state, c, 5);
+      state = r.state;
+      return r.signals.find((s) => s.signal === "errorRate");
+    });
+    expect(verdicts.map((v) => v?.verdict)).not.toContain("NO-GO");
+    expect(verdicts[2]?.verdict).toBe("INCONCLUSIVE");
+    const evidence = state.evidence?.errorRate;
+    expect({ requests: evidence?.requests, errors: evidence?.errors }).toEqual({ requests: 8000, errors: 8 });
   });
 });

@@ -61,7 +61,10 @@ export class CloudMonitoringCounters implements CounterReader {
           );
           request.queries[queryKey(side, `${metric}Periods`)] =
             `timeSeries.list ${filter} ALIGN_SUM ${this.periodMs / 1000}s`;
-          if (end <= from) return void Object.assign(out[side], emptyCounts(metric));
+          if (end <= from) {
+            Object.assign(out[side], emptyCounts(metric)); // no whole period judged yet
+            return;
+          }
           try {
             const series = await listTimeSeries({
               project: this.options.project,

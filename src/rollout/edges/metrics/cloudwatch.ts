@@ -1,7 +1,13 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { StageConfig } from "../../../config";
 import { type CloudWatchDimensions, fromCloudWatchUnits, type Side } from "../../../signals";
-import { emptySideSample, type MetricsSample, type SideSample } from "../../core/sample";
+import {
+  type CounterSnapshot,
+  emptySideSample,
+  type MetricsSample,
+  type SampleContext,
+  type SideSample,
+} from "../../core/sample";
 import type { MetricsSource } from "../types";
 import { type SampleQueries, sampleQueries } from "./cloudwatch-queries";
 import { queryKey } from "./query-key";
@@ -61,14 +67,16 @@ export class CloudWatchMetricsSource implements MetricsSource {
     this.description = `CloudWatch GetMetricData (${options.region})`;
   }
 
-  async sample(signal?: AbortSignal): Promise<MetricsSample> {
+  async sample(signal?: AbortSignal, context: SampleContext = {}): Promise<MetricsSample> {
     signal?.throwIfAborted();
     const at = this.now();
     const built = sampleQueries(this.options.cfg, this.options.dimensions);
     const periodMs = built.periodSeconds * 1000;
     // Whole periods only: the current one is still filling up and would undercount requests.
     const end = Math.floor(at / periodMs) * periodMs;
-    const start = end - this.lookback * periodMs;
+    // Back past what the ledger judged, so periods that arrived late meanwhile are still read.
+    const judged = Math.min(end, context.countedUntil ?? end);
+    const start = Math.min(end, judged) - this.lookback * periodMs;
 
     const queries: Record<string, string> = {};
     for (const { side, signal: name, text } of built.text) queries[queryKey(side, name)] = text;
@@ -79,7 +87,16 @@ export class CloudWatchMetricsSource implements MetricsSource {
       stable: this.read(built, results, "stable", at, periodMs, errors),
     };
     errors.sort();
-    return { at, canary: sides.canary, stable: sides.stable, queries, errors };
+    const failed = errors.length > 0 || this.options.cfg.rollout.analysis !== "sequential";
+    const counters = failed ? undefined : this.periodCounts(results, at, periodMs, start, context);
+    return {
+      at,
+      canary: sides.canary,
+      stable: sides.stable,
+      queries,
+      errors,
+      ...(counters ? { counters } : {}),
+    };
   }
 
   /** Every page of GetMetricData for [start, end), one result per query id; failures go to `errors`. */
@@ -160,6 +177,38 @@ export class CloudWatchMetricsSource implements MetricsSource {
     }
     if (requests) sample.sampleAgeSeconds = Math.max(0, (at - (requests.at + periodMs)) / 1000);
     return sample;
+  }
+
+  /**
+   * The requests and errors of each whole period older than the ingestion delay (and not before
+   * the rollout's start), as per-period readings for the ledger: each period counted once, a
+   * period whose Sum grew later (late datapoints) counted for the difference.
+   */
+  private periodCounts(
+    results: Map<string, MetricDataResult>,
+    at: number,
+    periodMs: number,
+    from: number,
+    context: SampleContext,
+  ): CounterSnapshot {
+    const delayMs = this.options.cfg.rollout.ingestionDelaySeconds * 1000;
+    const judgedEnd = Math.floor((at - delayMs) / periodMs) * periodMs;
+    const since = context.since === undefined ? from : Math.floor(context.since / periodMs) * periodMs;
+    const readings = (id: string) => {
+      const r = results.get(id);
+      return (r?.Timestamps ?? []).flatMap((timestamp, i) => {
+        const period = new Date(timestamp).getTime();
+        const value = r?.Values?.[i];
+        if (value === undefined || !Number.isFinite(value) || period < since || period + periodMs > judgedEnd)
+          return [];
+        return [{ series: id, value, period }];
+      });
+    };
+    const side = (name: "canary" | "stable") => ({
+      requests: readings(`${name}_requests`),
+      errors: readings(`${name}_errors`),
+    });
+    return { at: judgedEnd, from: Math.max(from, since), canary: side("canary"), stable: side("stable") };
   }
 
   private empty(): SideSample {
