@@ -124,7 +124,7 @@ function tenths(seconds: number): number {
 
 /**
  * The analysis' verdict held back to OBSERVE where the step may not advance yet: a sequentially
- * judged signal whose evidence has not said "within the roll-back limit" (issue 11, defect 5),
+ * judged signal whose evidence has not said "within the roll-back limit" (a lucky point estimate never advances),
  * whatever its point estimate, or a step short of its request minimum.
  */
 function gatedVerdict(analysis: CheckAnalysis, step: PlanStep, requests: number) {

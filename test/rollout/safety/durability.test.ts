@@ -6,7 +6,7 @@ import { stateIo, writeState } from "../../../src/rollout/store/state";
 import { T0, tempDir } from "../fakes";
 import { prod } from "../fixtures";
 
-/** Finding 9: every journal append is fsynced, and the state directory after each rename. */
+/** Every journal append is fsynced, and the state directory after each rename. */
 
 const original = { journal: { ...journalIo }, state: { ...stateIo } };
 afterEach(() => {

@@ -9,7 +9,7 @@ import { readState, statePath } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
-/** Finding 1: a corrupt, truncated or foreign state file never blocks `abort`. */
+/** A corrupt, truncated or foreign state file never blocks `abort`. */
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 

@@ -4,7 +4,7 @@ import type { ProbeOutcome } from "../../core/gate-types";
 import { BoundedOutput } from "./bounded-output";
 
 /**
- * The user's command (seed 000: `pytest tests/integration/ -v --endpoint green`), run by /bin/sh
+ * The user's command (the blue-green runbook: `pytest tests/integration/ -v --endpoint green`), run by /bin/sh
  * in its own process group with CANARY_URL, STABLE_URL, STAGE and RELEASE in its environment. Its
  * exit code decides; stdout and stderr are captured together, bounded (head and tail). After
  * `timeoutSeconds` the whole group gets SIGTERM, then SIGKILL after `killGraceMs`, so a hung test
