@@ -136,7 +136,6 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
     marks.appRestart = Date.now();
     await untilApp("scrape", 3);
     await prometheus.stop();
-    marks.promDown = Date.now();
     // Prometheus is down: the app keeps serving (4 s of requests) and nothing scrapes it.
     await untilApp("request", 4 * RATE);
     prometheus = await startPrometheus();
