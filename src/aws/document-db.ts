@@ -21,7 +21,7 @@ export function documentDbFamily(engineVersion: string): string {
 }
 
 /**
- * The MongoDB-compatible cluster (seed 004: 3 × db.t3.medium): storage encrypted with the stage key,
+ * The MongoDB-compatible cluster (the staging runbook: 3 × db.t3.medium): storage encrypted with the stage key,
  * TLS required by its cluster parameter group, audit and profiler logs exported to CloudWatch,
  * backups retained, deletion protected unless the config says otherwise.
  */

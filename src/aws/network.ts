@@ -9,7 +9,7 @@ export interface NetworkArgs {
 }
 
 /**
- * The stage's VPC (seed 004): public subnets for the ALB and one NAT gateway per zone, private
+ * The stage's VPC (the staging runbook's layout): public subnets for the ALB and one NAT gateway per zone, private
  * subnets that leave only through their own zone's NAT, flow logs of all traffic, and the VPC's
  * default security group stripped of its rules.
  */

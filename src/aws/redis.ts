@@ -19,7 +19,7 @@ export function redisParameterGroup(engineVersion: string): string {
 }
 
 /**
- * ElastiCache Redis (seed 004: 2 × cache.t3.micro): encrypted at rest with the stage key and in
+ * ElastiCache Redis (the staging runbook: 2 × cache.t3.micro): encrypted at rest with the stage key and in
  * transit (TLS required), AUTH token required, a replica with automatic failover across zones.
  */
 export class Redis extends pulumi.ComponentResource {

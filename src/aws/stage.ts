@@ -190,7 +190,7 @@ function alarms(
 }
 
 /**
- * The staging stage on AWS (seed 004): a VPC across two zones, an ALB splitting traffic between
+ * The staging stage on AWS (the staging runbook): a VPC across two zones, an ALB splitting traffic between
  * the blue (stable) and green (canary) Fargate services by `canaryWeight`, DocumentDB and Redis
  * encrypted at rest and in transit, file storage, an image registry, and roll-back alarms per
  * release from the shared signals module.

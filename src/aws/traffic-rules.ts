@@ -22,7 +22,7 @@ export interface AllowedFlow {
 }
 
 /**
- * Every flow the stage allows, least privilege (seed 004): clients → ALB 80/443, ALB → app on the
+ * Every flow the stage allows, least privilege (the staging runbook's list): clients → ALB 80/443, ALB → app on the
  * service port, app → DocumentDB and Redis, monitoring → app on the service port (the app serves its
  * metrics there), ALB / operator networks → Prometheus and Grafana on the monitoring group, app →
  * AWS APIs on 443. Nothing else: no SSH, and only the ALB faces the internet.

@@ -20,7 +20,7 @@ const logRetentionDays = z
     message: `must be one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
   });
 
-/** Seed 004: VPC 10.1.0.0/16, two public and two private /24s, one per availability zone. */
+/** The staging runbook's VPC: 10.1.0.0/16, two public and two private /24s, one per availability zone. */
 const VpcSchema = z
   .object({
     cidr: cidr.default("10.1.0.0/16"),
@@ -52,11 +52,11 @@ const AlbSchema = z
     ingressCidrs: z.array(cidr).min(1).default(["0.0.0.0/0"]),
     idleTimeoutSeconds: z.number().int().min(1).max(4000).default(60),
     deletionProtection: z.boolean().default(false),
-    /** Seed 004 wants a blue-green switch in < 30 s: drain old targets for at most this long. */
+    /** The staging runbook wants a blue-green switch in < 30 s: drain old targets for at most this long. */
     deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(30),
     healthCheck: z
       .object({
-        /** Seed 004: every 30 s. */
+        /** The staging runbook's 30 s. */
         intervalSeconds: z.number().int().min(5).max(300).default(30),
         timeoutSeconds: z.number().int().min(2).max(120).default(5),
         healthyThreshold: z.number().int().min(2).max(10).default(2),
@@ -84,13 +84,13 @@ export const FARGATE_MEMORY: Record<number, [number, number, number]> = {
 
 const EcsSchema = z
   .object({
-    /** Tasks per side (blue and green); seed 004 runs 3 backends. */
+    /** Tasks per side (blue and green); the staging runbook runs 3 backends. */
     desiredCount: z.number().int().min(0).max(100).default(3),
     cpu: z.number().int().default(512),
     memory: z.number().int().default(1024),
     logRetentionDays: logRetentionDays.default(30),
     /**
-     * The container health check (seed 004's compose file: 30 s / 10 s / 3 retries / 40 s). Only
+     * The container health check (the staging runbook's compose file: 30 s / 10 s / 3 retries / 40 s). Only
      * with `command` (exec form, a program the image contains); without it the ALB's target group
      * health check on `service.healthPath` is the one ECS acts on.
      */
@@ -112,7 +112,7 @@ const EcsSchema = z
 
 const DocumentDbSchema = z
   .object({
-    /** Seed 004: a 3-node replica set. */
+    /** The staging runbook's 3-node replica set. */
     instances: z.number().int().min(1).max(16).default(3),
     instanceClass: z
       .string()
@@ -149,7 +149,7 @@ const DocumentDbSchema = z
 
 const RedisSchema = z
   .object({
-    /** Seed 004: 2 nodes, a primary and a replica. */
+    /** The staging runbook's 2 nodes: a primary and a replica. */
     nodes: z.number().int().min(1).max(6).default(2),
     nodeType: z
       .string()
@@ -167,7 +167,7 @@ const RedisSchema = z
 
 const StorageSchema = z
   .object({
-    /** Seed 004: AES-256. `aws:kms` uses the stage's KMS key. */
+    /** The staging runbook's AES-256. `aws:kms` uses the stage's KMS key. */
     encryption: z.enum(["AES256", "aws:kms"]).default("AES256"),
     noncurrentVersionExpirationDays: z.number().int().min(1).default(30),
     /** Allow `pulumi destroy` to delete a non-empty bucket. */

@@ -1,10 +1,10 @@
 import { z } from "zod";
 
 /**
- * `rollout.preTraffic`: what the canary must answer before it takes any traffic (seed 000 curls
- * the green service's /health and runs the integration suite against it; seed 003 runs a
+ * `rollout.preTraffic`: what the canary must answer before it takes any traffic (the blue-green runbook
+ * curls the green service's /health and runs the integration suite; the readiness checklist runs a
  * rate-limit probe of both sides, 10 requests per side 500 ms apart, success > 95%, and the
- * canary's /health before GO), and the health check of the public endpoint after 100% (seed 000).
+ * canary's /health before GO), and the health check of the public endpoint after 100% (the blue-green runbook).
  * Every number is data with the runbooks' defaults.
  */
 
@@ -14,7 +14,7 @@ const path = z.string().startsWith("/", "must be a path starting with /");
 export const HealthProbeSchema = z
   .object({
     enabled: z.boolean().default(true),
-    /** Seed 000 curls once; three so one lucky answer is not enough. */
+    /** The blue-green runbook curls once; three so one lucky answer is not enough. */
     requests: z.number().int().min(1).max(100).default(3),
     /** Per request. */
     timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
@@ -23,13 +23,13 @@ export const HealthProbeSchema = z
   })
   .strict();
 
-/** Seed 003's rate-limit probe (`rate_limit_probe.ps1 -RequestsPerSide 10 -DelayMsBetweenRequests 500`). */
+/** The readiness checklist's rate-limit probe (`rate_limit_probe.ps1 -RequestsPerSide 10 -DelayMsBetweenRequests 500`). */
 export const RateProbeSchema = z
   .object({
     enabled: z.boolean().default(true),
     requestsPerSide: z.number().int().min(1).max(1_000).default(10),
     spacingMs: z.number().int().min(0).max(60_000).default(500),
-    /** Share of 2xx answers each side must reach (seed 003: > 95%). */
+    /** Share of 2xx answers each side must reach (the readiness checklist: > 95%). */
     minSuccessRate: z.number().min(0).max(1).default(0.95),
     timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
     /** Default `service.healthPath`. */

@@ -44,7 +44,7 @@ export const RolloutPlanSchema = z
     maxInconclusiveChecks: z.number().int().min(1).default(3),
     /** A sample older than this many seconds counts as stale (missing). */
     maxSampleAgeSeconds: z.number().int().min(1).optional(),
-    /** How long the old side is kept after a promotion before it is retired (seed 000: 24 h). */
+    /** How long the old side is kept after a promotion before it is retired (the blue-green runbook keeps it 24 h). */
     retainOldSeconds: z.number().int().min(0).default(86_400),
     /** Durable rollout state and lock; relative to the project directory. */
     stateDir: safePath.default(".ion-rollout"),

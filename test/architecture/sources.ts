@@ -4,7 +4,7 @@ import ts from "typescript";
 
 /** The code the architecture tests cover: the product (src), its rehearsal, the bench and the policy pack. */
 export const REPO = resolve(__dirname, "../..");
-export const ROOTS = ["src", "rehearsal", "bench", "policies"];
+const ROOTS = ["src", "rehearsal", "bench", "policies"];
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -43,18 +43,4 @@ export function syntaxOf(file: string): ts.SourceFile {
 /** A syntax tree of `text`, for the tests that show a rule catches a planted file. */
 export function syntaxOfText(file: string, text: string): ts.SourceFile {
   return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-}
-
-/** Every node of `tree`, depth first. */
-export function* nodesOf(tree: ts.Node): Generator<ts.Node> {
-  const stack: ts.Node[] = [tree];
-  while (stack.length > 0) {
-    const node = stack.pop() as ts.Node;
-    yield node;
-    const children: ts.Node[] = [];
-    ts.forEachChild(node, (child) => {
-      children.push(child);
-    });
-    stack.push(...children.reverse());
-  }
 }

@@ -79,7 +79,7 @@ describe("AWS staging network", async () => {
     expect(flowLog.maxAggregationInterval).toBe(60);
   });
 
-  it("the security group rules are exactly the allowed flows of seed 004", () => {
+  it("the security group rules are exactly the staging runbook's allowed flows", () => {
     const port = config.service.port;
     expect(port).toBe(8000);
     const allowed = [

@@ -7,7 +7,7 @@ import { startCommand } from "../../src/rollout/commands/drive";
 import { tempDir } from "../rollout/fakes";
 
 /**
- * Findings 5, 7 and 9 (config): hostile or careless config never reaches the traffic layer, the
+ * Hostile or careless config never reaches the traffic layer, the
  * file system or PromQL, and a misspelt namespace is never silently ignored.
  */
 

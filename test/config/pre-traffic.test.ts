@@ -23,7 +23,7 @@ const withPreTraffic = (preTraffic: unknown) => (raw: Raw) => ({
 });
 
 describe("rollout.preTraffic", () => {
-  it("defaults to the runbooks' numbers: seed 000's health check, seed 003's probe", () => {
+  it("defaults to the runbooks' numbers: the blue-green runbook's health check, the readiness checklist's probe", () => {
     const pre = parse("prod", (raw) => raw).rollout.preTraffic;
     expect(pre).toMatchObject({
       enabled: true,

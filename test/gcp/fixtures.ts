@@ -25,7 +25,7 @@ export function prodWith(overrides: Raw = {}, gcp: Raw = {}): StageConfig {
   return parseStageConfig("prod", { ...raw, ...overrides, gcp: { ...(raw.gcp as Raw), ...gcp } });
 }
 
-/** Prod in mode `services`: blue/green services named as in seed 003. */
+/** Prod in mode `services`: blue/green services named as the readiness checklist names them. */
 export function servicesWith(overrides: Raw = {}, gcp: Raw = {}): StageConfig {
   return prodWith(
     {

@@ -22,7 +22,7 @@ function issues(raw: unknown): string[] {
 }
 
 describe("the pack's config schema", () => {
-  it("defaults to the runbook limits (seed 003 for prod, seed 004 for staging), breach time included", () => {
+  it("defaults to the runbook limits (the readiness checklist for prod, the staging runbook for staging), breach time included", () => {
     const { stages, defaultStage } = ThresholdLimitsConfigSchema.parse({});
     expect(defaultStage).toBe("prod");
     expect(stages.prod).toEqual({

@@ -22,7 +22,7 @@ type Traffic = { revision?: string; percent?: number; tag?: string };
 type Weighted = { backendService: string; weight: number };
 type Forward = { forward: { targetGroups: { arn: string; weight: number }[] } };
 
-/** Prod in mode `services`: blue/green Cloud Run services behind the weighted URL map (seed 003). */
+/** Prod in mode `services`: blue/green Cloud Run services behind the weighted URL map. */
 function prodServices(overrides: Record<string, unknown> = {}) {
   return stageWith("prod", {
     gcp: { mode: "services" },

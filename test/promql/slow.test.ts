@@ -6,7 +6,7 @@ import { type BucketCounts, histogramSeries, type InputSeries, times } from "./s
 import { TEST_FILE } from "./suites";
 
 /**
- * The slow-request count (issue 11: P95 judged by the share of requests slower than its limit),
+ * The slow-request count (P95 judged by the share of requests slower than its limit),
  * pinned by the real PromQL engine: known bucket counts per interval over the latency histogram's
  * real layout (`LATENCY_BUCKETS_MS`), and the count `sideQueries(...).slow` must return over one
  * window: every request the histogram measured (`le="+Inf"`) minus those in the bucket at or

@@ -5,8 +5,8 @@ import { statePath } from "../../src/rollout/store/state";
 import { type Harness, openHarness } from "./harness";
 
 /**
- * Issue 12 against the real environment (HAProxy, Prometheus, apps, load) and the real CLI:
- * abort whatever the state holds, signals that must not strand the canary, and the lock keyed on
+ * The operator's safety guarantees against the real environment (HAProxy, Prometheus, apps,
+ * load) and the real CLI: abort whatever the state holds, signals that must not strand the canary, and the lock keyed on
  * the HAProxy backend rather than the stage's name. What must hold every time: HAProxy serves the
  * weight the state records.
  */
@@ -24,7 +24,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe("issue 12 on the real environment", () => {
+describe("abort, signals and the lock on the real environment", () => {
   it("a truncated state file: abort reverts HAProxy to 0% from the config and records a fresh state", async () => {
     const run = h.start();
     await h.untilWeight((w) => w === 50);

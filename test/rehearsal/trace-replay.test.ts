@@ -8,7 +8,7 @@ import { journalPath } from "../../src/rollout/store/journal";
 import { type Harness, openHarness } from "./harness";
 
 /**
- * Issue 16's acceptance: a trace recorded with `ion-rollout trace` from the rehearsal's real
+ * A trace recorded with `ion-rollout trace` from the rehearsal's real
  * Prometheus replays (`ion-rollout backtest`) to the live run's decision: same outcome, revert at
  * the same check ± one. And the live run's own journal replays to exactly its decisions.
  */

@@ -1,3 +1,4 @@
+import { EventEmitter, once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -33,7 +34,28 @@ function metricsText(c: Counters): string {
   return `# TYPE ${METRICS.requestCount} counter\n${METRICS.requestCount}{${labels("2xx")}} ${c.ok}\n${METRICS.requestCount}{${labels("5xx")}} ${c.failed}\n`;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The app's events: "request" for each request it serves, "scrape" for each Prometheus scrape. */
+const events = new EventEmitter();
+const seen = { request: 0, scrape: 0 };
+
+function appEvent(event: keyof typeof seen): void {
+  seen[event]++;
+  events.emit(event);
+}
+
+/** The epoch ms of every sample Prometheus stored from the app up to `at`: the truth about gaps. */
+async function sampleTimes(promPort: number, at: number): Promise<number[]> {
+  const query = encodeURIComponent('up{job="app"}[5m]');
+  const response = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${query}&time=${at / 1000}`);
+  const body = (await response.json()) as { data: { result: { values: [number, string][] }[] } };
+  return body.data.result.flatMap((series) => series.values.map(([ts]) => Math.round(ts * 1000)));
+}
+
+/** Resolves after `count` more of the app's `event`s: the test waits on what the trace measures. */
+async function untilApp(event: keyof typeof seen, count: number): Promise<void> {
+  const target = seen[event] + count;
+  while (seen[event] < target) await once(events, event);
+}
 
 describe("ion-rollout trace over an app restart and a Prometheus restart (real Prometheus)", () => {
   const workDir = mkdtempSync(join(tmpdir(), "ion-trace-restart-"));
@@ -87,8 +109,12 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
       n++;
       if (n % 10 === 0) counters.failed++;
       else counters.ok++;
+      appEvent("request");
     }, 1000 / RATE);
-    app = createServer((_req, res) => res.end(metricsText(counters)));
+    app = createServer((_req, res) => {
+      res.end(metricsText(counters));
+      appEvent("scrape");
+    });
     await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
     const appPort = (app.address() as AddressInfo).port;
     [promPort] = (await freePorts(1)) as [number];
@@ -97,22 +123,24 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
       `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: app\n    honor_labels: true\n    static_configs: [{ targets: ["127.0.0.1:${appPort}"] }]\n`,
     );
     let prometheus = await startPrometheus();
-    // Two scrapes in the first window.
-    await sleep(1_000);
-    marks.from = Date.now();
-    // Mid-window (checks every STEP s from `from`), so one check's window straddles the reset.
-    await sleep(7_000);
+    // Checks start between two scrapes, so no window boundary falls on a sample.
+    await untilApp("scrape", 1);
+    const previous = Date.now();
+    await untilApp("scrape", 1);
+    marks.from = Math.round((previous + Date.now()) / 2);
+    // A few windows (checks every STEP s from `from`) before the reset; one of them straddles it.
+    await untilApp("scrape", 7);
     // The app restarts: its counters start again from zero.
     counters.ok = 0;
     counters.failed = 0;
     marks.appRestart = Date.now();
-    await sleep(3_000);
+    await untilApp("scrape", 3);
     await prometheus.stop();
-    marks.promDown = Date.now();
-    await sleep(4_000);
+    // Prometheus is down: the app keeps serving (4 s of requests) and nothing scrapes it.
+    await untilApp("request", 4 * RATE);
     prometheus = await startPrometheus();
     marks.promUp = Date.now();
-    await sleep(5_000);
+    await untilApp("scrape", 5);
     marks.to = Date.now() - 500;
   }, 60_000);
 
@@ -142,10 +170,13 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
     const requests = recorded.series.canary.requests ?? [];
     const errors = recorded.series.canary.errors ?? [];
     const rows = recorded.checkTimesMs.map((t, i) => ({ t, requests: requests[i], errors: errors[i] }));
-    // Windows wholly inside the outage (with a scrape's margin either side) have no samples.
-    const down = rows.filter(
-      (r) => r.t - STEP * 1000 > (marks.promDown as number) + 1000 && r.t < (marks.promUp as number) - 1000,
-    );
+    // Each check covers the STEP s before it. A window with no sample (Prometheus was down) must
+    // read as no data; one with two samples or more has an increase.
+    const samples = await sampleTimes(promPort, marks.to as number);
+    const samplesIn = (r: { t: number }, margin: number) =>
+      samples.filter((at) => at > r.t - STEP * 1000 + margin && at < r.t - margin).length;
+    const down = rows.filter((r) => samplesIn(r, -5) === 0);
+    const covered = rows.filter((r) => samplesIn(r, 5) >= 2);
     expect(down.length).toBeGreaterThanOrEqual(2);
     for (const r of down) expect(r).toMatchObject({ requests: null });
     // The raw errors query answers 0 there (`or vector(0)`); the trace keeps the gap instead.
@@ -157,14 +188,15 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
     });
     for (const r of down) expect(trace.checks[rows.indexOf(r)]?.canary?.errors).toBeNull();
 
-    // Everywhere else: about RATE x STEP requests per check, including the window over the app's
-    // restart (increase() treats the drop to zero as a reset, not as minus thousands).
-    const measured = rows.filter((r) => r.requests !== null && r.requests !== undefined);
-    expect(measured.length).toBeGreaterThanOrEqual(rows.length - down.length - 3);
-    for (const r of measured) {
+    // Every window with two scrapes: about RATE x STEP requests, including the window over the
+    // app's restart (increase() treats the drop to zero as a reset, not as minus thousands).
+    expect(covered.length).toBeGreaterThanOrEqual(4);
+    for (const r of covered) {
       expect(r.requests).toBeGreaterThanOrEqual(RATE * STEP * 0.4);
       expect(r.requests).toBeLessThanOrEqual(RATE * STEP * 1.8);
     }
+    const measured = rows.filter((r) => r.requests !== null && r.requests !== undefined);
+    for (const r of measured) expect(r.requests).toBeLessThanOrEqual(RATE * STEP * 1.8);
     const overReset = measured.find(
       (r) => r.t > (marks.appRestart as number) && r.t - STEP * 1000 < (marks.appRestart as number),
     );

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseStageConfig, readStageFile } from "../../src/config";
-import {
-  arnSuffix,
-  awsDimensions,
-  buildEdges,
-  CLOUD_MONITORING_PROMQL,
-} from "../../src/rollout/edges/from-config";
+import { arnSuffix, awsDimensions, buildEdges } from "../../src/rollout/edges/from-config";
 import { prod, ROOT, staging } from "./fixtures";
 
 describe("edges by platform", () => {
@@ -13,7 +8,10 @@ describe("edges by platform", () => {
     const edges = await buildEdges(prod(), { env: {} });
     expect(edges.driver.constructor.name).toBe("PulumiTrafficDriver");
     expect(edges.metrics.constructor.name).toBe("PrometheusMetricsSource");
-    expect(edges.metrics.description).toContain(CLOUD_MONITORING_PROMQL("internal-ai-innovation"));
+    // Cloud Monitoring's Prometheus-compatible API root for the project (docs/cloud-edges.md).
+    expect(edges.metrics.description).toContain(
+      "https://monitoring.googleapis.com/v1/projects/internal-ai-innovation/location/global/prometheus",
+    );
     expect(edges.metrics.description).toContain("bearer");
     expect(edges.channels).toEqual([]);
   });

@@ -22,8 +22,8 @@ function run(cfg: StageConfig, checks: Check[], weight = 5) {
 
 const errorRate = (r: ReturnType<typeof analyseCheck>) => r.signals.find((s) => s.signal === "errorRate");
 
-describe("issue 11 defects (each failed on the block-pooled rule first)", () => {
-  it("defect 3: staging's '> 5% for 5 min' is 5 min of breaches, not 5 pooled blocks (~20 min at 15 requests per check)", () => {
+describe("the sequential analysis where the block-pooled rule failed", () => {
+  it("staging's '> 5% for 5 min' is 5 min of breaches, not 5 pooled blocks (~20 min at 15 requests per check)", () => {
     // 10% errors at 15 requests per check; minRequests 50 pools four checks into one block.
     const checks = Array.from({ length: 24 }, (_, i) =>
       check(i * 60, { requests: 15, errors: i % 2 === 0 ? 2 : 1 }),
@@ -38,7 +38,7 @@ describe("issue 11 defects (each failed on the block-pooled rule first)", () => 
     expect(sequentialNoGo).toBeLessThan(12); // the block rule needed 20 checks
   });
 
-  it("defect 4: compareToStable with stable's counts missing never holds back an absolute revert", () => {
+  it("compareToStable with stable's counts missing never holds back an absolute revert", () => {
     const cfg = prodWith({
       thresholds: {
         errorRate: { rollbackAbove: 0.01, consecutive: 3, goAtMost: 0.005, compareToStable: {} },
@@ -59,7 +59,7 @@ describe("issue 11 defects (each failed on the block-pooled rule first)", () => 
     expect(errorRate(quiet[0] as ReturnType<typeof analyseCheck>)?.verdict).toBe("INCONCLUSIVE");
   });
 
-  it("defect 5: a lucky 0/51 of a 1.5% canary is never promoted on a point estimate", () => {
+  it("a lucky 0/51 of a 1.5% canary is never promoted on a point estimate", () => {
     const cfg = prodWith({ rollout: { bakeSeconds: 0, minRequestsPerStep: 50, maxStepSeconds: 7200 } });
     const plan = buildPlan(cfg);
     let state: CoreState = { step: firstStep(0), analysis: initialAnalysisState(), seq: 0 };
@@ -84,7 +84,7 @@ describe("issue 11 defects (each failed on the block-pooled rule first)", () => 
     expect(actions.at(-1)).toMatch(/hold|revert/);
   });
 
-  it("defect 6: P95 by the share of slow requests: one slow request in each of three 15-request checks does not revert", () => {
+  it("P95 by the share of slow requests: one slow request in each of three 15-request checks does not revert", () => {
     // A healthy canary with 1% of requests over 500 ms: three unlucky checks in a row (1 of 15
     // slow each puts the check's P95 over 500 ms), the rest clean.
     const checks = Array.from({ length: 60 }, (_, i) =>

@@ -16,7 +16,7 @@ import { wilsonLower, worseThanStable } from "./statistics";
  * `minRequests` canary requests; a block breaches when the one-sided Wilson lower bound of its rate
  * is above the limit (or, with compareToStable, when it is worse than stable); NO-GO once breaches
  * repeat `consecutive` blocks in a row or last `forSeconds` (in time). Missing stable counts make
- * the relative part inconclusive and never hold back an absolute breach (defect 4).
+ * the relative part inconclusive and never hold back an absolute breach.
  */
 
 export const EMPTY_BLOCK: ErrorBlock = {
@@ -140,7 +140,7 @@ function judgeBlock(
   const judged = { ...base, value: rate, sampleSize: pooled.requests, detail };
   const next = { ...EMPTY_BLOCK };
   if (reasons.length > 0) {
-    // A breach lasts from the first check of its first block (time, not block count: defect 3).
+    // A breach lasts from the first check of its first block (time, not block count).
     const since = input.since ?? pooled.startedAt;
     const lasted = extendStreak(
       base.threshold,

@@ -13,7 +13,7 @@ import {
  * Consecutive-check rules: level signals (latency by value, memory, CPU), health, and the breach
  * streak they share with `analysis: consecutive`'s error-rate blocks. A duration given in time
  * (`forSeconds`, staging's "for 3 min") is measured in time from the streak's first breaching
- * check, so a judgement that pools several checks cannot stretch it (issue 11, defect 3).
+ * check, so a judgement that pools several checks cannot stretch it.
  */
 
 export function format(signal: SignalName, value: number): string {

@@ -34,7 +34,7 @@ export * from "./analysis-types";
  * - Missing (null), stale or errored data is INCONCLUSIVE, never a pass.
  */
 
-/** What the analysis needs from a stage, as the plan carries it (issue 15). */
+/** What the analysis needs from a stage, as the plan carries it. */
 export interface AnalysisContext {
   thresholds: Thresholds;
   analysis: "sequential" | "consecutive";

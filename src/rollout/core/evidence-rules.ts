@@ -1,5 +1,5 @@
 import type { EvidenceSettings } from "../../config";
-import { deriveEvidenceRule, type SignalLimits } from "./evidence/params";
+import { deriveEvidenceRule, type SignalLimits, slowShareLimits } from "./evidence/params";
 import type { RelativeRule } from "./evidence/relative";
 import type { EvidenceRule } from "./evidence/rule";
 
@@ -39,11 +39,8 @@ export function trafficLevel(expectedPerCheck: number | undefined, observed: num
   return 2 ** Math.ceil(Math.log2(Math.max(1, observed)));
 }
 
-/**
- * P95 latency above the limit ⇔ more than 5% of requests slower than it: the slow-request share's
- * roll-back limit. A healthy canary's share is taken as at most half of that (its GO level).
- */
-export const SLOW_SHARE_LIMITS: SignalLimits = { rollbackAbove: 0.05, goAtMost: 0.025 };
+/** The slow-request share's limits behind every P95 limit (params.ts says why: 5%, GO at 2.5%). */
+export const SLOW_SHARE_LIMITS: SignalLimits = slowShareLimits();
 
 /**
  * compareToStable as a sequential test (relative.ts): null "canary ≤ worseByFactor × stable",

@@ -6,7 +6,7 @@ import type { TraceDocument } from "./trace";
 /**
  * A past rollout's journal as a backtest trace: the measured values each check recorded. Pure.
  *
- * A record with `measured` (written since issue 11d) carries the raw sample of both sides, `slow`
+ * A record with `measured` (journals written since the sequential analysis) carries the raw sample of both sides, `slow`
  * included, and under the sequential analysis the ledger's counts (`deltas`): replayed as they are,
  * so a journal replays to exactly its recorded decisions under either analysis.
  *

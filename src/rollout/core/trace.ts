@@ -3,11 +3,11 @@ import type { Check } from "./analysis";
 import type { SideSample } from "./sample";
 
 /**
- * The backtest trace format (docs/rollout.md), kept exactly as issue 5 gives it:
+ * The backtest trace format (docs/rollout.md), stable across versions:
  * `{ "checks": [ { "at": 0, "canary": { "requests", "errors", "p95Ms", "memory", "cpu" }, "stable": {...} } ] }`.
  * `at` is seconds since start; any signal may be missing or null (no data). Optional extras per
  * side: `healthFailures`, `sampleAgeSeconds`, `slow`; per check: `errors` (metrics backend
- * errors), `deltas` (a journal's ledger counts, judged by the sequential analysis instead). Optional at the top (issue 16, recorded traces): `startedAt`, when the first step's
+ * errors), `deltas` (a journal's ledger counts, judged by the sequential analysis instead). Optional at the top (recorded traces): `startedAt`, when the first step's
  * weight was applied (default: the first check's `at`), and `source`, where the trace came from.
  * Unknown keys are ignored, so older readers still read newer traces.
  */

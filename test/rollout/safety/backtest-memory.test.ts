@@ -7,7 +7,7 @@ import { tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
 /**
- * Finding 8 (backtest): the backtest streams its input and its output, so memory does not grow
+ * The backtest streams its input and its output, so memory does not grow
  * with the trace. A long trace of holding checks (p95 between the GO gate and the limit, all at
  * t=0 so no step ends) runs under a heap cap below what holding its decisions takes. Measured when
  * this was sized: a backtest that kept each decision ran out of a 48 MB heap by 20,000 checks; the

@@ -7,7 +7,7 @@ import { writeState } from "../../../src/rollout/store/state";
 import { T0, tempDir } from "../fakes";
 import { prod } from "../fixtures";
 
-/** Finding 9: every journal append is fsynced, and the state directory after each rename. */
+/** Every journal append is fsynced, and the state directory after each rename. */
 
 const original = { ...storeIo };
 afterEach(() => {

@@ -4,7 +4,7 @@ import { readState } from "../../../src/rollout/store/state";
 import { cli, type LocalFake, localConfig, localFake, lockFiles, startArgs } from "./local-fakes";
 
 /**
- * Findings 2 and 3: nothing short of SIGKILL leaves a canary between weights. The real CLI drives
+ * Nothing short of SIGKILL leaves a canary between weights. The real CLI drives
  * a fake HAProxy socket; each test waits on what the runner says (a check event on stdout, a line
  * on stderr) and on what the fake receives, never on a timer.
  */

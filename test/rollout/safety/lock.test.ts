@@ -9,7 +9,7 @@ import { acquireLock, LockError, lockPath, lockTargetOf } from "../../../src/rol
 import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
-/** Finding 4: one winner per stale takeover, and the lock is keyed on what is driven. */
+/** One winner per stale takeover, and the lock is keyed on what is driven. */
 
 const TARGET = { key: "test:lock-race", description: "the race's traffic target" };
 const WORKERS = 4;

@@ -6,7 +6,7 @@ import { markdownReport } from "../../../src/rollout/report/report";
 import { T0 } from "../fakes";
 
 /**
- * Finding 7 (report): every field of the Markdown report that comes from input is inert: no raw
+ * Every field of the Markdown report that comes from input is inert: no raw
  * HTML, no line break that starts a heading, no table cell broken by a pipe. One test per field.
  */
 

@@ -9,7 +9,7 @@ import { readState } from "../../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
 import { prodWith } from "../fixtures";
 
-/** Finding 3 (resume) and the runner's own errors: a canary is never left or promoted half-way. */
+/** Resume after a crash and the runner's own errors: a canary is never left or promoted half-way. */
 
 const cfg = prodWith({ rollout: { bakeSeconds: 0, checkIntervalSeconds: 60 } });
 

@@ -6,7 +6,7 @@ import { refuseOutOfDomain } from "../../../src/rollout/core/sample-domain";
 import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "../fakes";
 import { check, prodWith } from "../fixtures";
 
-/** Finding 6: values outside their domain are no data, never GO; the reason names the value. */
+/** Values outside their domain are no data, never GO; the reason names the value. */
 
 const cfg = prodWith({ rollout: { bakeSeconds: 0, checkIntervalSeconds: 60 } });
 

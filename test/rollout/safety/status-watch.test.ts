@@ -9,7 +9,7 @@ import { writeState } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
-/** Finding 8 (status --watch): it ends when the runner is gone or the state is stale, and says so. */
+/** `status --watch` ends when the runner is gone or the state is stale, and says so. */
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 const cfg = loadStageConfig("prod", CONFIG);

@@ -2,20 +2,35 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../../src/cli/ion-rollout";
 import { abortCommand } from "../../../src/rollout/commands/operator";
+import { freshState } from "../../../src/rollout/controller/prepare";
+import { initialAnalysisState } from "../../../src/rollout/core/analysis";
 import { journalPath, readJournal } from "../../../src/rollout/store/journal";
 import { readState, statePath } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";
-import { ROOT } from "../fixtures";
+import { prod, ROOT } from "../fixtures";
 
-/** Finding 1: a corrupt, truncated or foreign state file never blocks `abort`. */
+/** A corrupt, truncated or foreign state file never blocks `abort`. */
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+
+/** A whole state at 50% whose stored error-rate evidence counts more errors than requests. */
+function impossibleEvidence(): string {
+  const state = freshState("prod", prod().releases, 0, 50);
+  const counts = { requests: 1, errors: 2, segmentRequests: 0, segmentErrors: 0 };
+  const empty = { requests: 0, errors: 0, segmentRequests: 0, segmentErrors: 0 };
+  const evidence = { errorRate: counts, slow: empty, relative: null, ledger: null };
+  return JSON.stringify({
+    ...state,
+    core: { ...state.core, analysis: { ...initialAnalysisState(), evidence } },
+  });
+}
 
 const BROKEN: Record<string, string> = {
   empty: "",
   truncated: '{"version":1,"stage":"prod","status":"running","weight":50,"core":{"seq":3',
   "half a document": JSON.stringify({ version: 1, stage: "prod", status: "running", weight: 50 }),
   "another version": JSON.stringify({ version: 2, stage: "prod", status: "running", weight: 50 }),
+  "impossible evidence": impossibleEvidence(),
 };
 
 describe("abort with an unreadable state file", () => {

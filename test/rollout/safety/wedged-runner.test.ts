@@ -11,7 +11,7 @@ import { bufferedStreams, FakeDriver, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
 /**
- * Finding 8 (abort): a live runner that does not answer (stopped, wedged) gets a bounded wait;
+ * Abort with a live runner that does not answer (stopped, wedged) gets a bounded wait;
  * `--force` then stops it and reverts from the config. The "runner" is a real process that
  * holds the lock and never reads its requests; the wait runs on a fake clock.
  */

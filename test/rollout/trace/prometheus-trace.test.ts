@@ -61,7 +61,7 @@ describe("recordPrometheusTrace (query_range against a local Prometheus API)", (
       onProgress: (done, total) => seen.push([done, total]),
     });
     // 7 queries per side per chunk (requests, errors, slow, P95, memory, CPU, sample age): the
-    // slow-request count (issue 11) joined the six; 5 check times in chunks of 2 are 3 chunks.
+    // slow-request count joined the six; 5 check times in chunks of 2 are 3 chunks.
     const queriesPerChunk = 2 * 7;
     expect(server.received).toHaveLength(3 * queriesPerChunk);
     expect(seen.at(-1)).toEqual([42, 42]);

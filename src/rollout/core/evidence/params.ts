@@ -142,7 +142,7 @@ function weighted(factors: number[], weights: number[], unit: number) {
  * says nothing about the share over this one, so the GO share mirrors the error rate's GO/limit
  * ratio: half the limit (2.5%).
  */
-export function slowShareLimits(quantile = 0.95, goFraction = 0.5): SignalLimits {
-  const rollbackAbove = 1 - quantile;
+export function slowShareLimits(percentile = 95, goFraction = 0.5): SignalLimits {
+  const rollbackAbove = (100 - percentile) / 100;
   return { rollbackAbove, goAtMost: goFraction * rollbackAbove };
 }

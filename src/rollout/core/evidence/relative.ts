@@ -66,11 +66,3 @@ export function judgeRelative(
   if (relativeLogE(state, rule) >= rule.logBar) return "worse";
   return stableMissingThisCheck ? "inconclusive" : "within";
 }
-
-/**
- * Revert when either test says so: the absolute test's revert never waits on the relative one, so
- * missing stable counts can at worst make the relative part inconclusive. α adds up (union bound).
- */
-export function revertDecision(absoluteRevert: boolean, relative: RelativeVerdict): boolean {
-  return absoluteRevert || relative === "worse";
-}

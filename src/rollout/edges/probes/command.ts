@@ -8,7 +8,7 @@ import { BoundedOutput } from "./bounded-output";
 import { GATE_MARKER_ENV, signalMarked } from "./process-marker";
 
 /**
- * The user's command (seed 000: `pytest tests/integration/ -v --endpoint green`), run by /bin/sh
+ * The user's command (the blue-green runbook: `pytest tests/integration/ -v --endpoint green`), run by /bin/sh
  * in its own process group with CANARY_URL, STABLE_URL, STAGE and RELEASE in its environment. Its
  * exit code decides; stdout and stderr are captured together, bounded (head and tail). After
  * `timeoutSeconds` (or an interrupt) the whole group gets SIGTERM, then SIGKILL after

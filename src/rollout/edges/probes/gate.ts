@@ -8,7 +8,7 @@ import type { EndpointResolver, Gate, GateEndpoints } from "./types";
 
 /**
  * The two gates from `rollout.preTraffic`. Pre-traffic: health of the canary's own endpoint, then
- * seed 003's probe of both sides, then the user's command; the first failure stops it (a canary
+ * the rate-limit probe of both sides, then the user's command; the first failure stops it (a canary
  * that does not answer /health is not load-probed). Post-promotion: health of the public endpoint.
  * Neither throws: an endpoint that cannot be found is a NO-GO naming why.
  */

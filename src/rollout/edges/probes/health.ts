@@ -4,7 +4,7 @@ import { type GetAnswer, httpGet, is2xx } from "./http-get";
 import type { Endpoint } from "./types";
 
 /**
- * The health probe (seed 000: `curl https://…-green…run.app/health` before traffic, and the public
+ * The health probe (the blue-green runbook: `curl https://…-green…run.app/health` before traffic, and the public
  * URL's /health after 100%): `requests` GETs of the health path, one after another; every one must
  * answer 2xx within `timeoutMs`. Stops at the first failure: a dead endpoint is not asked again.
  */

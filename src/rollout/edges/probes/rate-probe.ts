@@ -4,7 +4,7 @@ import { type GetAnswer, httpGet, is2xx } from "./http-get";
 import type { Endpoint } from "./types";
 
 /**
- * Seed 003's rate-limit probe (`rate_limit_probe.ps1 -RequestsPerSide 10 -DelayMsBetweenRequests
+ * The readiness checklist's rate-limit probe (`rate_limit_probe.ps1 -RequestsPerSide 10 -DelayMsBetweenRequests
  * 500`, success > 95%): `requestsPerSide` GETs to each side at a fixed spacing, both sides at once
  * so they see the same moment; each side's 2xx share must reach `minSuccessRate`. The P95 of each
  * side is reported so a stable/canary difference shows; only the canary's success decides.

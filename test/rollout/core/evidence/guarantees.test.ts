@@ -1,35 +1,53 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EvidenceSettingsSchema } from "../../../../src/config/evidence";
+import { freshState } from "../../../../src/rollout/controller/prepare";
+import { analyseCheck, initialAnalysisState } from "../../../../src/rollout/core/analysis";
 import { exactRevert, exactRevertBounds } from "../../../../src/rollout/core/evidence/exact";
-import { judgeEvidence, revertsNow } from "../../../../src/rollout/core/evidence/judge";
-import { deriveEvidenceRule, slowShareLimits } from "../../../../src/rollout/core/evidence/params";
+import { revertsNow } from "../../../../src/rollout/core/evidence/judge";
+import { deriveEvidenceRule } from "../../../../src/rollout/core/evidence/params";
 import {
   initialRelativeEvidence,
   judgeRelative,
   observeRelative,
   type RelativeRule,
-  revertDecision,
 } from "../../../../src/rollout/core/evidence/relative";
 import {
   type CheckCounts,
   type CountEvidenceState,
   initialCountEvidence,
   observeCounts,
-  parseCountEvidence,
 } from "../../../../src/rollout/core/evidence/state";
+import { SLOW_SHARE_LIMITS } from "../../../../src/rollout/core/evidence-rules";
+import type { RolloutState } from "../../../../src/rollout/core/state";
+import { stateShapeProblem } from "../../../../src/rollout/core/state-shape";
+import { check, prodWith } from "../../fixtures";
 
 const config = EvidenceSettingsSchema.parse({});
 const rule15 = deriveEvidenceRule({ rollbackAbove: 0.01, goAtMost: 0.005 }, config, 15);
 
-/** The check number of the first revert (or null), resuming from JSON after every `resumeEvery` checks. */
+/**
+ * What a resume reads back, the way the store reads it: the state file's JSON, accepted by its shape
+ * check (which parses the stored evidence), then used as parsed.
+ */
+function resumedFromDisk(errorRate: CountEvidenceState): CountEvidenceState {
+  const state = freshState("prod", prodWith({}).releases, 0, 5);
+  const evidence = { errorRate, slow: initialCountEvidence(), relative: null, ledger: null };
+  const stored = { ...state, core: { ...state.core, analysis: { ...initialAnalysisState(), evidence } } };
+  const read = JSON.parse(JSON.stringify(stored)) as RolloutState;
+  const problem = stateShapeProblem(read);
+  if (problem) throw new Error(`the store refuses the state it wrote: ${problem}`);
+  return read.core.analysis.evidence?.errorRate as CountEvidenceState;
+}
+
+/** The check number of the first revert (or null), resuming from the state file after every `resumeEvery` checks. */
 function decisions(checks: CheckCounts[], resumeEvery: number | null): number | null {
   let state: CountEvidenceState = initialCountEvidence();
   for (const [i, check] of checks.entries()) {
     state = observeCounts(state, check, rule15);
     if (revertsNow(state, rule15, check)) return i + 1;
     if (resumeEvery !== null && (i + 1) % resumeEvery === 0) {
-      state = parseCountEvidence(JSON.parse(JSON.stringify(state)));
+      state = resumedFromDisk(state);
     }
   }
   return null;
@@ -114,21 +132,24 @@ describe("relative check (canary vs stable)", () => {
     expect(verdictAfter(canary, stable)).toBe(verdict);
   });
 
-  it("still reverts on absolute evidence when stable counts are missing", () => {
-    const state = observeCounts(initialCountEvidence(), { requests: 150, errors: 30 }, rule15);
-    const absolute = judgeEvidence(state, rule15, { requests: 150, errors: 30 }).revert;
-    expect(absolute).toBe(true);
-    expect(revertDecision(absolute, verdictAfter({ requests: 150, errors: 30 }, null))).toBe(true);
+  it("an overwhelming check reverts at once even when the comparison with stable lacks stable's counts", () => {
+    const cfg = prodWith({
+      thresholds: {
+        errorRate: { rollbackAbove: 0.01, consecutive: 3, goAtMost: 0.005, compareToStable: {} },
+      },
+    });
+    const overwhelming = check(60, { requests: 150, errors: 30 }, { requests: null, errors: null });
+    const result = analyseCheck(cfg, initialAnalysisState(), overwhelming, 5);
+    expect(result.signals.find((s) => s.signal === "errorRate")?.verdict).toBe("NO-GO");
+    expect(result.verdict).toBe("NO-GO");
   });
 });
 
 describe("P95 by counts: the slow-request share", () => {
-  const limits = slowShareLimits();
-  const slowRule = deriveEvidenceRule(limits, config, 15);
+  const slowRule = deriveEvidenceRule(SLOW_SHARE_LIMITS, config, 15);
 
-  it("derives a 5% limit and a 2.5% GO share", () => {
-    expect(limits.rollbackAbove).toBeCloseTo(0.05);
-    expect(limits.goAtMost).toBeCloseTo(0.025);
+  it("judges P95 as a 5% slow share (P95 above the limit), GO at 2.5%", () => {
+    expect(SLOW_SHARE_LIMITS).toEqual({ rollbackAbove: 0.05, goAtMost: 0.025 });
   });
 
   it("reverts healthy windows (1% of requests slow, 15 per check) at most alpha over 60 checks", () => {

@@ -21,7 +21,7 @@ function recordingSleep() {
   return { waits, sleep: async (ms: number) => void waits.push(ms) };
 }
 
-describe("rateProbe (seed 003: 10 requests per side, 500 ms apart, success >= 95%)", () => {
+describe("rateProbe (the readiness checklist: 10 requests per side, 500 ms apart, success >= 95%)", () => {
   it("asks both sides requestsPerSide times at the configured spacing and passes a healthy canary", async () => {
     const canary = await serve(() => 200);
     const stable = await serve(() => 200);
