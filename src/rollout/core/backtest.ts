@@ -3,6 +3,7 @@ import { analyseCheck, type Check, initialAnalysisState, type Verdict } from "./
 import { type CoreState, decide, firstStep } from "./decide";
 import type { Outcome } from "./outcome";
 import { buildPlan } from "./plan";
+import { maxCountPerCheck } from "./plausible-counts";
 import type { ActionKind, DecisionRecord } from "./record";
 import { refuseOutOfDomain } from "./sample-domain";
 
@@ -36,7 +37,7 @@ export function backtest(
   let state: CoreState = { step: firstStep(startedAt), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
   for (const recorded of checks) {
-    const check = refuseOutOfDomain(recorded);
+    const check = refuseOutOfDomain(recorded, maxCountPerCheck(cfg.rollout));
     const analysis = analyseCheck(cfg, state.analysis, check, plan.steps[state.step.index]?.weight);
     const decision = decide(plan, state, check, analysis);
     state = decision.state;
