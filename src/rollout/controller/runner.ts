@@ -2,7 +2,8 @@ import { type Check, warmAnalysis } from "../core/analysis";
 import { decideCheck } from "../core/check-decision";
 import { type Decision, firstStep } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
-import { buildPlan } from "../core/plan";
+import { buildPlan, REVERT_WEIGHT } from "../core/plan";
+import { maxCountPerCheck } from "../core/plausible-counts";
 import { emptySideSample, type MetricsSample } from "../core/sample";
 import { refuseOutOfDomain } from "../core/sample-domain";
 import { isActive } from "../core/state";
@@ -197,7 +198,8 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
-  sample = refuseOutOfDomain(sample);
+  // Impossible values and counts no service could serve are no data, and never banked as requests.
+  sample = refuseOutOfDomain(sample, maxCountPerCheck(options.cfg.rollout));
   const check: Check = {
     at,
     canary: sample.canary,

@@ -4,6 +4,7 @@ import { decideCheck } from "./check-decision";
 import { type CoreState, firstStep } from "./decide";
 import type { Outcome } from "./outcome";
 import { buildPlan } from "./plan";
+import { maxCountPerCheck } from "./plausible-counts";
 import type { ActionKind, DecisionRecord } from "./record";
 import { refuseOutOfDomain } from "./sample-domain";
 
@@ -37,7 +38,7 @@ export function backtest(
   let state: CoreState = { step: firstStep(startedAt), analysis: initialAnalysisState(), seq: 0 };
   const decisions: BacktestDecision[] = [];
   for (const recorded of checks) {
-    const check = refuseOutOfDomain(recorded);
+    const check = refuseOutOfDomain(recorded, maxCountPerCheck(cfg.rollout));
     const decision = decideCheck(cfg, plan, state, check);
     state = decision.state;
     decisions.push(decision.record);

@@ -3,6 +3,7 @@ import { analyseCheck, type Check, initialAnalysisState } from "./analysis";
 import type { BacktestDecision, BacktestResult } from "./backtest";
 import { type CoreState, decide, firstStep } from "./decide";
 import { buildPlan, type RolloutPlan } from "./plan";
+import { maxCountPerCheck } from "./plausible-counts";
 import { refuseOutOfDomain } from "./sample-domain";
 import { parseTrace, TraceError } from "./trace";
 
@@ -142,7 +143,7 @@ export class BacktestRun {
 
   next(recorded: Check): BacktestDecision | undefined {
     if (this.finished) return undefined;
-    const check = refuseOutOfDomain(recorded);
+    const check = refuseOutOfDomain(recorded, maxCountPerCheck(this.cfg.rollout));
     const state = this.state ?? {
       step: firstStep(this.startedAt ?? check.at),
       analysis: initialAnalysisState(),

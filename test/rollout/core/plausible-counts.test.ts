@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { runRollout } from "../../../src/rollout/controller/runner";
 import type { Check } from "../../../src/rollout/core/analysis";
 import { backtest } from "../../../src/rollout/core/backtest";
 import { calibrateChangePointLogBar } from "../../../src/rollout/core/evidence/calibrate";
 import { deriveEvidenceRule } from "../../../src/rollout/core/evidence/params";
 import type { CounterSnapshot } from "../../../src/rollout/core/sample";
+import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "../fakes";
 import { check, consecutiveProdWith, prodWith } from "../fixtures";
 
 /**
@@ -22,6 +24,17 @@ describe("implausible counts are no data", () => {
     expect(result.decisions[0]?.verdict).toBe("INCONCLUSIVE");
     expect(result.decisions[0]?.reasons.join("\n")).toMatch(/canary requests 1000000000000000 refused/);
     expect(result.decisions[0]?.reasons.join("\n")).toMatch(/rollout\.maxRequestsPerSecond/);
+  });
+
+  it("refused counts are not banked towards minRequestsPerStep", () => {
+    const cfg = consecutiveProdWith({ rollout: { ...FAST.rollout, minRequestsPerStep: 200 } });
+    const checks = [
+      check(0, { requests: 1e15, errors: 0 }),
+      ...[1, 2, 3].map((i) => check(i * 60, { requests: 100, errors: 0 })),
+    ];
+    const result = backtest(cfg, checks);
+    // 100 plausible requests after the refused check are not 200: the step holds until the next one.
+    expect(result.decisions.map((d) => d.action)).toEqual(["hold", "hold", "advance", "hold"]);
   });
 
   it("the ceiling is expected traffic × 100 when the stage declares it, else 1,000,000 req/s, or the configured key", () => {
@@ -50,6 +63,26 @@ describe("implausible counts are no data", () => {
     expect(result.outcome).not.toBe("promoted");
     expect(result.decisions[0]?.verdict).toBe("INCONCLUSIVE");
     expect(result.decisions[0]?.reasons.join("\n")).toMatch(/canary requests 100.5 refused/);
+  });
+});
+
+describe("the runner refuses implausible counts", () => {
+  it("10^15 canary requests a check: never promoted, reverted as inconclusive, the reason names the key", async () => {
+    const time = new FakeTime();
+    const driver = new FakeDriver();
+    const result = await runRollout({
+      cfg: consecutiveProdWith(FAST),
+      driver,
+      metrics: new FakeMetrics(time, () => healthy(1000, { requests: 1e15 })),
+      stateDir: tempDir(),
+      mode: "start",
+      clock: time.clock,
+      sleep: time.sleep,
+      lock: { pid: 4242, isAlive: () => false },
+    });
+    expect(result.outcome).toBe("reverted");
+    expect(driver.weights()).not.toContain(100);
+    expect(result.state.lastDecision?.reasons.join("\n")).toMatch(/rollout\.maxRequestsPerSecond/);
   });
 });
 

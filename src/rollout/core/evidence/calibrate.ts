@@ -29,7 +29,7 @@ export function calibrateChangePointLogBar(
 
 /**
  * The most requests per check the exact computation is run for. Its cost grows with the binomial's
- * spread (√n): 2^20 takes ~60 ms, 2^40 would take minutes and 10^300 would never end. Above it a
+ * spread (√n): 2^40 would take minutes and 10^300 would never end. Above it a
  * fault of any size brings overwhelming evidence in one check, so the closed-form bar below (a
  * few units of ln higher than the exact one) costs nothing that matters.
  */

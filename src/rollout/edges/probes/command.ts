@@ -73,15 +73,8 @@ function outcomeOf(
   };
 }
 
-export function runGateCommand(
-  cfg: GateCommandConfig,
-  ctx: CommandContext,
-  signal?: AbortSignal,
-): Promise<ProbeOutcome> {
-  const now = ctx.now ?? (() => performance.now());
-  const started = now();
-  const output = new BoundedOutput(cfg.maxOutputBytes);
-  const marker = randomUUID();
+/** `/bin/sh -c run` in a new process group, its environment carrying the URLs and `marker`. */
+function spawnCommand(cfg: GateCommandConfig, ctx: CommandContext, marker: string) {
   const env = {
     ...(ctx.env ?? process.env),
     CANARY_URL: ctx.canaryUrl,
@@ -96,6 +89,19 @@ export function runGateCommand(
     stdio: ["ignore", "pipe", "pipe"],
     env,
   });
+  return { child, env };
+}
+
+export function runGateCommand(
+  cfg: GateCommandConfig,
+  ctx: CommandContext,
+  signal?: AbortSignal,
+): Promise<ProbeOutcome> {
+  const now = ctx.now ?? (() => performance.now());
+  const started = now();
+  const output = new BoundedOutput(cfg.maxOutputBytes);
+  const marker = randomUUID();
+  const { child, env } = spawnCommand(cfg, ctx, marker);
   child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
   // The group, and whatever left it (a setsid daemon) but carries this run's marker.
