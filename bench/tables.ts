@@ -114,14 +114,30 @@ export function renderLateFault(r: RolloutResults): string {
     const need =
       run.errorsNeeded === null
         ? `no count of ${s.faultRequests} errors reverts it`
-        : `the faulty check reverts from ${run.errorsNeeded} errors of ${s.faultRequests} (median over runs)`;
+        : `the faulty check reverts from ${run.errorsNeeded} errors of ${s.faultRequests} (median over runs; exactly, P(Bin(${s.faultRequests}, ${s.faultRate * 100}%) ≥ ${run.errorsNeeded}) = ${fmtP(upperTail(s.faultRequests, s.faultRate, run.errorsNeeded))})`;
     return `- ${how}: **${fmtP(run.estimate)}** (95% CI ${fmtP(run.low)}–${fmtP(run.high)}) of ${run.runs.toLocaleString("en-US")} runs; ${need}; reverted during the clean checks: ${run.revertedWhileClean}.`;
   });
+  let enough = 0;
+  while (upperTail(s.faultRequests, s.faultRate, enough + 1) >= 0.98) enough++;
+  const target = `Reverting ≥ 98% of such checks needs a revert from ${enough} errors of ${s.faultRequests} (P(Bin(${s.faultRequests}, ${s.faultRate * 100}%) ≥ ${enough}) = ${fmtP(upperTail(s.faultRequests, s.faultRate, enough))}).`;
   return [
     `Late hard fault, through the runner's decision path: ${s.cleanChecks} clean checks of ${s.cleanRequests.toLocaleString("en-US")} requests at the GO level, then a check of ${s.faultRequests} requests at ${s.faultRate * 100}% errors; share reverted at that first faulty check (\`${r.command}\`):`,
     "",
     ...lines,
+    "",
+    target,
   ].join("\n");
+}
+
+/** P(X ≥ k) for X ~ Bin(n, p), summed exactly. */
+function upperTail(n: number, p: number, k: number): number {
+  let pmf = (1 - p) ** n;
+  let below = 0;
+  for (let i = 0; i < k; i++) {
+    below += pmf;
+    pmf *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.max(0, 1 - below);
 }
 
 export interface EvidenceRow {
