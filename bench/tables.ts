@@ -33,7 +33,9 @@ export function fmtP(p: number): string {
   return `${(p * 100).toFixed(p < 0.1 ? 2 : 1)}%`;
 }
 
-const ci = (i: Interval) => `${fmtP(i.estimate)} (${fmtP(i.low)}–${fmtP(i.high)})`;
+/** An estimate with its interval; a weighted estimate that underflowed is only bounded. */
+const ci = (i: Interval) =>
+  i.high < 1e-30 ? "<1e-30" : `${fmtP(i.estimate)} (${fmtP(i.low)}–${fmtP(i.high)})`;
 
 export function markdown(rows: string[][]): string {
   const [head, ...body] = rows;
