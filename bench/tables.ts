@@ -35,7 +35,10 @@ export function fmtP(p: number): string {
 
 /** An estimate with its interval; a weighted estimate that underflowed is only bounded. */
 const ci = (i: Interval) =>
-  i.high < 1e-30 ? "<1e-30" : `${fmtP(i.estimate)} (${fmtP(i.low)}–${fmtP(i.high)})`;
+  i.high < 1e-30 ? "<1e-30" : `${fmtP(i.estimate)} (${fmtP(lowOf(i))}–${fmtP(i.high)})`;
+
+/** Nothing observed has a lower bound of exactly 0 (the Wilson formula leaves float noise). */
+const lowOf = (i: Interval) => (i.estimate === 0 ? 0 : i.low);
 
 export function markdown(rows: string[][]): string {
   const [head, ...body] = rows;
@@ -176,7 +179,7 @@ function evidenceRow(r: EvidenceRow, interval: number): string[] {
     `${r.requests}`,
     `${(r.rate * 100).toFixed(1)}%`,
     exact,
-    `${fmtP(r.simulated.estimate)} [${fmtP(r.simulated.low)}, ${fmtP(r.simulated.high)}]`,
+    `${fmtP(r.simulated.estimate)} [${fmtP(lowOf(r.simulated))}, ${fmtP(r.simulated.high)}]`,
     `${c.median ?? "–"} / ${c.p90 ?? "–"}`,
     `${seconds(c.median)} / ${seconds(c.p90)}`,
     `${r.failedBeforeRevert ?? "–"}`,
