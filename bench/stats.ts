@@ -17,7 +17,11 @@ export function wilson95(successes: number, trials: number): [number, number] {
   const denominator = 1 + (z * z) / trials;
   const centre = (p + (z * z) / (2 * trials)) / denominator;
   const half = (z * Math.sqrt((p * (1 - p)) / trials + (z * z) / (4 * trials * trials))) / denominator;
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // At 0 (or all) successes the bound is exactly 0 (1); the formula leaves float noise there.
+  return [
+    successes === 0 ? 0 : Math.max(0, centre - half),
+    successes === trials ? 1 : Math.min(1, centre + half),
+  ];
 }
 
 export function percent(value: number, digits = 1): string {

@@ -33,7 +33,12 @@ export function fmtP(p: number): string {
   return `${(p * 100).toFixed(p < 0.1 ? 2 : 1)}%`;
 }
 
-const ci = (i: Interval) => `${fmtP(i.estimate)} (${fmtP(i.low)}–${fmtP(i.high)})`;
+/** An estimate with its interval; a weighted estimate that underflowed is only bounded. */
+const ci = (i: Interval) =>
+  i.high < 1e-30 ? "<1e-30" : `${fmtP(i.estimate)} (${fmtP(lowOf(i))}–${fmtP(i.high)})`;
+
+/** Nothing observed has a lower bound of exactly 0 (the Wilson formula leaves float noise). */
+const lowOf = (i: Interval) => (i.estimate === 0 ? 0 : i.low);
 
 export function markdown(rows: string[][]): string {
   const [head, ...body] = rows;
@@ -114,14 +119,30 @@ export function renderLateFault(r: RolloutResults): string {
     const need =
       run.errorsNeeded === null
         ? `no count of ${s.faultRequests} errors reverts it`
-        : `the faulty check reverts from ${run.errorsNeeded} errors of ${s.faultRequests} (median over runs)`;
+        : `the faulty check reverts from ${run.errorsNeeded} errors of ${s.faultRequests} (median over runs; exactly, P(Bin(${s.faultRequests}, ${s.faultRate * 100}%) ≥ ${run.errorsNeeded}) = ${fmtP(upperTail(s.faultRequests, s.faultRate, run.errorsNeeded))})`;
     return `- ${how}: **${fmtP(run.estimate)}** (95% CI ${fmtP(run.low)}–${fmtP(run.high)}) of ${run.runs.toLocaleString("en-US")} runs; ${need}; reverted during the clean checks: ${run.revertedWhileClean}.`;
   });
+  let enough = 0;
+  while (upperTail(s.faultRequests, s.faultRate, enough + 1) >= 0.98) enough++;
+  const target = `Reverting ≥ 98% of such checks needs a revert from ${enough} errors of ${s.faultRequests} (P(Bin(${s.faultRequests}, ${s.faultRate * 100}%) ≥ ${enough}) = ${fmtP(upperTail(s.faultRequests, s.faultRate, enough))}).`;
   return [
     `Late hard fault, through the runner's decision path: ${s.cleanChecks} clean checks of ${s.cleanRequests.toLocaleString("en-US")} requests at the GO level, then a check of ${s.faultRequests} requests at ${s.faultRate * 100}% errors; share reverted at that first faulty check (\`${r.command}\`):`,
     "",
     ...lines,
+    "",
+    target,
   ].join("\n");
+}
+
+/** P(X ≥ k) for X ~ Bin(n, p), summed exactly. */
+function upperTail(n: number, p: number, k: number): number {
+  let pmf = (1 - p) ** n;
+  let below = 0;
+  for (let i = 0; i < k; i++) {
+    below += pmf;
+    pmf *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.max(0, 1 - below);
 }
 
 export interface EvidenceRow {
@@ -158,7 +179,7 @@ function evidenceRow(r: EvidenceRow, interval: number): string[] {
     `${r.requests}`,
     `${(r.rate * 100).toFixed(1)}%`,
     exact,
-    `${fmtP(r.simulated.estimate)} [${fmtP(r.simulated.low)}, ${fmtP(r.simulated.high)}]`,
+    `${fmtP(r.simulated.estimate)} [${fmtP(lowOf(r.simulated))}, ${fmtP(r.simulated.high)}]`,
     `${c.median ?? "–"} / ${c.p90 ?? "–"}`,
     `${seconds(c.median)} / ${seconds(c.p90)}`,
     `${r.failedBeforeRevert ?? "–"}`,

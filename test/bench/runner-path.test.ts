@@ -15,7 +15,9 @@ import { fakeRun, T0 } from "../rollout/fakes";
  * rollout the same outcome. So the bench's figures are what the runner decides.
  */
 
-const PROD = loadStageConfig("prod", join(resolve(__dirname, "../.."), "Pulumi.prod.yaml"));
+const LOADED = loadStageConfig("prod", join(resolve(__dirname, "../.."), "Pulumi.prod.yaml"));
+/** Prod with a 20-minute step limit, so a step that times out does so in 20 checks (cheap). */
+const PROD: StageConfig = { ...LOADED, rollout: { ...LOADED.rollout, maxStepSeconds: 1200 } };
 
 /** The runner's metrics: the bench's draw for this check at the weight the fake platform serves. */
 function benchDraws(
@@ -70,7 +72,7 @@ describe("the bench's decision path is the runner's", () => {
   it.each([
     ["current", 60, 0, 1],
     ["current", 60, 0.2, 2],
-    ["runbook", 60, 0.005, 3],
+    ["runbook", 300, 0.002, 3],
     ["runbook", 120, 0.03, 4],
   ] as const)(
     "%s rule, T = %d, canary at %d: same decision at every check",
@@ -91,7 +93,7 @@ describe("the bench's decision path is the runner's", () => {
     const outcomes = [
       outcome("current", 60, 0, 1),
       outcome("current", 60, 0.2, 2),
-      outcome("runbook", 60, 0.005, 3),
+      outcome("runbook", 300, 0.002, 3),
     ];
     expect(outcomes).toEqual(["stalled", "reverted", "promoted"]);
   });
