@@ -12,6 +12,7 @@ import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../
 import { takeRequest } from "../store/requests";
 import { readState } from "../store/state";
 import { RolloutController } from "./controller";
+import { newestSampleMustAdvance } from "./freshness";
 import { type PrepareOptions, prepareState } from "./prepare";
 import { stepAtServedWeight } from "./resume";
 
@@ -120,10 +121,11 @@ async function drive(
   if (promotion) return controller.promote(promotion.reason, promotion.seq, options.signal);
   const entered = await enterCurrentStep(controller, options, served);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
+  const fresh = newestSampleMustAdvance();
   for (;;) {
     const stop = await waitForNextCheck(controller, options);
     if (stop) return stop;
-    const decision = await judgeCheck(controller, options);
+    const decision = await judgeCheck(controller, options, fresh);
     if (options.signal?.aborted) return interrupted(controller, options);
     controller.recordDecision(decision);
     const outcome = await act(controller, decision, options);
@@ -175,7 +177,11 @@ async function waitForNextCheck(
   }
 }
 
-async function judgeCheck(controller: RolloutController, options: RunOptions): Promise<Decision> {
+async function judgeCheck(
+  controller: RolloutController,
+  options: RunOptions,
+  fresh: (sample: MetricsSample) => MetricsSample,
+): Promise<Decision> {
   const clock = options.clock ?? Date.now;
   const at = controller.now();
   let sample: MetricsSample;
@@ -184,7 +190,7 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
-  sample = refuseOutOfDomain(sample);
+  sample = refuseOutOfDomain(fresh(sample));
   const check: Check = {
     at,
     canary: sample.canary,
