@@ -11,6 +11,7 @@ import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
 import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../store/lock";
 import { takeRequest } from "../store/requests";
 import { readState } from "../store/state";
+import { stoppedByAbortRequest } from "./abort-request";
 import { RolloutController } from "./controller";
 import { newestSampleMustAdvance } from "./freshness";
 import { type PrepareOptions, prepareState } from "./prepare";
@@ -144,9 +145,15 @@ async function enterCurrentStep(
 ) {
   const index = controller.state.core.step.index;
   const step = controller.plan.steps[index];
-  const refused = await controller.passPreTrafficGate(step?.weight ?? 0, options.signal);
+  const gate = await stoppedByAbortRequest(
+    controller,
+    { ...options, sleep: options.sleep ?? abortableSleep },
+    (signal) => controller.passPreTrafficGate(step?.weight ?? 0, signal),
+  );
   if (options.signal?.aborted) return "interrupted" as const;
-  if (refused) return refused;
+  if (gate.result) return gate.result;
+  // The gate passed although an abort stopped it (it had finished): nothing is applied after an abort.
+  if (gate.abortedBy) return controller.revertAndRecord(`aborted by ${gate.abortedBy}`);
   // `served` was read once under the lock, before the state was prepared (resume only).
   // Never below what users already get (`keepServedStep` chose the step at or below it).
   if (options.mode === "resume" && served !== undefined && served >= (step?.weight ?? 0))
