@@ -39,8 +39,9 @@ export function quick(overrides: Record<string, unknown>, withLate = true) {
       let state = initialCountEvidence();
       for (let t = 0; t < 40; t++)
         state = observeCounts(state, { requests: 1000, errors: binomialDraw(1000, 0.005, random) }, r1000);
-      state = observeCounts(state, { requests: 50, errors: binomialDraw(50, 0.2, random) }, r50);
-      if (revertsNow(state, r50)) caught++;
+      const check = { requests: 50, errors: binomialDraw(50, 0.2, random) };
+      state = observeCounts(state, check, r50);
+      if (revertsNow(state, r50, check)) caught++;
     }
     out.late = (caught / RUNS).toFixed(4);
   }

@@ -8,6 +8,7 @@ import { revertsNow } from "../src/rollout/core/evidence/judge";
 import { deriveEvidenceRule } from "../src/rollout/core/evidence/params";
 import type { EvidenceRule } from "../src/rollout/core/evidence/rule";
 import { initialCountEvidence, observeCounts } from "../src/rollout/core/evidence/state";
+import { trafficPatternLines } from "./evidence-traffic";
 import { neymanPearsonPower } from "./np-ceiling";
 import { binomialDraw, mulberry32 } from "./simulate";
 import { wilson95 } from "./stats";
@@ -52,7 +53,7 @@ function simulate(rule: EvidenceRule, requests: number, rate: number, seed: numb
       if (checks[run] !== 0) continue;
       served += errors;
       state = observeCounts(state, { requests, errors }, rule);
-      if (revertsNow(state, rule)) {
+      if (revertsNow(state, rule, { requests, errors })) {
         checks[run] = t;
         failed[run] = served;
         reverted++;
@@ -126,12 +127,14 @@ function lateFault(seed: number): number {
     let state = initialCountEvidence();
     let early = false;
     for (let t = 0; t < 40 && !early; t++) {
-      state = observeCounts(state, { requests: 1000, errors: binomialDraw(1000, 0.005, random) }, clean);
-      early = revertsNow(state, clean);
+      const check = { requests: 1000, errors: binomialDraw(1000, 0.005, random) };
+      state = observeCounts(state, check, clean);
+      early = revertsNow(state, clean, check);
     }
     if (early) continue;
-    state = observeCounts(state, { requests: 50, errors: binomialDraw(50, 0.2, random) }, faulty);
-    if (revertsNow(state, faulty)) caught++;
+    const check = { requests: 50, errors: binomialDraw(50, 0.2, random) };
+    state = observeCounts(state, check, faulty);
+    if (revertsNow(state, faulty, check)) caught++;
   }
   return caught / RUNS;
 }
@@ -189,6 +192,9 @@ export function benchEvidence(): string {
     "",
     `- Late fault: 20% at 50 req/check after 40 clean checks of 1,000: reverted at the first faulty check in ${fmt(late)} of ${RUNS} runs (simulated).`,
     `- GO gate at the limit (1%, 15 req/check), exact chance to pass: ${fmt(go[0] as number)} over 60 checks, ${fmt(go[1] as number)} over 300.`,
+    "",
+    ...trafficPatternLines(fmt),
+    "",
     `- Computed in ${((performance.now() - started) / 1000).toFixed(0)} s.`,
     "",
   ].join("\n");

@@ -32,7 +32,13 @@ async function live(runs: number, weights: number[] | undefined) {
   ensurePrerequisites(log);
   const scenario = defaultScenario(cfg.releases.canary);
   const atWeights = weights ?? [cfg.rollout.steps[0] ?? 5, scenario.faultAtWeight];
-  const env = await startEnvironment({ cfg, workDir: WORK_DIR, projectDir: PROJECT_DIR, log });
+  const env = await startEnvironment({
+    cfg,
+    workDir: WORK_DIR,
+    projectDir: PROJECT_DIR,
+    previousCanary: cfg.releases.canary,
+    log,
+  });
   const rps = env.layout.local.loadRequestsPerSecond;
   const load = startLoad({ url: `${env.layout.frontendUrl}/`, requestsPerSecond: rps });
   const stopOnSignal = () => {

@@ -1,57 +1,47 @@
-import { join } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import type { Release } from "../src/config";
+import { answeringRevision, LocalApps } from "../src/rollout/edges/drivers/local-apps";
 import type { Faults } from "./app/faults";
 import type { AppStats } from "./app/server";
 import type { RehearsalLayout } from "./layout";
-import type { ManagedProcess, ProcessGroup } from "./processes";
-import { httpOk, waitFor } from "./wait";
+import { waitFor } from "./wait";
 
-/** One running revision of the rehearsal app. */
+/** One revision of the rehearsal app on a loopback port (started by the harness or by the runner's driver). */
 export interface AppInstance {
   release: Release;
   port: number;
   url: string;
-  process: ManagedProcess;
 }
 
-const APP_MAIN = join(__dirname, "app", "main.ts");
+/** The app processes of an environment, recorded where the local driver records its own. */
+export function localAppsOf(layout: RehearsalLayout): LocalApps {
+  const local = layout.local;
+  return new LocalApps({
+    registry: isAbsolute(local.appsFile) ? local.appsFile : resolve(layout.projectDir, local.appsFile),
+    projectDir: layout.projectDir,
+    entry: local.appEntry,
+    serviceName: layout.serviceName,
+    healthPath: layout.healthPath,
+    imageArgs: local.images,
+  });
+}
 
+/** Starts `release` on `port` and waits until it answers with its own revision name. */
 export async function startApp(
-  group: ProcessGroup,
+  apps: LocalApps,
   layout: RehearsalLayout,
   release: Release,
   port: number,
   timeoutMs = 15_000,
 ): Promise<AppInstance> {
-  // Node itself with tsx's loader (not the tsx wrapper): the process we signal is the app.
-  const process = group.start(
-    `app ${release.name}`,
-    globalThis.process.execPath,
-    [
-      "--import",
-      "tsx",
-      APP_MAIN,
-      "--port",
-      String(port),
-      "--service",
-      layout.serviceName,
-      "--revision",
-      release.name,
-      "--health-path",
-      layout.healthPath,
-    ],
-    { cwd: layout.projectDir, logFile: join(layout.logDir, `app-${release.name}.log`) },
-  );
+  apps.start(release, port);
   const url = `http://127.0.0.1:${port}`;
+  // The right revision, not a leftover process on the same port.
   await waitFor(
-    async () => {
-      const body = await httpOk(`${url}${layout.healthPath}`);
-      // The right revision, not a leftover process on the same port.
-      return body && (JSON.parse(body) as { revision?: string }).revision === release.name ? true : undefined;
-    },
-    { what: `app ${release.name} healthy on ${url}`, timeoutMs, process },
+    async () => ((await answeringRevision(port, layout.healthPath)) === release.name ? true : undefined),
+    { what: `app ${release.name} answering on ${url}`, timeoutMs },
   );
-  return { release, port, url, process };
+  return { release, port, url };
 }
 
 /** Switches faults on (or off, with `{ errorRate: 0, ... }`) in a running app. */

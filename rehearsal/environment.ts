@@ -1,19 +1,21 @@
 import { mkdirSync, rmSync } from "node:fs";
 import type { Release, StageConfig } from "../src/config";
 import { HaproxyTrafficDriver } from "../src/rollout/edges/drivers/haproxy";
-import { type AppInstance, startApp } from "./apps";
-import { backendServers, pointServer, startHaproxy } from "./haproxy";
+import type { LocalApps } from "../src/rollout/edges/drivers/local-apps";
+import { type AppInstance, localAppsOf, startApp } from "./apps";
+import { pointServer, startHaproxy } from "./haproxy";
 import { layoutFor, type RehearsalLayout } from "./layout";
 import { recordProcesses } from "./pidfile";
 import { assertPortsFree } from "./ports";
 import { type ManagedProcess, ProcessGroup } from "./processes";
 import { startPrometheus, waitForFirstScrape } from "./prometheus";
-import { waitFor } from "./wait";
 
 /**
- * A whole rehearsal environment on loopback: two app revisions (stable, canary), HAProxy in front
- * of them, Prometheus scraping them. Everything it starts belongs to one process group set and
- * is stopped by `stop()`, or left up by `keep()`.
+ * A whole rehearsal environment on loopback: the stable app revision, HAProxy in front of it with
+ * an empty canary server at weight 0, Prometheus scraping the apps. Canaries are the runner's:
+ * `ion-rollout start` deploys each release at 0% through the local driver (src/rollout/edges/
+ * drivers/local.ts), exactly as prod's driver deploys a Cloud Run revision. Everything started
+ * is stopped by `stop()` (the driver's apps too, from `local.appsFile`), or left up by `keep()`.
  */
 export interface Environment {
   layout: RehearsalLayout;
@@ -21,13 +23,12 @@ export interface Environment {
   haproxy: ManagedProcess;
   prometheus: ManagedProcess;
   driver: HaproxyTrafficDriver;
-  sides: { stable: AppInstance; canary: AppInstance };
-  /** After a promotion (canary at 100%): the canary's instance becomes stable, the old stable stops. */
-  adoptCanaryAsStable(): Promise<void>;
-  /** Deploys a new canary revision beside stable, at weight 0 (a new Cloud Run revision with no traffic). */
-  deployCanary(release: Release): Promise<AppInstance>;
+  /** Stable's app, and the canary's address (the app port stable does not use: whatever the runner deployed there). */
+  sides: { stable: AppInstance; readonly canary: { port: number; url: string } };
+  /** After a promotion (canary at 100%): the canary's app becomes stable, the old stable stops. */
+  adoptCanaryAsStable(release: Release): Promise<void>;
   stop(): Promise<void>;
-  /** Leaves every process running (`--keep`); the pid file lets a later run stop them. */
+  /** Leaves every process running (`--keep`); the pid files let a later run stop them. */
   keep(): void;
 }
 
@@ -36,6 +37,11 @@ export interface EnvironmentOptions {
   /** Generated configs, logs, Prometheus data: `.rehearsal/` for the rehearsal, a temp dir for tests. */
   workDir: string;
   projectDir?: string;
+  /**
+   * A canary already deployed at 0% when the environment starts, as an earlier rollout would have
+   * left it (tests and the benchmark); the rehearsal starts with none and lets the runner deploy.
+   */
+  previousCanary?: Release;
   /** Progress lines ("starting Prometheus ..."). */
   log?: (line: string) => void;
 }
@@ -47,82 +53,81 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
   mkdirSync(layout.logDir, { recursive: true });
   await assertPortsFree(layout);
   const group = new ProcessGroup();
+  const apps = localAppsOf(layout);
   const [stablePort, canaryPort] = layout.local.appPorts;
   try {
-    log(
-      `starting apps ${cfg.releases.stable.name} (:${stablePort}) and ${cfg.releases.canary.name} (:${canaryPort})`,
-    );
-    const [stable, canary] = await Promise.all([
-      startApp(group, layout, cfg.releases.stable, stablePort),
-      startApp(group, layout, cfg.releases.canary, canaryPort),
-    ]);
+    log(`starting app ${cfg.releases.stable.name} (:${stablePort})`);
+    const stable = await startApp(apps, layout, cfg.releases.stable, stablePort);
+    if (options.previousCanary) {
+      log(`starting the previous canary ${options.previousCanary.name} (:${canaryPort}) at 0%`);
+      await startApp(apps, layout, options.previousCanary, canaryPort);
+    }
     log(`starting HAProxy on ${layout.frontendUrl} (runtime API ${layout.haproxySocket})`);
-    const haproxy = await startHaproxy(group, layout, {
-      stablePort,
-      canaryPort,
-      canaryWeight: cfg.canaryWeight,
-    });
+    const haproxy = await startHaproxy(group, layout, { stablePort, canaryPort, canaryWeight: 0 });
     log(
       `starting Prometheus on ${layout.prometheusUrl} (scrape every ${layout.local.scrapeIntervalSeconds} s)`,
     );
     const prometheus = await startPrometheus(group, layout);
     await waitForFirstScrape(layout, prometheus);
     recordProcesses(layout.pidFile, group.all);
-
     const driver = HaproxyTrafficDriver.forStage(cfg, layout.projectDir);
-    const sides = { stable, canary };
-    const environment: Environment = {
-      layout,
-      group,
-      haproxy,
-      prometheus,
-      driver,
-      sides,
-      async adoptCanaryAsStable() {
-        const old = sides.stable;
-        // Both servers on the promoted revision, then all weight back on the stable server.
-        await pointServer(layout, layout.local.stableServer, sides.canary.port);
-        await driver.apply({
-          canaryWeight: 0,
-          releases: { stable: sides.canary.release, canary: sides.canary.release },
-          rolloutInProgress: false,
-          reason: `retire ${old.release.name}: ${sides.canary.release.name} is stable`,
-        });
-        sides.stable = sides.canary;
-        await old.process.stop();
-        recordProcesses(layout.pidFile, group.all);
-      },
-      async deployCanary(release) {
-        const port = layout.local.appPorts.find((p) => p !== sides.stable.port) as number;
-        if (sides.canary.port === port && sides.canary.process.running) await sides.canary.process.stop();
-        const weight = await driver.currentCanaryWeight();
-        if (weight !== 0) throw new Error(`cannot deploy a new canary while the canary serves ${weight}%`);
-        const app = await startApp(group, layout, release, port);
-        await pointServer(layout, layout.local.canaryServer, port);
-        // HAProxy's health check must see the new revision before traffic may move to it.
-        await waitFor(
-          async () =>
-            (await backendServers(layout)).find((s) => s.name === layout.local.canaryServer)?.status === "UP"
-              ? true
-              : undefined,
-          { what: `HAProxy to mark ${release.name} UP`, timeoutMs: 10_000 },
-        );
-        sides.canary = app;
-        recordProcesses(layout.pidFile, group.all);
-        return app;
-      },
-      async stop() {
-        await group.stopAll();
-        rmSync(layout.pidFile, { force: true });
-      },
-      keep() {
-        recordProcesses(layout.pidFile, group.all);
-        group.release();
-      },
-    };
-    return environment;
+    return environmentOf(layout, group, apps, { haproxy, prometheus, stable, driver });
   } catch (error) {
     await group.stopAll();
+    await apps.stopAll();
     throw error;
   }
+}
+
+function environmentOf(
+  layout: RehearsalLayout,
+  group: ProcessGroup,
+  apps: LocalApps,
+  started: {
+    haproxy: ManagedProcess;
+    prometheus: ManagedProcess;
+    stable: AppInstance;
+    driver: HaproxyTrafficDriver;
+  },
+): Environment {
+  const { driver } = started;
+  const otherPort = (port: number) => layout.local.appPorts.find((p) => p !== port) as number;
+  const sides = {
+    stable: started.stable,
+    get canary() {
+      const port = otherPort(sides.stable.port);
+      return { port, url: `http://127.0.0.1:${port}` };
+    },
+  };
+  return {
+    layout,
+    group,
+    haproxy: started.haproxy,
+    prometheus: started.prometheus,
+    driver,
+    sides,
+    async adoptCanaryAsStable(release) {
+      const old = sides.stable;
+      const promoted = sides.canary;
+      // Both servers on the promoted revision, then all weight back on the stable server.
+      await pointServer(layout, layout.local.stableServer, promoted.port);
+      await driver.apply({
+        canaryWeight: 0,
+        releases: { stable: release, canary: release },
+        rolloutInProgress: false,
+        reason: `retire ${old.release.name}: ${release.name} is stable`,
+      });
+      sides.stable = { release, port: promoted.port, url: promoted.url };
+      await apps.stopOn(old.port);
+    },
+    async stop() {
+      await group.stopAll();
+      await apps.stopAll();
+      rmSync(layout.pidFile, { force: true });
+    },
+    keep() {
+      recordProcesses(layout.pidFile, group.all);
+      group.release();
+    },
+  };
 }

@@ -3,8 +3,11 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadStageConfig, type Release, type StageConfig } from "../src/config";
 import { buildPlan } from "../src/rollout/core/plan";
+import { NO_FAULTS } from "./app/faults";
+import { appStats, localAppsOf, setFaults } from "./apps";
 import { type Environment, startEnvironment } from "./environment";
 import { type FaultyRolloutResult, runFaultyRollout } from "./faulty-rollout";
+import { layoutFor } from "./layout";
 import { type Load, type LoadCounts, startLoad } from "./load";
 import { stopRecorded } from "./pidfile";
 import { ensurePrerequisites } from "./prerequisites";
@@ -198,16 +201,15 @@ async function goodAct(stage: Stage, results: Results): Promise<void> {
   results.good = { release: scenario.good.name, exitCode: first.exitCode, outcome, seconds: first.ms / 1000 };
   signals.checkInterrupt();
   if (first.exitCode !== 0) throw new Error(`rollout 1 should have promoted; it ended ${outcome}`);
-  await env.adoptCanaryAsStable();
+  await env.adoptCanaryAsStable(scenario.good);
 }
 
 /** Rollout 2: a release that fails once it takes its fault weight, reverted by the runner. */
 async function badAct(stage: Stage, results: Results): Promise<void> {
   const { env, scenario, signals } = stage;
-  say(`${scenario.good.name} is stable; deploying ${scenario.bad.name} beside it at 0%`);
-  await env.deployCanary(scenario.bad);
-  signals.checkInterrupt();
-  say(`rollout 2: ${scenario.bad.name}, which fails once it takes ${scenario.faultAtWeight}% of traffic`);
+  say(
+    `rollout 2: ${scenario.bad.name} over ${scenario.good.name}, which fails once it takes ${scenario.faultAtWeight}% of traffic`,
+  );
   say(`ion-rollout start ${STAGE} --image ${scenario.bad.image} --name ${scenario.bad.name}`);
   const result = await runFaultyRollout({
     env,
@@ -254,17 +256,19 @@ async function replayAct(stage: Stage, results: Results): Promise<void> {
 /** Rollout 3: a canary whose /health fails, refused by the pre-traffic gate with no user served. */
 async function refusedAct(stage: Stage, results: Results): Promise<void> {
   const { env, scenario, signals } = stage;
-  say(
-    `deploying ${scenario.refused.name} at 0%; its /health answers 503 (${JSON.stringify(scenario.refusedFault)})`,
-  );
-  await env.deployCanary(scenario.refused);
+  // The previous canary (rollout 2's, reverted) is made healthy again: today's order would let the
+  // gate pass on it; the runner must deploy the new release first and ask *it*.
+  await setFaults(env.sides.canary, NO_FAULTS);
+  const previous = await appStats(env.sides.canary);
+  say(`the previous canary ${previous.revisionName} is healthy again (faults off)`);
   signals.checkInterrupt();
-  say(`rollout 3: ${scenario.refused.name}, which must be refused by the pre-traffic gate`);
+  say(
+    `rollout 3: ${scenario.refused.name} (${scenario.refused.image}: its /health answers 503, local.images), which must be refused by the pre-traffic gate`,
+  );
   const third = await runRefusedRollout({
     env,
     projectDir: PROJECT_DIR,
     release: scenario.refused,
-    fault: scenario.refusedFault,
     stateDir: stage.stateDir,
     cliArgs: cliArgsOf(stage),
     inherit: true,
@@ -330,7 +334,11 @@ async function main(): Promise<number> {
   const wallStart = Date.now();
   const configFile = values.config ? resolve(values.config) : undefined;
   const cfg = loadStageConfig(STAGE, configFile ?? join(PROJECT_DIR, "Pulumi.rehearsal.yaml"));
-  const leftovers = await stopRecorded(join(WORK_DIR, "pids.json"));
+  const leftoverApps = await localAppsOf(layoutFor(cfg, WORK_DIR, PROJECT_DIR)).stopAll();
+  const leftovers = [
+    ...(await stopRecorded(join(WORK_DIR, "pids.json"))),
+    ...leftoverApps.map((app) => `app ${app.revision} (pid ${app.pid})`),
+  ];
   if (leftovers.length > 0) say(`stopped an environment left by --keep: ${leftovers.join(", ")}`);
   if (values.stop) return 0;
   ensurePrerequisites(say);

@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import type { Release } from "../src/config";
 import { readJournal } from "../src/rollout/store/journal";
-import type { Faults } from "./app/faults";
-import { appStats, setFaults } from "./apps";
+import { appStats } from "./apps";
 import type { Environment } from "./environment";
 import { backendServers } from "./haproxy";
 import { queryNow } from "./prometheus";
@@ -10,8 +9,9 @@ import { type CliRun, startRelease } from "./runner-cli";
 import { waitFor } from "./wait";
 
 /**
- * Rollout 3: a release whose canary fails its pre-traffic gate (its /health answers 503). The
- * runner must refuse it before any traffic moves: exit 2, a `pre-traffic NO-GO` decision, and
+ * Rollout 3: a release whose image fails its pre-traffic gate (its /health answers 503, from the
+ * stage file's `local.images`), over a previous canary that is healthy. The runner deploys it at
+ * 0%, then must refuse it before any traffic moves: exit 2, a `pre-traffic NO-GO` decision, and
  * nothing served to users by it — counted three ways: the app's own user-request counters,
  * HAProxy's sessions to the canary server, and Prometheus' request_count for the revision.
  */
@@ -19,7 +19,6 @@ export interface RefusedRolloutOptions {
   env: Environment;
   projectDir: string;
   release: Release;
-  fault: Partial<Faults>;
   stateDir: string;
   cliArgs?: string[];
   inherit?: boolean;
@@ -49,12 +48,16 @@ async function sessions(env: Environment): Promise<{ canary: number; all: number
 
 export async function runRefusedRollout(options: RefusedRolloutOptions): Promise<RefusedRolloutResult> {
   const { env, release } = options;
-  await setFaults(env.sides.canary, options.fault);
   const before = await sessions(env);
   const { exitCode, ms } = await startRelease(options);
   const seconds = ms / 1000;
   const after = await sessions(env);
   const stats = await appStats(env.sides.canary);
+  if (stats.revisionName !== release.name) {
+    throw new Error(
+      `the canary port runs ${stats.revisionName}, not ${release.name}: the runner did not deploy it`,
+    );
+  }
   const served = stats.responses["2xx"] + stats.responses["4xx"] + stats.responses["5xx"];
   const query = `sum(run_googleapis_com:request_count{revision_name="${release.name}"})`;
   // The app's series exist from its start at 0; wait for Prometheus to have scraped them.

@@ -15,9 +15,11 @@ export interface Scenario {
   /** The canary weight (one of the plan's steps) at which the bad release's fault is switched on. */
   faultAtWeight: number;
   fault: Partial<Faults>;
-  /** Rollout 3: a release whose canary fails the pre-traffic gate; refused before any traffic. */
+  /**
+   * Rollout 3: a release whose image fails the pre-traffic gate (the stage file's `local.images`
+   * starts it with a /health answering 503); refused before any traffic.
+   */
   refused: Release;
-  refusedFault: Partial<Faults>;
 }
 
 export function defaultScenario(good: Release): Scenario {
@@ -28,7 +30,5 @@ export function defaultScenario(good: Release): Scenario {
     // One request in five fails: far over the 1% limit, so the breach is plain at any step.
     fault: { errorRate: 0.2 },
     refused: { image: "local/ion-api:1.7.0", name: "ion-api-v1-7-0" },
-    // Its /health answers 503: the gate's health probe fails and no step is ever applied.
-    refusedFault: { healthStatus: 503 },
   };
 }

@@ -20,8 +20,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci when node_modules is missing or older than the lock file.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci when node_modules is missing or was installed from another lock file. Compared by
+# content, not mtime: a fresh checkout or worktree has a newer lock file than an install that
+# matches it, and npm ci would empty a shared node_modules (a symlink) for nothing.
+stamp=node_modules/.ion-deploy-lock.sha256
+wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "ion-deploy: installing npm packages (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$wanted" >"$stamp"
 fi

@@ -12,6 +12,8 @@ const { values } = parseArgs({
     service: { type: "string" },
     revision: { type: "string" },
     "health-path": { type: "string", default: "/health" },
+    // An image "built" with a failing health endpoint (the stage file's local.images gives it).
+    "health-status": { type: "string", default: "200" },
     "memory-limit-mb": { type: "string", default: "512" },
     "utilisation-sample-ms": { type: "string", default: "1000" },
   },
@@ -32,6 +34,7 @@ const app = createApp({
   serviceName: required("service"),
   revisionName: required("revision"),
   healthPath: values["health-path"] ?? "/health",
+  initialFaults: { healthStatus: Number(values["health-status"]) },
   memoryLimitBytes: Number(values["memory-limit-mb"]) * 1024 * 1024,
   utilisationSampleMs: Number(values["utilisation-sample-ms"]),
 });

@@ -95,6 +95,26 @@ export interface Metric {
   render(): string;
 }
 
+/**
+ * `process_start_time_seconds`, the client libraries' standard gauge: it tells a reader of the
+ * counters when they restarted from 0 (a lower reading alone proves nothing).
+ */
+export class ProcessStartTime {
+  readonly name = "process_start_time_seconds";
+  constructor(
+    private readonly labels: Labels,
+    private readonly startedAtSeconds: number,
+  ) {}
+
+  render(): string {
+    return [
+      `# HELP ${this.name} Start time of the process since unix epoch in seconds.`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name}${renderLabels(this.labels)} ${renderNumber(this.startedAtSeconds)}`,
+    ].join("\n");
+  }
+}
+
 export function renderExposition(metrics: Metric[]): string {
   return `${metrics.map((metric) => metric.render()).join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ErrorPacer, FaultError, type Faults, NO_FAULTS, updateFaults } from "./faults";
-import { Counter, Histogram, renderExposition } from "./metrics";
+import { Counter, Histogram, ProcessStartTime, renderExposition } from "./metrics";
 
 /**
  * The rehearsal app: one Cloud Run revision's worth of behaviour. It serves user requests, exports
@@ -15,6 +15,8 @@ export interface AppOptions {
   memoryLimitBytes: number;
   /** How often memory and CPU utilisation are observed into their distributions. */
   utilisationSampleMs: number;
+  /** Faults the image is "built" with (from its start), e.g. a /health that answers 503. */
+  initialFaults?: Partial<Faults>;
 }
 
 /** Cloud Run's request latency buckets are exponential; these cover 1 ms..10 s around the runbook limits. */
@@ -99,7 +101,9 @@ export function createApp(options: AppOptions): App {
     UTILISATION_BUCKETS,
   );
 
-  let faults: Faults = { ...NO_FAULTS };
+  const processStart = new ProcessStartTime(resource, Date.now() / 1000);
+
+  let faults: Faults = updateFaults(NO_FAULTS, options.initialFaults ?? {});
   const pacer = new ErrorPacer();
 
   // Cloud Run samples utilisation per instance on a timer; so does this.
@@ -175,7 +179,7 @@ export function createApp(options: AppOptions): App {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
     if (path === "/metrics") {
       response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      response.end(renderExposition([requestCount, latencies, memory, cpu]));
+      response.end(renderExposition([requestCount, latencies, memory, cpu, processStart]));
       return;
     }
     if (path === options.healthPath) {

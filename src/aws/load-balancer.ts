@@ -18,6 +18,84 @@ export interface WeightedLoadBalancerArgs {
 
 const ACCESS_LOG_PREFIX = "alb";
 
+type Child = { parent: pulumi.Resource };
+type AlbSettings = ReturnType<typeof awsSettings>["alb"];
+
+/** The private bucket the ALB writes its access logs to (S3-managed keys: all ALB logs support). */
+function accessLogBucket(name: string, settings: AlbSettings, child: Child): PrivateBucket {
+  const elbAccount = aws.elb.getServiceAccountOutput({}, child).arn;
+  return new PrivateBucket(
+    `${name}-logs`,
+    {
+      // ALB access logs support S3-managed keys only.
+      encryption: "AES256",
+      expireAfterDays: settings.accessLogRetentionDays,
+      extraStatements: (bucketArn) => [
+        {
+          Sid: "AlbAccessLogs",
+          Effect: "Allow",
+          Principal: { AWS: elbAccount },
+          Action: "s3:PutObject",
+          Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIX}/*`,
+        },
+      ],
+    },
+    child,
+  );
+}
+
+/** The target group of one release role, health-checked on the service's health path. */
+function releaseTargetGroup(
+  name: string,
+  args: WeightedLoadBalancerArgs,
+  role: Side,
+  child: Child,
+): aws.lb.TargetGroup {
+  const cfg = args.config;
+  const settings = awsSettings(cfg).alb;
+  const side = releaseSides(cfg).find((candidate) => candidate.role === role);
+  const release = side?.release.name ?? role;
+  return new aws.lb.TargetGroup(
+    `${name}-${release}`,
+    {
+      vpcId: args.vpcId,
+      targetType: "ip",
+      protocol: "HTTP",
+      port: cfg.service.port,
+      deregistrationDelay: settings.deregistrationDelaySeconds,
+      healthCheck: {
+        enabled: true,
+        protocol: "HTTP",
+        path: cfg.service.healthPath,
+        port: "traffic-port",
+        matcher: "200",
+        interval: settings.healthCheck.intervalSeconds,
+        timeout: settings.healthCheck.timeoutSeconds,
+        healthyThreshold: settings.healthCheck.healthyThreshold,
+        unhealthyThreshold: unhealthyThreshold(cfg),
+      },
+      tags: { [SIDE_TAG]: release, [ROLE_TAG]: role },
+    },
+    child,
+  );
+}
+
+/** Plain HTTP only redirects to HTTPS. */
+function httpRedirect(name: string, loadBalancer: aws.lb.LoadBalancer, child: Child): void {
+  new aws.lb.Listener(
+    `${name}-http`,
+    {
+      loadBalancerArn: loadBalancer.arn,
+      port: 80,
+      protocol: "HTTP",
+      defaultActions: [
+        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+      ],
+    },
+    child,
+  );
+}
+
 /**
  * The public entry of the stage: an ALB whose HTTPS listener forwards to the two releases' target
  * groups in ONE weighted action (stable `100 - canaryWeight`, canary `canaryWeight`), so a
@@ -36,25 +114,7 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
     const settings = awsSettings(cfg).alb;
     const child = { parent: this };
 
-    const elbAccount = aws.elb.getServiceAccountOutput({}, child).arn;
-    this.accessLogs = new PrivateBucket(
-      `${name}-logs`,
-      {
-        // ALB access logs support S3-managed keys only.
-        encryption: "AES256",
-        expireAfterDays: settings.accessLogRetentionDays,
-        extraStatements: (bucketArn) => [
-          {
-            Sid: "AlbAccessLogs",
-            Effect: "Allow",
-            Principal: { AWS: elbAccount },
-            Action: "s3:PutObject",
-            Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIX}/*`,
-          },
-        ],
-      },
-      child,
-    );
+    this.accessLogs = accessLogBucket(name, settings, child);
 
     this.loadBalancer = new aws.lb.LoadBalancer(
       name,
@@ -72,35 +132,10 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
       { ...child, dependsOn: [this.accessLogs] },
     );
 
-    const sides = releaseSides(cfg);
-    const targetGroup = (role: Side) => {
-      const side = sides.find((candidate) => candidate.role === role);
-      const release = side?.release.name ?? role;
-      return new aws.lb.TargetGroup(
-        `${name}-${release}`,
-        {
-          vpcId: args.vpcId,
-          targetType: "ip",
-          protocol: "HTTP",
-          port: cfg.service.port,
-          deregistrationDelay: settings.deregistrationDelaySeconds,
-          healthCheck: {
-            enabled: true,
-            protocol: "HTTP",
-            path: cfg.service.healthPath,
-            port: "traffic-port",
-            matcher: "200",
-            interval: settings.healthCheck.intervalSeconds,
-            timeout: settings.healthCheck.timeoutSeconds,
-            healthyThreshold: settings.healthCheck.healthyThreshold,
-            unhealthyThreshold: unhealthyThreshold(cfg),
-          },
-          tags: { [SIDE_TAG]: release, [ROLE_TAG]: role },
-        },
-        child,
-      );
+    this.targetGroups = {
+      stable: releaseTargetGroup(name, args, "stable", child),
+      canary: releaseTargetGroup(name, args, "canary", child),
     };
-    this.targetGroups = { stable: targetGroup("stable"), canary: targetGroup("canary") };
 
     this.httpsListener = new aws.lb.Listener(
       `${name}-https`,
@@ -120,19 +155,8 @@ export class WeightedLoadBalancer extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.lb.Listener(
-      `${name}-http`,
-      {
-        loadBalancerArn: this.loadBalancer.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultActions: [
-          { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
-        ],
-      },
-      child,
-    );
-    // issue 14: the canary-only test listener for the pre-traffic gate (test-listener.ts).
+    httpRedirect(name, this.loadBalancer, child);
+    // The canary-only test listener for the pre-traffic gate (test-listener.ts).
     if (settings.testListener) {
       const { testListener: test } = settings;
       const arns = { lb: this.loadBalancer.arn, canary: this.targetGroups.canary.arn };

@@ -100,6 +100,9 @@ export class ReleaseService extends pulumi.ComponentResource {
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },
+        // The update returns once ECS reports steady state (tasks running and, behind the ALB,
+        // healthy targets), so a canary deployed at 0% is ready before its pre-traffic gate.
+        waitForSteadyState: true,
         healthCheckGracePeriodSeconds: ecs.healthCheckGracePeriodSeconds,
         networkConfiguration: {
           subnets: args.subnetIds,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Side, StageConfig } from "../config";
+import type { CanaryReadiness } from "../stage-readiness";
 import { AlarmTopic } from "./alarm-topic";
 import { AppCluster } from "./app-cluster";
 import { AppSecrets } from "./app-secrets";
@@ -10,6 +11,7 @@ import { DocumentDb } from "./document-db";
 import { WeightedLoadBalancer } from "./load-balancer";
 import { Network } from "./network";
 import { PrivateBucket } from "./private-bucket";
+import { ecsReadiness } from "./readiness";
 import { Redis } from "./redis";
 import { ReleaseService } from "./release-service";
 import { RollbackAlarms } from "./rollback-alarms";
@@ -36,6 +38,8 @@ export interface AwsStageOutputs {
   /** Target group ARN per release role (stable, canary). */
   targetGroupArns: Record<Side, pulumi.Output<string>>;
   weights: Record<Side, number>;
+  /** Whether the canary colour's ECS service runs this release at steady state (read before the pre-traffic gate). */
+  canaryReadiness: pulumi.Output<CanaryReadiness>;
   ecsClusterName: pulumi.Output<string>;
   /** ECS service name per release role. */
   ecsServiceNames: Record<Side, pulumi.Output<string>>;
@@ -64,6 +68,125 @@ function regionalProvider(
   );
 }
 
+type Child = { parent: pulumi.Resource };
+
+/** The shared pieces the stage's parts are declared on. */
+interface Foundation {
+  cfg: StageConfig;
+  key: aws.kms.Key;
+  privateSubnetIds: pulumi.Output<string>[];
+  sg: SecurityGroups["groups"];
+}
+
+/** DocumentDB and Redis, and the secret holding how the app reaches them. */
+function dataStores(
+  name: string,
+  { cfg, key, privateSubnetIds, sg }: Foundation,
+  credentials: StageCredentials,
+  child: Child,
+) {
+  const settings = awsSettings(cfg);
+  const docdb = new DocumentDb(
+    `${name}-docdb`,
+    {
+      config: cfg,
+      subnetIds: privateSubnetIds,
+      securityGroupId: sg.documentDb.id,
+      kmsKeyArn: key.arn,
+      masterPassword: credentials.docdbMasterPassword,
+    },
+    child,
+  ).cluster;
+  const redis = new Redis(
+    `${name}-redis`,
+    {
+      config: cfg,
+      subnetIds: privateSubnetIds,
+      securityGroupId: sg.redis.id,
+      kmsKeyArn: key.arn,
+      authToken: credentials.redisAuthToken,
+    },
+    child,
+  ).replicationGroup;
+  const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&tlsCAFile=${settings.documentDb.caBundlePath}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
+  const secrets = new AppSecrets(
+    `${name}-secrets`,
+    { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },
+    child,
+  );
+  return { docdb, redis, secrets };
+}
+
+/** The ECS service of each release side, behind its target group of the load balancer. */
+function releaseServices(
+  name: string,
+  { cfg, privateSubnetIds, sg }: Foundation,
+  deps: {
+    cluster: AppCluster;
+    balancer: WeightedLoadBalancer;
+    redis: aws.elasticache.ReplicationGroup;
+    files: aws.s3.Bucket;
+    secrets: AppSecrets;
+  },
+  child: Child,
+): ReleaseService[] {
+  const { cluster, balancer, redis, files, secrets } = deps;
+  return releaseSides(cfg).map(
+    (side) =>
+      new ReleaseService(
+        `${name}-${side.release.name}`,
+        {
+          config: cfg,
+          side,
+          cluster,
+          targetGroupArn: balancer.targetGroups[side.role].arn,
+          listener: balancer.httpsListener,
+          subnetIds: privateSubnetIds,
+          securityGroupId: sg.app.id,
+          environment: {
+            PORT: String(cfg.service.port),
+            ION_STAGE: cfg.stage,
+            ION_RELEASE: side.release.name,
+            REDIS_URL: pulumi.interpolate`rediss://${redis.primaryEndpointAddress}:${REDIS_PORT}`,
+            FILES_BUCKET: files.bucket,
+            AWS_REGION: awsSettings(cfg).region,
+          },
+          secrets: secrets.arns,
+        },
+        child,
+      ),
+  );
+}
+
+/** The alarm topic and each release's roll-back alarms, on the dimensions of its ALB target and ECS service. */
+function alarms(
+  name: string,
+  { cfg, key }: Foundation,
+  deps: { balancer: WeightedLoadBalancer; cluster: AppCluster; services: aws.ecs.Service[] },
+  child: Child,
+): aws.sns.Topic {
+  const { balancer, cluster, services } = deps;
+  const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;
+  new RollbackAlarms(
+    `${name}-rollback`,
+    {
+      config: cfg,
+      topicArn: topic.arn,
+      sides: releaseSides(cfg).map((side, index) => ({
+        side,
+        dimensions: {
+          loadBalancer: balancer.loadBalancer.arnSuffix,
+          targetGroup: balancer.targetGroups[side.role].arnSuffix,
+          cluster: cluster.cluster.name,
+          service: (services[index] as aws.ecs.Service).name,
+        },
+      })),
+    },
+    child,
+  );
+  return topic;
+}
+
 /**
  * The staging stage on AWS (seed 004): a VPC across two zones, an ALB splitting traffic between
  * the blue (stable) and green (canary) Fargate services by `canaryWeight`, DocumentDB and Redis
@@ -89,6 +212,7 @@ export class AwsStage extends pulumi.ComponentResource {
     const network = new Network(`${name}-net`, { config: cfg }, child);
     const privateSubnetIds = network.privateSubnets.map((subnet) => subnet.id);
     const sg = new SecurityGroups(`${name}-sg`, { config: cfg, vpcId: network.vpc.id }, child).groups;
+    const base: Foundation = { cfg, key, privateSubnetIds, sg };
     const credentials = new StageCredentials(`${name}-credentials`, child);
 
     const files = new PrivateBucket(
@@ -102,36 +226,7 @@ export class AwsStage extends pulumi.ComponentResource {
       child,
     ).bucket;
     const registry = new ContainerRegistry(`${name}-ecr`, { config: cfg }, child).repository;
-
-    const docdb = new DocumentDb(
-      `${name}-docdb`,
-      {
-        config: cfg,
-        subnetIds: privateSubnetIds,
-        securityGroupId: sg.documentDb.id,
-        kmsKeyArn: key.arn,
-        masterPassword: credentials.docdbMasterPassword,
-      },
-      child,
-    ).cluster;
-    const redis = new Redis(
-      `${name}-redis`,
-      {
-        config: cfg,
-        subnetIds: privateSubnetIds,
-        securityGroupId: sg.redis.id,
-        kmsKeyArn: key.arn,
-        authToken: credentials.redisAuthToken,
-      },
-      child,
-    ).replicationGroup;
-
-    const mongoUrl = pulumi.interpolate`mongodb://${settings.documentDb.masterUsername}:${credentials.docdbMasterPassword.apply(encodeURIComponent)}@${docdb.endpoint}:${DOCUMENTDB_PORT}/?tls=true&tlsCAFile=${settings.documentDb.caBundlePath}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`;
-    const secrets = new AppSecrets(
-      `${name}-secrets`,
-      { values: { MONGO_URL: mongoUrl, REDIS_AUTH_TOKEN: credentials.redisAuthToken }, kmsKeyArn: key.arn },
-      child,
-    );
+    const { docdb, redis, secrets } = dataStores(name, base, credentials, child);
     const cluster = new AppCluster(
       `${name}-app`,
       {
@@ -143,7 +238,6 @@ export class AwsStage extends pulumi.ComponentResource {
       },
       child,
     );
-
     const balancer = new WeightedLoadBalancer(
       `${name}-alb`,
       {
@@ -154,59 +248,27 @@ export class AwsStage extends pulumi.ComponentResource {
       },
       child,
     );
+    const released = releaseServices(name, base, { cluster, balancer, redis, files, secrets }, child);
+    const services = released.map((release) => release.service);
+    const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
+    const canaryReleased = released[1] as ReleaseService;
+    const topic = alarms(name, base, { balancer, cluster, services }, child);
 
     const sides = releaseSides(cfg);
-    const services = sides.map(
-      (side) =>
-        new ReleaseService(
-          `${name}-${side.release.name}`,
-          {
-            config: cfg,
-            side,
-            cluster,
-            targetGroupArn: balancer.targetGroups[side.role].arn,
-            listener: balancer.httpsListener,
-            subnetIds: privateSubnetIds,
-            securityGroupId: sg.app.id,
-            environment: {
-              PORT: String(cfg.service.port),
-              ION_STAGE: cfg.stage,
-              ION_RELEASE: side.release.name,
-              REDIS_URL: pulumi.interpolate`rediss://${redis.primaryEndpointAddress}:${REDIS_PORT}`,
-              FILES_BUCKET: files.bucket,
-              AWS_REGION: settings.region,
-            },
-            secrets: secrets.arns,
-          },
-          child,
-        ).service,
-    );
-    const [stableService, canaryService] = services as [aws.ecs.Service, aws.ecs.Service];
-
-    const topic = new AlarmTopic(`${name}-alarms`, { config: cfg, kmsKeyArn: key.arn }, child).topic;
-    new RollbackAlarms(
-      `${name}-rollback`,
-      {
-        config: cfg,
-        topicArn: topic.arn,
-        sides: sides.map((side, index) => ({
-          side,
-          dimensions: {
-            loadBalancer: balancer.loadBalancer.arnSuffix,
-            targetGroup: balancer.targetGroups[side.role].arnSuffix,
-            cluster: cluster.cluster.name,
-            service: (services[index] as aws.ecs.Service).name,
-          },
-        })),
-      },
-      child,
-    );
-
     this.outputs = {
       albDnsName: balancer.loadBalancer.dnsName,
       albArnSuffix: balancer.loadBalancer.arnSuffix,
       targetGroupArns: { stable: balancer.targetGroups.stable.arn, canary: balancer.targetGroups.canary.arn },
       weights: { stable: sides[0].weight, canary: sides[1].weight },
+      canaryReadiness: pulumi
+        .all([canaryService.taskDefinition, canaryReleased.taskDefinition.arn, canaryService.desiredCount])
+        .apply(([serviceTaskDefinition, declaredTaskDefinition, desiredCount]) =>
+          ecsReadiness(cfg.releases.canary.name, {
+            serviceTaskDefinition,
+            declaredTaskDefinition,
+            desiredCount,
+          }),
+        ),
       ecsClusterName: cluster.cluster.name,
       ecsServiceNames: { stable: stableService.name, canary: canaryService.name },
       docdbEndpoint: docdb.endpoint,

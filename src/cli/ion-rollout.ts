@@ -1,9 +1,17 @@
 import { Command, CommanderError, Option } from "commander";
+import { version } from "../../package.json";
 import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
 import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
 import { resumeCommand, startCommand } from "../rollout/commands/drive";
 import { explainCommand } from "../rollout/commands/explain";
-import { abortCommand, type OperatorOptions, promoteCommand } from "../rollout/commands/operator";
+import { listCommand } from "../rollout/commands/list";
+import {
+  abortCommand,
+  type OperatorOptions,
+  type PromoteOptions,
+  pauseCommand,
+  promoteCommand,
+} from "../rollout/commands/operator";
 import { planCommand } from "../rollout/commands/plan";
 import { retireCommand } from "../rollout/commands/retire";
 import { type StatusOptions, statusCommand } from "../rollout/commands/status";
@@ -17,10 +25,13 @@ Examples:
   $ ion-rollout plan prod                          # the 5-step schedule and the runbook thresholds
   $ ion-rollout start prod --image us-central1-docker.pkg.dev/internal-ai-innovation/ion/ion-api:1.5.1
   $ ion-rollout status prod --watch                # follow a rollout another runner drives
+  $ ion-rollout list prod                          # past rollouts: outcome, weight, last reason, report
   $ ion-rollout explain prod                       # query, value, threshold and sample size behind each decision
   $ ion-rollout backtest test/traces/adequate-traffic-three-2pct.json --stage prod --json
   $ ion-rollout trace prod --canary ion-api-v1-6-0 --stable ion-api-v1-5-1 --from 2026-11-23T09:00:00Z --to 2026-11-23T10:30:00Z -o tuesday.json
   $ ion-rollout backtest tuesday.json --stage prod --rule runbook   # where the runbook's literal rule decides otherwise
+  $ ion-rollout pause prod                         # hold at this weight (checks go on) until resume or promote
+  $ ion-rollout promote prod --yes                 # one step on now; --full: 100% now
   $ ion-rollout abort prod                         # revert to 0% canary now
   $ ion-rollout retire prod                        # after the retention period: drop the old side
 
@@ -49,6 +60,9 @@ Examples:
 each check at from + k*step covers the step before it. prod needs Google credentials
 (roles/monitoring.viewer), staging AWS credentials (cloudwatch:GetMetricData). docs/rollout.md.`;
 
+/** Runs a command's action and sets the exit code; an unusable state or lock file is one line. */
+type Run = (code: number | Promise<number>) => Promise<void>;
+
 function common(command: Command): Command {
   return command
     .option("--config <file>", "read this stack config file instead of Pulumi.<stage>.yaml")
@@ -67,10 +81,12 @@ export function buildProgram(io: Streams = processStreams): Command {
     .description(
       "Step a canary through the stage's weights, judge every check against the stage's thresholds, and promote, hold or revert by itself.",
     )
+    .version(version, "-V, --version", "print the version of ion-rollout")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError()
     .exitOverride()
     .addHelpText("after", EXAMPLES);
-  const run = (code: number | Promise<number>) =>
+  const run: Run = (code) =>
     Promise.resolve(code)
       .catch((error: unknown) => {
         // A state or lock file that cannot be used: one line naming the file and the fix.
@@ -82,6 +98,21 @@ export function buildProgram(io: Streams = processStreams): Command {
         process.exitCode = c;
       });
 
+  offlineCommands(program, run, io);
+  rolloutCommands(program, run, io);
+  operatorCommands(program, run, io);
+  common(program.command("explain"))
+    .description(
+      "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
+
+  return program;
+}
+
+/** Commands that read config, traces or metrics and change nothing: plan, backtest, trace. */
+function offlineCommands(program: Command, run: Run, io: Streams): void {
   common(program.command("plan"))
     .description(
       "Print the schedule (steps, bake, evidence, checks) and thresholds of a stage; touches nothing.",
@@ -126,7 +157,10 @@ export function buildProgram(io: Streams = processStreams): Command {
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
     .action((stage: string, options: TraceOptions) => run(traceCommand(stage, options, io)));
+}
 
+/** Commands that drive or follow a rollout: start, resume, status, list. */
+function rolloutCommands(program: Command, run: Run, io: Streams): void {
   common(program.command("start"))
     .description("Start a rollout of a new canary image: step weights, bake, judge, promote or revert.")
     .argument("<stage>", "stage (stack) name")
@@ -138,7 +172,7 @@ export function buildProgram(io: Streams = processStreams): Command {
 
   common(program.command("resume"))
     .description(
-      "Continue a rollout from its durable state after a crash, interrupt or hold; the bake clock carries on.",
+      "Continue a rollout from its durable state after a crash, interrupt or hold (the bake clock carries on), or end a pause of a live runner.",
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) => run(resumeCommand(stage, options, io)));
@@ -153,6 +187,16 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .action((stage: string, options: StatusOptions) => run(statusCommand(stage, options, io)));
 
+  common(program.command("list"))
+    .description(
+      "List the stage's rollouts, oldest first: start, canary, outcome and weight, the last reason, the report.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) => run(listCommand(stage, options, io)));
+}
+
+/** An operator's decisions on a rollout: abort, promote, pause, retire. */
+function operatorCommands(program: Command, run: Run, io: Streams): void {
   common(program.command("abort"))
     .description("Revert now: canary weight 0, recorded in the state and journal.")
     .argument("<stage>", "stage (stack) name")
@@ -164,12 +208,22 @@ export function buildProgram(io: Streams = processStreams): Command {
     .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
 
   common(program.command("promote"))
-    .description("Skip the remaining steps: canary weight 100 (asks for confirmation unless --yes).")
+    .description(
+      "Advance the running rollout one step now, without waiting for its GO (the next step is judged as usual); --full: canary weight 100, skipping the remaining steps. Asks for confirmation unless --yes.",
+    )
     .argument("<stage>", "stage (stack) name")
+    .option("--full", "skip every remaining step: canary weight 100 now")
     .option("--yes", "do not ask for confirmation")
-    .action((stage: string, options: CommonOptions & { yes?: boolean }) =>
-      run(promoteCommand(stage, options, io)),
-    );
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", Number)
+    .action((stage: string, options: PromoteOptions) => run(promoteCommand(stage, options, io)));
+
+  common(program.command("pause"))
+    .description(
+      "Hold the running rollout at its current weight until `resume` or `promote`: checks go on and a breach still reverts, but no step advances.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", Number)
+    .action((stage: string, options: OperatorOptions) => run(pauseCommand(stage, options, io)));
 
   common(program.command("retire"))
     .description(
@@ -180,15 +234,6 @@ export function buildProgram(io: Streams = processStreams): Command {
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
       run(retireCommand(stage, options, io)),
     );
-
-  common(program.command("explain"))
-    .description(
-      "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
-    )
-    .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
-
-  return program;
 }
 
 async function main(): Promise<void> {

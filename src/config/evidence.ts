@@ -25,27 +25,25 @@ export const EvidenceSettingsSchema = z
     /** The change-point test bets on the cumulative test's alternatives (a mixture) instead of one rate. */
     changePointMixture: z.boolean().default(true),
     /**
-     * The change-point mixture's weights over the same alternatives: more on the high one than the
-     * cumulative test puts, because the CUSUM's job is the fault that breaks late and hard. Used where
-     * one check at the step's traffic can revert such a fault (`fastRevertFactor`); below that traffic
-     * (about 50 requests per check at a 1% limit) the CUSUM uses the cumulative test's `weights`.
+     * The change-point mixture's weights over the same alternatives. The one-check trigger
+     * (`oneCheckShare`) reverts a hard fault at the first check it spoils, so the CUSUM's job is the
+     * moderate fault that starts late, and it bets like the cumulative test.
      */
-    changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.5, 0.5]),
+    changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.85, 0.15]),
+    /** Share of alpha spent on the one-check trigger (a single check with too many errors to be healthy). */
+    oneCheckShare: z.number().gt(0).lt(1).default(0.35),
     /**
-     * OBSERVE-band canaries are held, not reverted: the change-point bar is also high enough that a
-     * canary at `holdFactor` × the roll-back limit is reverted by it at most `holdRevertAtMost` over
-     * the horizon at the step's expected traffic.
+     * OBSERVE-band canaries are held, not reverted: a canary at `holdFactor` × the roll-back limit
+     * is reverted at most `holdRevertAtMost` over the horizon (split between the three tests: the
+     * one-check trigger's count exactly per check, the change-point and cumulative bars raised for
+     * the step's traffic). This only ever raises bars, never below the false-revert guarantee's.
      */
     holdFactor: z.number().gt(0).lt(1).default(0.8),
-    holdRevertAtMost: z.number().gt(0).lt(0.5).default(0.002),
+    holdRevertAtMost: z.number().gt(0).lt(0.5).default(0.01),
     /**
-     * ...but a clearly broken canary (`fastRevertFactor` × the roll-back limit) is reverted by the
-     * first check it spoils with probability `fastRevertProbability`, however late it breaks: where
-     * the two conflict (around 50 requests per check) the one-check revert wins over holding.
+     * The checks with data over which the change-point and one-check guarantees are spent: within
+     * it their false reverts stay within their shares of alpha, past it they grow linearly.
      */
-    fastRevertFactor: z.number().gt(1).default(20),
-    fastRevertProbability: z.number().gt(0).lt(1).default(0.98),
-    /** The rollout's longest run in checks with data: the horizon of the change-point guarantee. */
     horizonChecks: z.number().int().min(1).max(10_000).default(60),
     /** Chance a canary at the roll-back limit may advance a step (the GO gate's Ville bound). */
     advanceAtLimitAtMost: z.number().gt(0).lt(0.5).default(0.05),
@@ -60,6 +58,13 @@ export const EvidenceSettingsSchema = z
         code: "custom",
         path: ["weights"],
         message: `needs one weight per alternative (${value.alternatives.length}); got ${value.weights.length}`,
+      });
+    }
+    if (value.cumulativeShare + value.oneCheckShare >= 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["oneCheckShare"],
+        message: `cumulativeShare + oneCheckShare must leave a share of alpha for the change-point test; got ${value.cumulativeShare} + ${value.oneCheckShare}`,
       });
     }
     if (value.goAlternatives.length !== value.goWeights.length) {

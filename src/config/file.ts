@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { lookalikeSkeleton, nonAsciiCharacters } from "./confusables";
 import { CONFIG_NAMESPACE, ConfigError, type ConfigIssue } from "./errors";
 import { isSecureValue, parseStageConfig } from "./parse";
 import { STAGE_NAME, STAGE_NAME_RULE } from "./patterns";
@@ -19,6 +20,20 @@ export interface StageFile {
 
 export function stageFilePath(stage: string, projectDir = process.cwd()): string {
   return join(projectDir, `Pulumi.${stage}.yaml`);
+}
+
+/** The stages with a stack config file in `dir` (`Pulumi.<stage>.yaml`), sorted. */
+export function stagesIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stage): stage is string => stage !== undefined && STAGE_NAME.test(stage))
+    .sort();
 }
 
 /** Why a config path cannot be read as a file (missing, a directory, a socket...), or undefined. */
@@ -49,8 +64,10 @@ export function readStageFile(stage: string, file = stageFilePath(stage)): Stage
   }
   const problem = notAReadableFile(file);
   if (problem) {
+    const known = file === stageFilePath(stage, dirname(file)) ? stagesIn(dirname(file)) : [];
+    const stages = known.length > 0 ? `; the stages here are ${known.join(", ")}` : "";
     throw new ConfigError(basename(file), [
-      { path: "(file)", message: `${problem}; create Pulumi.${stage}.yaml or pass --config FILE` },
+      { path: "(file)", message: `${problem}${stages}; create Pulumi.${stage}.yaml or pass --config FILE` },
     ]);
   }
   let document: unknown;
@@ -81,25 +98,29 @@ export function readStageFile(stage: string, file = stageFilePath(stage)): Stage
 
 /**
  * A top-level key whose namespace looks like ours but is not (`ion-depoly:rollout`,
- * `ion_deploy:rollout`, `ion-deploy-:rollout`, `ion-deploy.rollout`) would otherwise be ignored
- * silently, as another namespace's key. Near means an edit distance of at most 2, or the same
- * letters with other separators.
+ * `ion_deploy:rollout`, `ion-deploy-:rollout`, `ion-deploy.rollout`, `ｉｏｎ-deploy:rollout` in
+ * full-width letters, `іоn-deploy:` with Cyrillic letters) would otherwise be ignored silently, as
+ * another namespace's key. Near means, once look-alike characters are read as the ASCII they imitate
+ * (confusables.ts), an edit distance of at most 2, or the same letters with other separators.
  */
 function namespaceTypo(key: string): ConfigIssue[] {
-  const colon = key.indexOf(":");
-  const namespace = colon < 0 ? key : key.slice(0, colon);
-  const letters = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const seen = lookalikeSkeleton(key);
+  const colon = seen.indexOf(":");
+  const namespace = colon < 0 ? seen : seen.slice(0, colon);
+  const letters = (text: string) => text.replace(/[^a-z0-9]/g, "");
   const near =
-    editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE) <= 2 ||
+    editDistance(namespace, CONFIG_NAMESPACE) <= 2 ||
     letters(namespace) === letters(CONFIG_NAMESPACE) ||
-    (colon < 0 && letters(key).startsWith(letters(CONFIG_NAMESPACE)));
-  if (!near || namespace === CONFIG_NAMESPACE) return [];
+    (colon < 0 && letters(seen).startsWith(letters(CONFIG_NAMESPACE)));
+  if (!near || key.startsWith(`${CONFIG_NAMESPACE}:`)) return [];
   const rest =
-    colon < 0 ? key.slice(CONFIG_NAMESPACE.length).replace(/^[^A-Za-z0-9]+/, "") : key.slice(colon + 1);
+    colon < 0 ? seen.slice(CONFIG_NAMESPACE.length).replace(/^[^a-z0-9]+/, "") : seen.slice(colon + 1);
+  const odd = nonAsciiCharacters(key);
+  const why = odd.length > 0 ? ` (it holds characters that only look like ASCII: ${odd.join(", ")})` : "";
   return [
     {
       path: `(file) ${key}`,
-      message: `looks like a misspelt namespace and would be ignored; write ${CONFIG_NAMESPACE}:${rest || "<key>"}`,
+      message: `looks like a misspelt namespace and would be ignored; write ${CONFIG_NAMESPACE}:${rest || "<key>"}${why}`,
     },
   ];
 }

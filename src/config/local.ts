@@ -17,6 +17,18 @@ export const LocalStageSchema = z
       .default([9591, 9592]),
     /** Prometheus scrape interval; with the check interval it sets how fast a breach can be seen. */
     scrapeIntervalSeconds: z.number().int().min(1).max(60).default(1),
+    /**
+     * The local app a release runs: this entry point, started by the rollout's driver with
+     * `node --import tsx` when it deploys a canary (relative to the project).
+     */
+    appEntry: safePath.default("rehearsal/app/main.ts"),
+    /**
+     * Extra arguments per image: how the local platform "builds" an image that differs from the
+     * others, e.g. `local/ion-api:1.7.0: ["--health-status", "503"]` (its /health fails).
+     */
+    images: z.record(z.string().min(1), z.array(z.string().max(200)).max(20)).default({}),
+    /** Where the driver records the app processes it started (pid, port, revision), relative to the project. */
+    appsFile: safePath.default(".rehearsal/apps.json"),
     /** Steady user load the rehearsal sends through HAProxy. */
     loadRequestsPerSecond: z.number().int().min(1).max(10_000).default(200),
   })

@@ -22,9 +22,17 @@ export const RolloutPlanSchema = z
      */
     expectedRequestsPerSecond: z.number().positive().max(10_000_000).optional(),
     /**
-     * Seconds the metrics backend may take to ingest a sample (Cloud Monitoring: up to ~180). The
-     * sequential analysis reads cumulative counters this far in the past, so no request is judged
-     * before it is complete.
+     * The most requests per second the service could serve (one side, any weight). A check whose
+     * request, error or slow count exceeds this × `checkIntervalSeconds` is implausible: no data,
+     * never a pass. Omitted: 100 × `expectedRequestsPerSecond` when declared, else 1,000,000
+     * (src/rollout/core/plausible-counts.ts).
+     */
+    maxRequestsPerSecond: z.number().positive().max(100_000_000).optional(),
+    /**
+     * Seconds the metrics backend may take to make a sample visible. The sequential analysis
+     * judges only what is older: cumulative counters read this far in the past, per-period counts
+     * only for periods that ended this long ago. Prod's profile takes Cloud Monitoring's documented
+     * latency of Google Cloud metrics, 240 s (docs/cloud-edges.md).
      */
     ingestionDelaySeconds: z.number().int().min(0).max(3600).default(0),
     /** Canary requests a step must observe before it may advance (bake by evidence); 0 = off. */
@@ -90,6 +98,13 @@ export type RolloutPlanConfig = z.infer<typeof RolloutPlanSchema>;
 export type RolloutPlanInput = z.input<typeof RolloutPlanSchema>;
 
 export const PLAN_PROFILES: Record<"prod" | "staging", RolloutPlanInput> = {
-  prod: { steps: [5, 10, 25, 50, 100], bakeSeconds: 900, checkIntervalSeconds: 60, analysis: "sequential" },
+  prod: {
+    steps: [5, 10, 25, 50, 100],
+    bakeSeconds: 900,
+    checkIntervalSeconds: 60,
+    analysis: "sequential",
+    // "Sampled every 60 seconds. After sampling, data is not visible for up to 240 seconds."
+    ingestionDelaySeconds: 240,
+  },
   staging: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 60, analysis: "sequential" },
 };

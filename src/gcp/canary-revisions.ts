@@ -1,9 +1,11 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
+import type { CanaryReadiness } from "../stage-readiness";
 import { revisionTemplate } from "./container";
 import { grantInvokers } from "./invokers";
 import { stageLabels } from "./labels";
+import { revisionReadiness } from "./readiness";
 import { revisionNames } from "./revision-names";
 import { checkRevisionNames, gcpSettings } from "./settings";
 import { CANARY_TAG, revisionTraffics, type TrafficWeights, weightsFromStatuses } from "./traffic";
@@ -25,6 +27,8 @@ export class CanaryRevisions extends pulumi.ComponentResource {
   readonly canaryUrl: pulumi.Output<string>;
   /** The split Cloud Run reports serving. */
   readonly weights: pulumi.Output<TrafficWeights>;
+  /** Whether Cloud Run reports the canary revision ready, read before the pre-traffic gate. */
+  readonly readiness: pulumi.Output<CanaryReadiness>;
 
   constructor(name: string, args: CanaryRevisionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ion-deploy:gcp:CanaryRevisions", name, {}, opts);
@@ -52,6 +56,16 @@ export class CanaryRevisions extends pulumi.ComponentResource {
       (statuses) => statuses.find((status) => status.tag === CANARY_TAG)?.uri ?? "",
     );
     this.weights = this.service.trafficStatuses.apply((statuses) => weightsFromStatuses(statuses, cfg));
+    const service = this.service;
+    this.readiness = pulumi
+      .all([service.latestReadyRevision, service.terminalConditions, service.trafficStatuses])
+      .apply(([latestReadyRevision, terminalConditions, trafficStatuses]) =>
+        revisionReadiness(cfg.releases.canary.name, revisionNames(cfg).canary, {
+          latestReadyRevision,
+          terminalConditions,
+          trafficStatuses,
+        }),
+      );
     this.registerOutputs({ serviceUrl: this.serviceUrl, canaryUrl: this.canaryUrl, weights: this.weights });
   }
 }

@@ -1,10 +1,12 @@
 import type * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
+import type { CanaryReadiness } from "../stage-readiness";
 import { RollbackAlertPolicies } from "./alert-policies";
 import { CanaryRevisions } from "./canary-revisions";
 import { WeightedLoadBalancer } from "./load-balancer";
 import { NotificationChannels } from "./notifications";
+import { serviceReadiness } from "./readiness";
 import { ReleaseService } from "./release-service";
 import { checkServiceNames, gcpSettings } from "./settings";
 import type { TrafficWeights } from "./traffic";
@@ -20,6 +22,8 @@ export interface GcpStageOutputs {
   /** Reaches the canary alone: its tagged revision URL, or the canary service's URL. */
   canaryUrl: pulumi.Output<string>;
   weights: pulumi.Output<TrafficWeights>;
+  /** Whether Cloud Run reports the canary ready (the rollout reads it before its pre-traffic gate). */
+  canaryReadiness: pulumi.Output<CanaryReadiness>;
   /** The load balancer's address (mode `services` only). */
   loadBalancerIp?: pulumi.Output<string>;
 }
@@ -55,6 +59,7 @@ export class GcpStage extends pulumi.ComponentResource {
       serviceUrls: urlsByName([split.service]),
       canaryUrl: split.canaryUrl,
       weights: split.weights,
+      canaryReadiness: split.readiness,
     };
   }
 
@@ -79,6 +84,11 @@ export class GcpStage extends pulumi.ComponentResource {
       serviceUrls: urlsByName(Object.values(services)),
       canaryUrl: canary.url,
       weights: balancer.weights,
+      canaryReadiness: pulumi
+        .all([canary.service.latestReadyRevision, canary.service.terminalConditions])
+        .apply(([latestReadyRevision, terminalConditions]) =>
+          serviceReadiness(cfg.releases.canary.name, { latestReadyRevision, terminalConditions }),
+        ),
       loadBalancerIp: balancer.ipAddress,
     };
   }

@@ -100,12 +100,19 @@ export function queriesFor(labels: Labels, windowSeconds: number, groupBy: strin
 export type QuerySet = ReturnType<typeof queriesFor>;
 
 /**
+ * The start time of the processes behind one side's counters (the client libraries' standard
+ * `process_start_time_seconds`): the only evidence the ledger takes that a counter reset.
+ */
+export const PROCESS_START = "process_start_time_seconds";
+
+/**
  * Raw cumulative counter series of one side, one per label set, for the sequential analysis's
  * ledger (src/rollout/core/ledger.ts): no `increase()`, so nothing is extrapolated or lost at
  * window edges; the runner differences successive readings itself.
  */
 export function counterSeries(labels: Labels, slowAboveMs: number) {
   return {
+    processStart: `${PROCESS_START}${selector(labels)}`,
     requests: `${METRICS.requestCount}${selector(labels)}`,
     errors: `${METRICS.requestCount}${selector(labels, { response_code_class: "5xx" })}`,
     latencyCount: `${METRICS.latencyBucket}${selector(labels, { le: "+Inf" })}`,

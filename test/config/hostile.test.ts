@@ -136,6 +136,14 @@ describe("--config that is not a readable file: one clear line", () => {
       /no such file \/nonexistent\/Pulumi\.x\.yaml/,
     );
   });
+  it("a stage with no file names the stages that have one", () => {
+    const dir = tempDir();
+    for (const stage of ["prod", "staging"]) writeFileSync(join(dir, `Pulumi.${stage}.yaml`), "config: {}\n");
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: x\n");
+    expect(() => readStageFile("prdo", join(dir, "Pulumi.prdo.yaml"))).toThrow(
+      /no such file .*Pulumi\.prdo\.yaml; the stages here are prod, staging; create Pulumi\.prdo\.yaml/,
+    );
+  });
   it("a device", () => {
     expect(() => readStageFile("x", "/dev/null")).toThrow(/\/dev\/null is not a regular file/);
   });

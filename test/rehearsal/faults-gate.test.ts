@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appStats, setFaults } from "../../rehearsal/apps";
 import { backendServers } from "../../rehearsal/haproxy";
+import { httpOk } from "../../rehearsal/wait";
 import { EXIT } from "../../src/rollout/core/outcome";
 import { writeStageFile } from "./fixtures";
 import { FAST_STEPS, type Harness, openHarness } from "./harness";
@@ -49,6 +50,33 @@ describe("the pre-traffic gate on the real environment", () => {
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
     expect(await canarySessions()).toBe(sessionsBefore);
     expect(await userRequests()).toBe(requestsBefore);
+  }, 60_000);
+
+  it("a new image whose /health fails, over a healthy previous canary: the runner deploys it at 0% and refuses it, no user request reaches it", async () => {
+    const broken = { image: "local/ion-api:1.9.0", name: "ion-api-v1-9-0" };
+    const local = h.stage.raw.local as Record<string, unknown>;
+    const stageFile = writeStageFile(join(h.stage.workDir, "Pulumi.broken-image.yaml"), {
+      ...h.stage.raw,
+      local: { ...local, images: { [broken.image]: ["--health-status", "503"] } },
+    });
+    // The previous canary is healthy: a gate that asked it would pass.
+    const previous = await appStats(h.env.sides.canary);
+    expect(previous.revisionName).toBe(h.stage.cfg.releases.canary.name);
+    expect(await httpOk(`${h.env.sides.canary.url}${h.stage.cfg.service.healthPath}`)).toBeDefined();
+    const sessionsBefore = await canarySessions();
+    const run = h.cli(["start", "rehearsal", "--image", broken.image, "--name", broken.name], stageFile);
+    expect(await run.exited, run.output()).toBe(EXIT.reverted);
+    expect(run.output()).toMatch(/deploy ion-api-v1-9-0 \(local\/ion-api:1\.9\.0\) at 0%/);
+    expect(h.journal()[0]?.reason).toMatch(
+      /^pre-traffic NO-GO: health canary http:\/\/127\.0\.0\.1:\d+\/health: 0\/3 2xx/,
+    );
+    expect(h.journal().every((r) => r.nextWeight === 0)).toBe(true);
+    // The runner deployed the new image behind the canary server, and no user request reached it.
+    const deployed = await appStats(h.env.sides.canary);
+    expect(deployed.revisionName).toBe(broken.name);
+    expect(deployed.responses["2xx"] + deployed.responses["4xx"] + deployed.responses["5xx"]).toBe(0);
+    expect(await canarySessions()).toBe(sessionsBefore);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
   }, 60_000);
 
   it("a gate command that hangs is killed at its timeout and the canary stays at 0%", async () => {

@@ -63,6 +63,7 @@ export async function testStage(overrides: Record<string, unknown> = {}): Promis
     local: {
       ...(base.local as Record<string, unknown>),
       haproxySocket: join(workDir, "haproxy.sock"),
+      appsFile: join(workDir, "apps.json"),
       prometheusUrl: `http://127.0.0.1:${prometheus}`,
       frontendPort: frontend,
       statsPort: stats,

@@ -72,7 +72,12 @@ async function until<T>(run: CliRun | undefined, probe: () => Promise<T | undefi
 
 export async function openHarness(overrides: Record<string, unknown> = {}): Promise<Harness> {
   const stage = await testStage({ rollout: FAST_PLAN, ...overrides });
-  const env = await startEnvironment({ cfg: stage.cfg, workDir: stage.workDir, projectDir: PROJECT_DIR });
+  const env = await startEnvironment({
+    cfg: stage.cfg,
+    workDir: stage.workDir,
+    projectDir: PROJECT_DIR,
+    previousCanary: stage.cfg.releases.canary,
+  });
   const load = startLoad({
     url: `${env.layout.frontendUrl}/`,
     requestsPerSecond: stage.cfg.local?.loadRequestsPerSecond ?? 200,

@@ -19,7 +19,12 @@ let env: Environment;
 
 beforeAll(async () => {
   stage = await testStage();
-  env = await startEnvironment({ cfg: stage.cfg, workDir: stage.workDir, projectDir: PROJECT_DIR });
+  env = await startEnvironment({
+    cfg: stage.cfg,
+    workDir: stage.workDir,
+    projectDir: PROJECT_DIR,
+    previousCanary: stage.cfg.releases.canary,
+  });
 }, 60_000);
 
 afterAll(async () => {

@@ -78,7 +78,7 @@ describe("ion-rollout start (local edges against fakes)", () => {
       { clock: time.clock, sleep: time.sleep },
     );
     expect(stderr).toContain("report:");
-    expect(code).toBe(0);
+    expect(code, stderr + stdout.slice(-3000)).toBe(0);
     const printed = events(stdout);
     expect(printed.filter((e) => e.type === "apply").map((e) => e.weight)).toEqual([5, 50, 100, 100]);
     expect(printed.at(-1)).toMatchObject({ type: "end", outcome: "promoted", exitCode: 0 });

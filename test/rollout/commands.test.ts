@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { Streams } from "../../src/rollout/commands/common";
+import { resumeCommand } from "../../src/rollout/commands/drive";
 import { explainCommand } from "../../src/rollout/commands/explain";
-import { abortCommand, promoteCommand } from "../../src/rollout/commands/operator";
+import { abortCommand, pauseCommand, promoteCommand } from "../../src/rollout/commands/operator";
 import { deriveName, nextReleases } from "../../src/rollout/commands/release-name";
 import { retireCommand } from "../../src/rollout/commands/retire";
 import { statusCommand } from "../../src/rollout/commands/status";
@@ -172,7 +174,7 @@ describe("abort and promote", () => {
     expect(readJournal(dir, "prod").at(-1)?.action).toBe("revert");
   });
 
-  it("promote --yes applies 100% with rolloutInProgress false; without --yes and no terminal it refuses", async () => {
+  it("promote --full --yes applies 100% with rolloutInProgress false; without --yes and no terminal it refuses", async () => {
     const dir = tempDir();
     const driver = new FakeDriver();
     const refused = bufferedStreams();
@@ -183,7 +185,7 @@ describe("abort and promote", () => {
     expect(
       await promoteCommand(
         "prod",
-        { config: CONFIG, stateDir: dir, yes: true },
+        { config: CONFIG, stateDir: dir, yes: true, full: true },
         bufferedStreams().io,
         operatorEdges(driver),
       ),
@@ -234,7 +236,97 @@ describe("abort and promote", () => {
   });
 });
 
-/** A held rollout on disk, promoted by `promote --yes`: the old side kept for 24 h from now. */
+/** A runner in lockstep with operator commands (see `lockstep`): healthy traffic, one check per sleep. */
+function liveRunner() {
+  const dir = tempDir();
+  const time = new FakeTime();
+  const driver = new FakeDriver();
+  const steps = lockstep();
+  const running = runRollout({
+    cfg: prodWith({ rollout: { bakeSeconds: 120, checkIntervalSeconds: 60 } }),
+    driver,
+    metrics: new FakeMetrics(time, () => healthy(5000)),
+    stateDir: dir,
+    mode: "start",
+    clock: time.clock,
+    pollMs: 60_000,
+    sleep: async (ms) => {
+      time.now += ms;
+      await steps.runnerSleeps();
+    },
+    lock: { pid: process.pid },
+  });
+  const edges = {
+    ...operatorEdges(new FakeDriver(), time.clock),
+    sleep: async () => {
+      await Promise.race([steps.wakeRunner(), running]);
+    },
+  };
+  const opts = { config: CONFIG, stateDir: dir };
+  const checks = async (n: number) => {
+    for (let i = 0; i < n; i++) await steps.wakeRunner();
+  };
+  const end = async () => {
+    expect(await abortCommand("prod", opts, bufferedStreams().io, edges)).toBe(0);
+    return running;
+  };
+  return { dir, driver, steps, edges, opts, checks, end };
+}
+
+describe("promote one step, pause and resume", () => {
+  it("promote (no --full) asks the live runner for one step: the next weight, journaled, still judged", async () => {
+    const run = liveRunner();
+    await run.steps.parked;
+    const b = bufferedStreams();
+    expect(await promoteCommand("prod", { ...run.opts, yes: true }, b.io, run.edges)).toBe(0);
+    expect(b.err()).toContain("promote one step");
+    expect(run.driver.weights()).toEqual([5, 10]);
+    const state = readState(run.dir, "prod");
+    expect(state).toMatchObject({ status: "running", weight: 10, core: { step: { index: 1, requests: 0 } } });
+    expect(readJournal(run.dir, "prod").at(-1)).toMatchObject({ action: "advance", nextWeight: 10 });
+    expect((await run.end()).outcome).toBe("reverted");
+  });
+
+  it("pause holds a GO at its weight (past the bake) until resume; then the step advances", async () => {
+    const run = liveRunner();
+    await run.steps.parked;
+    expect(await pauseCommand("prod", run.opts, bufferedStreams().io, run.edges)).toBe(0);
+    expect(readState(run.dir, "prod")?.pausedBy).toContain("ion-rollout pause");
+    // Five checks, 300 s at 5% with healthy traffic: past the 120 s bake, GO, but paused.
+    await run.checks(5);
+    expect(run.driver.weights()).toEqual([5]);
+    const paused = readState(run.dir, "prod");
+    expect(paused?.lastDecision).toMatchObject({ action: "hold", verdict: "GO" });
+    expect(paused?.lastDecision?.reason).toMatch(/^paused by .*: holding at 5%/);
+    const shown = bufferedStreams();
+    expect(await statusCommand("prod", run.opts, shown.io)).toBe(0);
+    expect(shown.out()).toContain("PAUSED by");
+    expect(await resumeCommand("prod", run.opts, bufferedStreams().io, {}, run.edges)).toBe(0);
+    expect(readState(run.dir, "prod")?.pausedBy).toBeUndefined();
+    await run.checks(1);
+    expect(run.driver.weights()).toEqual([5, 10]);
+    await run.end();
+  });
+
+  it("a one-step promote or a pause with no live runner applies nothing and says what to run", async () => {
+    const dir = tempDir();
+    const driver = new FakeDriver();
+    const opts = { config: CONFIG, stateDir: dir };
+    for (const command of [
+      (io: Streams) => promoteCommand("prod", { ...opts, yes: true }, io, operatorEdges(driver)),
+      (io: Streams) => pauseCommand("prod", opts, io, operatorEdges(driver)),
+    ]) {
+      const b = bufferedStreams();
+      expect(await command(b.io)).toBe(1);
+      expect(b.err()).toMatch(
+        /^no runner is driving prod.*`ion-rollout resume prod`.*`ion-rollout promote prod --full`/,
+      );
+    }
+    expect(driver.applied).toEqual([]);
+  });
+});
+
+/** A held rollout on disk, promoted by `promote --full --yes`: the old side kept for 24 h from now. */
 async function promotedRollout() {
   const dir = tempDir();
   const time = new FakeTime();
@@ -253,7 +345,7 @@ async function promotedRollout() {
   const promotedAt = time.now + 3_600_000;
   await promoteCommand(
     "prod",
-    { config: CONFIG, stateDir: dir, yes: true },
+    { config: CONFIG, stateDir: dir, yes: true, full: true },
     bufferedStreams().io,
     operatorEdges(driver, () => promotedAt),
   );

@@ -18,7 +18,7 @@ describe("edges by platform", () => {
     expect(edges.channels).toEqual([]);
   });
 
-  it("local: HAProxy driver + the rehearsal's Prometheus", async () => {
+  it("local: the local driver (HAProxy + app processes) + the rehearsal's Prometheus", async () => {
     const raw = readStageFile("prod", `${ROOT}/Pulumi.prod.yaml`).raw;
     const cfg = parseStageConfig("local", {
       ...raw,
@@ -30,7 +30,7 @@ describe("edges by platform", () => {
     const edges = await buildEdges(cfg, {
       env: { ION_SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/x" },
     });
-    expect(edges.driver.constructor.name).toBe("HaproxyTrafficDriver");
+    expect(edges.driver.constructor.name).toBe("LocalTrafficDriver");
     expect(edges.metrics.description).toContain("127.0.0.1:9590");
     expect(edges.channels).toContain("Slack");
   });

@@ -1,13 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StageConfig } from "../../src/config";
+import type { Release, StageConfig } from "../../src/config";
 import type { Streams } from "../../src/rollout/commands/common";
 import type { OperatorEdges } from "../../src/rollout/commands/operator-edges";
 import type { RunOptions } from "../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import type { MetricsSample, SideSample } from "../../src/rollout/core/sample";
 import type {
+  DeployedReleases,
   MetricsSource,
   Notifier,
   RolloutEvent,
@@ -64,10 +65,26 @@ export class FakeDriver implements TrafficDriver {
   applied: TrafficChange[] = [];
   weight: number | undefined = 0;
   failAt = new Set<number>();
+  /** Releases deployed at 0%, in order. */
+  deployed: Release[] = [];
+  /** What `waitReady` answers: ready, or an error (the new release never becomes ready). */
+  readiness: "ready" | Error = "ready";
+  /** Every call in order: "deploy NAME", "ready NAME", "apply N". */
+  calls: string[] = [];
   async apply(change: TrafficChange): Promise<void> {
     if (this.failAt.has(change.canaryWeight)) throw new Error(`update failed at ${change.canaryWeight}%`);
+    this.calls.push(`apply ${change.canaryWeight}`);
     this.applied.push(change);
     this.weight = change.canaryWeight;
+  }
+  async deployCanary(releases: DeployedReleases): Promise<void> {
+    this.calls.push(`deploy ${releases.canary.name}`);
+    this.deployed.push(releases.canary);
+  }
+  async waitReady(release: Release): Promise<string> {
+    if (this.readiness instanceof Error) throw this.readiness;
+    this.calls.push(`ready ${release.name}`);
+    return `${release.name} ready`;
   }
   async currentCanaryWeight(): Promise<number | undefined> {
     return this.weight;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backtest } from "../../src/rollout/core/backtest";
+import { evidenceRule, trafficLevel } from "../../src/rollout/core/evidence-rules";
 import type { RolloutState } from "../../src/rollout/core/state";
 import { evidenceMarkdown, evidenceSvg } from "../../src/rollout/report/evidence-curve";
 import { htmlReport, markdownReport } from "../../src/rollout/report/report";
@@ -8,7 +9,8 @@ import { check, consecutiveProd, prod } from "./fixtures";
 // A known journal: prod (sequential), 15 canary requests per check with one error each, as the
 // controller records it (decide builds the records). The error-rate evidence, computed here from
 // the documented rule (docs/evidence.md: p0 0.5%, alternatives 2.1% / 10% weighted 0.85 / 0.15,
-// bar 1/(alpha * share) = 4000), not read off the code:
+// bar 1/(alpha * share) = 4000, raised at this traffic so OBSERVE-band canaries are held: the
+// rule's bar, the one number read off the code), not read off the code:
 // E(S, N) = 0.85 (0.021/0.005)^S (0.979/0.995)^(N-S) + 0.15 (0.1/0.005)^S (0.9/0.995)^(N-S).
 const checks = Array.from({ length: 10 }, (_, i) => check(60 * (i + 1), { requests: 15, errors: 1 }));
 const records = backtest(prod(), checks, 0).decisions;
@@ -18,17 +20,27 @@ function e(S: number, N: number): number {
   return alt(0.021, 0.85) + alt(0.1, 0.15);
 }
 const log10 = (x: number) => Math.round(Math.log10(x) * 1000) / 1000;
+const revertBar = Math.exp(
+  evidenceRule(
+    { rollbackAbove: 0.01, goAtMost: 0.005 },
+    prod().thresholds.errorRate.evidence,
+    trafficLevel(undefined, 15),
+  ).cumulativeLogBar,
+);
 
 describe("the report's error-rate evidence curve", () => {
   it("the SVG has one point per check at log10 E, against the bar, and reverts where E reaches it", () => {
-    // E: 3.6, 13, 50, 194, 784, 3292 after checks 1..6; 14 291 >= 4000 at check 7: the revert.
+    // E: 3.6, 13, 50, 194, 784, 3292 after checks 1..6; 14 291 at check 7 reaches the bar: the revert.
+    expect(revertBar).toBeGreaterThanOrEqual(4000 * (1 - 1e-12));
+    expect(revertBar).toBeGreaterThan(3292);
+    expect(revertBar).toBeLessThanOrEqual(14_291);
     expect(records.map((r) => r.action).at(-1)).toBe("revert");
     expect(records).toHaveLength(7);
     const svg = evidenceSvg(records, 420);
     expect(svg).toContain("<svg");
     for (let k = 1; k <= 7; k++) {
       expect(svg).toContain(
-        `data-at="${60 * k}" data-log10-e="${log10(e(k, 15 * k))}" data-log10-bar="${log10(4000)}"`,
+        `data-at="${60 * k}" data-log10-e="${log10(e(k, 15 * k))}" data-log10-bar="${log10(revertBar)}"`,
       );
       expect(svg).toContain(`href="#record-${k}"`);
     }
@@ -49,8 +61,8 @@ describe("the report's error-rate evidence curve", () => {
   it("the Markdown report has a row per step with S/N, this check, E / bar; the HTML embeds the SVG", () => {
     const md = evidenceMarkdown(records);
     expect(md).toContain("### Error-rate evidence");
-    // 14 291 to three significant digits; the bar 4000.
-    expect(md.join("\n")).toContain("| 7 | 420s | 7/105 | 1/15 | 14300 / 4000 |");
+    // 14 291 to three significant digits; the bar to three too.
+    expect(md.join("\n")).toContain(`| 7 | 420s | 7/105 | 1/15 | 14300 / ${+revertBar.toPrecision(3)} |`);
     expect(md.filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(7);
     const state = {
       stage: "prod",
@@ -61,7 +73,9 @@ describe("the report's error-rate evidence curve", () => {
       releases: { canary: { name: "c", image: "c:1" }, stable: { name: "s", image: "s:1" } },
     } as unknown as RolloutState;
     // E(1, 15) = 3.581.
-    expect(markdownReport({ state, records })).toContain("| 1 | 60s | 1/15 | 1/15 | 3.58 / 4000 |");
+    expect(markdownReport({ state, records })).toContain(
+      `| 1 | 60s | 1/15 | 1/15 | 3.58 / ${+revertBar.toPrecision(3)} |`,
+    );
     expect(htmlReport({ state, records })).toContain(`data-log10-e="${log10(e(7, 105))}"`);
   });
 

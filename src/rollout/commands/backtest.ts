@@ -1,13 +1,12 @@
 import { basename } from "node:path";
-import type { StageConfig } from "../../config";
 import { backtest, formatBacktest } from "../core/backtest";
-import { compareBacktests } from "../core/compare";
+import type { Comparison } from "../core/compare";
 import { EXIT, exitCodeFor } from "../core/outcome";
 import { TraceError } from "../core/trace";
 import { describeRule, RuleError, withRule } from "../core/with-rule";
 import { formatComparison } from "../report/compare-text";
-import { type BacktestInput, isJournalFile, readBacktestInput } from "./backtest-input";
-import { streamBacktest } from "./backtest-stream";
+import { assertRegularFile, type BacktestInput, isJournalFile, readBacktestInput } from "./backtest-input";
+import { type Contender, SideBySide, streamBacktest, streamComparison } from "./backtest-stream";
 import { type CommonOptions, fail, loadConfig, processStreams, type Streams } from "./common";
 
 export interface BacktestOptions extends CommonOptions {
@@ -23,8 +22,15 @@ export async function backtestCommand(
   options: BacktestOptions,
   io: Streams = processStreams,
 ): Promise<number> {
-  if (!options.compare && !options.rule && !isJournalFile(traceFile))
-    return streamTrace(traceFile, options, io);
+  try {
+    // Before anything opens it: opening a FIFO waits for a writer, forever.
+    assertRegularFile(traceFile);
+  } catch (error) {
+    if (error instanceof TraceError) return fail(io, error.message);
+    throw error;
+  }
+  if (options.compare || options.rule) return compareCommand(traceFile, options, io);
+  if (!isJournalFile(traceFile)) return streamTrace(traceFile, options, io);
   let input: BacktestInput;
   try {
     input = readBacktestInput(traceFile, options.stage);
@@ -32,7 +38,6 @@ export async function backtestCommand(
     if (error instanceof TraceError) return fail(io, error.message);
     throw error;
   }
-  if (options.compare || options.rule) return compareCommand(input, traceFile, options, io);
   const cfg = loadConfig(options.stage, options, io);
   if (!cfg) return EXIT.error;
   const result = backtest(cfg, input.checks, input.startedAt);
@@ -55,11 +60,6 @@ async function streamTrace(traceFile: string, options: BacktestOptions, io: Stre
 
 function isFileError(error: unknown): boolean {
   return typeof (error as NodeJS.ErrnoException)?.code === "string";
-}
-
-interface Contender {
-  label: string;
-  cfg: StageConfig;
 }
 
 function contenders(options: BacktestOptions, io: Streams): [Contender, Contender] | number {
@@ -94,24 +94,36 @@ function contenders(options: BacktestOptions, io: Streams): [Contender, Contende
   }
 }
 
+/** The comparison of `file` (a journal read whole, or a trace streamed) and how many checks it has. */
+async function compareInput(
+  file: string,
+  stage: string,
+  [a, b]: [Contender, Contender],
+): Promise<{ comparison: Comparison; checks: number; kind: BacktestInput["kind"] }> {
+  if (!isJournalFile(file)) return { ...(await streamComparison(a, b, file, basename(file))), kind: "trace" };
+  const input = readBacktestInput(file, stage);
+  const pair = new SideBySide(a, b, input.startedAt);
+  for (const check of input.checks) if (!pair.next(check)) break;
+  return { comparison: pair.result(), checks: input.checks.length, kind: input.kind };
+}
+
 /** Replays one trace under two configs and prints where their decisions part; exit 0 once printed. */
-function compareCommand(input: BacktestInput, file: string, options: BacktestOptions, io: Streams): number {
+async function compareCommand(file: string, options: BacktestOptions, io: Streams): Promise<number> {
   const pair = contenders(options, io);
   if (typeof pair === "number") return pair;
-  const [a, b] = pair;
-  const comparison = compareBacktests(
-    input.checks,
-    { label: a.label, result: backtest(a.cfg, input.checks, input.startedAt) },
-    { label: b.label, result: backtest(b.cfg, input.checks, input.startedAt) },
-  );
+  let compared: Awaited<ReturnType<typeof compareInput>>;
+  try {
+    compared = await compareInput(file, options.stage, pair);
+  } catch (error) {
+    if (isFileError(error)) return fail(io, `cannot read trace ${file}: ${(error as Error).message}`);
+    if (error instanceof TraceError) return fail(io, error.message);
+    throw error;
+  }
+  const { comparison, checks, kind } = compared;
   if (options.json) {
-    io.out(
-      `${JSON.stringify({ trace: basename(file), checks: input.checks.length, ...comparison }, null, 2)}\n`,
-    );
+    io.out(`${JSON.stringify({ trace: basename(file), checks, ...comparison }, null, 2)}\n`);
   } else {
-    io.out(
-      `${basename(file)}: ${input.checks.length} checks (${input.kind})\n${formatComparison(comparison)}`,
-    );
+    io.out(`${basename(file)}: ${checks} checks (${kind})\n${formatComparison(comparison)}`);
   }
   return EXIT.ok;
 }

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
 import { EXIT } from "../core/outcome";
+import { redactSecrets, secretValues } from "../core/redact";
+import { terminalSafe } from "../core/sanitise";
 
 /** Where the CLI writes; the real streams in the command, buffers in tests. */
 export interface Streams {
@@ -12,9 +14,16 @@ export interface Streams {
   drained?: () => Promise<void>;
 }
 
+/** The environment's secrets, read once: every line the CLI prints has them redacted. */
+let printedSecrets: string[] | undefined;
+function redacted(text: string): string {
+  printedSecrets ??= secretValues(process.env);
+  return printedSecrets.length > 0 ? redactSecrets(text, printedSecrets) : text;
+}
+
 export const processStreams: Streams = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => process.stdout.write(redacted(text)),
+  err: (text) => process.stderr.write(redacted(text)),
   isTTY: process.stdout.isTTY === true,
   drained: () =>
     process.stdout.writableNeedDrain
@@ -48,6 +57,16 @@ export function stateDirOf(cfg: StageConfig, options: CommonOptions): string {
 
 /** Prints one line to stderr and returns the error exit code. */
 export function fail(io: Streams, message: string): number {
-  io.err(`${message}\n`);
+  // Messages quote outside text (servers' answers, file contents): nothing in them drives the terminal.
+  io.err(`${terminalSafe(message)}\n`);
   return EXIT.error;
+}
+
+/**
+ * Nothing recorded for the stage: one line on stderr, and with --json also a JSON document on
+ * stdout (`state: null`), so a script that asked for JSON always gets JSON. Exit 1.
+ */
+export function noRollout(io: Streams, options: CommonOptions, stage: string, message: string): number {
+  if (options.json) io.out(`${JSON.stringify({ stage, state: null, records: [], message })}\n`);
+  return fail(io, message);
 }

@@ -8,10 +8,12 @@ import { loadEdges } from "../edges/load";
 import { progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
-import { LockError } from "../store/lock";
+import { LockError, lockTargetOf, processAlive, readLock } from "../store/lock";
 import { readState } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 import { guardProcess } from "./interrupts";
+import { operatorAction } from "./operator";
+import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 import { isReleaseName, nextReleases } from "./release-name";
 
 /** `start` and `resume`: drive a rollout with the stage's edges until an outcome, then write the report. */
@@ -99,8 +101,23 @@ export async function resumeCommand(
   options: CommonOptions,
   io: Streams,
   time: DriveTime = {},
+  edges: OperatorEdges = defaultOperatorEdges,
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
+  if (pausedUnderLiveRunner(cfg, options))
+    return operatorAction({ action: "resume" }, stage, options, io, edges);
   return drive(cfg, "resume", options, io, undefined, time);
+}
+
+/** A paused rollout whose runner is alive: `resume` asks that runner to go on instead of driving. */
+function pausedUnderLiveRunner(cfg: StageConfig, options: CommonOptions): boolean {
+  const dir = stateDirOf(cfg, options);
+  const holder = readLock(dir, lockTargetOf(cfg));
+  if (!holder || !processAlive(holder.pid)) return false;
+  try {
+    return readState(dir, cfg.stage)?.pausedBy !== undefined;
+  } catch {
+    return false;
+  }
 }

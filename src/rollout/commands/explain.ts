@@ -2,7 +2,7 @@ import { EXIT } from "../core/outcome";
 import { formatRecord } from "../core/record";
 import { readJournal } from "../store/journal";
 import { readState } from "../store/state";
-import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
 import { formatStatus } from "./status";
 
 export async function explainCommand(stage: string, options: CommonOptions, io: Streams): Promise<number> {
@@ -10,7 +10,8 @@ export async function explainCommand(stage: string, options: CommonOptions, io: 
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
   const records = readJournal(dir, stage);
-  if (records.length === 0) return fail(io, `no decision records for ${stage} in ${dir}`);
+  if (records.length === 0)
+    return noRollout(io, options, stage, `no decision records for ${stage} in ${dir}`);
   const state = readState(dir, stage);
   if (options.json) {
     io.out(`${JSON.stringify({ state: state ?? null, records }, null, 2)}\n`);

@@ -20,7 +20,7 @@ import {
   readLock,
   setAsideLock,
 } from "../store/lock";
-import { withdrawRequest, writeRequest } from "../store/requests";
+import { type OperatorAction, withdrawRequest, writeRequest } from "../store/requests";
 import { readState, setAsideState, UnreadableStateError } from "../store/state";
 import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
@@ -33,19 +33,27 @@ export interface OperatorOptions extends CommonOptions {
   waitSeconds?: number;
 }
 
+/** What the operator asks for: a request's action, and for promote whether to go straight to 100%. */
+export interface OperatorAsk {
+  action: OperatorAction;
+  full?: boolean;
+}
+
 /**
- * abort / promote. With a live runner on this host the request goes to it (it acts within a
- * second at its next safe point); otherwise this command takes the lock and acts through the
- * rollout controller, with the same retries, record, notification and report as the runner.
- * `abort --force` stops a runner that does not answer within the wait and takes its lock over.
+ * abort / promote / pause / resume. With a live runner on this host the request goes to it (it
+ * acts within a second at its next safe point). Otherwise an abort or a full promote takes the
+ * lock and acts through the rollout controller, with the same retries, record, notification and
+ * report as the runner; a one-step promote or a pause needs a runner to judge what follows, and
+ * says how to start one. `abort --force` stops a runner that does not answer within the wait.
  */
-async function operatorAction(
-  action: "abort" | "promote",
+export async function operatorAction(
+  ask: OperatorAsk,
   stage: string,
   options: OperatorOptions,
   io: Streams,
   edges: OperatorEdges,
 ): Promise<number> {
+  const { action } = ask;
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
   const badWait = waitSecondsProblem(options.waitSeconds);
@@ -57,7 +65,7 @@ async function operatorAction(
   let stopped: number | undefined;
   if (holder && holderAlive(holder)) {
     const waitMs = (options.waitSeconds ?? (options.force ? 30 : 120)) * 1000;
-    const answered = await askRunner(action, cfg, dir, io, holder, waitMs, edges);
+    const answered = await askRunner(ask, cfg, dir, io, holder, waitMs, edges);
     if (answered !== undefined) return answered;
     if (!(options.force && action === "abort")) {
       return fail(
@@ -74,6 +82,7 @@ async function operatorAction(
     }
     stopped = outcome;
   }
+  if (!(action === "abort" || (action === "promote" && ask.full))) return fail(io, needsRunner(ask, stage));
   const lock = lockForAction(`ion-rollout ${action} ${stage}`, dir, target, stopped, io);
   if (typeof lock === "number") return lock;
   try {
@@ -85,6 +94,12 @@ async function operatorAction(
   } finally {
     releaseTolerated(lock, io);
   }
+}
+
+/** Why a one-step promote, a pause or a resume request has no one to act on it, and what to run. */
+function needsRunner(ask: OperatorAsk, stage: string): string {
+  const what = ask.action === "promote" ? "a one-step promote" : `a ${ask.action}`;
+  return `no runner is driving ${stage}, so nothing would judge ${what}: \`ion-rollout resume ${stage}\` continues the rollout (each step judged), \`ion-rollout promote ${stage} --full\` takes the canary to 100% now, \`ion-rollout abort ${stage}\` reverts`;
 }
 
 /**
@@ -125,7 +140,7 @@ function releaseTolerated(lock: Lock | undefined, io: Streams): void {
 }
 
 /** The report after the action; an abort that cannot write it (a failing disk) says so and stands. */
-function reportTolerated(action: "abort" | "promote", dir: string, state: RolloutState, io: Streams): void {
+function reportTolerated(action: OperatorAction, dir: string, state: RolloutState, io: Streams): void {
   try {
     writeReports(resolve(dir, "reports"), state, readJournal(dir, state.stage));
   } catch (error) {
@@ -145,7 +160,7 @@ function waitSecondsProblem(waitSeconds: number | undefined): string | undefined
  * it is moved aside and reported, and the abort goes on from the config; a promote is refused.
  */
 function lockHolder(
-  action: "abort" | "promote",
+  action: OperatorAction,
   dir: string,
   target: LockTarget,
   edges: OperatorEdges,
@@ -195,7 +210,7 @@ function stopWedgedRunner(holder: LockHolder, io: Streams): number | undefined |
  * it aside and records in a fresh state at the weight the platform serves, saying what it found.
  */
 async function stateToActOn(
-  action: "abort" | "promote",
+  action: OperatorAction,
   cfg: StageConfig,
   dir: string,
   edges: OperatorEdges,
@@ -224,7 +239,7 @@ function setAsideTolerated(dir: string, stage: string, edges: OperatorEdges): st
 }
 
 async function actThroughController(
-  action: "abort" | "promote",
+  action: OperatorAction,
   cfg: StageConfig,
   dir: string,
   state: RolloutState,
@@ -239,12 +254,32 @@ async function actThroughController(
 }
 
 /**
+ * When the runner has done what was asked: an abort or full promote ends the rollout; a one-step
+ * promote moves the step on (or ends it); a pause or resume shows in the state.
+ */
+function answeredBy(ask: OperatorAsk, before: RolloutState | undefined): (state: RolloutState) => boolean {
+  const step = before?.core.step.index ?? -1;
+  return (state) => {
+    if (!isActive(state)) return true;
+    if (ask.action === "promote" && !ask.full) return state.core.step.index > step;
+    if (ask.action === "pause") return state.pausedBy !== undefined;
+    if (ask.action === "resume") return state.pausedBy === undefined;
+    return false;
+  };
+}
+
+function describeAsk(ask: OperatorAsk): string {
+  if (ask.action !== "promote") return ask.action;
+  return ask.full ? "promote to 100%" : "promote one step";
+}
+
+/**
  * Leaves a request for the live runner's rollout (named by its id, so no later rollout takes it)
- * and waits for that rollout to end; undefined if it did not within the wait. The request is
+ * and waits until the runner has acted; undefined if it did not within the wait. The request is
  * withdrawn whatever happens, so it never outlives this command.
  */
 async function askRunner(
-  action: "abort" | "promote",
+  ask: OperatorAsk,
   cfg: StageConfig,
   dir: string,
   io: Streams,
@@ -254,17 +289,18 @@ async function askRunner(
 ): Promise<number | undefined> {
   const deadline = edges.clock() + waitMs;
   let sent: string | undefined;
+  let done: ((state: RolloutState) => boolean) | undefined;
   try {
     while (edges.clock() < deadline) {
       const state = readStateIfReadable(dir, cfg.stage);
-      if (sent !== undefined && state && !isActive(state))
-        return endedAfterRequest(action, cfg, state, io, edges);
+      if (done && state && done(state)) return answeredRequest(ask, cfg, state, io, edges);
       // Until the runner records an active rollout (it may be starting), there is no id to name.
       if (sent === undefined && state && isActive(state)) {
-        sent = leaveRequest(action, cfg.stage, dir, state.id, io, edges);
+        done = answeredBy(ask, state);
+        sent = leaveRequest(ask, cfg.stage, dir, state.id, io, edges);
         if (sent === undefined) return undefined;
         io.err(
-          `asked the runner (${describeHolder(holder)}) to ${action} rollout ${state.id}; waiting for it...\n`,
+          `asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)} rollout ${state.id}; waiting for it...\n`,
         );
       }
       if (!holderAlive(holder)) break;
@@ -278,31 +314,45 @@ async function askRunner(
 
 /** The request's text, or undefined when it cannot be written (the caller then acts as if unanswered). */
 function leaveRequest(
-  action: "abort" | "promote",
+  ask: OperatorAsk,
   stage: string,
   dir: string,
   rolloutId: string,
   io: Streams,
   edges: OperatorEdges,
 ): string | undefined {
+  const { action } = ask;
   try {
-    return writeRequest(dir, stage, { action, at: edges.clock(), by: operatorName(action), rolloutId });
+    const request = {
+      action,
+      ...(ask.full ? { full: true } : {}),
+      at: edges.clock(),
+      by: operatorName(action),
+      rolloutId,
+    };
+    return writeRequest(dir, stage, request);
   } catch (error) {
     io.err(`COULD NOT LEAVE the ${action} request in ${dir}: ${(error as Error).message}\n`);
     return undefined;
   }
 }
 
-/** The rollout ended while the request waited: done if it ended the way asked, else said plainly. */
-function endedAfterRequest(
-  action: "abort" | "promote",
+/**
+ * The runner acted, or the rollout ended while the request waited: done if it went the way asked
+ * (a step taken, a pause shown, or the rollout ended as asked), else said plainly.
+ */
+function answeredRequest(
+  ask: OperatorAsk,
   cfg: StageConfig,
   state: RolloutState,
   io: Streams,
   edges: OperatorEdges,
 ): number {
+  const { action } = ask;
   io.out(formatStatus(cfg, state, edges.clock()));
-  if (state.status === (action === "abort" ? "reverted" : "promoted")) return EXIT.ok;
+  if (isActive(state)) return EXIT.ok;
+  const endedAs = { abort: "reverted", promote: "promoted" } as Partial<Record<OperatorAction, string>>;
+  if (state.status === endedAs[action]) return EXIT.ok;
   return fail(
     io,
     `the rollout ended ${state.status} before the runner took the ${action} request; the request is withdrawn, nothing else was done`,
@@ -324,24 +374,45 @@ export async function abortCommand(
   io: Streams,
   edges: OperatorEdges = defaultOperatorEdges,
 ): Promise<number> {
-  return operatorAction("abort", stage, options, io, edges);
+  return operatorAction({ action: "abort" }, stage, options, io, edges);
 }
 
+export interface PromoteOptions extends OperatorOptions {
+  yes?: boolean;
+  /** Straight to 100%, skipping the remaining steps; default one step. */
+  full?: boolean;
+}
+
+/** One step on (the next weight, with a fresh bake), or with --full the canary at 100% now. */
 export async function promoteCommand(
   stage: string,
-  options: CommonOptions & { yes?: boolean },
+  options: PromoteOptions,
   io: Streams,
   edges: OperatorEdges = defaultOperatorEdges,
 ): Promise<number> {
+  const what = options.full
+    ? `Promote the canary of ${stage} to 100% now, skipping the remaining steps?`
+    : `Advance the canary of ${stage} one step now, without waiting for its GO?`;
   if (!options.yes) {
     if (!process.stdin.isTTY)
-      return fail(io, "promote skips the remaining steps; confirm with --yes (no terminal to ask on)");
+      return fail(
+        io,
+        `promote ${options.full ? "skips the remaining steps" : "skips this step's GO"}; confirm with --yes (no terminal to ask on)`,
+      );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(
-      `Promote the canary of ${stage} to 100% now, skipping the remaining steps? [y/N] `,
-    );
+    const answer = await rl.question(`${what} [y/N] `);
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) return fail(io, "not promoted");
   }
-  return operatorAction("promote", stage, options, io, edges);
+  return operatorAction({ action: "promote", full: options.full === true }, stage, options, io, edges);
+}
+
+/** Hold at the current weight (checks go on, a breach still reverts) until `resume` or `promote`. */
+export async function pauseCommand(
+  stage: string,
+  options: OperatorOptions,
+  io: Streams,
+  edges: OperatorEdges = defaultOperatorEdges,
+): Promise<number> {
+  return operatorAction({ action: "pause" }, stage, options, io, edges);
 }

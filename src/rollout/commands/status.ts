@@ -6,7 +6,7 @@ import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
 import { describeHolder, lockTargetOf, processAlive, readLock } from "../store/lock";
 import { readState } from "../store/state";
-import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
 function statusExit(state: RolloutState | undefined): number {
@@ -18,12 +18,21 @@ function statusExit(state: RolloutState | undefined): number {
   return EXIT.ok;
 }
 
+/** Before step 1: the runner is deploying the canary at 0%, or its pre-traffic gate is asking it. */
+function phaseText(state: RolloutState): string {
+  if (state.status !== "running" || !state.phase) return "";
+  const name = state.releases.canary.name;
+  return state.phase === "deploying"
+    ? ` (deploying ${name} at 0%)`
+    : ` (verifying ${name} at 0%: pre-traffic gate)`;
+}
+
 export function formatStatus(cfg: StageConfig, state: RolloutState, now: number, holder?: string): string {
   const plan = buildPlan(cfg);
   const step = plan.steps[state.core.step.index];
   const elapsed = Math.max(0, Math.round((now - state.startedAt) / 1000 - state.core.step.startedAt));
   const lines = [
-    `${state.stage}: ${state.status.toUpperCase()}${state.heldBy ? ` (${state.heldBy})` : ""} - ${state.releases.canary.name} (${state.releases.canary.image}) over ${state.releases.stable.name}`,
+    `${state.stage}: ${state.status.toUpperCase()}${state.heldBy ? ` (${state.heldBy})` : ""}${phaseText(state)}${state.pausedBy ? `, PAUSED by ${state.pausedBy}` : ""} - ${state.releases.canary.name} (${state.releases.canary.image}) over ${state.releases.stable.name}`,
     `  weight ${state.weight}%, step ${state.core.step.index + 1}/${plan.steps.length}${step ? ` (${step.weight}%)` : ""}, started ${new Date(state.startedAt).toISOString()}`,
   ];
   if (state.status === "running" || state.status === "held") {
@@ -101,7 +110,7 @@ export async function statusCommand(
   const dir = stateDirOf(cfg, options);
   for (;;) {
     const state = readState(dir, stage);
-    if (!state) return fail(io, `no rollout of ${stage} recorded in ${dir}`);
+    if (!state) return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
     const runner = liveHolder(dir, cfg);
     const holder = runner.alive ? runner.description : undefined;
     const served = options.live ? await servedWeight(cfg, driverFor) : undefined;

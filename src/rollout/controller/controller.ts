@@ -176,6 +176,7 @@ export class RolloutController {
     const core = this.current.core;
     this.save({
       weight: step.weight,
+      phase: undefined,
       core: restartBake ? { ...core, step: { ...core.step, index, startedAt: this.now() } } : core,
     });
     await this.notify(
@@ -250,6 +251,7 @@ export class RolloutController {
         weight: REVERT_WEIGHT,
         reason,
         heldBy: undefined,
+        phase: undefined,
         causedBy,
       });
       return this.finish("reverted", `reverted to ${REVERT_WEIGHT}%: ${reason}`, "revert");
@@ -311,6 +313,32 @@ export class RolloutController {
     return outcome.passed ? undefined : this.revert(gateReason(outcome), seq);
   }
 
+  /**
+   * While the canary has no traffic (a start, or a resume before step 1): deploys its release at
+   * 0% and waits until the platform reports it ready, so the pre-traffic gate that follows asks
+   * the release that would take traffic, not whatever was deployed before. A deploy that fails or
+   * never becomes ready reverts, with the canary still at 0%.
+   */
+  async deployBeforeTraffic(signal?: AbortSignal): Promise<RunResult | "ready" | "interrupted"> {
+    if (this.current.weight !== REVERT_WEIGHT) return "ready";
+    const { releases } = this.current;
+    const release = releases.canary;
+    this.save({ phase: "deploying" });
+    this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "deploying" });
+    let detail: string;
+    try {
+      await this.deps.driver.deployCanary(releases, signal);
+      detail = await this.deps.driver.waitReady(release, signal);
+    } catch (error) {
+      if (signal?.aborted) return "interrupted";
+      const reason = `deploy of ${release.name} at 0% failed: ${(error as Error).message}`;
+      return this.revert(reason, this.recordAction("revert", reason, REVERT_WEIGHT));
+    }
+    this.save({ phase: "verifying" });
+    this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "ready", detail });
+    return "ready";
+  }
+
   /** The pre-traffic gate, while the canary has no traffic (a start, or a resume before step 1). */
   async passPreTrafficGate(nextWeight: number, signal?: AbortSignal): Promise<RunResult | undefined> {
     if (this.current.weight !== REVERT_WEIGHT) return undefined;
@@ -363,6 +391,39 @@ export class RolloutController {
     }
     if (weight === undefined) return { error: `${this.deps.driver.description} reports no canary weight` };
     return { weight };
+  }
+
+  /**
+   * An operator's one-step promote: the next step's weight with a fresh bake and evidence count,
+   * or the promotion at the last step. Clears a pause. Recorded before it is applied, like a check's.
+   */
+  async advanceByOperator(by: string, signal?: AbortSignal): Promise<RunResult | "applied" | "interrupted"> {
+    const index = this.current.core.step.index;
+    const next = this.deps.plan.steps[index + 1];
+    if (!next) {
+      const seq = this.recordAction("promote", `promoted by ${by} (last step)`, 100);
+      return this.promote(`promoted by ${by}`, seq, signal);
+    }
+    this.recordAction("advance", `advanced by ${by}: one step, to ${next.weight}%`, next.weight);
+    const step = { index: index + 1, startedAt: this.now(), requests: 0, checks: 0 };
+    this.save({ pausedBy: undefined, core: { ...this.current.core, step } });
+    return this.applyStep(index + 1, signal);
+  }
+
+  /** `ion-rollout pause`: checks go on (a breach still reverts), steps stop advancing. Journaled. */
+  pause(by: string): void {
+    if (this.current.pausedBy) return;
+    const weight = this.current.weight;
+    this.recordAction("hold", `paused by ${by}: holding at ${weight}% until resume or promote`, weight);
+    this.save({ pausedBy: by });
+  }
+
+  /** `ion-rollout resume` while a runner holds a paused rollout: steps advance on GO again. */
+  unpause(by: string): void {
+    const pausedBy = this.current.pausedBy;
+    if (!pausedBy) return;
+    this.save({ pausedBy: undefined });
+    this.warn(`resumed by ${by}: the pause by ${pausedBy} ended; steps advance on GO again`);
   }
 
   /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */

@@ -65,7 +65,16 @@ export function prepareState(
     core = { ...core, step: { ...core.step, startedAt: nowAt - Math.min(elapsed, step?.bakeSeconds ?? 0) } };
   }
   // A crashed or interrupted step keeps its start: its bake ends at the planned time.
-  return { ...existing, status: "running", core, reason: undefined, causedBy: undefined, heldBy: undefined };
+  // `resume` means continue: a pause ends with it.
+  return {
+    ...existing,
+    status: "running",
+    core,
+    reason: undefined,
+    causedBy: undefined,
+    heldBy: undefined,
+    pausedBy: undefined,
+  };
 }
 
 /**

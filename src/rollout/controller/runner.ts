@@ -1,5 +1,6 @@
-import { analyseCheck, type Check, warmAnalysis } from "../core/analysis";
-import { type Decision, decide, firstStep } from "../core/decide";
+import { type Check, warmAnalysis } from "../core/analysis";
+import { decideCheck } from "../core/check-decision";
+import { type Decision, firstStep } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan } from "../core/plan";
 import { emptySideSample, type MetricsSample } from "../core/sample";
@@ -102,7 +103,7 @@ async function drive(
   const clock = options.clock ?? Date.now;
   // A request in the file before this rollout's state exists was written for an earlier one.
   const leftover = options.mode === "start" ? await operatorRequest(controller, options) : undefined;
-  if (leftover) return leftover;
+  if (leftover && leftover !== "stepped") return leftover;
   controller.save({});
   controller.emit({
     type: "start",
@@ -135,8 +136,9 @@ async function drive(
 }
 
 /**
- * A start applies step 1 once the pre-traffic gate passes; a resume re-applies its step unless the
- * platform already serves it (and asks the gate again if the canary has had no traffic yet).
+ * A start deploys the canary at 0%, waits until it is ready, asks the pre-traffic gate, then
+ * applies step 1; a resume re-applies its step unless the platform already serves it (and deploys
+ * and asks the gate again if the canary has had no traffic yet).
  */
 async function enterCurrentStep(
   controller: RolloutController,
@@ -145,6 +147,9 @@ async function enterCurrentStep(
 ) {
   const index = controller.state.core.step.index;
   const step = controller.plan.steps[index];
+  const deployed = await controller.deployBeforeTraffic(options.signal);
+  if (deployed === "interrupted" || options.signal?.aborted) return "interrupted" as const;
+  if (deployed !== "ready") return deployed;
   const gate = await stoppedByAbortRequest(
     controller,
     { ...options, sleep: options.sleep ?? abortableSleep },
@@ -172,13 +177,17 @@ async function waitForNextCheck(
 ): Promise<RunResult | undefined> {
   const sleep = options.sleep ?? abortableSleep;
   const interval = controller.plan.checkIntervalSeconds * 1000;
-  const stepStartMs = Math.round(controller.state.core.step.startedAt * 1000);
   const elapsed = () => controller.elapsedMs();
-  const nextCheck = stepStartMs + (Math.floor((elapsed() - stepStartMs) / interval) + 1) * interval;
+  const nextCheckOf = () => {
+    const stepStartMs = Math.round(controller.state.core.step.startedAt * 1000);
+    return stepStartMs + (Math.floor((elapsed() - stepStartMs) / interval) + 1) * interval;
+  };
+  let nextCheck = nextCheckOf();
   for (;;) {
     if (options.signal?.aborted) return interrupted(controller, options);
     const request = await operatorRequest(controller, options);
-    if (request) return request;
+    if (request === "stepped") nextCheck = nextCheckOf();
+    else if (request) return request;
     if (elapsed() >= nextCheck) return undefined;
     await sleep(Math.min(options.pollMs ?? 1000, nextCheck - elapsed()), options.signal).catch(() => {});
   }
@@ -193,7 +202,11 @@ async function judgeCheck(
   const at = controller.now();
   let sample: MetricsSample;
   try {
-    sample = await options.metrics.sample(options.signal, { since: controller.state.startedAt });
+    const countedUntil = controller.state.core.analysis.evidence?.ledger?.at;
+    sample = await options.metrics.sample(options.signal, {
+      since: controller.state.startedAt,
+      ...(countedUntil === undefined ? {} : { countedUntil }),
+    });
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
@@ -207,9 +220,7 @@ async function judgeCheck(
     ...(sample.counters ? { counters: sample.counters } : {}),
   };
   const state = controller.state;
-  const weight = controller.plan.steps[state.core.step.index]?.weight;
-  const analysis = analyseCheck(options.cfg, state.core.analysis, check, weight);
-  return decide(controller.plan, state.core, check, analysis, state.startedAt);
+  return decideCheck(options.cfg, controller.plan, state.core, check, state.startedAt, state.pausedBy);
 }
 
 async function act(
@@ -335,11 +346,15 @@ async function failSafe(
   return interrupted(controller, options, `runner error: ${message}`);
 }
 
-/** An operator's abort or promote from another shell (`store/requests.ts`). */
+/**
+ * An operator's request from another shell (`store/requests.ts`): an abort or a full promote ends
+ * the rollout; a one-step promote applies the next step ("stepped": the check schedule restarts);
+ * a pause or resume changes whether a GO advances.
+ */
 async function operatorRequest(
   controller: RolloutController,
   options: RunOptions,
-): Promise<RunResult | undefined> {
+): Promise<RunResult | "stepped" | undefined> {
   const taken = takeRequest(options.stateDir, controller.state.stage, controller.state.id);
   if (!taken) return undefined;
   if ("discarded" in taken) {
@@ -347,9 +362,26 @@ async function operatorRequest(
     return undefined;
   }
   const { request } = taken;
-  if (request.action === "abort") return controller.revertAndRecord(`aborted by ${request.by}`);
-  const seq = controller.recordAction("promote", `promoted by ${request.by} (remaining steps skipped)`, 100);
-  return controller.promote(`promoted by ${request.by}`, seq);
+  const { by } = request;
+  switch (request.action) {
+    case "abort":
+      return controller.revertAndRecord(`aborted by ${by}`);
+    case "pause":
+      controller.pause(by);
+      return undefined;
+    case "resume":
+      controller.unpause(by);
+      return undefined;
+    case "promote": {
+      if (!request.full) {
+        const stepped = await controller.advanceByOperator(by, options.signal);
+        if (stepped === "interrupted") return interrupted(controller, options);
+        return stepped === "applied" ? "stepped" : stepped;
+      }
+      const seq = controller.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
+      return controller.promote(`promoted by ${by}`, seq);
+    }
+  }
 }
 
 function noData(at: number, error: string): MetricsSample {

@@ -27,13 +27,16 @@ import {
   observeCounts,
 } from "./evidence/state";
 import { evidenceRule, relativeRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
-import { foldCounters, type LedgerDeltas } from "./ledger";
+import { foldCounters, type LedgerDeltas, type SideDeltas } from "./ledger";
+import { refusedCount } from "./plausible-counts";
 
 /**
  * `analysis: sequential`: error rate, and latency as the share of slow requests, judged by the
  * evidence engine (src/rollout/core/evidence, docs/rollout.md) on the canary's cumulative counts.
  * A check with no requests adds nothing; stale or missing data adds nothing and is INCONCLUSIVE;
- * an overwhelming check reverts at once; a step's GO needs the GO gate's evidence.
+ * an overwhelming check reverts at once. GO means no evidence of harm: the early steps advance on
+ * it after their bake, while the GO gate's evidence of being within the limit is demanded before
+ * the promotion (decide.ts), where the rollout's guarantee is stated (docs/evidence.md).
  */
 
 export function initialSequentialState(thresholds: Thresholds): SequentialState {
@@ -51,6 +54,8 @@ export interface SequentialInput {
   interval: number;
   /** The step's expected canary requests per check (rate × weight × interval), when declared. */
   expectedPerCheck?: number;
+  /** The most one check may count (plausible-counts.ts); larger or fractional deltas are no data. */
+  maxCountPerCheck?: number;
   check: Check;
   state: SequentialState;
   stale?: string;
@@ -64,9 +69,20 @@ interface Counts {
   stable: CheckCounts | null;
 }
 
+/** Why a side's ledger differences are refused (not whole, or more than a check can hold), if they are. */
+function refusedDeltas(side: SideDeltas, label: string, ceiling: number): string | undefined {
+  for (const [name, value] of Object.entries(side)) {
+    const why = value === undefined ? undefined : refusedCount(`${label} ${name}`, value, ceiling);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /** This check's counts: exact ledger differences when the source read counters, else the window's. */
-function countsOf(check: Check, deltas: LedgerDeltas | null): Counts {
+function countsOf(check: Check, deltas: LedgerDeltas | null, ceiling: number): Counts {
   if (deltas) {
+    const refused = refusedDeltas(deltas.canary, "canary", ceiling);
+    if (refused) return { canary: refused, slow: null, stable: null };
     const c = deltas.canary;
     const s = deltas.stable;
     const both = (n?: number, k?: number) =>
@@ -80,7 +96,7 @@ function countsOf(check: Check, deltas: LedgerDeltas | null): Counts {
     return {
       canary: consistent ? canary : "no counter data",
       slow,
-      stable: both(s.requests, s.errors),
+      stable: refusedDeltas(s, "stable", ceiling) ? null : both(s.requests, s.errors),
     };
   }
   const canary = canaryCounts(check);
@@ -105,7 +121,8 @@ export function judgeSequential(input: SequentialInput): SequentialResult {
     return { errorRate, p95: unjudged(input, "p95LatencyMs", input.stale), state };
   }
   const folded = check.counters ? foldCounters(state.ledger, check.counters) : null;
-  const counts = countsOf(check, folded?.deltas ?? check.deltas ?? null);
+  const ceiling = input.maxCountPerCheck ?? Number.POSITIVE_INFINITY;
+  const counts = countsOf(check, folded?.deltas ?? check.deltas ?? null, ceiling);
   const next: SequentialState = { ...state, ledger: folded?.ledger ?? state.ledger };
   const error = judgeErrorEvidence(input, counts, next);
   const p95 = judgeSlowShare(input, counts, error.state);
@@ -137,7 +154,7 @@ function observe(
   rule: EvidenceRule,
 ): { state: CountEvidenceState; judgement: EvidenceJudgement; record: EvidenceRecord } {
   const state = observeCounts(before, counts, rule);
-  const j = judgeEvidence(state, rule);
+  const j = judgeEvidence(state, rule, counts);
   const record: EvidenceRecord = {
     requests: state.requests,
     errors: state.errors,
@@ -179,7 +196,7 @@ function judgeErrorEvidence(input: SequentialInput, counts: Counts, state: Seque
   const rule = ruleFor(input, limits, counts.canary.requests, "errorRate");
   const seen = observe(state.errorRate, counts.canary, rule);
   const relative = relativePart(input, counts, state);
-  const verdict = countVerdict(seen.judgement, relative.verdict, limits.goAtMost);
+  const verdict = countVerdict(seen.judgement, relative.verdict);
   const rate = seen.state.requests > 0 ? seen.state.errors / seen.state.requests : null;
   const signal: SignalVerdict = {
     ...unjudged(input, "errorRate", ""),
@@ -212,12 +229,16 @@ function relativePart(input: SequentialInput, counts: Counts, state: SequentialS
   return { verdict, reason, state: after, detail };
 }
 
-/** NO-GO on a revert (absolute, or relative "worse"); INCONCLUSIVE when the relative part lacked data; GO on the GO gate's evidence. */
-function countVerdict(j: EvidenceJudgement, relative: RelativeVerdict, goAtMost: number): Verdict {
+/**
+ * NO-GO on a revert (absolute, or relative "worse"); INCONCLUSIVE when the relative part lacked
+ * data; else GO: no evidence of harm. Whether the evidence also says "within the limit" travels in
+ * the record (`withinLimit`) for the promotion gate; a point estimate above the GO level is noise
+ * at early-step traffic and holds nothing on its own.
+ */
+function countVerdict(j: EvidenceJudgement, relative: RelativeVerdict): Verdict {
   if (j.revert || relative === "worse") return "NO-GO";
   if (relative === "inconclusive") return "INCONCLUSIVE";
-  const rate = j.requests > 0 ? j.errors / j.requests : 0;
-  return j.withinLimit && rate <= goAtMost ? "GO" : "OBSERVE";
+  return "GO";
 }
 
 function describe(
@@ -229,8 +250,10 @@ function describe(
   const evidence = `evidence E ${sci(r.e)} / bar ${sci(r.bar)}, change-point ${sci(r.changePoint)} / ${sci(r.changePointBar)}`;
   if (verdict === "NO-GO")
     return `${counts}: strong evidence above ${pct(limits.rollbackAbove)}; ${evidence}`;
-  if (verdict === "GO")
+  if (verdict === "GO" && r.withinLimit)
     return `${counts}: within ${pct(limits.rollbackAbove)} by evidence (GO gate ${sci(r.go)} >= ${sci(r.goBar)})`;
+  if (verdict === "GO")
+    return `${counts}: no evidence of harm; GO gate ${sci(r.go)} of ${sci(r.goBar)} (needed before promotion); ${evidence}; ${r.wouldRevert}`;
   return `${counts}: holding; GO gate ${sci(r.go)} of ${sci(r.goBar)}; ${evidence}; ${r.wouldRevert}`;
 }
 
@@ -268,17 +291,15 @@ function judgeSlowShare(input: SequentialInput, counts: Counts, state: Sequentia
   const rule = ruleFor(input, SLOW_SHARE_LIMITS, counts.slow.requests, "p95LatencyMs");
   const seen = observe(state.slow, counts.slow, rule);
   const valueGo = !isNumber(value) || value <= t.goAtMost;
-  const verdict: Verdict = seen.judgement.revert
-    ? "NO-GO"
-    : seen.judgement.withinLimit && valueGo
-      ? "GO"
-      : "OBSERVE";
+  const verdict: Verdict = seen.judgement.revert ? "NO-GO" : valueGo ? "GO" : "OBSERVE";
   const share = seen.state.requests > 0 ? pct(seen.state.errors / seen.state.requests) : "no requests";
   const reason = `p95LatencyMs: ${seen.state.errors}/${seen.state.requests} requests slower than ${t.rollbackAbove} ms (${share}; P95 above the limit means > 5%)${
     verdict === "NO-GO"
       ? `: strong evidence, E ${sci(seen.record.e)} / ${sci(seen.record.bar)}, change-point ${sci(seen.record.changePoint)} / ${sci(seen.record.changePointBar)}`
       : verdict === "GO"
-        ? ""
+        ? seen.record.withinLimit
+          ? ""
+          : `; no evidence of harm; GO gate ${sci(seen.record.go)} of ${sci(seen.record.goBar)} (needed before promotion)`
         : `; holding: GO gate ${sci(seen.record.go)} of ${sci(seen.record.goBar)}${valueGo ? "" : `, P95 ${value} ms above the GO gate ${t.goAtMost} ms`}`
   }`;
   return {

@@ -14,7 +14,10 @@ import {
 } from "./analysis-types";
 import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
 import { maxSampleAge } from "./plan";
+import { maxCountPerCheck } from "./plausible-counts";
 import type { SideSample } from "./sample";
+import { refuseOutOfDomain } from "./sample-domain";
+import { oneLine } from "./sanitise";
 
 export * from "./analysis-types";
 
@@ -39,6 +42,8 @@ export interface AnalysisContext {
   maxSampleAgeSeconds: number;
   /** The step's expected canary requests per check (rate × weight × interval), when declared. */
   expectedRequestsPerCheck?: number;
+  /** The most one check may count (plausible-counts.ts); more is no data. */
+  maxCountPerCheck?: number;
 }
 
 /** The analysis context of a stage at a canary weight (percent). */
@@ -50,6 +55,7 @@ export function analysisContext(cfg: StageConfig, weight?: number): AnalysisCont
     analysis: r.analysis,
     checkIntervalSeconds: r.checkIntervalSeconds,
     maxSampleAgeSeconds: maxSampleAge(cfg),
+    maxCountPerCheck: maxCountPerCheck(r),
     ...(rate !== undefined && weight !== undefined
       ? { expectedRequestsPerCheck: (rate * weight * r.checkIntervalSeconds) / 100 }
       : {}),
@@ -80,6 +86,7 @@ function judgeCounts(ctx: AnalysisContext, state: AnalysisState, check: Check, s
       thresholds: ctx.thresholds,
       interval,
       expectedPerCheck: ctx.expectedRequestsPerCheck,
+      maxCountPerCheck: ctx.maxCountPerCheck,
       check,
       state: state.evidence ?? initialSequentialState(ctx.thresholds),
       stale,
@@ -135,10 +142,12 @@ function levelOf(
 export function analyseCheck(
   input: StageConfig | AnalysisContext,
   state: AnalysisState,
-  check: Check,
+  measured: Check,
   weight?: number,
 ): CheckAnalysis {
   const ctx = "rollout" in input ? analysisContext(input, weight) : input;
+  // Counts no service could serve are no data, whoever measured them (runner, backtest, replay).
+  const check = refuseOutOfDomain(measured, ctx.maxCountPerCheck);
   const t = ctx.thresholds;
   const stale = staleness(check.canary, ctx.maxSampleAgeSeconds);
   const counted = judgeCounts(ctx, state, check, stale);
@@ -175,7 +184,8 @@ function summarise(
     return s;
   });
   const reasons = [
-    ...backendErrors.map((e) => `metrics error: ${e}`),
+    // A source's error quotes its server (an HTML body, escapes): one plain line each.
+    ...backendErrors.map((e) => `metrics error: ${oneLine(e)}`),
     ...signals.filter((s) => s.verdict !== "GO").map((s) => s.reason),
   ];
   return {

@@ -1,6 +1,7 @@
 import type { StageConfig } from "../../config";
-import { analyseCheck, type Check, initialAnalysisState, type Verdict } from "./analysis";
-import { type CoreState, decide, firstStep } from "./decide";
+import { type Check, initialAnalysisState, type Verdict } from "./analysis";
+import { decideCheck } from "./check-decision";
+import { type CoreState, firstStep } from "./decide";
 import type { Outcome } from "./outcome";
 import { buildPlan } from "./plan";
 import type { ActionKind, DecisionRecord } from "./record";
@@ -37,8 +38,7 @@ export function backtest(
   const decisions: BacktestDecision[] = [];
   for (const recorded of checks) {
     const check = refuseOutOfDomain(recorded);
-    const analysis = analyseCheck(cfg, state.analysis, check, plan.steps[state.step.index]?.weight);
-    const decision = decide(plan, state, check, analysis);
+    const decision = decideCheck(cfg, plan, state, check);
     state = decision.state;
     decisions.push(decision.record);
     if (decision.action === "revert") return { outcome: "reverted", revertedAt: check.at, decisions };

@@ -54,57 +54,95 @@ function brief(decision: BacktestDecision | undefined, index: number): DecisionB
   return { check: index + 1, at, step, weight, verdict, action, reason };
 }
 
-function summary(input: CompareInput): SideSummary {
-  const { outcome, revertedAt, decisions } = input.result;
-  return { label: input.label, outcome, revertedAt, endCheck: decisions.length, decisions: decisions.length };
+interface SideTally {
+  label: string;
+  decisions: number;
+  revertedAt: number | null;
 }
 
-function firstDivergence(a: BacktestDecision[], b: BacktestDecision[]): number | null {
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (!x || !y || x.verdict !== y.verdict || x.action !== y.action) return i;
+/**
+ * The comparison built one check at a time, so a trace of any length is compared in constant
+ * memory: feed each check with the decision each side made on it (undefined once its replay has
+ * ended), then read `result` with both outcomes.
+ */
+export class ComparisonTally {
+  private readonly a: SideTally;
+  private readonly b: SideTally;
+  private index = 0;
+  private divergence: Comparison["divergence"] = null;
+  private failed = 0;
+  private withoutData = 0;
+  private closed = false;
+
+  constructor(labelA: string, labelB: string) {
+    this.a = { label: labelA, decisions: 0, revertedAt: null };
+    this.b = { label: labelB, decisions: 0, revertedAt: null };
   }
-  return null;
-}
 
-export function compareBacktests(checks: Check[], a: CompareInput, b: CompareInput): Comparison {
-  const index = firstDivergence(a.result.decisions, b.result.decisions);
-  const divergence =
-    index === null
-      ? null
-      : {
-          check: index + 1,
-          at: checks[index]?.at ?? 0,
-          a: brief(a.result.decisions[index], index),
-          b: brief(b.result.decisions[index], index),
-        };
-  const ra = a.result.revertedAt;
-  const rb = b.result.revertedAt;
-  let earlierRevert: "a" | "b" | null = null;
-  if (ra !== null && (rb === null || ra < rb)) earlierRevert = "a";
-  else if (rb !== null && (ra === null || rb < ra)) earlierRevert = "b";
-  const earlier = earlierRevert === "a" ? ra : earlierRevert === "b" ? rb : null;
-  const later = earlierRevert === "a" ? rb : earlierRevert === "b" ? ra : null;
-  let failed: number | null = null;
-  let withoutData = 0;
-  if (earlier !== null) {
-    failed = 0;
-    for (const check of checks) {
-      if (check.at <= earlier || (later !== null && check.at > later)) continue;
-      const errors = check.canary.errors;
-      if (typeof errors === "number" && Number.isFinite(errors)) failed += errors;
-      else withoutData++;
+  feed(check: Check, da: BacktestDecision | undefined, db: BacktestDecision | undefined): void {
+    const i = this.index++;
+    if (
+      this.divergence === null &&
+      (da || db) &&
+      (!da || !db || da.verdict !== db.verdict || da.action !== db.action)
+    )
+      this.divergence = { check: i + 1, at: check.at, a: brief(da, i), b: brief(db, i) };
+    for (const [side, d] of [
+      [this.a, da],
+      [this.b, db],
+    ] as const) {
+      if (!d) continue;
+      side.decisions++;
+      if (d.action === "revert") side.revertedAt = check.at;
     }
+    this.countLetThrough(check);
   }
-  return {
-    a: summary(a),
-    b: summary(b),
-    divergence,
-    earlierRevert,
-    revertGapSeconds: earlier !== null && later !== null ? later - earlier : null,
-    failedRequestsLetThrough: failed,
-    checksWithoutData: withoutData,
-  };
+
+  /** Canary 5xx after the earlier revert, up to the check of the later one: the cost of reverting later. */
+  private countLetThrough(check: Check): void {
+    const ra = this.a.revertedAt;
+    const rb = this.b.revertedAt;
+    const earlier = ra === null ? rb : rb === null ? ra : Math.min(ra, rb);
+    if (this.closed || earlier === null) return;
+    // The check of the later revert is the last one counted.
+    this.closed = ra !== null && rb !== null;
+    if (check.at <= earlier) return;
+    const errors = check.canary.errors;
+    if (typeof errors === "number" && Number.isFinite(errors)) this.failed += errors;
+    else this.withoutData++;
+  }
+
+  /** The comparison, given each side's outcome once its replay ended. */
+  result(outcomeA: BacktestResult["outcome"], outcomeB: BacktestResult["outcome"]): Comparison {
+    const side = (t: SideTally, outcome: BacktestResult["outcome"]): SideSummary => ({
+      label: t.label,
+      outcome,
+      revertedAt: t.revertedAt,
+      endCheck: t.decisions,
+      decisions: t.decisions,
+    });
+    const ra = this.a.revertedAt;
+    const rb = this.b.revertedAt;
+    let earlierRevert: "a" | "b" | null = null;
+    if (ra !== null && (rb === null || ra < rb)) earlierRevert = "a";
+    else if (rb !== null && (ra === null || rb < ra)) earlierRevert = "b";
+    return {
+      a: side(this.a, outcomeA),
+      b: side(this.b, outcomeB),
+      divergence: this.divergence,
+      earlierRevert,
+      revertGapSeconds: ra !== null && rb !== null && earlierRevert ? Math.abs(ra - rb) : null,
+      failedRequestsLetThrough: earlierRevert ? this.failed : null,
+      checksWithoutData: earlierRevert ? this.withoutData : 0,
+    };
+  }
+}
+
+/** Two finished replays of `checks` compared (the tally over their decisions). */
+export function compareBacktests(checks: Check[], a: CompareInput, b: CompareInput): Comparison {
+  const tally = new ComparisonTally(a.label, b.label);
+  checks.forEach((check, i) => {
+    tally.feed(check, a.result.decisions[i], b.result.decisions[i]);
+  });
+  return tally.result(a.result.outcome, b.result.outcome);
 }

@@ -8,7 +8,7 @@ import type { ActionKind, DecisionRecord, SignalRecord } from "./record";
  *
  * Order: NO-GO reverts; too many inconclusive checks in a row revert; a step advances (or, at the
  * last step, promotes) only when its bake time has passed AND it has seen `minRequests` canary
- * requests AND the verdict is GO; past `maxSeconds` the step times out (hold or revert); anything
+ * requests AND the verdict is GO (at the last step also the GO gate's evidence); past `maxSeconds` the step times out (hold or revert); anything
  * else holds. A step never advances on OBSERVE or INCONCLUSIVE.
  */
 
@@ -51,14 +51,17 @@ export function decide(
   analysis: CheckAnalysis,
   /** Epoch milliseconds of `at = 0`, for the record's wall-clock time. */
   startedAtMs = 0,
+  /** Who paused the rollout (`ion-rollout pause`): a GO holds and the step never times out. */
+  pausedBy?: string,
 ): Decision {
   const step = plan.steps[state.step.index];
   if (!step)
     throw new RangeError(`step ${state.step.index} is outside the plan (${plan.steps.length} steps)`);
   const requests = state.step.requests + countable(check.canary.requests);
   const elapsed = Math.max(0, check.at - state.step.startedAt);
-  const { verdict, reasons } = gatedVerdict(analysis, step, requests);
-  const chosen = chooseAction({ plan, step, analysis, verdict, reasons, requests, elapsed });
+  const last = step.index === plan.steps.length - 1;
+  const { verdict, reasons } = gatedVerdict(analysis, step, requests, last);
+  const chosen = chooseAction({ plan, step, analysis, verdict, reasons, requests, elapsed, pausedBy });
   const { action, timedOut } = chosen;
   const nextWeight = nextWeightOf(plan, step, action);
   const seq = state.seq + 1;
@@ -80,13 +83,7 @@ export function decide(
       check,
       analysis.state.evidence === undefined ? undefined : (state.analysis.evidence?.ledger ?? null),
     ),
-    bake: {
-      elapsedSeconds: tenths(elapsed),
-      bakeSeconds: step.bakeSeconds,
-      requests,
-      minRequests: step.minRequests,
-      maxSeconds: step.maxSeconds ?? null,
-    },
+    bake: bakeRecord(step, elapsed, requests),
     inconclusiveStreak: analysis.state.inconclusiveStreak,
     maxInconclusiveChecks: plan.maxInconclusiveChecks,
     nextWeight,
@@ -107,6 +104,17 @@ export function decide(
   };
 }
 
+/** Where the step's bake stands at this check: time and requests against what it needs. */
+function bakeRecord(step: PlanStep, elapsed: number, requests: number): DecisionRecord["bake"] {
+  return {
+    elapsedSeconds: tenths(elapsed),
+    bakeSeconds: step.bakeSeconds,
+    requests,
+    minRequests: step.minRequests,
+    maxSeconds: step.maxSeconds ?? null,
+  };
+}
+
 /** Canary requests a check adds to the step's evidence: a count, or nothing for no data. */
 function countable(requests: number | null | undefined): number {
   return typeof requests === "number" && Number.isFinite(requests) && requests > 0 ? requests : 0;
@@ -118,20 +126,22 @@ function tenths(seconds: number): number {
 }
 
 /**
- * The analysis' verdict held back to OBSERVE where the step may not advance yet: a sequentially
- * judged signal whose evidence has not said "within the roll-back limit" (issue 11, defect 5),
- * whatever its point estimate, or a step short of its request minimum.
+ * The analysis' verdict held back to OBSERVE where the step may not advance yet: at the last step
+ * (the promotion), a sequentially judged signal whose evidence has not said "within the roll-back
+ * limit", whatever its point estimate; any step short of its request minimum. The early steps
+ * advance on the absence of harm: the revert tests keep running and gain power as weight and
+ * traffic grow, and the cumulative evidence the promotion needs grows with them (docs/evidence.md).
  */
-function gatedVerdict(analysis: CheckAnalysis, step: PlanStep, requests: number) {
+function gatedVerdict(analysis: CheckAnalysis, step: PlanStep, requests: number, last: boolean) {
   const reasons = [...analysis.reasons];
   let verdict = analysis.verdict;
   const outsideGate = analysis.signals.flatMap((s) =>
-    s.evidence && !s.evidence.withinLimit ? [{ signal: s.signal, evidence: s.evidence }] : [],
+    last && s.evidence && !s.evidence.withinLimit ? [{ signal: s.signal, evidence: s.evidence }] : [],
   );
   if (outsideGate.length > 0 && verdict === "GO") verdict = "OBSERVE";
   for (const { signal, evidence } of outsideGate)
     reasons.push(
-      `${signal}: GO gate not yet passed (evidence ${+evidence.go.toPrecision(3)} of ${+evidence.goBar.toPrecision(3)})`,
+      `${signal}: GO gate not yet passed before promotion (evidence ${+evidence.go.toPrecision(3)} of ${+evidence.goBar.toPrecision(3)})`,
     );
   if (requests < step.minRequests) {
     if (verdict === "GO") verdict = "OBSERVE";
@@ -152,8 +162,9 @@ function chooseAction(input: {
   reasons: string[];
   requests: number;
   elapsed: number;
+  pausedBy?: string;
 }): { action: ActionKind; reason: string; timedOut: boolean } {
-  const { plan, step, analysis, verdict, reasons, requests, elapsed } = input;
+  const { plan, step, analysis, verdict, reasons, requests, elapsed, pausedBy } = input;
   const shown = tenths(elapsed);
   const baked = elapsed >= step.bakeSeconds;
   if (analysis.verdict === "NO-GO") {
@@ -163,6 +174,10 @@ function chooseAction(input: {
   if (analysis.state.inconclusiveStreak >= plan.maxInconclusiveChecks) {
     const reason = `${analysis.state.inconclusiveStreak} inconclusive checks in a row (limit ${plan.maxInconclusiveChecks}): ${analysis.reasons[0] ?? "no data"}`;
     return { action: "revert", reason, timedOut: false };
+  }
+  if (pausedBy !== undefined) {
+    const reason = `paused by ${pausedBy}: holding at ${step.weight}% (${verdict}${baked ? "" : `, baking ${shown}/${step.bakeSeconds} s`}) until \`ion-rollout resume\` or \`promote\``;
+    return { action: "hold", reason, timedOut: false };
   }
   if (verdict === "GO" && baked) {
     const last = step.index === plan.steps.length - 1;

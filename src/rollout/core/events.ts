@@ -1,3 +1,4 @@
+import type { Release } from "../../config";
 import type { Outcome } from "./outcome";
 import type { RolloutPlan } from "./plan";
 import type { DecisionRecord } from "./record";
@@ -13,6 +14,7 @@ export type RunnerEvent =
       plan: RolloutPlan;
       state: RolloutState;
     }
+  | { type: "deploy"; at: number; release: Release; phase: "deploying" | "ready"; detail?: string }
   | { type: "apply"; at: number; weight: number; reason: string; rolloutInProgress: boolean }
   | { type: "check"; at: number; record: DecisionRecord; state: RolloutState }
   | { type: "warning"; at: number; message: string }

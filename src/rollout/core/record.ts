@@ -1,6 +1,7 @@
 import type { EvidenceRecord, SignalName, SignalThresholdView, Verdict } from "./analysis-types";
 import type { GateRecord } from "./gate-types";
 import type { MeasuredRecord } from "./measured";
+import { terminalSafe } from "./sanitise";
 
 /** What a decision does: the backtest's and the journal's vocabulary. */
 export type ActionKind = "advance" | "hold" | "revert" | "promote";
@@ -105,7 +106,8 @@ export function formatRecord(record: DecisionRecord): string {
     );
     if (p.output) for (const line of p.output.split("\n")) lines.push(`    | ${line}`);
   }
-  return lines.join("\n");
+  // A journal is outside text too (an older runner's, or edited): nothing in it drives the terminal.
+  return terminalSafe(lines.join("\n"));
 }
 
 function sci(x: number): string {

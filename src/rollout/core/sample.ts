@@ -27,10 +27,18 @@ export function emptySideSample(): SideSample {
   };
 }
 
-/** One counter series' cumulative value; `series` identifies it (its labels, sorted). */
+/**
+ * One counter series' value; `series` identifies it (its labels, sorted). Cumulative (a
+ * Prometheus counter) unless `period` is set: then the count of that one aligned period (a Cloud
+ * Monitoring DELTA point summed per period, a CloudWatch period Sum).
+ */
 export interface CounterReading {
   series: string;
   value: number;
+  /** Cumulative series: when its process started (epoch ms); a later start says the count reset. */
+  startedAt?: number;
+  /** Per-period series: the start (epoch ms) of the aligned period `value` counts. */
+  period?: number;
 }
 
 /** The counters the sequential analysis differences, per side. */
@@ -48,6 +56,8 @@ export interface CounterSnapshot {
   canary: SideCounters;
   stable: SideCounters;
   baseline?: { at: number; canary: SideCounters; stable: SideCounters };
+  /** Per-period readings: the start of the oldest period read (older ones are never read again). */
+  from?: number;
 }
 
 export interface MetricsSample {
@@ -67,4 +77,10 @@ export interface MetricsSample {
 export interface SampleContext {
   /** Epoch ms the rollout started: the baseline instant of cumulative counters. */
   since?: number;
+  /**
+   * Epoch ms the counts already judged reach (the ledger's newest reading): a per-period source
+   * reads back from before it, so a runner that was away (restarted, paused) still counts the
+   * periods that arrived late meanwhile.
+   */
+  countedUntil?: number;
 }

@@ -14,6 +14,12 @@ export type RolloutStatus =
   /** The revert itself failed: the platform's split is unknown; look at it now. */
   | "failed";
 
+/**
+ * Before the canary takes any traffic: it is being deployed at 0% and waited on until the platform
+ * reports it ready (`deploying`), then the pre-traffic gate asks it (`verifying`).
+ */
+export type PreTrafficPhase = "deploying" | "verifying";
+
 export interface RolloutState {
   version: 1;
   stage: string;
@@ -28,8 +34,15 @@ export interface RolloutState {
   weight: number;
   /** Step progress (bake clock, evidence), analysis counters and journal sequence. */
   core: CoreState;
+  /** Set while the canary has no traffic yet and the runner deploys or verifies it; cleared by step 1. */
+  phase?: PreTrafficPhase;
   /** Why a held rollout stopped: its step timed out, or the runner was interrupted with --on-interrupt hold. */
   heldBy?: "timeout" | "interrupt";
+  /**
+   * An operator paused it (`ion-rollout pause`, who): the runner keeps judging every check and
+   * still reverts on a breach, but does not advance or promote until `resume` or `promote`.
+   */
+  pausedBy?: string;
   /** Why the rollout is in its status (a revert, a hold, a promotion). */
   reason?: string;
   /** Journal `seq` of the decision that caused the status, if one did. */

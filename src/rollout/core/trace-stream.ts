@@ -13,7 +13,13 @@ import { parseTrace, TraceError } from "./trace";
  * whole. Pure: the caller reads the file and writes the output.
  */
 
-/** Cuts `{ "checks": [ {...}, {...} ] }` into each check's JSON text as the text arrives. */
+/** The longest one check's JSON may be: a check is a few hundred characters, a journal's a few thousand. */
+export const MAX_CHECK_CHARS = 2 ** 20;
+
+/**
+ * Cuts `{ "checks": [ {...}, {...} ] }` into each check's JSON text as the text arrives. A check
+ * longer than `maxCheckChars` is refused by its index before it is held whole.
+ */
 export class TraceSplitter {
   private seeking = true;
   private done = false;
@@ -22,6 +28,11 @@ export class TraceSplitter {
   private inString = false;
   private escaped = false;
   private current = "";
+  private found = 0;
+  /** `startedAt` when the document gives it before its checks (as `ion-rollout trace` writes it). */
+  startedAt: number | undefined;
+
+  constructor(private readonly maxCheckChars = MAX_CHECK_CHARS) {}
 
   /** The complete checks in this chunk (and any carried over from the last one). */
   feed(chunk: string): string[] {
@@ -35,6 +46,8 @@ export class TraceSplitter {
         return [];
       }
       this.seeking = false;
+      const startedAt = /"startedAt"\s*:\s*(\d+(?:\.\d+)?)/.exec(this.head.slice(0, start.index));
+      if (startedAt) this.startedAt = Number(startedAt[1]);
       chunk = this.head.slice(start.index + start[0].length);
       this.head = "";
     }
@@ -69,13 +82,26 @@ export class TraceSplitter {
       else if (c === "}" || c === "]") {
         this.depth--;
         if (this.depth === 0) {
+          this.refuseLonger(i + 1 - from);
           found.push(this.current + chunk.slice(from, i + 1));
           this.current = "";
+          this.found++;
         }
       }
     }
-    if (this.depth > 0) this.current += chunk.slice(from);
+    if (this.depth > 0) {
+      this.refuseLonger(chunk.length - from);
+      this.current += chunk.slice(from);
+    }
     return found;
+  }
+
+  /** Throws when the check being cut, with `more` characters added, would exceed the limit. */
+  private refuseLonger(more: number): void {
+    if (this.current.length + more <= this.maxCheckChars) return;
+    throw new TraceError(
+      `invalid trace: checks[${this.found}] is longer than ${this.maxCheckChars} characters (a check is a few hundred); is this file a trace?`,
+    );
   }
 }
 
@@ -106,15 +132,24 @@ export class BacktestRun {
   revertedAt: number | null = null;
   finished = false;
 
-  constructor(private readonly cfg: StageConfig) {
+  /** `startedAt`: when the first step's weight was applied (the trace's), default the first check's `at`. */
+  constructor(
+    private readonly cfg: StageConfig,
+    private readonly startedAt?: number,
+  ) {
     this.plan = buildPlan(cfg);
   }
 
   next(recorded: Check): BacktestDecision | undefined {
     if (this.finished) return undefined;
     const check = refuseOutOfDomain(recorded);
-    const state = this.state ?? { step: firstStep(check.at), analysis: initialAnalysisState(), seq: 0 };
-    const decision = decide(this.plan, state, check, analyseCheck(this.cfg, state.analysis, check));
+    const state = this.state ?? {
+      step: firstStep(this.startedAt ?? check.at),
+      analysis: initialAnalysisState(),
+      seq: 0,
+    };
+    const weight = this.plan.steps[state.step.index]?.weight;
+    const decision = decide(this.plan, state, check, analyseCheck(this.cfg, state.analysis, check, weight));
     this.state = decision.state;
     if (decision.action === "revert") [this.outcome, this.revertedAt] = ["reverted", check.at];
     if (decision.action === "promote") this.outcome = "promoted";

@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
-import { HaproxyTrafficDriver } from "./drivers/haproxy";
+import { LocalTrafficDriver } from "./drivers/local";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
+import { CloudMonitoringCounters } from "./metrics/cloud-monitoring-counters";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
 import { PrometheusMetricsSource } from "./metrics/prometheus";
 import { notifierFromEnv } from "./notify";
@@ -12,7 +12,8 @@ import type { MetricsSource, Notifier, TrafficDriver } from "./types";
 
 /**
  * The edges of one stage, chosen by `cfg.platform`:
- * - gcp: the stage's Pulumi stack (Automation API) + Cloud Monitoring's PromQL endpoint with Google auth;
+ * - gcp: the stage's Pulumi stack (Automation API) + Cloud Monitoring with Google auth: request
+ *   counts per aligned period from the Monitoring API, P95/memory/CPU from its PromQL endpoint;
  * - aws: the Pulumi stack + CloudWatch GetMetricData, dimensions from the stack's outputs;
  * - local: HAProxy's runtime API + the rehearsal's Prometheus.
  * The CLI loads this module only for commands that touch the platform (the SDKs take a while to load).
@@ -66,14 +67,8 @@ export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): 
 }
 
 async function localDriver(cfg: StageConfig, workDir: string): Promise<TrafficDriver> {
-  const local = cfg.local;
-  if (!local) throw new Error(`stage ${cfg.stage} has platform local but no local block`);
-  return new HaproxyTrafficDriver({
-    socketPath: resolve(workDir, local.haproxySocket),
-    backend: local.backend,
-    stableServer: local.stableServer,
-    canaryServer: local.canaryServer,
-  });
+  if (!cfg.local) throw new Error(`stage ${cfg.stage} has platform local but no local block`);
+  return LocalTrafficDriver.forStage(cfg, workDir);
 }
 
 async function trafficAndMetrics(
@@ -97,6 +92,8 @@ async function trafficAndMetrics(
         baseUrl: CLOUD_MONITORING_PROMQL(project),
         cfg,
         auth: "google",
+        // Counts from the DELTA points per aligned period (Monitoring API), not PromQL over them.
+        counters: new CloudMonitoringCounters({ cfg, project }),
       }),
     };
   }

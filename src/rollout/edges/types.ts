@@ -27,6 +27,23 @@ export interface TrafficDriver {
   apply(change: TrafficChange, signal?: AbortSignal): Promise<void>;
   /** The canary share the platform serves now, when it can tell. */
   currentCanaryWeight(): Promise<number | undefined>;
+  /**
+   * Deploys `releases.canary` beside stable with no traffic (weight 0): a new Cloud Run revision
+   * tagged `canary`, the canary service behind the balancer, the idle ECS colour, a local app.
+   * Resolves once the platform accepted it; the same releases again is a no-op.
+   */
+  deployCanary(releases: DeployedReleases, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once the platform reports the deployed canary ready to serve (revision Ready, steady
+   * state with healthy targets, the local app answering), with a line saying what it read; rejects
+   * when it is not, so the pre-traffic gate only ever asks the release that would take traffic.
+   */
+  waitReady(release: Release, signal?: AbortSignal): Promise<string>;
+}
+
+export interface DeployedReleases {
+  stable: Release;
+  canary: Release;
 }
 
 export interface MetricsSource {

@@ -1,7 +1,5 @@
 import type { DecisionRecord } from "../core/record";
-
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+import { escapeHtml } from "../core/sanitise";
 
 /** A gate decision's probes for the HTML report, each command's bounded output in a <pre>. */
 export function gateHtml(record: DecisionRecord): string {

@@ -1,4 +1,5 @@
 import type { DecisionRecord } from "../core/record";
+import { escapeHtml, fencedBlock } from "../core/sanitise";
 
 /** A gate decision's probes as Markdown, with each command's captured (bounded) output. */
 export function gateMarkdown(record: DecisionRecord): string[] {
@@ -10,9 +11,8 @@ export function gateMarkdown(record: DecisionRecord): string[] {
     lines.push(`| ${p.probe} | ${cell(p.target)} | ${p.passed ? "passed" : "FAILED"} | ${cell(p.summary)} |`);
   }
   for (const p of gate.probes.filter((probe) => probe.output !== undefined)) {
-    const fence = p.output?.includes("```") ? "~~~~" : "```";
-    lines.push("", `<details><summary>output of <code>${cell(p.target)}</code></summary>`, "", fence);
-    lines.push(p.output ?? "", fence, "", "</details>");
+    lines.push("", `<details><summary>output of <code>${escapeHtml(cell(p.target))}</code></summary>`, "");
+    lines.push(...fencedBlock(p.output ?? ""), "", "</details>");
   }
   return ["", ...lines, ""];
 }

@@ -18,14 +18,31 @@ const pct = (v: number) => `${+(v * 100).toFixed(3)}%`;
 
 /** `ion-rollout plan`: the schedule and the thresholds, for people. */
 export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
-  const interval = plan.checkIntervalSeconds;
-  const lines: string[] = [];
-  lines.push(`Rollout plan for ${cfg.stage} (${cfg.platform}, profile ${cfg.profile}): ${cfg.service.name}`);
-  lines.push(`  stable ${cfg.releases.stable.name} (${cfg.releases.stable.image})`);
-  lines.push(`  canary ${cfg.releases.canary.name} (${cfg.releases.canary.image})`);
-  lines.push("");
-  lines.push(`Steps (${plan.steps.length}), a check every ${duration(interval)}:`);
-  lines.push("  step  weight  bake        min requests  max step");
+  const lines = [
+    `Rollout plan for ${cfg.stage} (${cfg.platform}, profile ${cfg.profile}): ${cfg.service.name}`,
+    `  stable ${cfg.releases.stable.name} (${cfg.releases.stable.image})`,
+    `  canary ${cfg.releases.canary.name} (${cfg.releases.canary.image})`,
+    "",
+    ...scheduleLines(plan),
+    "",
+    ...thresholdLines(cfg, plan),
+    "",
+    ...describeGates(cfg),
+    "",
+    cfg.rollout.analysis === "sequential"
+      ? "Analysis: sequential (error rate, and P95 as the share of slow requests, judged on cumulative counts; docs/rollout.md)."
+      : "Analysis: consecutive (the runbook's N-in-a-row rule, error rate by evidence blocks).",
+    "Nothing was applied: plan only reads the stage config.",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** The steps: weight, bake, minimum requests and time limit of each, and when a step advances. */
+function scheduleLines(plan: RolloutPlan): string[] {
+  const lines = [
+    `Steps (${plan.steps.length}), a check every ${duration(plan.checkIntervalSeconds)}:`,
+    "  step  weight  bake        min requests  max step",
+  ];
   for (const step of plan.steps) {
     lines.push(
       `  ${String(step.index + 1).padStart(4)}  ${`${step.weight}%`.padStart(6)}  ${duration(step.bakeSeconds).padEnd(10)}  ${String(step.minRequests).padStart(12)}  ${step.maxSeconds === undefined ? "none" : duration(step.maxSeconds)}`,
@@ -33,17 +50,19 @@ export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
   }
   lines.push(
     `  a step advances when its bake has passed, it has seen its minimum canary requests and the latest check is GO; at least ${duration(plan.minimumSeconds)} in all`,
-  );
-  lines.push(
     `  step timeout: ${plan.onStepTimeout}; ${plan.maxInconclusiveChecks} inconclusive checks in a row revert; data older than ${duration(plan.maxSampleAgeSeconds)} is stale`,
   );
-  lines.push("");
-  lines.push("Thresholds (NO-GO = roll back; GO gate = may advance; between = OBSERVE, hold):");
+  return lines;
+}
+
+/** Each signal's roll-back limit and GO gate, and how the error rate is judged. */
+function thresholdLines(cfg: StageConfig, plan: RolloutPlan): string[] {
+  const lines = ["Thresholds (NO-GO = roll back; GO gate = may advance; between = OBSERVE, hold):"];
   const t = cfg.thresholds;
   const sustained = (th: { consecutive?: number; forSeconds?: number }) =>
     th.consecutive !== undefined
       ? `${th.consecutive} checks in a row`
-      : `${th.forSeconds} s (${consecutiveChecks(th, interval)} checks)`;
+      : `${th.forSeconds} s (${consecutiveChecks(th, plan.checkIntervalSeconds)} checks)`;
   const e = t.errorRate;
   lines.push(
     `  error rate   roll back > ${e.rollbackAbove === undefined ? "-" : pct(e.rollbackAbove)} for ${sustained(e)}; GO <= ${pct(e.goAtMost)}`,
@@ -76,15 +95,7 @@ export function formatPlan(cfg: StageConfig, plan: RolloutPlan): string {
   level("CPU", t.cpu, pct);
   if (t.health)
     lines.push(`  health       roll back after ${t.health.rollbackAfterFailures} failed checks in a row`);
-  lines.push("", ...describeGates(cfg)); // issue 14
-  lines.push("");
-  lines.push(
-    cfg.rollout.analysis === "sequential"
-      ? "Analysis: sequential (error rate, and P95 as the share of slow requests, judged on cumulative counts; docs/rollout.md)."
-      : "Analysis: consecutive (the runbook's N-in-a-row rule, error rate by evidence blocks).",
-  );
-  lines.push("Nothing was applied: plan only reads the stage config.");
-  return `${lines.join("\n")}\n`;
+  return lines;
 }
 
 const sci = (x: number) => (x >= 0.01 && x < 1e5 ? `${+x.toPrecision(3)}` : x.toExponential(1));
@@ -111,9 +122,9 @@ function evidenceTable(cfg: StageConfig, plan: RolloutPlan): string[] {
     };
   });
   const lines = [
-    `               sequential evidence, alpha ${e.evidence.alpha}: revert when the mixture e-value or the change-point statistic crosses its bar; GO gate: a canary at the limit advances with probability <= ${e.evidence.advanceAtLimitAtMost}`,
+    `               sequential evidence, alpha ${e.evidence.alpha}: revert when the mixture e-value or the change-point statistic crosses its bar, or one check holds too many errors to be healthy; GO gate: a canary at the limit advances with probability <= ${e.evidence.advanceAtLimitAtMost}`,
     rate === undefined
-      ? "               (no rollout.expectedRequestsPerSecond: rows assume 15 requests per check; bars are calibrated per check's traffic)"
+      ? "               (no rollout.expectedRequestsPerSecond: rows assume 15 requests per check; bars are raised for busy checks' traffic, never below the false-revert guarantee's)"
       : `               expected traffic ${rate} req/s at 100%`,
     "               weight  req/check  change-point bar  e-value bar  errors reverting 1st check  in first 100  clean requests to GO",
   ];

@@ -84,6 +84,13 @@ export function progressPrinter(
           `${t} ${event.mode} ${event.stage}: ${event.state.releases.canary.name} (${event.state.releases.canary.image}) over ${event.state.releases.stable.name}; steps ${event.plan.steps.map((s) => `${s.weight}%`).join(" -> ")}, a check every ${event.plan.checkIntervalSeconds} s`,
         );
         return;
+      case "deploy":
+        line(
+          event.phase === "deploying"
+            ? `${t} deploy ${event.release.name} (${event.release.image}) at 0%`
+            : `${t} ready ${event.release.name}: ${event.detail ?? "the platform reports it ready"}`,
+        );
+        return;
       case "apply":
         line(`${t} apply ${event.weight}% canary (${event.reason})`);
         return;

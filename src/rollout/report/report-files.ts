@@ -1,6 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
+import { redactSecrets, secretValues } from "../core/redact";
+import { terminalSafe } from "../core/sanitise";
 import type { RolloutState } from "../core/state";
 import { htmlReport, markdownReport } from "./report";
 
@@ -10,7 +12,10 @@ export interface WrittenReport {
   stepSummary?: string;
 }
 
-/** Writes `<dir>/<stage>-<id>.md` and `.html`, and appends the Markdown to `$GITHUB_STEP_SUMMARY` when set. */
+/**
+ * Writes `<dir>/<stage>-<id>.md` and `.html`, and appends the Markdown to `$GITHUB_STEP_SUMMARY`
+ * when set; the secrets of `env` are redacted from all three.
+ */
 export function writeReports(
   dir: string,
   state: RolloutState,
@@ -19,9 +24,12 @@ export function writeReports(
 ): WrittenReport {
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `${state.stage}-${state.id.replace(/[^A-Za-z0-9_.-]/g, "-")}`);
-  const md = markdownReport({ state, records });
+  // Reports are read in terminals and CI logs too: no control characters, no secrets.
+  const secrets = secretValues(env);
+  const safe = (text: string) => redactSecrets(terminalSafe(text), secrets);
+  const md = safe(markdownReport({ state, records }));
   writeFileSync(`${base}.md`, md);
-  writeFileSync(`${base}.html`, htmlReport({ state, records }));
+  writeFileSync(`${base}.html`, safe(htmlReport({ state, records })));
   const written: WrittenReport = { markdown: `${base}.md`, html: `${base}.html` };
   const summary = env.GITHUB_STEP_SUMMARY;
   if (summary) {

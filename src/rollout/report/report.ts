@@ -1,5 +1,6 @@
 import type { SignalName } from "../core/analysis";
 import type { DecisionRecord } from "../core/record";
+import { escapeHtml, markdownFence } from "../core/sanitise";
 import type { RolloutState } from "../core/state";
 import { evidenceMarkdown, evidenceSvg } from "./evidence-curve";
 import { gateHtml } from "./gate-html";
@@ -36,10 +37,6 @@ export function isNotable(record: DecisionRecord): boolean {
   );
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 /**
  * Text from input (names, images, reasons, operator names) as inert Markdown on one line: line
  * breaks become spaces, HTML is escaped, and every character Markdown gives a meaning is escaped.
@@ -53,15 +50,39 @@ export function markdownText(text: string): string {
     .replace(/([\\`*_[\]#|!~])/g, "\\$1");
 }
 
-/** A fence longer than any run of backticks in the text, so the text cannot close it. */
-function fenceFor(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  return "`".repeat(Math.max(3, longest + 1));
-}
-
 function summaryLine(state: RolloutState): string {
   const { canary, stable } = state.releases;
   return `**${state.status.toUpperCase()}** ${markdownText(canary.name)} (${markdownText(canary.image)}) over ${markdownText(stable.name)} on ${markdownText(state.stage)}: ${markdownText(state.reason ?? "")}`;
+}
+
+/** The decision that ended the rollout: its reason, the gate's probes, each signal and its query. */
+function causeMarkdown(cause: DecisionRecord): string[] {
+  const lines = [
+    "",
+    `### Decision #${cause.seq} (${cause.action} at ${cause.at}s, step ${cause.step}/${cause.steps}, ${cause.weight}%)`,
+    "",
+    markdownText(cause.reason),
+    "",
+    ...gateMarkdown(cause),
+  ];
+  if (cause.signals.length === 0) return lines;
+  lines.push(
+    "| signal | value | sample | roll back above | GO at most | counter | verdict |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const s of cause.signals) {
+    lines.push(
+      `| ${s.signal} | ${formatValue(s.signal, s.value)} | ${s.sampleSize ?? "-"} | ${formatValue(s.signal, s.threshold.rollbackAbove)} | ${formatValue(s.signal, s.threshold.goAtMost)} | ${s.counter}/${s.threshold.consecutive} | ${s.verdict} |`,
+    );
+  }
+  const queries = cause.signals.filter((s) => s.query);
+  if (queries.length > 0) {
+    const fence = markdownFence(queries.map((s) => s.query ?? "").join("\n"));
+    lines.push("", "<details><summary>queries</summary>", "", fence);
+    for (const s of queries) lines.push(`# ${s.signal}`, s.query ?? "");
+    lines.push(fence, "", "</details>");
+  }
+  return lines;
 }
 
 export function markdownReport({ state, records }: ReportInput): string {
@@ -72,35 +93,8 @@ export function markdownReport({ state, records }: ReportInput): string {
     "",
     `Started ${new Date(state.startedAt).toISOString()}, ${records.length} decision records, final weight ${state.weight}%.`,
   ];
-  if (state.causedBy !== undefined) {
-    const cause = records.find((r) => r.seq === state.causedBy);
-    if (cause) {
-      lines.push(
-        "",
-        `### Decision #${cause.seq} (${cause.action} at ${cause.at}s, step ${cause.step}/${cause.steps}, ${cause.weight}%)`,
-        "",
-      );
-      lines.push(markdownText(cause.reason), "", ...gateMarkdown(cause)); // the gate's probes
-      if (cause.signals.length > 0) {
-        lines.push(
-          "| signal | value | sample | roll back above | GO at most | counter | verdict |",
-          "|---|---|---|---|---|---|---|",
-        );
-        for (const s of cause.signals) {
-          lines.push(
-            `| ${s.signal} | ${formatValue(s.signal, s.value)} | ${s.sampleSize ?? "-"} | ${formatValue(s.signal, s.threshold.rollbackAbove)} | ${formatValue(s.signal, s.threshold.goAtMost)} | ${s.counter}/${s.threshold.consecutive} | ${s.verdict} |`,
-          );
-        }
-        const queries = cause.signals.filter((s) => s.query);
-        if (queries.length > 0) {
-          const fence = fenceFor(queries.map((s) => s.query ?? "").join("\n"));
-          lines.push("", "<details><summary>queries</summary>", "", fence);
-          for (const s of queries) lines.push(`# ${s.signal}`, s.query ?? "");
-          lines.push(fence, "", "</details>");
-        }
-      }
-    }
-  }
+  const cause = state.causedBy === undefined ? undefined : records.find((r) => r.seq === state.causedBy);
+  if (cause) lines.push(...causeMarkdown(cause));
   const notable = records.filter(isNotable);
   lines.push(
     "",
@@ -169,6 +163,51 @@ function panels(records: DecisionRecord[]): Panel[] {
   return result;
 }
 
+interface Geometry {
+  width: number;
+  panelHeight: number;
+  left: number;
+  right: number;
+  /** The x coordinate of a time (seconds since the start). */
+  x: (at: number) => number;
+}
+
+/** One panel of the timeline at `top`: frame, scale, threshold lines, the series, "?" for no data. */
+function panelSvg(panel: Panel, top: number, { width, panelHeight, left, right, x }: Geometry): string[] {
+  const y = (v: number) => top + panelHeight - (panelHeight * Math.min(v, panel.max)) / panel.max;
+  const parts = [
+    `<text x="4" y="${top - 4}" font-weight="bold">${escapeHtml(panel.title)}</text>`,
+    `<rect x="${left}" y="${top}" width="${width - left - right}" height="${panelHeight}" fill="#fafafa" stroke="#ccc"/>`,
+    `<text x="${left - 4}" y="${top + 10}" text-anchor="end">${escapeHtml(panel.format(panel.max))}</text>`,
+    `<text x="${left - 4}" y="${top + panelHeight}" text-anchor="end">0</text>`,
+  ];
+  for (const t of panel.thresholds) {
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${y(t.value)}" y2="${y(t.value)}" stroke="${t.color}" stroke-dasharray="5,4"/>`,
+      `<text x="${left - 4}" y="${y(t.value) + 4}" text-anchor="end" fill="${t.color}">${escapeHtml(`${t.label} ${panel.format(t.value)}`)}</text>`,
+    );
+  }
+  let path = "";
+  let pen = false;
+  for (const p of panel.series) {
+    if (p.value === null) {
+      pen = false;
+      continue;
+    }
+    path += `${pen ? "L" : "M"}${x(p.at).toFixed(1)},${y(p.value).toFixed(1)} `;
+    pen = true;
+  }
+  if (path) parts.push(`<path d="${path.trim()}" fill="none" stroke="#2c3e50" stroke-width="1.5"/>`);
+  for (const p of panel.series) {
+    if (p.value === null) {
+      parts.push(
+        `<text x="${x(p.at)}" y="${top + panelHeight - 2}" text-anchor="middle" fill="#999">?</text>`,
+      );
+    }
+  }
+  return parts;
+}
+
 /** The inline SVG timeline. */
 export function timelineSvg(records: DecisionRecord[]): string {
   const width = 900;
@@ -183,40 +222,7 @@ export function timelineSvg(records: DecisionRecord[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
   ];
   list.forEach((panel, i) => {
-    const top = 20 + i * (panelHeight + 30);
-    const y = (v: number) => top + panelHeight - (panelHeight * Math.min(v, panel.max)) / panel.max;
-    parts.push(`<text x="4" y="${top - 4}" font-weight="bold">${escapeHtml(panel.title)}</text>`);
-    parts.push(
-      `<rect x="${left}" y="${top}" width="${width - left - right}" height="${panelHeight}" fill="#fafafa" stroke="#ccc"/>`,
-    );
-    parts.push(
-      `<text x="${left - 4}" y="${top + 10}" text-anchor="end">${escapeHtml(panel.format(panel.max))}</text>`,
-    );
-    parts.push(`<text x="${left - 4}" y="${top + panelHeight}" text-anchor="end">0</text>`);
-    for (const t of panel.thresholds) {
-      parts.push(
-        `<line x1="${left}" x2="${width - right}" y1="${y(t.value)}" y2="${y(t.value)}" stroke="${t.color}" stroke-dasharray="5,4"/>`,
-        `<text x="${left - 4}" y="${y(t.value) + 4}" text-anchor="end" fill="${t.color}">${escapeHtml(`${t.label} ${panel.format(t.value)}`)}</text>`,
-      );
-    }
-    let path = "";
-    let pen = false;
-    for (const p of panel.series) {
-      if (p.value === null) {
-        pen = false;
-        continue;
-      }
-      path += `${pen ? "L" : "M"}${x(p.at).toFixed(1)},${y(p.value).toFixed(1)} `;
-      pen = true;
-    }
-    if (path) parts.push(`<path d="${path.trim()}" fill="none" stroke="#2c3e50" stroke-width="1.5"/>`);
-    for (const p of panel.series) {
-      if (p.value === null) {
-        parts.push(
-          `<text x="${x(p.at)}" y="${top + panelHeight - 2}" text-anchor="middle" fill="#999">?</text>`,
-        );
-      }
-    }
+    parts.push(...panelSvg(panel, 20 + i * (panelHeight + 30), { width, panelHeight, left, right, x }));
   });
   // Markers for reverts and signal-caused holds, linked to their records.
   for (const r of records.filter(isNotable)) {

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
+import { redactDeep, secretValues } from "../core/redact";
 import { storeIo } from "./io";
 
 /**
@@ -13,12 +14,15 @@ export function journalPath(dir: string, stage: string): string {
   return join(dir, `${stage}.journal.jsonl`);
 }
 
-/** Appends one record and fsyncs it: a decision is durable before the runner acts on it. */
+/**
+ * Appends one record and fsyncs it: a decision is durable before the runner acts on it. Every
+ * secret of the environment is redacted from it first (core/redact.ts).
+ */
 export function appendRecord(dir: string, stage: string, record: DecisionRecord): void {
   storeIo.mkdir(dir);
   const fd = storeIo.open(journalPath(dir, stage), "a", 0o644);
   try {
-    storeIo.write(fd, `${JSON.stringify(record)}\n`);
+    storeIo.write(fd, `${JSON.stringify(redactDeep(record, secretValues(process.env)))}\n`);
     storeIo.fsync(fd, "journal");
   } finally {
     storeIo.close(fd);
@@ -27,7 +31,10 @@ export function appendRecord(dir: string, stage: string, record: DecisionRecord)
 
 /** Reads every record; a torn last line (a crash mid-append) is skipped. */
 export function readJournal(dir: string, stage: string): DecisionRecord[] {
-  const path = journalPath(dir, stage);
+  return readJournalFile(journalPath(dir, stage));
+}
+
+function readJournalFile(path: string): DecisionRecord[] {
   if (!existsSync(path)) return [];
   const records: DecisionRecord[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
@@ -47,4 +54,27 @@ export function archiveJournal(dir: string, stage: string, previousId: string): 
   if (!existsSync(path)) return;
   const safe = previousId.replace(/[^A-Za-z0-9_.-]/g, "-");
   storeIo.rename(path, join(dir, `${stage}.${safe}.journal.jsonl`));
+}
+
+/** A past rollout's journal, moved aside by `archiveJournal`: its (file-safe) id and records. */
+export interface ArchivedJournal {
+  id: string;
+  path: string;
+  records: DecisionRecord[];
+}
+
+/** The archived journals of a stage, oldest first (ids start with the ISO start time). */
+export function readArchivedJournals(dir: string, stage: string): ArchivedJournal[] {
+  if (!existsSync(dir)) return [];
+  const prefix = `${stage}.`;
+  const suffix = ".journal.jsonl";
+  return readdirSync(dir)
+    .filter((name) => name.startsWith(prefix) && name.endsWith(suffix) && name !== `${stage}${suffix}`)
+    .map((name) => name.slice(prefix.length, -suffix.length))
+    .filter((id) => /^\d{4}-/.test(id))
+    .sort()
+    .map((id) => {
+      const path = join(dir, `${prefix}${id}${suffix}`);
+      return { id, path, records: readJournalFile(path) };
+    });
 }

@@ -3,14 +3,19 @@ import { join } from "node:path";
 import { storeIo } from "./io";
 
 /**
- * Operator requests to a running runner: `abort` and `promote` from another shell leave a request
- * file the runner picks up at its next safe point (within a second), so an emergency revert never
+ * Operator requests to a running runner: `abort`, `promote`, `pause` and `resume` from another
+ * shell leave a request file the runner picks up at its next safe point (within a second), so an emergency revert never
  * waits for the lock. A request names the rollout it is for: one left over from an ended rollout
  * (or written for another) is discarded, never acted on by the next.
  */
 
+export const OPERATOR_ACTIONS = ["abort", "promote", "pause", "resume"] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
 export interface OperatorRequest {
-  action: "abort" | "promote";
+  action: OperatorAction;
+  /** promote: straight to 100% (`--full`) instead of one step. */
+  full?: boolean;
   /** Epoch ms. */
   at: number;
   by: string;
@@ -61,7 +66,7 @@ export function takeRequest(
     return { discarded: `an unreadable request file (${(error as Error).message})` };
   }
   const what = `a ${String(request.action)} request by ${String(request.by)} for rollout ${String(request.rolloutId)}`;
-  if (request.action !== "abort" && request.action !== "promote") {
+  if (!OPERATOR_ACTIONS.includes(request.action as OperatorAction)) {
     removeQuietly(path);
     return { discarded: what };
   }

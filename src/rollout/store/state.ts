@@ -59,7 +59,7 @@ export function setAsideState(dir: string, stage: string, now: number): string {
 }
 
 /** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
-export function fsyncDirectory(dir: string): void {
+function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);

@@ -68,7 +68,10 @@ function failWrites(code: "ENOSPC" | "EROFS"): void {
   Object.assign(storeIo, { mkdir: fail, open: fail, write: fail, rename: fail, link: fail });
 }
 
-/** The real HAProxy driver, noting every weight the runner asks for. */
+/**
+ * The real HAProxy driver, noting every weight the runner asks for; no app is deployed (the
+ * weights are what these cases are about), so deploying and readiness answer at once.
+ */
 function watched(): { driver: TrafficDriver; asked: number[] } {
   const asked: number[] = [];
   const driver: TrafficDriver = {
@@ -78,6 +81,8 @@ function watched(): { driver: TrafficDriver; asked: number[] } {
       return haproxy.apply(change, signal);
     },
     currentCanaryWeight: () => haproxy.currentCanaryWeight(),
+    deployCanary: async () => {},
+    waitReady: async (release) => `${release.name}: no app in this test`,
   };
   return { driver, asked };
 }
@@ -135,7 +140,7 @@ describe("the safety cases on the real HAProxy", () => {
         "rehearsal",
         options,
         b.io,
-        operatorEdges(haproxy, () => T0),
+        operatorEdges(watched().driver, () => T0),
       ),
     ).toBe(0);
     expect(b.err()).toMatch(/EROFS/);
@@ -192,7 +197,9 @@ describe("the safety cases on the real HAProxy", () => {
     });
     const b = bufferedStreams();
     const retire = { config: stage.stageFile, stateDir: options.stateDir, now: true };
-    expect(await retireCommand("rehearsal", retire, b.io, operatorEdges(haproxy, time.clock))).toBe(1);
+    expect(await retireCommand("rehearsal", retire, b.io, operatorEdges(watched().driver, time.clock))).toBe(
+      1,
+    );
     expect(b.err()).toMatch(/serves 0% canary, not 100%/);
     expect(await haproxy.currentCanaryWeight()).toBe(0);
   });

@@ -13,8 +13,16 @@ export interface BinomialTable {
 }
 
 const CUTOFF = 1e-17;
+/** The most trials a table is built for (its spread is ~17√(np) entries: ~50,000 here at p = ½). */
+const MAX_TABLE_REQUESTS = 2 ** 30;
 
 export function binomialTable(n: number, p: number): BinomialTable {
+  // Past 2^53 `k + 1 === k` and the walk below would never end; the table's size grows with √n.
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TABLE_REQUESTS) {
+    throw new RangeError(
+      `binomial table for ${n} requests: must be a whole number at most ${MAX_TABLE_REQUESTS}`,
+    );
+  }
   if (n === 0 || p <= 0) return { from: 0, probabilities: Float64Array.of(1), omitted: 0 };
   if (p >= 1) return { from: n, probabilities: Float64Array.of(1), omitted: 0 };
   const mode = Math.min(n, Math.floor((n + 1) * p));

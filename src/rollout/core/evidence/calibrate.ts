@@ -21,9 +21,33 @@ export function calibrateChangePointLogBar(
   budget: number,
   healthyRate: number = rule.nullRate,
 ): number {
+  if (!exactlyCalibrated(requestsPerCheck)) return unionLogBar(horizonChecks, budget);
   return smallestLogBar(
     (logBar) => changePointCrossing(rule, requestsPerCheck, horizonChecks, healthyRate, logBar) <= budget,
   );
+}
+
+/**
+ * The most requests per check the exact computation is run for. Its cost grows with the binomial's
+ * spread (√n): 2^20 takes ~60 ms, 2^40 would take minutes and 10^300 would never end. Above it a
+ * fault of any size brings overwhelming evidence in one check, so the closed-form bar below (a
+ * few units of ln higher than the exact one) costs nothing that matters.
+ */
+export const EXACT_CALIBRATION_MAX_REQUESTS = 2 ** 20;
+
+/** Whether `requestsPerCheck` is a traffic level the exact computation covers in bounded time. */
+export function exactlyCalibrated(requestsPerCheck: number): boolean {
+  return Number.isSafeInteger(requestsPerCheck) && requestsPerCheck <= EXACT_CALIBRATION_MAX_REQUESTS;
+}
+
+/**
+ * A change-point bar that holds for any traffic: the CUSUM's run since its last restart is a
+ * mixture likelihood ratio, a non-negative supermartingale from 1 at every rate ≤ the null rate,
+ * so by Ville's inequality each of the horizon's restart points crosses e^bar with probability at
+ * most e^-bar; over `horizonChecks` of them, at most `budget` when bar = ln(horizon / budget).
+ */
+export function unionLogBar(horizonChecks: number, budget: number): number {
+  return Math.log(horizonChecks / budget);
 }
 
 /**

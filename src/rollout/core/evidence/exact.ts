@@ -2,6 +2,7 @@ import { binomialTable } from "./binomial";
 import { changePointCrossing } from "./calibrate";
 import { revertsNow } from "./judge";
 import { logMixture } from "./likelihood";
+import { oneCheckTripProbability } from "./one-check";
 import type { EvidenceRule } from "./rule";
 import { type CountEvidenceState, initialCountEvidence, observeCounts } from "./state";
 
@@ -57,9 +58,10 @@ export function exactRevert(
         continue;
       }
       table.probabilities.forEach((q, i) => {
-        const after = observeCounts(state, { requests: check.requests, errors: table.from + i }, check.rule);
+        const counts = { requests: check.requests, errors: table.from + i };
+        const after = observeCounts(state, counts, check.rule);
         const mass = probability * q;
-        if (revertsNow(after, check.rule)) revertAt[t] = (revertAt[t] as number) + mass;
+        if (revertsNow(after, check.rule, counts)) revertAt[t] = (revertAt[t] as number) + mass;
         else accumulate(next, keys.of(after), after, mass);
       });
     }
@@ -109,22 +111,24 @@ export function checksToRevertQuantile(outcome: ExactOutcome, q: number): number
 
 /**
  * For traffic too heavy for the joint DP (1,000+ requests per check): P(revert within `checks`
- * checks of `requests` at `rate`) bounded above by the sum of the two tests' exact crossing
- * probabilities, and below by the larger of them. Both are exact one-test DPs.
+ * checks of `requests` at `rate`) bounded above by the sum of the three tests' exact crossing
+ * probabilities, and below by the largest of them. Each is exact on its own.
  */
 export function exactRevertBounds(
   rule: EvidenceRule,
   requests: number,
   checks: number,
   rate: number,
-): { lower: number; upper: number; cumulative: number; changePoint: number } {
+): { lower: number; upper: number; cumulative: number; changePoint: number; oneCheck: number } {
   const cumulative = cumulativeCrossing(rule, requests, checks, rate);
   const changePoint = changePointCrossing(rule, requests, checks, rate, rule.changePointLogBar);
+  const oneCheck = 1 - (1 - oneCheckTripProbability(requests, rate, rule)) ** checks;
   return {
-    lower: Math.max(cumulative, changePoint),
-    upper: Math.min(1, cumulative + changePoint),
+    lower: Math.max(cumulative, changePoint, oneCheck),
+    upper: Math.min(1, cumulative + changePoint + oneCheck),
     cumulative,
     changePoint,
+    oneCheck,
   };
 }
 

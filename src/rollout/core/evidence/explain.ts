@@ -14,7 +14,8 @@ export function errorsThatWouldRevert(
   rule: EvidenceRule,
   requests: number,
 ): number | null {
-  const reverts = (errors: number) => revertsNow(observeCounts(state, { requests, errors }, rule), rule);
+  const reverts = (errors: number) =>
+    revertsNow(observeCounts(state, { requests, errors }, rule), rule, { requests, errors });
   if (requests === 0 || !reverts(requests)) return null;
   // More errors never weaken the evidence (every alternative is above the null), so bisect.
   let low = -1;

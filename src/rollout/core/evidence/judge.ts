@@ -1,13 +1,14 @@
 import { logMixture } from "./likelihood";
+import { oneCheckTrips } from "./one-check";
 import type { EvidenceRule } from "./rule";
-import { type CountEvidenceState, changePointLog } from "./state";
+import { type CheckCounts, type CountEvidenceState, changePointLog } from "./state";
 
 /** Where the evidence stands after a check: every value with the bar it is measured against. */
 export interface EvidenceJudgement {
   /** Strong evidence the canary is over the roll-back limit: revert now. */
   revert: boolean;
   /** Which test called the revert (both may). */
-  revertedBy: ("cumulative" | "changePoint")[];
+  revertedBy: ("cumulative" | "changePoint" | "oneCheck")[];
   /** The evidence says the canary is within the roll-back limit (and nothing calls a revert). */
   withinLimit: boolean;
   requests: number;
@@ -17,14 +18,22 @@ export interface EvidenceJudgement {
   go: { logE: number; logBar: number };
 }
 
-/** Judge the state against the rule. Pure and cheap: a few logarithms. */
-export function judgeEvidence(state: CountEvidenceState, rule: EvidenceRule): EvidenceJudgement {
+/**
+ * Judge the state after `check` (the counts just observed) against the rule. Pure and cheap: a few
+ * logarithms and one memoised count.
+ */
+export function judgeEvidence(
+  state: CountEvidenceState,
+  rule: EvidenceRule,
+  check: CheckCounts,
+): EvidenceJudgement {
   const cumulative = logMixture(state.errors, state.requests, rule.alternatives, rule.nullRate);
   const changePoint = changePointLog(state, rule);
   const go = logMixture(state.errors, state.requests, rule.go.alternatives, rule.go.limit);
   const revertedBy: EvidenceJudgement["revertedBy"] = [];
   if (cumulative >= rule.cumulativeLogBar) revertedBy.push("cumulative");
   if (changePoint >= rule.changePointLogBar) revertedBy.push("changePoint");
+  if (oneCheckTrips(check, rule)) revertedBy.push("oneCheck");
   const revert = revertedBy.length > 0;
   return {
     revert,
@@ -38,9 +47,10 @@ export function judgeEvidence(state: CountEvidenceState, rule: EvidenceRule): Ev
   };
 }
 
-/** The revert decision alone, for the exact computations that call it millions of times. */
-export function revertsNow(state: CountEvidenceState, rule: EvidenceRule): boolean {
+/** The revert decision alone (state after `check`), for the exact computations that call it millions of times. */
+export function revertsNow(state: CountEvidenceState, rule: EvidenceRule, check: CheckCounts): boolean {
   return (
+    oneCheckTrips(check, rule) ||
     changePointLog(state, rule) >= rule.changePointLogBar ||
     logMixture(state.errors, state.requests, rule.alternatives, rule.nullRate) >= rule.cumulativeLogBar
   );

@@ -1,8 +1,13 @@
 import type { EvidenceSettings } from "../../../config/evidence";
-import { binomialTable } from "./binomial";
-import { calibrateChangePointLogBar } from "./calibrate";
+import {
+  calibrateChangePointLogBar,
+  changePointCrossing,
+  exactlyCalibrated,
+  smallestLogBar,
+} from "./calibrate";
+import { cumulativeCrossing } from "./exact";
+import { oneCheckTripProbability } from "./one-check";
 import type { EvidenceRule } from "./rule";
-import { changePointLog } from "./state";
 
 /**
  * Proposed config (per stage, under `thresholds.errorRate.evidence`; the same shape serves the
@@ -19,7 +24,11 @@ export interface SignalLimits {
   goAtMost: number;
 }
 
-/** The rule for one traffic level: `expectedRequestsPerCheck` is the step's expected canary requests per check. */
+/**
+ * The rule for one traffic level: `expectedRequestsPerCheck` is the step's expected canary requests
+ * per check (or the observed level). Only the OBSERVE-band hold raises anything with it: every
+ * false-revert guarantee holds whatever the traffic does.
+ */
 export function deriveEvidenceRule(
   limits: SignalLimits,
   config: EvidenceConfig,
@@ -35,6 +44,14 @@ export function deriveEvidenceRule(
     alternatives,
     cumulativeLogBar: Math.log(1 / (config.alpha * config.cumulativeShare)),
     changePointRate: Math.min(0.5, config.changePointFactor * limit),
+    ...(config.changePointMixture
+      ? { changePointAlternatives: weighted(config.alternatives, config.changePointWeights, limit) }
+      : {}),
+    oneCheck: {
+      nullAtMost: (config.alpha * config.oneCheckShare) / config.horizonChecks,
+      holdRate: config.holdFactor * limit,
+      holdAtMost: (config.holdRevertAtMost * HOLD_SPLIT.oneCheck) / config.horizonChecks,
+    },
     go: {
       limit,
       alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
@@ -42,46 +59,72 @@ export function deriveEvidenceRule(
     },
   };
   const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
-  if (!config.changePointMixture) return withChangePointBar(base, config, limits, requests).rule;
-  // The change-point test leans on the high alternative (`changePointWeights`) where one check of a
-  // hard fault can be decisive at this traffic; where it cannot (too few requests per check), that
-  // bet buys nothing and the test bets like the cumulative one, on the moderate fault.
-  const fast = withChangePointBar(
-    { ...base, changePointAlternatives: weighted(config.alternatives, config.changePointWeights, limit) },
-    config,
-    limits,
-    requests,
-  );
-  if (fast.oneCheckAffordable) return fast.rule;
-  return withChangePointBar({ ...base, changePointAlternatives: alternatives }, config, limits, requests)
-    .rule;
+  const changePoint = changePointLogBar(base, config, limit, requests);
+  const rule = { ...base, changePointLogBar: changePoint };
+  return { ...rule, cumulativeLogBar: cumulativeLogBar(rule, config, limit, requests) };
 }
 
-/** The change-point bar for `base` at `requests` per check, and whether it buys a one-check revert. */
-function withChangePointBar(
+/**
+ * How the OBSERVE-band budget (`holdRevertAtMost`: the chance a canary at `holdFactor` × the limit
+ * is reverted over the horizon) is spent: these shares at most by the one-check trigger (per check)
+ * and the change-point test; the cumulative test gets what they leave at the step's traffic.
+ */
+const HOLD_SPLIT = { oneCheck: 0.35, changePoint: 0.2 };
+
+/**
+ * The cumulative bar: ln 1/(α·cumulativeShare) carries the guarantee (Ville, any traffic, any
+ * length); where the step's traffic would let an OBSERVE-band canary drift over it within the
+ * horizon, it is raised to the smallest bar that keeps the three tests' exact OBSERVE-band reverts
+ * summed within `holdRevertAtMost` (each exact DP at that traffic; the sum bounds the joint figure).
+ */
+function cumulativeLogBar(rule: EvidenceRule, config: EvidenceConfig, limit: number, requests: number) {
+  const hold = config.holdFactor * limit;
+  const horizon = config.horizonChecks;
+  const others =
+    1 -
+    (1 - oneCheckTripProbability(requests, hold, rule)) ** horizon +
+    changePointCrossing(rule, requests, horizon, hold, rule.changePointLogBar);
+  // Never less than the change-point's share, should the others have spent more than planned.
+  const budget = Math.max(config.holdRevertAtMost * HOLD_SPLIT.changePoint, config.holdRevertAtMost - others);
+  const floor = rule.cumulativeLogBar;
+  // Beyond the exact computation's reach (bounded time and memory for any input) the floor stands.
+  if (!exactlyCalibrated(requests)) return floor;
+  const crossing = (raise: number) =>
+    cumulativeCrossing({ ...rule, cumulativeLogBar: floor + raise }, requests, horizon, hold);
+  return floor + smallestLogBar((raise) => crossing(raise) <= budget);
+}
+
+/**
+ * The change-point bar: the floor carries the guarantee, the hold raises it.
+ *
+ * Floor: for a canary at or under p₀, every restart point s starts a mixture likelihood ratio
+ * Λₛ,ₜ that is a non-negative martingale with mean 1, whatever the check sizes (even chosen by the
+ * past). The CUSUM is one of them, so it is at most the Shiryaev–Roberts sum Rₜ = Σₛ Λₛ,ₜ, whose
+ * mean after n checks with data is n; Rₜ is a submartingale, so by Doob's inequality
+ * P(CUSUM reaches B within n checks) ≤ n / B. With B = horizon / budget this is ≤ budget over the
+ * horizon for any traffic pattern, and grows only linearly past it. No traffic level lowers it.
+ *
+ * Hold: where the step's traffic is high, OBSERVE-band canaries (`holdFactor` × the limit) would
+ * cross the floor by drift, so the bar is raised to the smallest one that reverts them at most
+ * `holdRevertAtMost` over the horizon at that traffic (exact DP). Raising never weakens the floor.
+ */
+function changePointLogBar(
   base: Omit<EvidenceRule, "changePointLogBar">,
   config: EvidenceConfig,
-  limits: SignalLimits,
+  limit: number,
   requests: number,
-): { rule: EvidenceRule; oneCheckAffordable: boolean } {
-  const { rollbackAbove: limit, goAtMost } = limits;
-  const budget = config.alpha * (1 - config.cumulativeShare);
-  // Never below ln(1/budget): no single check whose e-value is under 1/budget reverts, whatever the
-  // traffic (Markov's inequality per check), so an over-estimated traffic level cannot make it trigger-happy.
-  const healthy = calibrateChangePointLogBar(base, requests, config.horizonChecks, budget, goAtMost);
+): number {
+  const budget = config.alpha * (1 - config.cumulativeShare - config.oneCheckShare);
+  const floor = Math.log(config.horizonChecks / budget);
+  if (!exactlyCalibrated(requests)) return floor;
   const hold = calibrateChangePointLogBar(
     base,
     requests,
     config.horizonChecks,
-    config.holdRevertAtMost,
+    config.holdRevertAtMost * HOLD_SPLIT.changePoint,
     config.holdFactor * limit,
   );
-  const oneCheck = oneCheckLogBar(base, requests, Math.min(0.5, config.fastRevertFactor * limit), config);
-  const floor = Math.max(healthy, Math.log(1 / budget));
-  // A one-check revert the healthy guarantee cannot afford (too few requests per check) is not pursued.
-  const oneCheckAffordable = oneCheck >= floor;
-  const ceiling = oneCheckAffordable ? Math.min(hold, oneCheck) : hold;
-  return { rule: { ...base, changePointLogBar: Math.max(floor, ceiling) }, oneCheckAffordable };
+  return Math.max(floor, hold);
 }
 
 /** Rates as multiples of `unit`, capped below 1, with weights normalised to sum to 1. */
@@ -91,29 +134,6 @@ function weighted(factors: number[], weights: number[], unit: number) {
   }
   const total = weights.reduce((a, b) => a + b, 0);
   return factors.map((f, i) => ({ rate: Math.min(0.5, f * unit), weight: (weights[i] as number) / total }));
-}
-
-/**
- * The highest change-point bar that one check of `requests` at `brokenRate` still crosses with
- * probability `fastRevertProbability` from a fresh run: the evidence of the check's error count at
- * that quantile.
- */
-function oneCheckLogBar(
-  rule: Omit<EvidenceRule, "changePointLogBar">,
-  requests: number,
-  brokenRate: number,
-  config: EvidenceConfig,
-): number {
-  const table = binomialTable(requests, brokenRate);
-  let upper = 0;
-  let errors = table.from + table.probabilities.length - 1;
-  // Walk down from the most errors until the upper tail holds the wanted probability.
-  for (; errors >= table.from; errors--) {
-    upper += table.probabilities[errors - table.from] as number;
-    if (upper >= config.fastRevertProbability) break;
-  }
-  const run = { requests, errors, segmentRequests: requests, segmentErrors: errors };
-  return changePointLog(run, { ...rule, changePointLogBar: 0 });
 }
 
 /**

@@ -19,8 +19,14 @@ export interface EvidenceRule {
    * present they replace `changePointRate`. The derived rules use the cumulative test's alternatives.
    */
   changePointAlternatives?: WeightedRate[];
-  /** Revert when the CUSUM's ln C ≥ this; calibrated exactly for the step's traffic per check. */
+  /**
+   * Revert when the CUSUM's ln C ≥ this: at least ln(horizon / its share of α), whatever the
+   * traffic (Doob's inequality on the Shiryaev–Roberts sum, `params.ts`), raised where the step's
+   * traffic would otherwise revert OBSERVE-band canaries.
+   */
   changePointLogBar: number;
+  /** The one-check trigger (`one-check.ts`). */
+  oneCheck: OneCheckRule;
   /** The GO gate: a mirrored e-process with the roll-back limit as its null. */
   go: GoGateRule;
 }
@@ -32,4 +38,15 @@ export interface GoGateRule {
   alternatives: WeightedRate[];
   /** Evidence within the limit when ln E_go ≥ this (ln 1/β; β = chance a canary at the limit advances). */
   logBar: number;
+}
+
+/**
+ * A single check reverts when it holds so many errors that a canary at the null rate would show
+ * that many with probability at most `nullAtMost`, and one in the OBSERVE band (`holdRate`) with
+ * probability at most `holdAtMost`.
+ */
+export interface OneCheckRule {
+  nullAtMost: number;
+  holdRate: number;
+  holdAtMost: number;
 }

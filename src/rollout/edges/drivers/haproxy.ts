@@ -129,7 +129,8 @@ export function parseWeight(answer: string, server: string): number {
   return Number(match[1]);
 }
 
-export class HaproxyTrafficDriver implements TrafficDriver {
+/** The split part of a driver: weights through HAProxy's runtime API (the local driver adds the apps). */
+export class HaproxyTrafficDriver implements Omit<TrafficDriver, "deployCanary" | "waitReady"> {
   readonly description: string;
   private readonly canary: string;
   private readonly stable: string;
@@ -175,6 +176,15 @@ export class HaproxyTrafficDriver implements TrafficDriver {
         `HAProxy serves ${this.canary}=${served.canary} ${this.stable}=${served.stable} after setting ${canary}/${stable}`,
       );
     }
+  }
+
+  /** Points a server of the backend at another local port (a new revision deployed beside the old one). */
+  async pointServer(server: string, port: number, signal?: AbortSignal): Promise<void> {
+    const command = `set server ${this.options.backend}/${server} addr 127.0.0.1 port ${port}`;
+    const [answer] = await this.converse([command], signal);
+    // HAProxy confirms an address change with a sentence ("IP changed from ... to ..."), or says nothing.
+    if (answer && !/changed|no need to change/i.test(answer))
+      throw new HaproxyRuntimeError(`${command}: ${answer.trim()}`);
   }
 
   async currentCanaryWeight(): Promise<number | undefined> {

@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE, type StageConfig } from "../../../config";
+import { CONFIG_NAMESPACE, type Release, type StageConfig } from "../../../config";
+import { CANARY_READINESS_OUTPUT, type CanaryReadiness } from "../../../stage-readiness";
 import { abortableSleep } from "../sleep";
-import type { TrafficChange, TrafficDriver } from "../types";
+import type { DeployedReleases, TrafficChange, TrafficDriver } from "../types";
 import { backoffDelays } from "./backoff";
 import { decodeConfigValue, rolloutConfigJson, rolloutConfigValues } from "./pulumi-config";
 import { TRAFFIC_RESOURCE_TYPES, trafficTargetUrns } from "./pulumi-targets";
@@ -126,6 +127,49 @@ export class PulumiTrafficDriver implements TrafficDriver {
         await this.sleep(delay, signal);
       }
     }
+  }
+
+  /**
+   * The canary release at 0%: the same targeted `up` as a step, with the new releases and weight 0
+   * (Cloud Run: a new revision tagged `canary` with no traffic, or the canary service at LB weight
+   * 0; AWS: the idle colour's task definition, the update waiting for ECS steady state).
+   */
+  deployCanary(releases: DeployedReleases, signal?: AbortSignal): Promise<void> {
+    return this.apply(
+      {
+        canaryWeight: 0,
+        releases,
+        rolloutInProgress: true,
+        reason: `deploy ${releases.canary.name} at 0%`,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Reads the stack output `canaryReadiness` the `up` left: what the platform reported for the
+   * canary once the update returned (Cloud Run's revision condition, ECS's task definition at steady
+   * state). Rejects when it names another release or says not ready.
+   */
+  async waitReady(release: Release, signal?: AbortSignal): Promise<string> {
+    signal?.throwIfAborted();
+    const stack = await this.selected();
+    const output = (await stack.outputs())[CANARY_READINESS_OUTPUT]?.value as
+      | Partial<CanaryReadiness>
+      | undefined;
+    const { stage } = this.options;
+    if (typeof output?.ready !== "boolean" || typeof output.release !== "string") {
+      throw new Error(
+        `stack ${stage} has no \`${CANARY_READINESS_OUTPUT}\` output: run \`pulumi up --stack ${stage}\` once with this version of ion-deploy before a rollout`,
+      );
+    }
+    if (output.release !== release.name) {
+      throw new Error(
+        `stack ${stage} reports readiness of ${output.release}, not ${release.name}: ${output.detail}`,
+      );
+    }
+    if (!output.ready) throw new Error(`${release.name} is not ready: ${output.detail}`);
+    return output.detail ?? `${release.name} ready`;
   }
 
   /** The served canary share from the stack output `weights`, else the configured canaryWeight. */

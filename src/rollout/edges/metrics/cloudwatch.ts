@@ -3,7 +3,7 @@ import type { StageConfig } from "../../../config";
 import { type CloudWatchDimensions, fromCloudWatchUnits, type Side } from "../../../signals";
 import { emptySideSample, type MetricsSample, type SideSample } from "../../core/sample";
 import type { MetricsSource } from "../types";
-import { sampleQueries } from "./cloudwatch-queries";
+import { type SampleQueries, sampleQueries } from "./cloudwatch-queries";
 import { queryKey } from "./query-key";
 
 /** The part of the CloudWatch client the source uses; tests pass a client wrapped by aws-sdk-client-mock. */
@@ -73,8 +73,24 @@ export class CloudWatchMetricsSource implements MetricsSource {
     const queries: Record<string, string> = {};
     for (const { side, signal: name, text } of built.text) queries[queryKey(side, name)] = text;
     const errors: string[] = [];
-    const results = new Map<string, MetricDataResult>();
+    const results = await this.fetch(built, start, end, errors, signal);
+    const sides: Record<Side, SideSample> = {
+      canary: this.read(built, results, "canary", at, periodMs, errors),
+      stable: this.read(built, results, "stable", at, periodMs, errors),
+    };
+    errors.sort();
+    return { at, canary: sides.canary, stable: sides.stable, queries, errors };
+  }
 
+  /** Every page of GetMetricData for [start, end), one result per query id; failures go to `errors`. */
+  private async fetch(
+    built: SampleQueries,
+    start: number,
+    end: number,
+    errors: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, MetricDataResult>> {
+    const results = new Map<string, MetricDataResult>();
     let nextToken: string | undefined;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
@@ -114,31 +130,36 @@ export class CloudWatchMetricsSource implements MetricsSource {
       const e = error as Error;
       errors.push(`CloudWatch GetMetricData failed in ${this.options.region}: ${e.name}: ${e.message}`);
     }
+    return results;
+  }
 
-    const sides: Record<Side, SideSample> = {
-      canary: this.empty(),
-      stable: this.empty(),
-    };
-    for (const side of ["canary", "stable"] as const) {
-      const requests = newest(results.get(`${side}_requests`));
-      for (const [id, { side: owner, signal: name }] of built.returned) {
-        if (owner !== side) continue;
-        const result = results.get(id);
-        if (result?.StatusCode && result.StatusCode !== "Complete" && result.StatusCode !== "PartialData") {
-          errors.push(`${side} ${name}: CloudWatch status ${result.StatusCode}`);
-          continue;
-        }
-        for (const message of result?.Messages ?? [])
-          errors.push(`${side} ${name}: ${message.Code}: ${message.Value}`);
-        // Errors are read at the requests' period so the two make one error rate.
-        const raw = name === "errors" && requests ? valueAt(result, requests.at) : newest(result)?.value;
-        if (raw === undefined) continue;
-        this.assign(sides[side], name, raw);
+  /** One side's sample from the fetched results; unusable results go to `errors`. */
+  private read(
+    built: SampleQueries,
+    results: Map<string, MetricDataResult>,
+    side: Side,
+    at: number,
+    periodMs: number,
+    errors: string[],
+  ): SideSample {
+    const sample = this.empty();
+    const requests = newest(results.get(`${side}_requests`));
+    for (const [id, { side: owner, signal: name }] of built.returned) {
+      if (owner !== side) continue;
+      const result = results.get(id);
+      if (result?.StatusCode && result.StatusCode !== "Complete" && result.StatusCode !== "PartialData") {
+        errors.push(`${side} ${name}: CloudWatch status ${result.StatusCode}`);
+        continue;
       }
-      if (requests) sides[side].sampleAgeSeconds = Math.max(0, (at - (requests.at + periodMs)) / 1000);
+      for (const message of result?.Messages ?? [])
+        errors.push(`${side} ${name}: ${message.Code}: ${message.Value}`);
+      // Errors are read at the requests' period so the two make one error rate.
+      const raw = name === "errors" && requests ? valueAt(result, requests.at) : newest(result)?.value;
+      if (raw === undefined) continue;
+      this.assign(sample, name, raw);
     }
-    errors.sort();
-    return { at, canary: sides.canary, stable: sides.stable, queries, errors };
+    if (requests) sample.sampleAgeSeconds = Math.max(0, (at - (requests.at + periodMs)) / 1000);
+    return sample;
   }
 
   private empty(): SideSample {

@@ -1,3 +1,4 @@
+import { oneLine } from "../../core/sanitise";
 import type { BearerTokenProvider } from "./google-token";
 
 /**
@@ -21,8 +22,12 @@ export interface InstantQueryRequest {
   signal?: AbortSignal;
 }
 
+/** A query's failure; its message may quote the server's body, so it is made terminal-safe here. */
 export class PrometheusQueryError extends Error {
   override name = "PrometheusQueryError";
+  constructor(message: string) {
+    super(oneLine(message));
+  }
 }
 
 export interface ApiResponse {
@@ -107,8 +112,15 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** One series of an instant vector: its labels (sorted, as one key), the labels, and its value. */
+export interface VectorSample {
+  series: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
 /** Every series of an instant vector: its labels (sorted, as one key) and value. */
-export function parseVectorResult(body: ApiResponse): { series: string; value: number }[] {
+export function parseVectorResult(body: ApiResponse): VectorSample[] {
   if (
     body.status !== "success" ||
     !body.data ||
@@ -122,14 +134,12 @@ export function parseVectorResult(body: ApiResponse): { series: string; value: n
     const value = sampleValueOf(item.value);
     if (value === null || !Number.isFinite(value)) return [];
     const labels = Object.entries(item.metric ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    return [{ series: labels.map(([k, v]) => `${k}=${v}`).join(","), value }];
+    return [{ series: labels.map(([k, v]) => `${k}=${v}`).join(","), labels: item.metric ?? {}, value }];
   });
 }
 
 /** An instant query whose answer is every series (raw counters), not one aggregated number. */
-export async function instantVector(
-  request: InstantQueryRequest,
-): Promise<{ series: string; value: number }[]> {
+export async function instantVector(request: InstantQueryRequest): Promise<VectorSample[]> {
   return parseVectorResult(
     await postPrometheusApi(request, { query: request.query, time: request.time.toFixed(3) }),
   );

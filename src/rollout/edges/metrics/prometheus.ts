@@ -1,19 +1,19 @@
 import { setMaxListeners } from "node:events";
 import type { StageConfig } from "../../../config";
 import { type Side, sideQueries } from "../../../signals";
-import { sideCounterSeries } from "../../../signals/promql";
 import {
   COUNTER_NAMES,
   type CounterSnapshot,
   emptySideSample,
   type MetricsSample,
   type SampleContext,
-  type SideCounters,
   type SideSample,
 } from "../../core/sample";
 import type { MetricsSource } from "../types";
+import type { CounterReader } from "./counter-reader";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
-import { instantQuery, instantVector, redactUrl, splitCredentials } from "./prometheus-query";
+import { PrometheusCounters } from "./prometheus-counters";
+import { instantQuery, redactUrl, splitCredentials } from "./prometheus-query";
 import { queryKey } from "./query-key";
 
 export interface PrometheusMetricsSourceOptions {
@@ -34,6 +34,11 @@ export interface PrometheusMetricsSourceOptions {
   timeoutMs?: number;
   /** The signal that gives up after `timeoutMs` (default `AbortSignal.timeout`); tests fire it on an event. */
   timeoutSignal?: (ms: number) => AbortSignal;
+  /**
+   * Where the sequential analysis's counts come from: default, this endpoint's raw cumulative
+   * counters; on Cloud Run, Cloud Monitoring's DELTA points per aligned period.
+   */
+  counters?: CounterReader;
 }
 
 /** The signals the runner judges, as named in both `SideSample` and `sideQueries`. */
@@ -70,6 +75,7 @@ export class PrometheusMetricsSource implements MetricsSource {
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
   private readonly timeoutMs: number;
+  private readonly counters: CounterReader;
 
   constructor(private readonly options: PrometheusMetricsSourceOptions) {
     const { url, basicAuth } = splitCredentials(options.baseUrl);
@@ -79,6 +85,15 @@ export class PrometheusMetricsSource implements MetricsSource {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.counters =
+      options.counters ??
+      new PrometheusCounters({
+        cfg: options.cfg,
+        queryUrl: this.queryUrl,
+        fetch: this.fetch,
+        basicAuth: this.basicAuth,
+        timeoutMs: this.timeoutMs,
+      });
     this.description = `Prometheus API ${redactUrl(options.baseUrl)}${this.token ? " (bearer auth)" : ""}`;
   }
 
@@ -96,7 +111,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     // runner's long-lived one would add a listener per query for the whole rollout.
     const perSample = new AbortController();
     setMaxListeners(
-      SIDES.length * (PROMETHEUS_SIGNALS.length + 2 * COUNTER_NAMES.length) + 1,
+      SIDES.length * (PROMETHEUS_SIGNALS.length + 2 * (COUNTER_NAMES.length + 1)) + 1,
       perSample.signal,
     );
     const forward = () => perSample.abort(signal?.reason);
@@ -105,7 +120,9 @@ export class PrometheusMetricsSource implements MetricsSource {
     const query = { token, perSample: perSample.signal, signal, errors, queries };
     const gauges = SIDES.map((side) => this.readSignals(side, at, sides[side], canQuery, query));
     const sequential = this.options.cfg.rollout.analysis === "sequential" && canQuery;
-    const counters = sequential ? this.counterSnapshot(at, context, query) : undefined;
+    const counters = sequential
+      ? this.counters.read({ at, context, token, signal: perSample.signal, outer: signal, errors, queries })
+      : undefined;
     let snapshot: CounterSnapshot | undefined;
     try {
       await Promise.all(gauges);
@@ -179,60 +196,5 @@ export class PrometheusMetricsSource implements MetricsSource {
       timeoutSignal: this.options.timeoutSignal,
       signal: q.perSample,
     });
-  }
-
-  /** The counters at the check (less the ingestion delay) and at the step's start, for the ledger. */
-  private async counterSnapshot(
-    at: number,
-    context: SampleContext,
-    q: SampleQueries,
-  ): Promise<CounterSnapshot | undefined> {
-    const delayMs = this.options.cfg.rollout.ingestionDelaySeconds * 1000;
-    const [now, baseline] = await Promise.all([
-      this.readCounters(at - delayMs, q),
-      context.since === undefined ? undefined : this.readCounters(context.since, q),
-    ]);
-    if (!now) return undefined;
-    return {
-      at: at - delayMs,
-      ...now,
-      ...(baseline && context.since !== undefined ? { baseline: { at: context.since, ...baseline } } : {}),
-    };
-  }
-
-  /**
-   * Raw cumulative counter series of both sides at `time` (epoch ms): what the sequential
-   * analysis's ledger differences. A failed read is an error (the check is inconclusive).
-   */
-  private async readCounters(
-    time: number,
-    { token, perSample, signal, errors, queries }: SampleQueries,
-  ): Promise<{ canary: SideCounters; stable: SideCounters } | undefined> {
-    const out: { canary: SideCounters; stable: SideCounters } = { canary: {}, stable: {} };
-    let failed = false;
-    const jobs = SIDES.flatMap((side) => {
-      const series = sideCounterSeries(this.options.cfg, side);
-      return COUNTER_NAMES.map(async (name) => {
-        queries[queryKey(side, `${name}Counter`)] = series[name];
-        try {
-          out[side][name] = await instantVector({
-            url: this.queryUrl,
-            query: series[name],
-            time: time / 1000,
-            fetch: this.fetch,
-            token: token === undefined ? undefined : async () => token,
-            basicAuth: this.basicAuth,
-            timeoutMs: this.timeoutMs,
-            signal: perSample,
-          });
-        } catch (error) {
-          if (signal?.aborted) throw signal.reason;
-          failed = true;
-          errors.push(`${side} ${name} counters: ${(error as Error).message}`);
-        }
-      });
-    });
-    await Promise.all(jobs);
-    return failed ? undefined : out;
   }
 }

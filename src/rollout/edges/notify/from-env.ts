@@ -1,3 +1,4 @@
+import { redactDeep, secretValues } from "../../core/redact";
 import type { Notifier } from "../types";
 import { FailSafeNotifier, FanOutNotifier } from "./fail-safe";
 import { JsonWebhookNotifier } from "./json-webhook";
@@ -44,5 +45,7 @@ export function notifierFromEnv(
     channels.push(secret ? "webhook (signed)" : "webhook");
   }
   const fanOut = new FanOutNotifier(notifiers);
-  return { channels, notify: (event) => fanOut.notify(event) };
+  // An event's message carries outside text (a gate's output, a metrics error): no secret leaves.
+  const secrets = secretValues(env, [slack, webhook, env[NOTIFY_ENV.webhookSecret]]);
+  return { channels, notify: (event) => fanOut.notify(redactDeep(event, secrets)) };
 }

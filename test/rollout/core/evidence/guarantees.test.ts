@@ -27,7 +27,7 @@ function decisions(checks: CheckCounts[], resumeEvery: number | null): number | 
   let state: CountEvidenceState = initialCountEvidence();
   for (const [i, check] of checks.entries()) {
     state = observeCounts(state, check, rule15);
-    if (revertsNow(state, rule15)) return i + 1;
+    if (revertsNow(state, rule15, check)) return i + 1;
     if (resumeEvery !== null && (i + 1) % resumeEvery === 0) {
       state = parseCountEvidence(JSON.parse(JSON.stringify(state)));
     }
@@ -116,7 +116,7 @@ describe("relative check (canary vs stable)", () => {
 
   it("still reverts on absolute evidence when stable counts are missing", () => {
     const state = observeCounts(initialCountEvidence(), { requests: 150, errors: 30 }, rule15);
-    const absolute = judgeEvidence(state, rule15).revert;
+    const absolute = judgeEvidence(state, rule15, { requests: 150, errors: 30 }).revert;
     expect(absolute).toBe(true);
     expect(revertDecision(absolute, verdictAfter({ requests: 150, errors: 30 }, null))).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { BoundedOutput } from "../../../../src/rollout/edges/probes/bounded-output";
 import { runGateCommand } from "../../../../src/rollout/edges/probes/command";
@@ -10,6 +10,7 @@ const ctx = {
   release: "ion-api-v2",
   cwd: process.cwd(),
   killGraceMs: 200,
+  pipeDrainMs: 200,
 };
 const cmd = (run: string, extra = {}) => ({ run, timeoutSeconds: 30, maxOutputBytes: 1024, ...extra });
 
@@ -20,6 +21,21 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Processes (other than zombies) whose environment carries a gate run's marker. */
+function marked(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "utf8").includes("ION_GATE_RUN=") && alive(Number(entry)))
+        found.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return found;
 }
 
 describe("runGateCommand (a real child process)", () => {
@@ -48,6 +64,37 @@ describe("runGateCommand (a real child process)", () => {
     // SIGKILL is delivered asynchronously: wait for the process to be gone, not for a time.
     await vi.waitFor(() => expect(alive(grandchild)).toBe(false), { timeout: 5_000 });
   });
+
+  it("a daemon in its own session (setsid) holding the output pipe: the gate answers at the timeout and the daemon is killed", async () => {
+    const outcome = await runGateCommand(
+      cmd("setsid sleep 1000 & echo $!; sleep 300", { timeoutSeconds: 1 }),
+      ctx,
+    );
+    expect(outcome).toMatchObject({ passed: false, detail: { timedOut: true } });
+    expect(outcome.summary).toMatch(/^timed out after 1 s/);
+    const daemon = Number(outcome.output?.trim());
+    expect(daemon).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(alive(daemon)).toBe(false), { timeout: 5_000 });
+  }, 15_000);
+
+  it("a setsid daemon left by an interrupted command: the gate answers at once and the daemon is killed", async () => {
+    const controller = new AbortController();
+    const running = runGateCommand(cmd("setsid sleep 1000 & echo $!; sleep 300"), ctx, controller.signal);
+    await vi.waitFor(() => expect(marked().length).toBeGreaterThan(0), { timeout: 5_000 });
+    controller.abort();
+    const outcome = await running;
+    expect(outcome.passed).toBe(false);
+    expect(outcome.summary).toMatch(/^interrupted/);
+    const daemon = Number(outcome.output?.trim());
+    await vi.waitFor(() => expect(alive(daemon)).toBe(false), { timeout: 5_000 });
+  }, 15_000);
+
+  it("a command that exits 0 but leaves a setsid daemon on its pipe: the gate answers, the daemon is gone", async () => {
+    const outcome = await runGateCommand(cmd("setsid sleep 1000 & echo $!"), ctx);
+    expect(outcome.passed).toBe(true);
+    const daemon = Number(outcome.output?.trim());
+    await vi.waitFor(() => expect(alive(daemon)).toBe(false), { timeout: 5_000 });
+  }, 15_000);
 
   it("bounds what a chatty command leaves in the report: head and tail, the rest counted", async () => {
     const outcome = await runGateCommand(

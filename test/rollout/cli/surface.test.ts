@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CommanderError } from "commander";
+import { describe, expect, it } from "vitest";
+import { buildProgram } from "../../../src/cli/ion-rollout";
+import { explainCommand } from "../../../src/rollout/commands/explain";
+import { statusCommand } from "../../../src/rollout/commands/status";
+import { bufferedStreams, tempDir } from "../fakes";
+import { ROOT } from "../fixtures";
+
+const CONFIG = join(ROOT, "Pulumi.prod.yaml");
+
+describe("the CLI's surface", () => {
+  it("--version prints package.json's version and exits 0", async () => {
+    const b = bufferedStreams();
+    const expected = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+    const thrown = await buildProgram(b.io)
+      .parseAsync(["node", "ion-rollout", "--version"])
+      .catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(CommanderError);
+    expect((thrown as CommanderError).exitCode).toBe(0);
+    expect(b.out()).toBe(`${expected}\n`);
+  });
+
+  for (const [name, command] of [
+    ["status", statusCommand],
+    ["explain", explainCommand],
+  ] as const) {
+    it(`${name} --json with no rollout prints JSON (state null) and exits 1`, async () => {
+      const b = bufferedStreams();
+      const dir = tempDir();
+      expect(await command("prod", { config: CONFIG, stateDir: dir, json: true }, b.io)).toBe(1);
+      const doc = JSON.parse(b.out());
+      expect(doc).toMatchObject({ stage: "prod", state: null, records: [] });
+      expect(doc.message).toContain(dir);
+      expect(b.err()).toContain(dir);
+    });
+  }
+});
