@@ -237,6 +237,7 @@ describe("durable state: restart mid-step", () => {
       driver,
       metrics: new FakeMetrics(time, () => healthy(30)),
       clock: time.clock,
+      monotonic: time.monotonic,
       sleep: time.sleep,
       signal: controller.signal,
       onInterrupt: "hold",

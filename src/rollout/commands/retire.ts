@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { RolloutController } from "../controller/controller";
 import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
 import { duration } from "../report/plan-text";
@@ -55,15 +56,8 @@ export async function retireCommand(
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
     const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
     const controller = await operatorController(cfg, dir, state, edges);
-    const served = await controller.servedWeight();
-    if (!("weight" in served) || served.weight !== 100) {
-      const what =
-        "weight" in served ? `serves ${served.weight}% canary` : `cannot tell its weight (${served.error})`;
-      return fail(
-        io,
-        `the platform ${what}, not 100%: retiring ${state.releases.stable.name} would move every user onto ${state.releases.canary.name}; nothing applied. The state says promoted, the platform disagrees: check it (\`ion-rollout status ${stage}\`)`,
-      );
-    }
+    const notServed = await notServingCanary(controller, state, stage);
+    if (notServed) return fail(io, notServed);
     try {
       await controller.retire(reason);
     } catch (error) {
@@ -79,6 +73,19 @@ export async function retireCommand(
   } finally {
     lock.release();
   }
+}
+
+/** Why retire must not act on what the platform serves: anything but 100% canary (the truth, whatever the state says). */
+async function notServingCanary(
+  controller: RolloutController,
+  state: RolloutState,
+  stage: string,
+): Promise<string | undefined> {
+  const served = await controller.servedWeight();
+  if ("weight" in served && served.weight === 100) return undefined;
+  const what =
+    "weight" in served ? `serves ${served.weight}% canary` : `cannot tell its weight (${served.error})`;
+  return `the platform ${what}, not 100%: retiring ${state.releases.stable.name} would move every user onto ${state.releases.canary.name}; nothing applied. The state says promoted, the platform disagrees: check it (\`ion-rollout status ${stage}\`)`;
 }
 
 /** Why retire must not act now (ok: nothing to do, already retired), or undefined to go ahead. */

@@ -13,7 +13,9 @@ import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
 import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../store/lock";
 import { takeRequest } from "../store/requests";
 import { readState } from "../store/state";
+import { stoppedByAbortRequest } from "./abort-request";
 import { RolloutController } from "./controller";
+import { newestSampleMustAdvance } from "./freshness";
 import { type PrepareOptions, prepareState } from "./prepare";
 import { stepAtServedWeight } from "./resume";
 
@@ -122,10 +124,11 @@ async function drive(
   if (promotion) return controller.promote(promotion.reason, promotion.seq, options.signal);
   const entered = await enterCurrentStep(controller, options, served);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
+  const fresh = newestSampleMustAdvance();
   for (;;) {
     const stop = await waitForNextCheck(controller, options);
     if (stop) return stop;
-    const decision = await judgeCheck(controller, options);
+    const decision = await judgeCheck(controller, options, fresh);
     if (options.signal?.aborted) return interrupted(controller, options);
     controller.recordDecision(decision);
     const outcome = await act(controller, decision, options);
@@ -148,9 +151,15 @@ async function enterCurrentStep(
   const deployed = await controller.deployBeforeTraffic(options.signal);
   if (deployed === "interrupted" || options.signal?.aborted) return "interrupted" as const;
   if (deployed !== "ready") return deployed;
-  const refused = await controller.passPreTrafficGate(step?.weight ?? 0, options.signal);
+  const gate = await stoppedByAbortRequest(
+    controller,
+    { ...options, sleep: options.sleep ?? abortableSleep },
+    (signal) => controller.passPreTrafficGate(step?.weight ?? 0, signal),
+  );
   if (options.signal?.aborted) return "interrupted" as const;
-  if (refused) return refused;
+  if (gate.result) return gate.result;
+  // The gate passed although an abort stopped it (it had finished): nothing is applied after an abort.
+  if (gate.abortedBy) return controller.revertAndRecord(`aborted by ${gate.abortedBy}`);
   // `served` was read once under the lock, before the state was prepared (resume only).
   // Never below what users already get (`keepServedStep` chose the step at or below it).
   if (options.mode === "resume" && served !== undefined && served >= (step?.weight ?? 0))
@@ -185,7 +194,11 @@ async function waitForNextCheck(
   }
 }
 
-async function judgeCheck(controller: RolloutController, options: RunOptions): Promise<Decision> {
+async function judgeCheck(
+  controller: RolloutController,
+  options: RunOptions,
+  fresh: (sample: MetricsSample) => MetricsSample,
+): Promise<Decision> {
   const clock = options.clock ?? Date.now;
   const at = controller.now();
   let sample: MetricsSample;
@@ -198,8 +211,8 @@ async function judgeCheck(controller: RolloutController, options: RunOptions): P
   } catch (error) {
     sample = noData(clock(), `${options.metrics.description}: ${(error as Error).message}`);
   }
-  // Impossible values and counts no service could serve are no data, and never banked as requests.
-  sample = refuseOutOfDomain(sample, maxCountPerCheck(options.cfg.rollout));
+  // Impossible values, counts no service could serve and frozen data are no data, never banked as requests.
+  sample = refuseOutOfDomain(fresh(sample), maxCountPerCheck(options.cfg.rollout));
   const check: Check = {
     at,
     canary: sample.canary,
