@@ -1,7 +1,12 @@
 import { isDeepStrictEqual } from "node:util";
 import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE, type Release, type StageConfig } from "../../../config";
-import { CANARY_READINESS_OUTPUT, type CanaryReadiness } from "../../../stage-readiness";
+import {
+  CANARY_READINESS_OUTPUT,
+  type CanaryReadiness,
+  CONFIG_NAMESPACE,
+  type Release,
+  type StageConfig,
+} from "../../../config";
 import { abortableSleep } from "../sleep";
 import type { DeployedReleases, TrafficChange, TrafficDriver } from "../types";
 import { backoffDelays } from "./backoff";
