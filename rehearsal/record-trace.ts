@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { StageConfig } from "../src/config";
 import { backtest } from "../src/rollout/core/backtest";
+import { firstTrafficAt } from "../src/rollout/core/first-traffic";
 import { parseTraceDocument } from "../src/rollout/core/trace";
 import { readJournal } from "../src/rollout/store/journal";
 import { readState } from "../src/rollout/store/state";
@@ -15,6 +16,7 @@ import { runCli } from "./runner-cli";
  */
 export interface ReplayAgreement {
   trace: string;
+  /** `revertedAt` of both: seconds since the canary's first traffic. */
   live: { outcome: string; checks: number; revertedAt: number | null };
   replay: { outcome: string; checks: number; revertedAt: number | null };
   /** Same outcome, and a revert at the same check ± one. */
@@ -47,7 +49,10 @@ export async function recordBadReleaseTrace(options: RecordTraceOptions): Promis
   const last = records.at(-1);
   if (!state || !last) throw new Error("the bad rollout left no state or journal to trace");
   const interval = options.cfg.rollout.checkIntervalSeconds;
-  const from = new Date(state.startedAt).toISOString();
+  // From the canary's first traffic (past the deploy at 0% and the gate), so the trace's checks
+  // fall on the runner's and count traffic the canary had.
+  const trafficAt = firstTrafficAt(records) ?? 0;
+  const from = new Date(state.startedAt + trafficAt * 1000).toISOString();
   // One check past the revert, but never in the future.
   const to = new Date(Math.min(Date.now(), state.startedAt + (last.at + interval) * 1000)).toISOString();
   mkdirSync(options.reportsDir, { recursive: true });
@@ -84,7 +89,8 @@ export async function recordBadReleaseTrace(options: RecordTraceOptions): Promis
     live: {
       outcome: liveOutcome,
       checks: liveChecks,
-      revertedAt: liveOutcome === "reverted" ? last.at : null,
+      // On the trace's axis: seconds since the first traffic.
+      revertedAt: liveOutcome === "reverted" ? last.at - trafficAt : null,
     },
     replay: { outcome: replay.outcome, checks: replay.decisions.length, revertedAt: replay.revertedAt },
     agrees,

@@ -1,4 +1,4 @@
-import type { CanaryReadiness } from "../stage-readiness";
+import type { CanaryReadiness } from "../config";
 
 export interface EcsServiceStatus {
   /** The task definition the service runs after the update (a circuit-breaker rollback puts the old one back). */

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Side, StageConfig } from "../config";
-import type { CanaryReadiness } from "../stage-readiness";
+import type { CanaryReadiness, Side, StageConfig } from "../config";
 import { AlarmTopic } from "./alarm-topic";
 import { AppCluster } from "./app-cluster";
 import { AppSecrets } from "./app-secrets";

@@ -1,5 +1,6 @@
 export * from "./aws";
 export * from "./aws-test-listener";
+export * from "./canary-readiness";
 export * from "./errors";
 export * from "./evidence";
 export * from "./file";

@@ -1,7 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { StageConfig } from "../config";
-import type { CanaryReadiness } from "../stage-readiness";
+import type { CanaryReadiness, StageConfig } from "../config";
 import { revisionTemplate } from "./container";
 import { grantInvokers } from "./invokers";
 import { stageLabels } from "./labels";

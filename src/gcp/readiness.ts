@@ -1,4 +1,4 @@
-import type { CanaryReadiness } from "../stage-readiness";
+import type { CanaryReadiness } from "../config";
 
 /** The parts of a `cloudrunv2.Service`'s outputs readiness is read from. */
 export interface ServiceStatus {

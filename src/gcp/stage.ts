@@ -1,7 +1,6 @@
 import type * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { StageConfig } from "../config";
-import type { CanaryReadiness } from "../stage-readiness";
+import type { CanaryReadiness, StageConfig } from "../config";
 import { RollbackAlertPolicies } from "./alert-policies";
 import { CanaryRevisions } from "./canary-revisions";
 import { WeightedLoadBalancer } from "./load-balancer";

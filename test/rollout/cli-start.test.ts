@@ -82,8 +82,22 @@ describe("ion-rollout start (local edges against fakes)", () => {
     const printed = events(stdout);
     expect(printed.filter((e) => e.type === "apply").map((e) => e.weight)).toEqual([5, 50, 100, 100]);
     expect(printed.at(-1)).toMatchObject({ type: "end", outcome: "promoted", exitCode: 0 });
-    // Each step through HAProxy's runtime API, stable first: 95/5, 50/50, 0/100, and the promotion.
+    // The deploy at 0%: the release's app started on the port stable does not use, the canary
+    // server pointed at it, and the app answered with its own revision before any traffic.
+    const canaryPort = fake.appPorts[1];
+    expect(printed.filter((e) => e.type === "deploy").map((e) => [e.phase, e.detail])).toEqual([
+      ["deploying", undefined],
+      [
+        "ready",
+        `ion-api-v2-0-0 answers on 127.0.0.1:${canaryPort}, behind HAProxy server canary at weight 0`,
+      ],
+    ]);
+    expect(fake.servers["app/canary"]).toEqual({ addr: "127.0.0.1", port: canaryPort });
+    const health = await fetch(`http://127.0.0.1:${canaryPort}/health`);
+    expect(await health.json()).toMatchObject({ revision: "ion-api-v2-0-0" });
+    // Then each step through HAProxy's runtime API, stable first: 95/5, 50/50, 0/100, and the promotion.
     expect(fake.setCommands).toEqual([
+      `set server app/canary addr 127.0.0.1 port ${canaryPort}`,
       "set server app/stable weight 95",
       "set server app/canary weight 5",
       "set server app/stable weight 50",
@@ -107,6 +121,7 @@ describe("ion-rollout start (local edges against fakes)", () => {
     expect(checks.map((e) => e.record.verdict)).toEqual(["OBSERVE", "OBSERVE", "NO-GO"]);
     const error = checks.at(-1).record.signals.find((s: { signal: string }) => s.signal === "errorRate");
     expect(error.query).toContain('revision_name="ion-api-v2-0-0"');
+    expect(fake.setCommands[0]).toBe(`set server app/canary addr 127.0.0.1 port ${fake.appPorts[1]}`);
     expect(fake.weights).toEqual({ "app/canary": 0, "app/stable": 100 });
     expect(readFileSync(join(fake.dir, "summary.md"), "utf8")).toContain("ion-rollout e2e: reverted");
   });

@@ -1,3 +1,4 @@
+import { firstTrafficAt } from "./first-traffic";
 import type { MeasuredRecord } from "./measured";
 import type { DecisionRecord, SignalRecord } from "./record";
 import type { SideSample } from "./sample";
@@ -125,5 +126,7 @@ export function traceFromJournal(
     pending = next.pending;
     out.push(checkOf(record, next.check));
   }
-  return { source: { kind: "journal", stage: source.stage, file: source.file }, startedAt: 0, checks: out };
+  // Step 1's bake counts from its first traffic, past the deploy at 0% and the gate, as it did live.
+  const startedAt = firstTrafficAt(checks) ?? 0;
+  return { source: { kind: "journal", stage: source.stage, file: source.file }, startedAt, checks: out };
 }

@@ -176,6 +176,27 @@ describe("backtest of an older journal (no measured values: counts recovered fro
   });
 });
 
+describe("backtest of a journal whose canary was deployed at 0% before step 1", () => {
+  it("step 1's bake counts from its first traffic, so the replay advances where the live run did", () => {
+    const cfg = consecutiveProd();
+    // A 4-minute deploy and gate: step 1's weight lands at 240 s, checks every 60 s after it.
+    const deployed = 240;
+    const checks = Array.from({ length: 20 }, (_, k) =>
+      check(deployed + 60 * (k + 1), { requests: 1_000, errors: 0 }),
+    );
+    const live = backtest(cfg, checks, deployed).decisions;
+    // The 900 s bake ends at 1 140 s of the rollout: the live run advanced there, not at 900 s.
+    expect(live.find((d) => d.action === "advance")?.at).toBe(deployed + 900);
+    const path = join(dir, "deployed-first.journal.jsonl");
+    writeFileSync(path, `${live.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    const input = readBacktestInput(path, "prod");
+    expect(input.startedAt).toBe(deployed);
+    expect(decisions(cfg, input.checks, input.startedAt)).toEqual(
+      live.map((d) => `${d.at} ${d.verdict} ${d.action}`),
+    );
+  });
+});
+
 describe("backtest of a journal: what is not a check", () => {
   it("skips operator records (no signals) and a torn last line", () => {
     const cfg = prod();

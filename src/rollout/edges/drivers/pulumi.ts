@@ -1,7 +1,12 @@
 import { isDeepStrictEqual } from "node:util";
 import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE, type Release, type StageConfig } from "../../../config";
-import { CANARY_READINESS_OUTPUT, type CanaryReadiness } from "../../../stage-readiness";
+import {
+  CANARY_READINESS_OUTPUT,
+  type CanaryReadiness,
+  CONFIG_NAMESPACE,
+  type Release,
+  type StageConfig,
+} from "../../../config";
 import { abortableSleep } from "../sleep";
 import type { DeployedReleases, TrafficChange, TrafficDriver } from "../types";
 import { backoffDelays } from "./backoff";
@@ -64,7 +69,12 @@ export class PulumiTrafficDriver implements TrafficDriver {
     this.sleep = options.sleep ?? abortableSleep;
   }
 
-  async apply(change: TrafficChange, signal?: AbortSignal): Promise<void> {
+  apply(change: TrafficChange, signal?: AbortSignal): Promise<void> {
+    return this.update(change, signal);
+  }
+
+  /** The stack's releases and weights set to `change`, then a targeted `up` of its traffic resources. */
+  private async update(change: TrafficChange, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const { stage } = this.options;
     const stack = await this.selected();
@@ -135,7 +145,7 @@ export class PulumiTrafficDriver implements TrafficDriver {
    * 0; AWS: the idle colour's task definition, the update waiting for ECS steady state).
    */
   deployCanary(releases: DeployedReleases, signal?: AbortSignal): Promise<void> {
-    return this.apply(
+    return this.update(
       {
         canaryWeight: 0,
         releases,
