@@ -2,7 +2,7 @@ import { type Check, warmAnalysis } from "../core/analysis";
 import { decideCheck } from "../core/check-decision";
 import { type Decision, firstStep } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
-import { buildPlan, REVERT_WEIGHT } from "../core/plan";
+import { buildPlan } from "../core/plan";
 import { maxCountPerCheck } from "../core/plausible-counts";
 import { emptySideSample, type MetricsSample } from "../core/sample";
 import { refuseOutOfDomain } from "../core/sample-domain";
