@@ -61,6 +61,10 @@ const KNOWN_WRONG_WAY: Record<string, string> = {
     "signals derive the Cloud Run revision names from GCP stack code",
   // TODO(lead): the label names move below aws and gcp (one module both read) and this entry goes.
   "src/aws/tags.ts -> src/gcp/labels.ts": "AWS tags reuse the GCP label names",
+  // TODO: the organisation's threshold limits (schema and profile defaults) move below both the
+  // pack and the runner (into signals, beside the rules they limit) and this entry goes.
+  "src/rollout/commands/preflight.ts -> policies/config.ts":
+    "start's preflight checks thresholds against the policy pack's limits, read from the pack's config module",
 };
 
 /** Provider SDKs declare cloud resources: only the stack code that declares them loads one. */

@@ -200,7 +200,8 @@ function chooseAction(input: {
     const reason = last ? within : `to ${plan.steps[step.index + 1]?.weight}%: ${within}`;
     return { action: last ? "promote" : "advance", reason, timedOut: false };
   }
-  const holding = holdingWords(analysis, step, requests, elapsed, verdict);
+  const last = step.index === plan.steps.length - 1;
+  const holding = holdingWords(analysis, step, requests, elapsed, verdict, last);
   if (step.maxSeconds !== undefined && elapsed >= step.maxSeconds) {
     const action = plan.onStepTimeout === "revert" ? "revert" : "hold";
     const reason = `${action === "revert" ? "reverted" : "held"} at ${step.weight}% after ${after}: the step ran out of time (max ${seconds(step.maxSeconds)}) without a GO (${holding || verdict})`;
@@ -217,12 +218,16 @@ function holdingWords(
   requests: number,
   elapsed: number,
   verdict: Verdict,
+  /** The last step, where the promotion waits for the GO gate's evidence. */
+  gated: boolean,
 ): string {
   const why: string[] = [];
   if (elapsed < step.bakeSeconds)
     why.push(`baking, ${seconds(step.bakeSeconds - elapsed)} of ${seconds(step.bakeSeconds)} left`);
   if (requests < step.minRequests) why.push(`${requests} of ${step.minRequests} requests needed`);
-  const signals = analysis.signals.map(holdInWords).filter((w): w is string => w !== undefined);
+  const signals = analysis.signals
+    .map((s) => holdInWords(s, gated))
+    .filter((w): w is string => w !== undefined);
   why.push(...signals);
   if (verdict !== "GO" && signals.length === 0 && analysis.reasons[0]) why.push(analysis.reasons[0]);
   return why.join("; ");

@@ -94,17 +94,23 @@ export function onlyGathering(
   );
 }
 
+function gathering(s: SignalVerdict): string {
+  const counts = s.evidence ? ` (${s.evidence.errors} of ${s.evidence.requests} failed so far)` : "";
+  return `gathering evidence that the ${NAMES[s.signal]} is within its limit${counts}`;
+}
+
 /**
  * A signal holding a step back, in words: gathering evidence (within the limit so far), or
  * between its GO limit and its roll-back limit.
  */
-export function holdInWords(s: SignalVerdict): string | undefined {
-  if (s.verdict === "GO" || s.verdict === "NO-GO") return undefined;
+export function holdInWords(s: SignalVerdict, gated = false): string | undefined {
+  if (s.verdict === "NO-GO") return undefined;
+  // A GO signal holds only the promotion back, while its gate's evidence is not in yet.
+  if (s.verdict === "GO") return gated && s.evidence && !s.evidence.withinLimit ? gathering(s) : undefined;
   if (s.verdict === "INCONCLUSIVE") return `${NAMES[s.signal]}: no usable measurement`;
   const go = s.threshold.goAtMost;
   if (s.value === null) return `${NAMES[s.signal]}: no value yet`;
-  if (onlyGathering(s) && s.evidence)
-    return `gathering evidence that the ${NAMES[s.signal]} is within its limit (${s.evidence.errors} of ${s.evidence.requests} failed so far)`;
+  if (onlyGathering(s) && s.evidence) return gathering(s);
   const limit = go === undefined ? "" : ` above the GO limit ${amount(s.signal, go)}`;
   return `${NAMES[s.signal]} ${amount(s.signal, s.value)}${limit}`;
 }

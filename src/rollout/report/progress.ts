@@ -111,6 +111,24 @@ function colour(line: string): string {
   return COLORS.reduce((text, [pattern, code]) => text.replace(pattern, `\x1b[${code}m$&\x1b[0m`), line);
 }
 
+/** The one line an event other than a check prints. */
+function eventLine(event: Exclude<RunnerEvent, { type: "check" }>, t: string): string {
+  switch (event.type) {
+    case "start":
+      return `${t} ${event.mode} ${event.stage}: ${event.state.releases.canary.name} (${displayText(event.state.releases.canary.image)}) over ${event.state.releases.stable.name}; steps ${event.plan.steps.map((s) => `${s.weight}%`).join(" -> ")}, a check every ${event.plan.checkIntervalSeconds} s`;
+    case "deploy":
+      return event.phase === "deploying"
+        ? `${t} deploy ${event.release.name} (${event.release.image}) at 0%`
+        : `${t} ready ${event.release.name}: ${event.detail ?? "the platform reports it ready"}`;
+    case "apply":
+      return `${t} apply ${event.weight}% canary (${displayText(event.reason)})`;
+    case "warning":
+      return `${t} warning: ${displayText(event.message)}`;
+    case "end":
+      return `${t} ${event.outcome.toUpperCase()}: ${displayText(event.reason)} (exit ${event.exitCode})`;
+  }
+}
+
 /**
  * The printer for one run. `columns` is the terminal's width, read at each redraw (a resized
  * window takes effect at the next check); lines are cut one column short of it, so the cursor
@@ -141,41 +159,20 @@ export function progressPrinter(
       return;
     }
     const t = clock(event.at);
-    switch (event.type) {
-      case "start":
-        canary = event.state.releases.canary.name;
-        line(
-          `${t} ${event.mode} ${event.stage}: ${event.state.releases.canary.name} (${displayText(event.state.releases.canary.image)}) over ${event.state.releases.stable.name}; steps ${event.plan.steps.map((s) => `${s.weight}%`).join(" -> ")}, a check every ${event.plan.checkIntervalSeconds} s`,
-        );
-        return;
-      case "deploy":
-        line(
-          event.phase === "deploying"
-            ? `${t} deploy ${event.release.name} (${event.release.image}) at 0%`
-            : `${t} ready ${event.release.name}: ${event.detail ?? "the platform reports it ready"}`,
-        );
-        return;
-      case "apply":
-        line(`${t} apply ${event.weight}% canary (${displayText(event.reason)})`);
-        return;
-      case "warning":
-        line(`${t} warning: ${displayText(event.message)}`);
-        return;
-      case "end":
-        line(`${t} ${event.outcome.toUpperCase()}: ${displayText(event.reason)} (exit ${event.exitCode})`);
-        return;
-      case "check": {
-        const record = event.record;
-        // A plain hold redraws the live block; any other decision stays as one line of history.
-        if (mode !== "tty" || record.action !== "hold" || record.timedOut) {
-          line(`${t} ${compact(record)}`);
-          return;
-        }
-        clear();
-        const lines = liveBlock(record, canary, t).map(fitted);
-        write(`${lines.join("\n")}\n`);
-        drawn = lines.length;
-      }
+    if (event.type !== "check") {
+      if (event.type === "start") canary = event.state.releases.canary.name;
+      line(eventLine(event, t));
+      return;
     }
+    const record = event.record;
+    // A plain hold redraws the live block; any other decision stays as one line of history.
+    if (mode !== "tty" || record.action !== "hold" || record.timedOut) {
+      line(`${t} ${compact(record)}`);
+      return;
+    }
+    clear();
+    const lines = liveBlock(record, canary, t).map(fitted);
+    write(`${lines.join("\n")}\n`);
+    drawn = lines.length;
   };
 }

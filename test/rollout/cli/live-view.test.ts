@@ -52,8 +52,8 @@ class FakeTerminal {
 }
 
 /**
- * A recorded run: the prod plan under its sequential analysis on low traffic, so the 5% step holds
- * for a while gathering evidence (long reasons, each redrawing the live block), then advances.
+ * A recorded run: the prod plan under its sequential analysis on low traffic, so the last step holds
+ * for a while gathering evidence (long reasons, each redrawing the live block), then promotes.
  */
 let recorded: Promise<RunnerEvent[]> | undefined;
 function recordedRun(): Promise<RunnerEvent[]> {
@@ -62,8 +62,10 @@ function recordedRun(): Promise<RunnerEvent[]> {
 }
 
 async function record(): Promise<RunnerEvent[]> {
-  const cfg = prodWith({ rollout: { bakeSeconds: 300, checkIntervalSeconds: 60, maxStepSeconds: 1800 } });
-  const run = fakeRun(cfg, {}, () => healthy(40));
+  const cfg = prodWith({
+    rollout: { bakeSeconds: 300, checkIntervalSeconds: 60, maxStepSeconds: 7200, minRequestsPerStep: 0 },
+  });
+  const run = fakeRun(cfg, {}, () => healthy(10));
   await runRollout(run.options);
   return run.events;
 }
@@ -85,8 +87,14 @@ describe("the live view", () => {
       const lastHold = holds.at(-1) ?? -1;
       for (const e of events.slice(0, lastHold + 1)) print(e);
       const headers = terminal.rows.filter((row) => row.startsWith(`ion-rollout ${canary}: step`));
-      // The reasons are longer than the screen: a redraw that counted lines, not rows, would leave stale blocks.
-      const longest = Math.max(...checks.map((e) => e.record.reason.length));
+      // The decisions' lines are longer than the screen: a redraw that counted lines, not rows,
+      // would leave stale blocks. (Their plain, uncut form.)
+      let plain = "";
+      const printPlain = progressPrinter("plain", (text) => {
+        plain += text;
+      });
+      for (const e of events) printPlain(e);
+      const longest = Math.max(...plain.split("\n").map((row) => row.length));
       expect(longest).toBeGreaterThan(columns);
       expect(headers).toHaveLength(1);
       expect(terminal.rows.every((row) => row.length < columns)).toBe(true);

@@ -1,4 +1,5 @@
 import { binomialTable } from "./binomial";
+import { exactlyCalibrated } from "./calibrate";
 import type { EvidenceRule } from "./rule";
 import type { CheckCounts } from "./state";
 
@@ -55,6 +56,7 @@ export function oneCheckTripProbability(requests: number, rate: number, rule: Ev
  * the table leaves out is counted in the tail, so the count is never too low.
  */
 function fewestErrorsRarerThan(n: number, p: number, atMost: number): number | null {
+  if (!exactlyCalibrated(n)) return fewestErrorsByChernoff(n, p, atMost);
   const table = binomialTable(n, p);
   const top = table.from + table.probabilities.length - 1;
   let tail = table.omitted;
@@ -63,6 +65,26 @@ function fewestErrorsRarerThan(n: number, p: number, atMost: number): number | n
     if (tail > atMost) return k + 1 > n ? null : k + 1;
   }
   return table.from;
+}
+
+/**
+ * Beyond the exact table's reach: the smallest k with the Chernoff bound
+ * P(Bin(n, p) ≥ k) ≤ exp(−n·KL(k/n ‖ p)) at most `atMost`, by bisection on the share. The bound is
+ * never below the true tail, so the count is never too low: the per-check guarantee stands, in
+ * constant time for any n (a count this large is already implausible unless configured so).
+ */
+function fewestErrorsByChernoff(n: number, p: number, atMost: number): number | null {
+  const kl = (q: number) => q * Math.log(q / p) + (1 - q) * Math.log((1 - q) / (1 - p));
+  const target = Math.log(1 / atMost) / n;
+  if (kl(1 - 1e-12) < target) return null;
+  let low = p;
+  let high = 1;
+  for (let i = 0; i < 100; i++) {
+    const mid = (low + high) / 2;
+    if (kl(mid) >= target) high = mid;
+    else low = mid;
+  }
+  return Math.min(n, Math.ceil(high * n));
 }
 
 /** Counts by request count, per trigger (rules are long-lived cached objects; a memo keeps core pure). */

@@ -78,6 +78,9 @@ const HOLD_SPLIT = { oneCheck: 0.35, changePoint: 0.2 };
  * summed within `holdRevertAtMost` (each exact DP at that traffic; the sum bounds the joint figure).
  */
 function cumulativeLogBar(rule: EvidenceRule, config: EvidenceConfig, limit: number, requests: number) {
+  const floor = rule.cumulativeLogBar;
+  // Beyond the exact computation's reach (bounded time and memory for any input) the floor stands.
+  if (!exactlyCalibrated(requests)) return floor;
   const hold = config.holdFactor * limit;
   const horizon = config.horizonChecks;
   const others =
@@ -86,9 +89,6 @@ function cumulativeLogBar(rule: EvidenceRule, config: EvidenceConfig, limit: num
     changePointCrossing(rule, requests, horizon, hold, rule.changePointLogBar);
   // Never less than the change-point's share, should the others have spent more than planned.
   const budget = Math.max(config.holdRevertAtMost * HOLD_SPLIT.changePoint, config.holdRevertAtMost - others);
-  const floor = rule.cumulativeLogBar;
-  // Beyond the exact computation's reach (bounded time and memory for any input) the floor stands.
-  if (!exactlyCalibrated(requests)) return floor;
   const crossing = (raise: number) =>
     cumulativeCrossing({ ...rule, cumulativeLogBar: floor + raise }, requests, horizon, hold);
   return floor + smallestLogBar((raise) => crossing(raise) <= budget);
