@@ -68,7 +68,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       `starting Prometheus on ${layout.prometheusUrl} (scrape every ${layout.local.scrapeIntervalSeconds} s)`,
     );
     const prometheus = await startPrometheus(group, layout);
-    await waitForFirstScrape(layout, prometheus);
+    await waitForFirstScrape(layout, prometheus, options.previousCanary ? 2 : 1);
     recordProcesses(layout.pidFile, group.all);
     const driver = HaproxyTrafficDriver.forStage(cfg, layout.projectDir);
     return environmentOf(layout, group, apps, { haproxy, prometheus, stable, driver });

@@ -70,16 +70,19 @@ export async function startPrometheus(
   return prometheus;
 }
 
-/** Waits until every app target has been scraped successfully at least once. */
+/**
+ * Waits until the `targets` running apps have been scraped successfully at least once (a port the
+ * runner has not deployed to yet is a target that is down, and stays so until it does).
+ */
 export async function waitForFirstScrape(
   layout: RehearsalLayout,
   prometheus: ManagedProcess,
+  targets: number,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const targets = layout.local.appPorts.length;
   await waitFor(
     async () =>
       (await queryNow(layout, `count(up{job="${SCRAPE_JOB}"} == 1)`)) === targets ? true : undefined,
-    { what: `the first scrape of ${targets} app targets`, timeoutMs, process: prometheus, intervalMs: 250 },
+    { what: `the first scrape of ${targets} running app target(s)`, timeoutMs, process: prometheus, intervalMs: 250 },
   );
 }
