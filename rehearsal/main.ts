@@ -103,7 +103,7 @@ function printSummary(summary: {
       "fault to canary weight 0",
       bad.breachToRevertSeconds === null
         ? "-"
-        : `${bad.breachToRevertSeconds.toFixed(1)} s (fault at ${bad.faultInjectedAtWeight}%; floor ${summary.floorSeconds} s)`,
+        : `${bad.breachToRevertSeconds.toFixed(1)} s (fault at ${bad.faultInjectedAtWeight}%; expected within ${summary.floorSeconds} s)`,
     ]);
     rows.push([
       "5xx served by the bad canary",
@@ -305,7 +305,10 @@ function keepHints(env: Environment): string {
   ].join("\n");
 }
 
-/** The fastest a fault can be reverted: sequential, one check plus a scrape; else N checks in a row. */
+/**
+ * The longest a fault should take to be reverted once it shows: sequential, one check interval plus
+ * a scrape (the fault may start just after a check); else N checks in a row.
+ */
 function floorSecondsOf(cfg: StageConfig): number {
   const plan = buildPlan(cfg);
   return cfg.rollout.analysis === "sequential"

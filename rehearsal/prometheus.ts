@@ -83,6 +83,11 @@ export async function waitForFirstScrape(
   await waitFor(
     async () =>
       (await queryNow(layout, `count(up{job="${SCRAPE_JOB}"} == 1)`)) === targets ? true : undefined,
-    { what: `the first scrape of ${targets} running app target(s)`, timeoutMs, process: prometheus, intervalMs: 250 },
+    {
+      what: `the first scrape of ${targets} running app target(s)`,
+      timeoutMs,
+      process: prometheus,
+      intervalMs: 250,
+    },
   );
 }
