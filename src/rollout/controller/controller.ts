@@ -1,5 +1,5 @@
 import type { StageConfig } from "../../config";
-import type { Decision } from "../core/decide";
+import type { CoreState, Decision } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { gateDecisionRecord, gateReason } from "../core/gate-record";
 import { exitCodeFor, type Outcome } from "../core/outcome";
@@ -136,11 +136,32 @@ export class RolloutController {
     return this.journal(actionRecord({ ...this.nextRecordPosition(), action, reason, nextWeight }));
   }
 
-  /** Journals a check's decision and takes its step progress and analysis state. */
-  recordDecision(decision: Decision): void {
-    appendRecord(this.deps.stateDir, this.current.stage, decision.record);
-    this.save({ core: decision.state, lastDecision: decision.record });
-    this.emit({ type: "check", at: this.deps.clock(), record: decision.record, state: this.current });
+  /**
+   * A revert a record decided (a check's NO-GO, a gate's): shown at once, applied, and only then
+   * journaled with its state (each write tolerated), so a failing disk never delays or stops it.
+   */
+  async revertDecided(record: DecisionRecord, core: CoreState, reason = record.reason): Promise<RunResult> {
+    this.current = { ...this.current, core: { ...core, seq: record.seq }, lastDecision: record };
+    this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
+    const failure = await this.applyRevert(reason);
+    await this.persist(`the ${record.action} decision in the journal (#${record.seq})`, () =>
+      appendRecord(this.deps.stateDir, this.current.stage, record),
+    );
+    return this.endRevert(reason, record.seq, failure);
+  }
+
+  /**
+   * Journals a check's decision and takes its step progress and analysis state. A failing disk is
+   * reported and retried (`persist`), never an end of the judging: the next check may be the one
+   * that must revert.
+   */
+  async recordDecision(decision: Decision): Promise<void> {
+    const { record } = decision;
+    await this.persist(`the check's ${record.action} in the journal (#${record.seq})`, () =>
+      appendRecord(this.deps.stateDir, this.current.stage, record),
+    );
+    await this.saveTolerated(`the check's ${record.action}`, { core: decision.state, lastDecision: record });
+    this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
   }
 
   private async apply(weight: number, reason: string, rolloutInProgress: boolean, signal?: AbortSignal) {
@@ -312,9 +333,10 @@ export class RolloutController {
       ...this.nextRecordPosition(),
       nextWeight: nextIfPassed,
     });
-    const seq = this.journal(record);
+    if (!outcome.passed) return this.revertDecided(record, this.current.core, gateReason(outcome));
+    this.journal(record);
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
-    return outcome.passed ? undefined : this.revert(gateReason(outcome), seq);
+    return undefined;
   }
 
   /**
@@ -336,7 +358,7 @@ export class RolloutController {
     } catch (error) {
       if (signal?.aborted) return "interrupted";
       const reason = `deploy of ${release.name} at 0% failed: ${(error as Error).message}`;
-      return this.revert(reason, this.recordAction("revert", reason, REVERT_WEIGHT));
+      return this.revertAndRecord(reason);
     }
     this.save({ phase: "verifying" });
     this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "ready", detail });

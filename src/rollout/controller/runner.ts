@@ -130,7 +130,9 @@ async function drive(
     if (stop) return stop;
     const decision = await judgeCheck(controller, options, fresh);
     if (options.signal?.aborted) return interrupted(controller, options);
-    controller.recordDecision(decision);
+    // Act first, record after: a revert never waits on (or fails with) a journal write.
+    if (decision.action === "revert") return controller.revertDecided(decision.record, decision.state);
+    await controller.recordDecision(decision);
     const outcome = await act(controller, decision, options);
     if (outcome) return outcome;
   }
@@ -231,7 +233,6 @@ async function act(
   options: RunOptions,
 ): Promise<RunResult | undefined> {
   const { seq, reason } = decision.record;
-  if (decision.action === "revert") return controller.revert(reason, seq);
   if (decision.action === "promote") return controller.promote(reason, seq, options.signal);
   if (decision.action === "hold")
     return decision.timedOut ? controller.hold(reason, "timeout", seq) : undefined;

@@ -58,6 +58,24 @@ describe("a state directory whose writes fail", () => {
     expect(result.outcome).toBe("reverted");
   });
 
+  it("a breach at 50% with the disk full under --on-interrupt hold (as CI runs it): reverted, not held", async () => {
+    const { driver, events, options, time } = fakeRun(cfg, { onInterrupt: "hold" }, (now) =>
+      now >= time.at(120) ? healthy(5000, { errors: 2500 }) : healthy(),
+    );
+    time.onSleep = (now) => {
+      if (now >= time.at(110)) failWrites("ENOSPC");
+      return undefined;
+    };
+    const result = await runRollout(options);
+    expect(driver.weights()).toEqual([50, 0]);
+    expect(result.outcome).toBe("reverted");
+    // The check that decided it is shown before the revert is applied, and its record reported unwritten.
+    const order = events.flatMap((e) => (e.type === "check" || e.type === "apply" ? [e.type] : []));
+    expect(order.slice(-2)).toEqual(["check", "apply"]);
+    const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+    expect(warnings.join("\n")).toMatch(/could not record .*ENOSPC/i);
+  });
+
   it("abort with no runner and the disk full: reverts from the config, says what it could not record", async () => {
     const dir = tempDir();
     const driver = new FakeDriver();
