@@ -3,7 +3,7 @@ import type { Release, StageConfig } from "../src/config";
 import { HaproxyTrafficDriver } from "../src/rollout/edges/drivers/haproxy";
 import type { LocalApps } from "../src/rollout/edges/drivers/local-apps";
 import { type AppInstance, localAppsOf, startApp } from "./apps";
-import { pointServer, startHaproxy } from "./haproxy";
+import { startHaproxy } from "./haproxy";
 import { layoutFor, type RehearsalLayout } from "./layout";
 import { recordProcesses } from "./pidfile";
 import { assertPortsFree } from "./ports";
@@ -110,7 +110,7 @@ function environmentOf(
       const old = sides.stable;
       const promoted = sides.canary;
       // Both servers on the promoted revision, then all weight back on the stable server.
-      await pointServer(layout, layout.local.stableServer, promoted.port);
+      await driver.pointServer(layout.local.stableServer, promoted.port);
       await driver.apply({
         canaryWeight: 0,
         releases: { stable: release, canary: release },

@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { splitOf } from "../src/config";
-import { HaproxyRuntimeError, runtimeCommands } from "../src/rollout/edges/drivers/haproxy";
+import { runtimeCommands } from "../src/rollout/edges/drivers/haproxy";
 import type { RehearsalLayout } from "./layout";
 import type { ManagedProcess, ProcessGroup } from "./processes";
 import { waitFor } from "./wait";
@@ -80,14 +80,6 @@ export async function startHaproxy(
 }
 
 /** Points a backend server at another local port (a new revision deployed beside the old one). */
-export async function pointServer(layout: RehearsalLayout, server: string, port: number): Promise<void> {
-  const command = `set server ${layout.local.backend}/${server} addr 127.0.0.1 port ${port}`;
-  const [answer] = await runtimeCommands(layout.haproxySocket, [command]);
-  // HAProxy confirms an address change with a sentence ("IP changed from ... to ..."), or says nothing.
-  if (answer && !/changed|no need to change/i.test(answer))
-    throw new HaproxyRuntimeError(`${command}: ${answer}`);
-}
-
 export interface ServerState {
   name: string;
   address: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../../bench/simulate";
 import type { StageConfig } from "../../../src/config";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { type CounterLedger, foldCounters } from "../../../src/rollout/core/ledger";
@@ -13,22 +14,10 @@ import { FakeCloudMonitoring, SAMPLING_MS } from "./fake-cloud-monitoring";
 
 const PROJECT = "ion-test";
 
-/** A seeded generator (mulberry32): the same traffic and delays every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function setup(ingestionDelaySeconds: number, seed = 7) {
   const cfg = prodWith({ rollout: { ingestionDelaySeconds, minRequestsPerStep: 0 } });
   const clock = { now: T0 };
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   // Every point visible 60-180 s after its period ends.
   const fake = new FakeCloudMonitoring(
     PROJECT,
