@@ -337,6 +337,12 @@ function leaveRequest(
   }
 }
 
+/** How a rollout ends when a request that ends it was taken; a pause or resume ends none. */
+const ENDED_AS: Partial<Record<OperatorAction, RolloutState["status"]>> = {
+  abort: "reverted",
+  promote: "promoted",
+};
+
 /**
  * The runner acted, or the rollout ended while the request waited: done if it went the way asked
  * (a step taken, a pause shown, or the rollout ended as asked), else said plainly.
@@ -351,8 +357,7 @@ function answeredRequest(
   const { action } = ask;
   io.out(formatStatus(cfg, state, edges.clock()));
   if (isActive(state)) return EXIT.ok;
-  const endedAs = { abort: "reverted", promote: "promoted" } as Partial<Record<OperatorAction, string>>;
-  if (state.status === endedAs[action]) return EXIT.ok;
+  if (state.status === ENDED_AS[action]) return EXIT.ok;
   return fail(
     io,
     `the rollout ended ${state.status} before the runner took the ${action} request; the request is withdrawn, nothing else was done`,
