@@ -1,6 +1,6 @@
 import { EvidenceSettingsSchema } from "../src/config/evidence";
+import { evidenceRule } from "../src/rollout/core/analysis/evidence-rules";
 import { exactRevert } from "../src/rollout/core/evidence/exact";
-import { evidenceRule } from "../src/rollout/core/evidence-rules";
 import { neymanPearsonPower } from "./np-ceiling";
 
 /**

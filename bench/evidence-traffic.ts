@@ -1,7 +1,7 @@
 import { EvidenceSettingsSchema } from "../src/config/evidence";
+import { evidenceRule, trafficLevel } from "../src/rollout/core/analysis/evidence-rules";
 import { revertsNow } from "../src/rollout/core/evidence/judge";
 import { initialCountEvidence, observeCounts } from "../src/rollout/core/evidence/state";
-import { evidenceRule, trafficLevel } from "../src/rollout/core/evidence-rules";
 import { binomialDraw, mulberry32 } from "./simulate";
 import { wilson95 } from "./stats";
 

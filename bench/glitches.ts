@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadStageConfig } from "../src/config";
-import { type AnalysisState, analyseCheck, initialAnalysisState } from "../src/rollout/core/analysis";
-import type { Check } from "../src/rollout/core/analysis-types";
-import type { CounterSnapshot, SideCounters, SideSample } from "../src/rollout/core/sample";
+import { type AnalysisState, analyseCheck, initialAnalysisState } from "../src/rollout/core/analysis/check";
+import type { Check } from "../src/rollout/core/analysis/types";
+import type { CounterSnapshot, SideCounters, SideSample } from "../src/rollout/core/sample/sample";
 import { binomialDraw, mulberry32 } from "./simulate";
 import { percent, table, wilson95 } from "./stats";
 

@@ -1,6 +1,6 @@
 import type { StageConfig } from "../src/config";
+import { withRule } from "../src/rollout/core/backtest/with-rule";
 import { buildPlan } from "../src/rollout/core/plan";
-import { withRule } from "../src/rollout/core/with-rule";
 import { checkRandom, poissonQuantile } from "./draws";
 import { flaggerRule } from "./flagger-rule";
 import { type CheckCounts, type RolloutRule, runnerPathRule, type StepAction } from "./runner-path";

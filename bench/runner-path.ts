@@ -1,9 +1,9 @@
 import type { StageConfig } from "../src/config";
-import { initialAnalysisState } from "../src/rollout/core/analysis";
+import { initialAnalysisState } from "../src/rollout/core/analysis/check";
 import { decideCheck } from "../src/rollout/core/check-decision";
 import { type CoreState, firstStep } from "../src/rollout/core/decide";
 import { buildPlan, type RolloutPlan } from "../src/rollout/core/plan";
-import type { SideSample } from "../src/rollout/core/sample";
+import type { SideSample } from "../src/rollout/core/sample/sample";
 
 /**
  * A rollout judged check by check through the runner's own decision path (`decideCheck`: the

@@ -1,6 +1,6 @@
 import type { StageConfig } from "../src/config";
-import { type AnalysisState, analyseCheck, initialAnalysisState } from "../src/rollout/core/analysis";
-import { worseThanStable } from "../src/rollout/core/statistics";
+import { type AnalysisState, analyseCheck, initialAnalysisState } from "../src/rollout/core/analysis/check";
+import { worseThanStable } from "../src/rollout/core/analysis/statistics";
 
 /**
  * Simulations on synthetic populations: the runbook's plain rule ("error rate > limit in N

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { StageConfig } from "../src/config";
-import { backtest } from "../src/rollout/core/backtest";
+import { backtest } from "../src/rollout/core/backtest/replay";
 import { firstTrafficAt } from "../src/rollout/core/first-traffic";
-import { parseTraceDocument } from "../src/rollout/core/trace";
+import { parseTraceDocument } from "../src/rollout/core/trace/format";
 import { readJournal } from "../src/rollout/store/journal";
 import { readState } from "../src/rollout/store/state";
 import { runCli } from "./runner-cli";

@@ -25,7 +25,7 @@ export const RolloutPlanSchema = z
      * The most requests per second the service could serve (one side, any weight). A check whose
      * request, error or slow count exceeds this × `checkIntervalSeconds` is implausible: no data,
      * never a pass. Omitted: 100 × `expectedRequestsPerSecond` when declared, else 1,000,000
-     * (src/rollout/core/plausible-counts.ts).
+     * (src/rollout/core/sample/plausible-counts.ts).
      */
     maxRequestsPerSecond: z.number().positive().max(100_000_000).optional(),
     /**

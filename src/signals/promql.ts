@@ -107,7 +107,7 @@ export const PROCESS_START = "process_start_time_seconds";
 
 /**
  * Raw cumulative counter series of one side, one per label set, for the sequential analysis's
- * ledger (src/rollout/core/ledger.ts): no `increase()`, so nothing is extrapolated or lost at
+ * ledger (src/rollout/core/sample/ledger.ts): no `increase()`, so nothing is extrapolated or lost at
  * window edges; the runner differences successive readings itself.
  */
 export function counterSeries(labels: Labels, slowAboveMs: number) {

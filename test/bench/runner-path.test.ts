@@ -5,7 +5,7 @@ import { drawCheck, maxChecksOf, type RunSpec, rulesOf, runRollout } from "../..
 import { simulatedSides } from "../../bench/runner-path";
 import { loadStageConfig, type StageConfig } from "../../src/config";
 import { runRollout as runnerRollout } from "../../src/rollout/controller/runner";
-import { withRule } from "../../src/rollout/core/with-rule";
+import { withRule } from "../../src/rollout/core/backtest/with-rule";
 import type { MetricsSource } from "../../src/rollout/edges/types";
 import { fakeRun, T0 } from "../rollout/fakes";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StageConfig } from "../../src/config";
 import { ruleGroups } from "../../src/k8s/prometheus-rules";
-import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/core/analysis";
-import type { SideSample } from "../../src/rollout/core/sample";
+import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/core/analysis/check";
+import type { SideSample } from "../../src/rollout/core/sample/sample";
 import { METRICS, sideLabels } from "../../src/signals";
 import { renderStage } from "../../src/synth/render";
 import { promtool } from "../promql/promtool";

@@ -180,7 +180,7 @@ describe("ion-rollout trace over an app restart and a Prometheus restart (real P
     expect(down.length).toBeGreaterThanOrEqual(2);
     for (const r of down) expect(r).toMatchObject({ requests: null });
     // The raw errors query answers 0 there (`or vector(0)`); the trace keeps the gap instead.
-    const { buildTrace } = await import("../../src/rollout/core/trace-build");
+    const { buildTrace } = await import("../../src/rollout/core/trace/build");
     const trace = buildTrace({
       checkAtSeconds: rows.map((r) => (r.t - from) / 1000),
       series: recorded.series,

@@ -6,7 +6,7 @@ import {
   analyseCheck,
   type Check,
   initialAnalysisState,
-} from "../../src/rollout/core/analysis";
+} from "../../src/rollout/core/analysis/check";
 import {
   check,
   consecutiveProd as prod,

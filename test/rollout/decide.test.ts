@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { simulateRules } from "../../bench/simulate";
-import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/core/analysis";
-import { backtest } from "../../src/rollout/core/backtest";
+import { analyseCheck, type Check, initialAnalysisState } from "../../src/rollout/core/analysis/check";
+import { backtest } from "../../src/rollout/core/backtest/replay";
 import { type CoreState, decide, firstStep } from "../../src/rollout/core/decide";
 import { buildPlan } from "../../src/rollout/core/plan";
 import { check, consecutiveProd as prod, consecutiveProdWith as prodWith } from "./fixtures";

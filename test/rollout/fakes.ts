@@ -6,7 +6,7 @@ import type { Streams } from "../../src/rollout/commands/common";
 import type { OperatorEdges } from "../../src/rollout/commands/operator-edges";
 import type { RunOptions } from "../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../src/rollout/core/events";
-import type { MetricsSample, SideSample } from "../../src/rollout/core/sample";
+import type { MetricsSample, SideSample } from "../../src/rollout/core/sample/sample";
 import type {
   DeployedReleases,
   MetricsSource,

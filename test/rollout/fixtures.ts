@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { loadStageConfig, parseStageConfig, readStageFile, type StageConfig } from "../../src/config";
-import type { Check } from "../../src/rollout/core/analysis";
-import type { SideSample } from "../../src/rollout/core/sample";
+import type { Check } from "../../src/rollout/core/analysis/check";
+import type { SideSample } from "../../src/rollout/core/sample/sample";
 
 export const ROOT = join(__dirname, "..", "..");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backtest } from "../../src/rollout/core/backtest";
-import { evidenceRule, trafficLevel } from "../../src/rollout/core/evidence-rules";
+import { evidenceRule, trafficLevel } from "../../src/rollout/core/analysis/evidence-rules";
+import { backtest } from "../../src/rollout/core/backtest/replay";
 import type { RolloutState } from "../../src/rollout/core/state";
 import { evidenceMarkdown, evidenceSvg } from "../../src/rollout/report/evidence-curve";
 import { htmlReport, markdownReport } from "../../src/rollout/report/report";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type RunOptions, runRollout } from "../../src/rollout/controller/runner";
-import type { GateRecord } from "../../src/rollout/core/gate-types";
+import type { GateRecord } from "../../src/rollout/core/gate/types";
 import type { Gate } from "../../src/rollout/edges/probes/types";
 import { readJournal } from "../../src/rollout/store/journal";
 import { readState, writeState } from "../../src/rollout/store/state";

@@ -5,7 +5,7 @@ import {
   analyseCheck,
   type Check,
   initialAnalysisState,
-} from "../../src/rollout/core/analysis";
+} from "../../src/rollout/core/analysis/check";
 import { type CoreState, decide, firstStep } from "../../src/rollout/core/decide";
 import { buildPlan } from "../../src/rollout/core/plan";
 import { check, consecutive, prod, prodWith, staging } from "./fixtures";

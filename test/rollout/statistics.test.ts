@@ -6,7 +6,7 @@ import {
   wilsonLower,
   wilsonUpper,
   worseThanStable,
-} from "../../src/rollout/core/statistics";
+} from "../../src/rollout/core/analysis/statistics";
 
 describe("normalQuantile", () => {
   it.each([

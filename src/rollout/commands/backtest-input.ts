@@ -1,9 +1,9 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { DecisionRecord } from "../core/record";
-import { type ParsedTrace, parseTraceDocument, TraceError } from "../core/trace";
-import { traceFromJournal } from "../core/trace-from-journal";
-import { MAX_CHECK_CHARS } from "../core/trace-stream";
+import { type ParsedTrace, parseTraceDocument, TraceError } from "../core/trace/format";
+import { traceFromJournal } from "../core/trace/from-journal";
+import { MAX_CHECK_CHARS } from "../core/trace/stream";
 
 /**
  * What `backtest` replays: a trace (JSON, `ion-rollout trace` or hand-written) or a past rollout's

@@ -1,12 +1,12 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import type { StageConfig } from "../../config";
-import type { Check } from "../core/analysis";
-import { type BacktestDecision, formatBacktest } from "../core/backtest";
-import { type Comparison, ComparisonTally } from "../core/compare";
+import type { Check } from "../core/analysis/check";
+import { type Comparison, ComparisonTally } from "../core/backtest/compare";
+import { type BacktestDecision, formatBacktest } from "../core/backtest/replay";
 import { exitCodeFor } from "../core/outcome";
-import { TraceError } from "../core/trace";
-import { BacktestRun, checkFromJson, TraceSplitter } from "../core/trace-stream";
+import { TraceError } from "../core/trace/format";
+import { BacktestRun, checkFromJson, TraceSplitter } from "../core/trace/stream";
 import type { Streams } from "./common";
 
 /**

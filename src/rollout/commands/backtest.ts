@@ -1,9 +1,9 @@
 import { basename } from "node:path";
-import { backtest, formatBacktest } from "../core/backtest";
-import type { Comparison } from "../core/compare";
+import type { Comparison } from "../core/backtest/compare";
+import { backtest, formatBacktest } from "../core/backtest/replay";
+import { describeRule, RuleError, withRule } from "../core/backtest/with-rule";
 import { EXIT, exitCodeFor } from "../core/outcome";
-import { TraceError } from "../core/trace";
-import { describeRule, RuleError, withRule } from "../core/with-rule";
+import { TraceError } from "../core/trace/format";
 import { formatComparison } from "../report/compare-text";
 import { assertRegularFile, type BacktestInput, isJournalFile, readBacktestInput } from "./backtest-input";
 import { type Contender, SideBySide, streamBacktest, streamComparison } from "./backtest-stream";

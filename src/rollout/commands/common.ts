@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
 import { EXIT } from "../core/outcome";
-import { redactSecrets, secretValues } from "../core/redact";
-import { terminalSafe } from "../core/sanitise";
+import { redactSecrets, secretValues } from "../core/text/redact";
+import { terminalSafe } from "../core/text/sanitise";
 
 /** Where the CLI writes; the real streams in the command, buffers in tests. */
 export interface Streams {

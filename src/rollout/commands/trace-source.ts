@@ -1,10 +1,10 @@
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
-import type { TimeRange } from "../core/time-range";
-import type { RecordedTrace } from "../core/trace-build";
+import type { RecordedTrace } from "../core/trace/build";
 import { loadCloudWatchRecording, loadEdges } from "../edges/load";
 import type { CloudWatchSender } from "../edges/metrics/cloudwatch";
 import { recordPrometheusTrace } from "../edges/metrics/prometheus-trace";
+import type { TimeRange } from "./time-range";
 
 /**
  * Where `ion-rollout trace` reads a stage's history, by platform, with the runner's own queries:

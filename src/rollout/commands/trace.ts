@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import type { StageConfig } from "../../config";
 import { EXIT } from "../core/outcome";
-import { parseTimeRange, type TimeRange, TimeRangeError } from "../core/time-range";
-import type { TraceDocument } from "../core/trace";
-import { buildTrace, countGaps, type RecordedTrace } from "../core/trace-build";
+import { buildTrace, countGaps, type RecordedTrace } from "../core/trace/build";
+import type { TraceDocument } from "../core/trace/format";
 import { type CommonOptions, fail, loadConfig, processStreams, type Streams } from "./common";
+import { parseTimeRange, type TimeRange, TimeRangeError } from "./time-range";
 import { defaultStepSeconds, recordFromStage, sourceHint, type TraceSourceDeps } from "./trace-source";
 
 /**

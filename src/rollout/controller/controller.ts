@@ -1,7 +1,7 @@
 import type { StageConfig } from "../../config";
 import type { CoreState, Decision } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
-import { gateDecisionRecord, gateReason } from "../core/gate-record";
+import { gateDecisionRecord, gateReason } from "../core/gate/record";
 import { exitCodeFor, type Outcome } from "../core/outcome";
 import { REVERT_WEIGHT, type RolloutPlan } from "../core/plan";
 import { actionRecord, type DecisionRecord, type RecordAction, type RecordPosition } from "../core/record";

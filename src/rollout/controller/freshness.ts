@@ -1,4 +1,4 @@
-import type { MetricsSample } from "../core/sample";
+import type { MetricsSample } from "../core/sample/sample";
 
 /**
  * Stale data never passes: a metrics source whose newest canary sample does not advance from one

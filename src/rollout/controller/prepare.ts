@@ -1,5 +1,5 @@
 import type { Release, StageConfig } from "../../config";
-import { initialAnalysisState } from "../core/analysis";
+import { initialAnalysisState } from "../core/analysis/check";
 import { firstStep } from "../core/decide";
 import type { RolloutPlan } from "../core/plan";
 import { isActive, type RolloutState } from "../core/state";

@@ -1,11 +1,11 @@
-import { type Check, warmAnalysis } from "../core/analysis";
+import { type Check, warmAnalysis } from "../core/analysis/check";
 import { decideCheck } from "../core/check-decision";
 import { type Decision, firstStep } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan } from "../core/plan";
-import { maxCountPerCheck } from "../core/plausible-counts";
-import { emptySideSample, type MetricsSample } from "../core/sample";
-import { refuseOutOfDomain } from "../core/sample-domain";
+import { refuseOutOfDomain } from "../core/sample/domain";
+import { maxCountPerCheck } from "../core/sample/plausible-counts";
+import { emptySideSample, type MetricsSample } from "../core/sample/sample";
 import { isActive } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import { abortableSleep, type Sleep } from "../edges/sleep";

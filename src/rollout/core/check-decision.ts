@@ -1,5 +1,5 @@
 import type { StageConfig } from "../../config";
-import { analyseCheck, type Check } from "./analysis";
+import { analyseCheck, type Check } from "./analysis/check";
 import { type CoreState, type Decision, decide } from "./decide";
 import type { RolloutPlan } from "./plan";
 

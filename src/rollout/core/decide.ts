@@ -1,8 +1,8 @@
-import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis";
-import { measuredOf } from "./measured";
-import { breachInWords, holdInWords, seconds } from "./plain-words";
+import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis/check";
 import { type PlanStep, REVERT_WEIGHT, type RolloutPlan } from "./plan";
 import type { ActionKind, DecisionRecord, SignalRecord } from "./record";
+import { measuredOf } from "./sample/measured";
+import { breachInWords, holdInWords, seconds } from "./text/plain-words";
 
 /**
  * The next action from the plan, the current step's progress and one check's analysis. Pure.
@@ -79,7 +79,7 @@ export function decide(
     reasons: reasons.length > 0 ? reasons : [chosen.reason],
     signals: analysis.signals.map(signalRecord),
     // The raw sample (and, under the sequential analysis, the ledger's counts) this check judged:
-    // a journal replays to exactly these decisions (core/trace-from-journal.ts).
+    // a journal replays to exactly these decisions (core/trace/from-journal.ts).
     measured: measuredOf(
       check,
       analysis.state.evidence === undefined ? undefined : (state.analysis.evidence?.ledger ?? null),

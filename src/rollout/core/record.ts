@@ -1,7 +1,7 @@
-import type { EvidenceRecord, SignalName, SignalThresholdView, Verdict } from "./analysis-types";
-import type { GateRecord } from "./gate-types";
-import type { MeasuredRecord } from "./measured";
-import { terminalSafe } from "./sanitise";
+import type { EvidenceRecord, SignalName, SignalThresholdView, Verdict } from "./analysis/types";
+import type { GateRecord } from "./gate/types";
+import type { MeasuredRecord } from "./sample/measured";
+import { terminalSafe } from "./text/sanitise";
 
 /** What a decision does: the backtest's and the journal's vocabulary. */
 export type ActionKind = "advance" | "hold" | "revert" | "promote";

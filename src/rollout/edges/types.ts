@@ -1,5 +1,5 @@
 import type { Release } from "../../config";
-import type { MetricsSample, SampleContext } from "../core/sample";
+import type { MetricsSample, SampleContext } from "../core/sample/sample";
 
 /**
  * The runner's edges. The pure core (plan, analysis, decide) never touches these; the controller

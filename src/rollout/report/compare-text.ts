@@ -1,4 +1,4 @@
-import type { Comparison, DecisionBrief, SideSummary } from "../core/compare";
+import type { Comparison, DecisionBrief, SideSummary } from "../core/backtest/compare";
 
 /** `backtest --compare` for people: both outcomes, the first divergence, the cost of the later revert. */
 

@@ -1,4 +1,4 @@
-import type { EvidenceRecord } from "../core/analysis-types";
+import type { EvidenceRecord } from "../core/analysis/types";
 import type { DecisionRecord } from "../core/record";
 
 /**

@@ -1,5 +1,5 @@
 import type { DecisionRecord } from "../core/record";
-import { escapeHtml } from "../core/sanitise";
+import { escapeHtml } from "../core/text/sanitise";
 
 /** A gate decision's probes for the HTML report, each command's bounded output in a <pre>. */
 export function gateHtml(record: DecisionRecord): string {

@@ -1,5 +1,5 @@
 import type { DecisionRecord } from "../core/record";
-import { escapeHtml, fencedBlock } from "../core/sanitise";
+import { escapeHtml, fencedBlock } from "../core/text/sanitise";
 
 /** A gate decision's probes as Markdown, with each command's captured (bounded) output. */
 export function gateMarkdown(record: DecisionRecord): string[] {

@@ -1,7 +1,7 @@
 import type { StageConfig } from "../../config";
 import { consecutiveChecks } from "../../signals/rules";
+import { evidenceRule, SLOW_SHARE_LIMITS } from "../core/analysis/evidence-rules";
 import { planRows } from "../core/evidence/explain";
-import { evidenceRule, SLOW_SHARE_LIMITS } from "../core/evidence-rules";
 import type { RolloutPlan } from "../core/plan";
 import { describeGates } from "./gate-text";
 

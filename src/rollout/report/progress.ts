@@ -1,7 +1,7 @@
-import type { SignalName } from "../core/analysis";
+import type { SignalName } from "../core/analysis/check";
 import type { RunnerEvent } from "../core/events";
-import { onlyGathering } from "../core/plain-words";
 import type { DecisionRecord, SignalRecord } from "../core/record";
+import { onlyGathering } from "../core/text/plain-words";
 import { displayText } from "./display-text";
 import { gatheringEvidence, verdictLabel } from "./verdict-label";
 

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
-import { redactSecrets, secretValues } from "../core/redact";
-import { terminalSafe } from "../core/sanitise";
 import type { RolloutState } from "../core/state";
+import { redactSecrets, secretValues } from "../core/text/redact";
+import { terminalSafe } from "../core/text/sanitise";
 import { htmlReport, markdownReport } from "./report";
 
 export interface WrittenReport {

@@ -1,7 +1,7 @@
-import type { SignalName } from "../core/analysis";
+import type { SignalName } from "../core/analysis/check";
 import type { DecisionRecord } from "../core/record";
-import { escapeHtml, markdownFence } from "../core/sanitise";
 import type { RolloutState } from "../core/state";
+import { escapeHtml, markdownFence } from "../core/text/sanitise";
 import { evidenceMarkdown, evidenceSvg } from "./evidence-curve";
 import { gateHtml } from "./gate-html";
 import { gateMarkdown } from "./gate-markdown";

@@ -1,5 +1,5 @@
-import { onlyGathering } from "../core/plain-words";
 import type { DecisionRecord } from "../core/record";
+import { onlyGathering } from "../core/text/plain-words";
 
 /**
  * OBSERVE means a signal sits between GO and roll-back. A check whose every signal is GO but whose

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DecisionRecord } from "../core/record";
-import { redactDeep, secretValues } from "../core/redact";
+import { redactDeep, secretValues } from "../core/text/redact";
 import { storeIo } from "./io";
 
 /**
@@ -16,7 +16,7 @@ export function journalPath(dir: string, stage: string): string {
 
 /**
  * Appends one record and fsyncs it: a decision is durable before the runner acts on it. Every
- * secret of the environment is redacted from it first (core/redact.ts).
+ * secret of the environment is redacted from it first (core/text/redact.ts).
  */
 export function appendRecord(dir: string, stage: string, record: DecisionRecord): void {
   storeIo.mkdir(dir);

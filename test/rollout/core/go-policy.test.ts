@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis";
+import { analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis/check";
+import { evidenceRule } from "../../../src/rollout/core/analysis/evidence-rules";
 import { type CoreState, decide, firstStep } from "../../../src/rollout/core/decide";
 import { binomialTable } from "../../../src/rollout/core/evidence/binomial";
 import { exactGoPass } from "../../../src/rollout/core/evidence/exact-go";
-import { evidenceRule } from "../../../src/rollout/core/evidence-rules";
 import { buildPlan } from "../../../src/rollout/core/plan";
 import { check, prod } from "../fixtures";
 

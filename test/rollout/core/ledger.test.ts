@@ -1,8 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AnalysisState, analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis";
-import { type CounterLedger, foldCounters } from "../../../src/rollout/core/ledger";
-import type { CounterSnapshot } from "../../../src/rollout/core/sample";
+import {
+  type AnalysisState,
+  analyseCheck,
+  initialAnalysisState,
+} from "../../../src/rollout/core/analysis/check";
+import { type CounterLedger, foldCounters } from "../../../src/rollout/core/sample/ledger";
+import type { CounterSnapshot } from "../../../src/rollout/core/sample/sample";
 import { check, prod } from "../fixtures";
 
 /**

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import type { Check } from "../../../src/rollout/core/analysis";
-import { backtest } from "../../../src/rollout/core/backtest";
+import type { Check } from "../../../src/rollout/core/analysis/check";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
 import { calibrateChangePointLogBar } from "../../../src/rollout/core/evidence/calibrate";
 import { deriveEvidenceRule } from "../../../src/rollout/core/evidence/params";
-import type { CounterSnapshot } from "../../../src/rollout/core/sample";
+import type { CounterSnapshot } from "../../../src/rollout/core/sample/sample";
 import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "../fakes";
 import { check, consecutiveProdWith, prodWith } from "../fixtures";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../bench/simulate";
 import type { StageConfig } from "../../../src/config";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { type CounterLedger, foldCounters } from "../../../src/rollout/core/ledger";
+import { type CounterLedger, foldCounters } from "../../../src/rollout/core/sample/ledger";
 import { CLOUD_MONITORING_PROMQL } from "../../../src/rollout/edges/from-config";
 import { CloudMonitoringCounters } from "../../../src/rollout/edges/metrics/cloud-monitoring-counters";
 import { PrometheusMetricsSource } from "../../../src/rollout/edges/metrics/prometheus";

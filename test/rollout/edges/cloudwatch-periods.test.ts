@@ -2,7 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from "@
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
-import { foldCounters } from "../../../src/rollout/core/ledger";
+import { foldCounters } from "../../../src/rollout/core/sample/ledger";
 import { CloudWatchMetricsSource } from "../../../src/rollout/edges/metrics/cloudwatch";
 
 /**

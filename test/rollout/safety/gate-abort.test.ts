@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import type { GateRecord } from "../../../src/rollout/core/gate-types";
+import type { GateRecord } from "../../../src/rollout/core/gate/types";
 import type { Gate } from "../../../src/rollout/edges/probes/types";
 import { requestPath, writeRequest } from "../../../src/rollout/store/requests";
 import { readState } from "../../../src/rollout/store/state";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fail } from "../../../src/rollout/commands/common";
 import { freshState } from "../../../src/rollout/controller/prepare";
-import { analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis";
+import { analyseCheck, initialAnalysisState } from "../../../src/rollout/core/analysis/check";
 import { actionRecord, type DecisionRecord, formatRecord } from "../../../src/rollout/core/record";
 import type { RolloutState } from "../../../src/rollout/core/state";
 import { postPrometheusApi } from "../../../src/rollout/edges/metrics/prometheus-query";

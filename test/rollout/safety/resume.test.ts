@@ -4,7 +4,7 @@ import { freshState } from "../../../src/rollout/controller/prepare";
 import { RolloutRefused, runRollout } from "../../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../../src/rollout/core/events";
 import { buildPlan, REVERT_WEIGHT } from "../../../src/rollout/core/plan";
-import type { MetricsSample } from "../../../src/rollout/core/sample";
+import type { MetricsSample } from "../../../src/rollout/core/sample/sample";
 import { readState } from "../../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
 import { prodWith } from "../fixtures";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { backtest } from "../../../src/rollout/core/backtest";
-import type { SideSample } from "../../../src/rollout/core/sample";
-import { refuseOutOfDomain } from "../../../src/rollout/core/sample-domain";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
+import { refuseOutOfDomain } from "../../../src/rollout/core/sample/domain";
+import type { SideSample } from "../../../src/rollout/core/sample/sample";
 import { FakeDriver, FakeMetrics, FakeTime, healthy, tempDir } from "../fakes";
 import { check, prodWith } from "../fixtures";
 

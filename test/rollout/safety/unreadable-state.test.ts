@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../../src/cli/ion-rollout";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
-import { initialAnalysisState } from "../../../src/rollout/core/analysis";
+import { initialAnalysisState } from "../../../src/rollout/core/analysis/check";
 import { journalPath, readJournal } from "../../../src/rollout/store/journal";
 import { readState, statePath } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { backtest } from "../../../src/rollout/core/backtest";
-import { compareBacktests } from "../../../src/rollout/core/compare";
-import { RULES, RuleError, runbookLiteral, withRule } from "../../../src/rollout/core/with-rule";
+import { compareBacktests } from "../../../src/rollout/core/backtest/compare";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
+import { RULES, RuleError, runbookLiteral, withRule } from "../../../src/rollout/core/backtest/with-rule";
 import { formatComparison } from "../../../src/rollout/report/compare-text";
 import { builtIonRollout } from "../../support/built-cli";
 import { check, consecutive, prod, ROOT } from "../fixtures";

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StageConfig } from "../../../src/config";
 import { readBacktestInput } from "../../../src/rollout/commands/backtest-input";
-import type { Check } from "../../../src/rollout/core/analysis";
-import { backtest } from "../../../src/rollout/core/backtest";
+import type { Check } from "../../../src/rollout/core/analysis/check";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
 import { actionRecord, type DecisionRecord } from "../../../src/rollout/core/record";
-import type { CounterSnapshot } from "../../../src/rollout/core/sample";
-import { parseTrace } from "../../../src/rollout/core/trace";
+import type { CounterSnapshot } from "../../../src/rollout/core/sample/sample";
+import { parseTrace } from "../../../src/rollout/core/trace/format";
 import { check, consecutiveProd, consecutiveProdWith, prod, ROOT } from "../fixtures";
 
 const dir = mkdtempSync(join(tmpdir(), "ion-journal-replay-"));

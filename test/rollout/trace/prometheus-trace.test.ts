@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { parseTrace } from "../../../src/rollout/core/trace";
-import { buildTrace } from "../../../src/rollout/core/trace-build";
+import { buildTrace } from "../../../src/rollout/core/trace/build";
+import { parseTrace } from "../../../src/rollout/core/trace/format";
 import { recordPrometheusTrace } from "../../../src/rollout/edges/metrics/prometheus-trace";
 import type { LocalHttp } from "../edges/local-http";
 import { prod } from "../fixtures";

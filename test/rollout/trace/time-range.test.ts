@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkTimes, parseTime, parseTimeRange, TimeRangeError } from "../../../src/rollout/core/time-range";
+import { parseTime, parseTimeRange, TimeRangeError } from "../../../src/rollout/commands/time-range";
+import { checkTimes } from "../../../src/rollout/core/trace/check-times";
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 

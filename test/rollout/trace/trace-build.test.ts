@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { backtest } from "../../../src/rollout/core/backtest";
-import { parseTraceDocument } from "../../../src/rollout/core/trace";
-import { buildTrace, countGaps } from "../../../src/rollout/core/trace-build";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
+import { buildTrace, countGaps } from "../../../src/rollout/core/trace/build";
+import { parseTraceDocument } from "../../../src/rollout/core/trace/format";
 import { prod } from "../fixtures";
 
 const source = { kind: "prometheus" as const, stage: "prod", canary: "c", stable: "s" };

@@ -1,6 +1,6 @@
 import type { StageConfig } from "../../../config";
 import { CLOUD_RUN_DELTA_METRICS, monitoringFilter, type Side, sideLabels } from "../../../signals";
-import type { CounterReading, CounterSnapshot, SampleContext, SideCounters } from "../../core/sample";
+import type { CounterReading, CounterSnapshot, SampleContext, SideCounters } from "../../core/sample/sample";
 import type { CounterRead, CounterReader } from "./counter-reader";
 import { countBelow, listTimeSeries, type TimeSeries } from "./monitoring-api";
 import { queryKey } from "./query-key";

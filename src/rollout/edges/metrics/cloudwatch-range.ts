@@ -6,8 +6,8 @@ import {
   fromCloudWatchUnits,
   type Side,
 } from "../../../signals";
-import { checkTimes, type TimeRange } from "../../core/time-range";
-import type { RecordedSeries, RecordedTrace, TraceSignal } from "../../core/trace-build";
+import type { RecordedSeries, RecordedTrace, TraceSignal } from "../../core/trace/build";
+import { checkTimes, type TimeRange } from "../../core/trace/check-times";
 import type { CloudWatchSender } from "./cloudwatch";
 import { sampleQueries } from "./cloudwatch-queries";
 

@@ -7,7 +7,7 @@ import {
   type MetricsSample,
   type SampleContext,
   type SideSample,
-} from "../../core/sample";
+} from "../../core/sample/sample";
 import type { MetricsSource } from "../types";
 import { type SampleQueries, sampleQueries } from "./cloudwatch-queries";
 import { queryKey } from "./query-key";

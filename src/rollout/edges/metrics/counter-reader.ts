@@ -1,4 +1,4 @@
-import type { CounterSnapshot, SampleContext } from "../../core/sample";
+import type { CounterSnapshot, SampleContext } from "../../core/sample/sample";
 
 /** What the counter reads of one sample share with its other queries. */
 export interface CounterRead {
@@ -16,7 +16,7 @@ export interface CounterRead {
 }
 
 /**
- * Reads the counts the sequential analysis's ledger folds (src/rollout/core/ledger.ts): raw
+ * Reads the counts the sequential analysis's ledger folds (src/rollout/core/sample/ledger.ts): raw
  * cumulative counters (Prometheus) or per-period counts (Cloud Monitoring DELTA points). Undefined
  * when a read failed (its error is recorded: the check is inconclusive).
  */

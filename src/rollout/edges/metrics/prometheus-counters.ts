@@ -1,7 +1,7 @@
 import type { StageConfig } from "../../../config";
 import type { Side } from "../../../signals";
 import { sideCounterSeries } from "../../../signals/promql";
-import { COUNTER_NAMES, type CounterSnapshot, type SideCounters } from "../../core/sample";
+import { COUNTER_NAMES, type CounterSnapshot, type SideCounters } from "../../core/sample/sample";
 import type { CounterRead, CounterReader } from "./counter-reader";
 import { instantVector, type VectorSample } from "./prometheus-query";
 import { queryKey } from "./query-key";

@@ -1,4 +1,4 @@
-import { oneLine } from "../../core/sanitise";
+import { oneLine } from "../../core/text/sanitise";
 import type { BearerTokenProvider } from "./google-token";
 
 /**

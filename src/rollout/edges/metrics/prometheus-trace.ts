@@ -1,7 +1,7 @@
 import type { StageConfig } from "../../../config";
 import { type QuerySet, type Side, sideQueries } from "../../../signals";
-import { checkTimes, type TimeRange } from "../../core/time-range";
-import type { RecordedSeries, RecordedTrace, TraceSignal } from "../../core/trace-build";
+import type { RecordedSeries, RecordedTrace, TraceSignal } from "../../core/trace/build";
+import { checkTimes, type TimeRange } from "../../core/trace/check-times";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";
 import { PrometheusQueryError, redactUrl, splitCredentials } from "./prometheus-query";
 import { type RangeValues, rangeQuery } from "./prometheus-range";

@@ -8,7 +8,7 @@ import {
   type MetricsSample,
   type SampleContext,
   type SideSample,
-} from "../../core/sample";
+} from "../../core/sample/sample";
 import type { MetricsSource } from "../types";
 import type { CounterReader } from "./counter-reader";
 import { type BearerTokenProvider, googleBearerToken } from "./google-token";

@@ -1,4 +1,4 @@
-import { redactDeep, secretValues } from "../../core/redact";
+import { redactDeep, secretValues } from "../../core/text/redact";
 import type { Notifier } from "../types";
 import { FailSafeNotifier, FanOutNotifier } from "./fail-safe";
 import { JsonWebhookNotifier } from "./json-webhook";

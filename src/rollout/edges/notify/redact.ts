@@ -1,4 +1,4 @@
-export { redactSecrets } from "../../core/redact";
+export { redactSecrets } from "../../core/text/redact";
 
 /** Where a secret URL may be named: its origin only (the path of a webhook URL is the secret). */
 export function publicOrigin(url: string): string {

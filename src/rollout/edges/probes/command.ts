@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type { GateCommandConfig } from "../../../config";
-import type { ProbeOutcome } from "../../core/gate-types";
-import { redactSecrets, secretValues } from "../../core/redact";
-import { terminalSafe } from "../../core/sanitise";
+import type { ProbeOutcome } from "../../core/gate/types";
+import { redactSecrets, secretValues } from "../../core/text/redact";
+import { terminalSafe } from "../../core/text/sanitise";
 import { BoundedOutput } from "./bounded-output";
 import { GATE_MARKER_ENV, signalMarked } from "./process-marker";
 

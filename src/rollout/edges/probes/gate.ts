@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { PreTrafficConfig, StageConfig } from "../../../config";
-import type { GateRecord, ProbeOutcome } from "../../core/gate-types";
+import type { GateRecord, ProbeOutcome } from "../../core/gate/types";
 import { runGateCommand } from "./command";
 import { healthProbe } from "./health";
 import { rateProbe, type Sleep } from "./rate-probe";

@@ -1,5 +1,5 @@
 import type { HealthProbeConfig } from "../../../config";
-import type { ProbeOutcome } from "../../core/gate-types";
+import type { ProbeOutcome } from "../../core/gate/types";
 import { type GetAnswer, httpGet, is2xx } from "./http-get";
 import type { Endpoint } from "./types";
 

@@ -1,4 +1,4 @@
-import type { GateKind, GateRecord } from "../../core/gate-types";
+import type { GateKind, GateRecord } from "../../core/gate/types";
 
 /**
  * Probes that ask an endpoint before users reach it: the pre-traffic gate (the canary's own

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EvidenceSettingsSchema } from "../../../../src/config/evidence";
+import { evidenceRule, trafficLevel } from "../../../../src/rollout/core/analysis/evidence-rules";
 import { binomialTable } from "../../../../src/rollout/core/evidence/binomial";
 import { exactRevert } from "../../../../src/rollout/core/evidence/exact";
 import { oneCheckErrorsToRevert } from "../../../../src/rollout/core/evidence/one-check";
 import type { EvidenceRule } from "../../../../src/rollout/core/evidence/rule";
-import { evidenceRule, trafficLevel } from "../../../../src/rollout/core/evidence-rules";
 
 /**
  * The false-revert guarantee whatever the traffic does: the rules are the ones the runner judges

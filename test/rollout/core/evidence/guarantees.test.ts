@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EvidenceSettingsSchema } from "../../../../src/config/evidence";
 import { freshState } from "../../../../src/rollout/controller/prepare";
-import { analyseCheck, initialAnalysisState } from "../../../../src/rollout/core/analysis";
+import { analyseCheck, initialAnalysisState } from "../../../../src/rollout/core/analysis/check";
+import { SLOW_SHARE_LIMITS } from "../../../../src/rollout/core/analysis/evidence-rules";
 import { exactRevert, exactRevertBounds } from "../../../../src/rollout/core/evidence/exact";
 import { revertsNow } from "../../../../src/rollout/core/evidence/judge";
 import { deriveEvidenceRule } from "../../../../src/rollout/core/evidence/params";
@@ -18,7 +19,6 @@ import {
   initialCountEvidence,
   observeCounts,
 } from "../../../../src/rollout/core/evidence/state";
-import { SLOW_SHARE_LIMITS } from "../../../../src/rollout/core/evidence-rules";
 import type { RolloutState } from "../../../../src/rollout/core/state";
 import { stateShapeProblem } from "../../../../src/rollout/core/state-shape";
 import { check, prodWith } from "../../fixtures";

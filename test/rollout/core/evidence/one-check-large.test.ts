@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { EvidenceSettingsSchema } from "../../../../src/config/evidence";
+import { evidenceRule, trafficLevel } from "../../../../src/rollout/core/analysis/evidence-rules";
 import { binomialTable } from "../../../../src/rollout/core/evidence/binomial";
 import { oneCheckErrorsToRevert } from "../../../../src/rollout/core/evidence/one-check";
-import { evidenceRule, trafficLevel } from "../../../../src/rollout/core/evidence-rules";
 
 /**
  * Past the exact calibration's reach the one-check trigger's count comes from a Chernoff bound:

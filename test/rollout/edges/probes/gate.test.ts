@@ -86,7 +86,7 @@ describe("the pre-traffic gate", () => {
 describe("the report of a refused rollout", () => {
   it("shows the gate's probes and the command's bounded output", async () => {
     const { markdownReport } = await import("../../../../src/rollout/report/report");
-    const { gateDecisionRecord } = await import("../../../../src/rollout/core/gate-record");
+    const { gateDecisionRecord } = await import("../../../../src/rollout/core/gate/record");
     const record = gateDecisionRecord({
       gate: {
         kind: "pre-traffic",

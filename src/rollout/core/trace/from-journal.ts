@@ -1,8 +1,8 @@
-import { firstTrafficAt } from "./first-traffic";
-import type { MeasuredRecord } from "./measured";
-import type { DecisionRecord, SignalRecord } from "./record";
-import type { SideSample } from "./sample";
-import type { TraceDocument } from "./trace";
+import { firstTrafficAt } from "../first-traffic";
+import type { DecisionRecord, SignalRecord } from "../record";
+import type { MeasuredRecord } from "../sample/measured";
+import type { SideSample } from "../sample/sample";
+import type { TraceDocument } from "./format";
 
 /**
  * A past rollout's journal as a backtest trace: the measured values each check recorded. Pure.

@@ -1,7 +1,13 @@
-import type { StageConfig, Thresholds } from "../../config";
-import { EMPTY_BLOCK, judgeErrorBlocks } from "./analysis-blocks";
-import { judgeHealth, judgeLevel } from "./analysis-levels";
-import { initialSequentialState, judgeSequential } from "./analysis-sequential";
+import type { StageConfig, Thresholds } from "../../../config";
+import { maxSampleAge } from "../plan";
+import { refuseOutOfDomain } from "../sample/domain";
+import { maxCountPerCheck } from "../sample/plausible-counts";
+import type { SideSample } from "../sample/sample";
+import { oneLine } from "../text/sanitise";
+import { EMPTY_BLOCK, judgeErrorBlocks } from "./blocks";
+import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
+import { judgeHealth, judgeLevel } from "./levels";
+import { initialSequentialState, judgeSequential } from "./sequential";
 import {
   type AnalysisState,
   type Check,
@@ -11,26 +17,20 @@ import {
   type SignalName,
   type SignalVerdict,
   worst,
-} from "./analysis-types";
-import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
-import { maxSampleAge } from "./plan";
-import { maxCountPerCheck } from "./plausible-counts";
-import type { SideSample } from "./sample";
-import { refuseOutOfDomain } from "./sample-domain";
-import { oneLine } from "./sanitise";
+} from "./types";
 
-export * from "./analysis-types";
+export * from "./types";
 
 /**
  * One check's judgement, per signal and overall. Pure: the caller passes the check and the
  * previous state and gets the next state back.
  *
  * - `analysis: sequential` (prod and staging default): error rate, and P95 as the share of slow
- *   requests when the check carries it, by the evidence engine (analysis-sequential.ts).
+ *   requests when the check carries it, by the evidence engine (analysis/sequential.ts).
  * - `analysis: consecutive`: the runbook's "N in a row" rule, error rate by evidence blocks
- *   (analysis-blocks.ts).
+ *   (analysis/blocks.ts).
  * - Memory, CPU, P95 without slow counts: consecutive-check rules, durations by time
- *   (analysis-levels.ts). GO only within `goAtMost`; anything between is OBSERVE.
+ *   (analysis/levels.ts). GO only within `goAtMost`; anything between is OBSERVE.
  * - Missing (null), stale or errored data is INCONCLUSIVE, never a pass.
  */
 
@@ -42,7 +42,7 @@ export interface AnalysisContext {
   maxSampleAgeSeconds: number;
   /** The step's expected canary requests per check (rate × weight × interval), when declared. */
   expectedRequestsPerCheck?: number;
-  /** The most one check may count (plausible-counts.ts); more is no data. */
+  /** The most one check may count (sample/plausible-counts.ts); more is no data. */
   maxCountPerCheck?: number;
 }
 

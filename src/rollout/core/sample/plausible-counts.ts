@@ -1,4 +1,4 @@
-import type { StageConfig } from "../../config";
+import type { StageConfig } from "../../../config";
 
 /**
  * The most a check's counts can plausibly be: what the service could serve in one check interval.

@@ -5,14 +5,12 @@
  * would record the wrong hour.
  */
 
+import type { TimeRange } from "../core/trace/check-times";
+
+export type { TimeRange };
+
 export class TimeRangeError extends Error {
   override name = "TimeRangeError";
-}
-
-export interface TimeRange {
-  fromMs: number;
-  toMs: number;
-  stepSeconds: number;
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -85,12 +83,4 @@ export function parseTimeRange(
     );
   }
   return { fromMs, toMs, stepSeconds };
-}
-
-/** The check times of a range, epoch milliseconds. */
-export function checkTimes(range: TimeRange): number[] {
-  const times: number[] = [];
-  const stepMs = range.stepSeconds * 1000;
-  for (let t = range.fromMs + stepMs; t <= range.toMs; t += stepMs) times.push(t);
-  return times;
 }

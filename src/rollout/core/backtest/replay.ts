@@ -1,12 +1,12 @@
-import type { StageConfig } from "../../config";
-import { type Check, initialAnalysisState, type Verdict } from "./analysis";
-import { decideCheck } from "./check-decision";
-import { type CoreState, firstStep } from "./decide";
-import type { Outcome } from "./outcome";
-import { buildPlan } from "./plan";
-import { maxCountPerCheck } from "./plausible-counts";
-import type { ActionKind, DecisionRecord } from "./record";
-import { refuseOutOfDomain } from "./sample-domain";
+import type { StageConfig } from "../../../config";
+import { type Check, initialAnalysisState, type Verdict } from "../analysis/check";
+import { decideCheck } from "../check-decision";
+import { type CoreState, firstStep } from "../decide";
+import type { Outcome } from "../outcome";
+import { buildPlan } from "../plan";
+import type { ActionKind, DecisionRecord } from "../record";
+import { refuseOutOfDomain } from "../sample/domain";
+import { maxCountPerCheck } from "../sample/plausible-counts";
 
 /** One replayed check: the fields first, then the decision record's. */
 export type BacktestDecision = DecisionRecord & {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Check } from "./analysis";
-import type { SideSample } from "./sample";
+import type { Check } from "../analysis/check";
+import type { SideSample } from "../sample/sample";
 
 /**
  * The backtest trace format (docs/rollout.md), stable across versions:

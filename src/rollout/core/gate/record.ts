@@ -1,5 +1,5 @@
-import type { GateRecord } from "./gate-types";
-import { actionRecord, type DecisionRecord, type RecordPosition } from "./record";
+import { actionRecord, type DecisionRecord, type RecordPosition } from "../record";
+import type { GateRecord } from "./types";
 
 /**
  * The journal's view of a gate: the pre-traffic gate before the first step, the post-promotion

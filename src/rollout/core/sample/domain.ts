@@ -10,7 +10,7 @@ import type { SideSample } from "./sample";
  * Domains: latency (ms) finite and >= 0; memory utilisation in [0, 1.5] (a container can briefly
  * exceed its nominal limit); CPU utilisation in [0, 64] (cores' worth); request, error and health
  * failure counts non-negative integers, and request, error and slow counts at most what the
- * service could serve in a check (plausible-counts.ts) when the caller knows that ceiling; sample
+ * service could serve in a check (sample/plausible-counts.ts) when the caller knows that ceiling; sample
  * age finite and >= 0.
  */
 
@@ -64,7 +64,7 @@ export function refuseOutOfDomainSide(
 
 /**
  * A sample (or a trace's check) with out-of-domain values refused on both sides, as errors.
- * `countCeiling`: the most one check may count (plausible-counts.ts), when the caller knows it.
+ * `countCeiling`: the most one check may count (sample/plausible-counts.ts), when the caller knows it.
  */
 export function refuseOutOfDomain<T extends { canary: SideSample; stable: SideSample; errors?: string[] }>(
   sample: T,

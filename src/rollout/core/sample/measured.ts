@@ -1,10 +1,10 @@
-import type { Check } from "./analysis-types";
+import type { Check } from "../analysis/types";
 import { type CounterLedger, foldCounters, type LedgerDeltas } from "./ledger";
 import type { SideSample } from "./sample";
 
 /**
  * What one check measured, as its decision record keeps it (`measured`), so a journal replays to
- * the same decisions (core/trace-from-journal.ts). Pure, numbers only (a journal line stays small):
+ * the same decisions (core/trace/from-journal.ts). Pure, numbers only (a journal line stays small):
  * each side's raw sample (requests, errors, slow, P95, memory, CPU, health, sample age), and where
  * the sequential analysis read raw counters, the exact counts its ledger took from them (`deltas`).
  */

@@ -1,4 +1,4 @@
-import type { SignalName, SignalVerdict } from "./analysis-types";
+import type { SignalName, SignalVerdict } from "../analysis/types";
 
 /**
  * A decision's first line in plain words: what happened, at which weight, after how long, and the

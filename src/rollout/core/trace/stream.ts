@@ -1,11 +1,11 @@
-import type { StageConfig } from "../../config";
-import { analyseCheck, type Check, initialAnalysisState } from "./analysis";
-import type { BacktestDecision, BacktestResult } from "./backtest";
-import { type CoreState, decide, firstStep } from "./decide";
-import { buildPlan, type RolloutPlan } from "./plan";
-import { maxCountPerCheck } from "./plausible-counts";
-import { refuseOutOfDomain } from "./sample-domain";
-import { parseTrace, TraceError } from "./trace";
+import type { StageConfig } from "../../../config";
+import { analyseCheck, type Check, initialAnalysisState } from "../analysis/check";
+import type { BacktestDecision, BacktestResult } from "../backtest/replay";
+import { type CoreState, decide, firstStep } from "../decide";
+import { buildPlan, type RolloutPlan } from "../plan";
+import { refuseOutOfDomain } from "../sample/domain";
+import { maxCountPerCheck } from "../sample/plausible-counts";
+import { parseTrace, TraceError } from "./format";
 
 /**
  * The backtest in constant memory: the trace's checks are cut out of the document's text chunk

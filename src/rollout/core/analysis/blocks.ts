@@ -1,5 +1,6 @@
-import type { ErrorRateThreshold } from "../../config";
-import { extendStreak, thresholdView } from "./analysis-levels";
+import type { ErrorRateThreshold } from "../../../config";
+import { extendStreak, thresholdView } from "./levels";
+import { wilsonLower, worseThanStable } from "./statistics";
 import {
   type Check,
   type ErrorBlock,
@@ -8,8 +9,7 @@ import {
   queryOf,
   type SignalThresholdView,
   type SignalVerdict,
-} from "./analysis-types";
-import { wilsonLower, worseThanStable } from "./statistics";
+} from "./types";
 
 /**
  * `analysis: consecutive`: error rate by evidence blocks. Checks pool into a block of at least

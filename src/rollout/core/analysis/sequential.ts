@@ -1,6 +1,24 @@
-import type { Thresholds } from "../../config";
-import { canaryCounts, stableCounts } from "./analysis-blocks";
-import { judgeLevel, thresholdView } from "./analysis-levels";
+import type { Thresholds } from "../../../config";
+import { errorsThatWouldRevert, explainRevertCount } from "../evidence/explain";
+import { type EvidenceJudgement, judgeEvidence } from "../evidence/judge";
+import {
+  initialRelativeEvidence,
+  judgeRelative,
+  observeRelative,
+  type RelativeVerdict,
+} from "../evidence/relative";
+import type { EvidenceRule } from "../evidence/rule";
+import {
+  type CheckCounts,
+  type CountEvidenceState,
+  initialCountEvidence,
+  observeCounts,
+} from "../evidence/state";
+import { foldCounters, type LedgerDeltas, type SideDeltas } from "../sample/ledger";
+import { refusedCount } from "../sample/plausible-counts";
+import { canaryCounts, stableCounts } from "./blocks";
+import { evidenceRule, relativeRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
+import { judgeLevel, thresholdView } from "./levels";
 import {
   type Check,
   type EvidenceRecord,
@@ -10,25 +28,7 @@ import {
   type SequentialState,
   type SignalVerdict,
   type Verdict,
-} from "./analysis-types";
-import { errorsThatWouldRevert, explainRevertCount } from "./evidence/explain";
-import { type EvidenceJudgement, judgeEvidence } from "./evidence/judge";
-import {
-  initialRelativeEvidence,
-  judgeRelative,
-  observeRelative,
-  type RelativeVerdict,
-} from "./evidence/relative";
-import type { EvidenceRule } from "./evidence/rule";
-import {
-  type CheckCounts,
-  type CountEvidenceState,
-  initialCountEvidence,
-  observeCounts,
-} from "./evidence/state";
-import { evidenceRule, relativeRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
-import { foldCounters, type LedgerDeltas, type SideDeltas } from "./ledger";
-import { refusedCount } from "./plausible-counts";
+} from "./types";
 
 /**
  * `analysis: sequential`: error rate, and latency as the share of slow requests, judged by the
@@ -54,7 +54,7 @@ export interface SequentialInput {
   interval: number;
   /** The step's expected canary requests per check (rate × weight × interval), when declared. */
   expectedPerCheck?: number;
-  /** The most one check may count (plausible-counts.ts); larger or fractional deltas are no data. */
+  /** The most one check may count (sample/plausible-counts.ts); larger or fractional deltas are no data. */
   maxCountPerCheck?: number;
   check: Check;
   state: SequentialState;

@@ -1,4 +1,4 @@
-import type { StageConfig } from "../../config";
+import type { StageConfig } from "../../../config";
 
 /**
  * `backtest --rule RULE`: the stage's config judged by another analysis rule, for `--compare`.

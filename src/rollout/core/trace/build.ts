@@ -1,4 +1,4 @@
-import type { TraceDocument } from "./trace";
+import type { TraceDocument } from "./format";
 
 /**
  * Turns series recorded from a metrics store (one value per check time, null = no data) into a

@@ -1,5 +1,5 @@
-import type { Check } from "./analysis";
-import type { BacktestDecision, BacktestResult } from "./backtest";
+import type { Check } from "../analysis/check";
+import type { BacktestDecision, BacktestResult } from "./replay";
 
 /**
  * `backtest --compare`: one trace replayed under two configs, and where their decisions part.

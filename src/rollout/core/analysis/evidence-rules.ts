@@ -1,7 +1,7 @@
-import type { EvidenceSettings } from "../../config";
-import { deriveEvidenceRule, type SignalLimits, slowShareLimits } from "./evidence/params";
-import type { RelativeRule } from "./evidence/relative";
-import type { EvidenceRule } from "./evidence/rule";
+import type { EvidenceSettings } from "../../../config";
+import { deriveEvidenceRule, type SignalLimits, slowShareLimits } from "../evidence/params";
+import type { RelativeRule } from "../evidence/relative";
+import type { EvidenceRule } from "../evidence/rule";
 
 /**
  * The rules the sequential analysis judges by, derived from config and the step's traffic. The

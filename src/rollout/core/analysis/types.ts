@@ -1,7 +1,7 @@
-import type { RelativeEvidenceState } from "./evidence/relative";
-import type { CountEvidenceState } from "./evidence/state";
-import type { CounterLedger, LedgerDeltas } from "./ledger";
-import type { CounterSnapshot, SideSample } from "./sample";
+import type { RelativeEvidenceState } from "../evidence/relative";
+import type { CountEvidenceState } from "../evidence/state";
+import type { CounterLedger, LedgerDeltas } from "../sample/ledger";
+import type { CounterSnapshot, SideSample } from "../sample/sample";
 
 /** The vocabulary of one check's judgement, shared by the analysis modules (no logic here). */
 

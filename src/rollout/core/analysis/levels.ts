@@ -1,5 +1,5 @@
-import type { SignalThreshold } from "../../config";
-import { consecutiveChecks } from "../../signals/rules";
+import type { SignalThreshold } from "../../../config";
+import { consecutiveChecks } from "../../../signals/rules";
 import {
   isNumber,
   pct,
@@ -7,7 +7,7 @@ import {
   type SignalThresholdView,
   type SignalVerdict,
   type Verdict,
-} from "./analysis-types";
+} from "./types";
 
 /**
  * Consecutive-check rules: level signals (latency by value, memory, CPU), health, and the breach

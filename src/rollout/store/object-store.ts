@@ -1,0 +1,53 @@
+/**
+ * Where a rollout's state, journal, operator requests and lease live: a local directory
+ * (rehearsal, tests, one machine) or a shared bucket (GCS for GCP stages, S3 for AWS stages), so
+ * that every machine with the stage config and credentials sees the same rollout.
+ *
+ * The whole contract is a key/value store with compare-and-swap writes: a write names the version
+ * it replaces (or that the key must not exist), and fails with `PreconditionFailedError` when
+ * another writer got there first. GCS gives it with generation preconditions
+ * (`ifGenerationMatch`, 0 = must not exist), S3 with conditional writes (`If-Match` on the ETag,
+ * `If-None-Match: *`), the local directory with a per-key mutex file. One contract test suite runs
+ * against every implementation.
+ */
+
+/** One stored object. */
+export interface StoredObject {
+  text: string;
+  /** Opaque: what a conditional write names (GCS generation, S3 ETag, a local file's version). */
+  version: string;
+  /** When the object was last written, in the store's own clock (epoch ms). */
+  updatedAtMs: number;
+  /** The store's clock when it answered this read (epoch ms): ages are measured on one clock. */
+  readAtMs: number;
+}
+
+/** When a write may happen: only if the key is absent, or still at the version the writer read. */
+export type WriteCondition = { ifAbsent: true } | { ifVersion: string };
+
+/** The condition of a write or remove did not hold: another writer changed the key first. */
+export class PreconditionFailedError extends Error {
+  override name = "PreconditionFailedError";
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`${key}: ${detail}`);
+  }
+}
+
+export interface ObjectStore {
+  /** For people: `gs://bucket/prefix`, `s3://bucket/prefix`, `/abs/dir`. */
+  readonly description: string;
+  /** The object at `key`; undefined when there is none. */
+  read(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
+  /** Writes `text` when `condition` holds; resolves to the new version; `PreconditionFailedError` when not. */
+  write(key: string, text: string, condition: WriteCondition, signal?: AbortSignal): Promise<string>;
+  /** The keys that start with `prefix`, sorted. */
+  list(prefix: string, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Removes `key` (with `ifVersion`: only while it is at that version, else
+   * `PreconditionFailedError`). A key that is already gone is not an error.
+   */
+  remove(key: string, condition?: { ifVersion: string }, signal?: AbortSignal): Promise<void>;
+}
