@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { safePath } from "./patterns";
 import { PreTrafficSchema } from "./pre-traffic";
+import { LeaseSchema, StoreSchema } from "./store";
 
 export const RolloutPlanSchema = z
   .object({
@@ -46,8 +47,15 @@ export const RolloutPlanSchema = z
     maxSampleAgeSeconds: z.number().int().min(1).optional(),
     /** How long the old side is kept after a promotion before it is retired (the blue-green runbook keeps it 24 h). */
     retainOldSeconds: z.number().int().min(0).default(86_400),
-    /** Durable rollout state and lock; relative to the project directory. */
+    /**
+     * The local rollout directory (reports; and state, journal, requests and lease when
+     * `store.kind` is `directory`); relative to the project directory (the stage file's).
+     */
     stateDir: safePath.default(".ion-rollout"),
+    /** Where state, journal, operator requests and the lease live (`src/config/store.ts`). */
+    store: StoreSchema.default({ kind: "directory" }),
+    /** The runner's lease on its traffic target (`src/config/store.ts`). */
+    lease: LeaseSchema.prefault({}),
     /** The pre-traffic gate and the post-promotion check (`src/config/pre-traffic.ts`). */
     preTraffic: PreTrafficSchema.prefault({}),
   })

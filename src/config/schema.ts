@@ -39,6 +39,21 @@ export const NotificationsSchema = z
   })
   .strict();
 
+/** A bucket store lives on the stage's own cloud, reached with the credentials the runner already has. */
+function checkStorePlatform(
+  cfg: { platform: string; rollout: { store: { kind: string } } },
+  ctx: z.RefinementCtx,
+): void {
+  const bucketOf: Record<string, string> = { gcp: "gcs", aws: "s3" };
+  const kind = cfg.rollout.store.kind;
+  if (kind === "directory" || bucketOf[cfg.platform] === kind) return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["rollout", "store", "kind"],
+    message: `rollout.store.kind ${kind} does not belong to platform ${cfg.platform}; use ${bucketOf[cfg.platform] ?? "directory"} (or directory for one machine)`,
+  });
+}
+
 /**
  * The k8s block's rules and panels read Cloud Run's `run_googleapis_com:*` series, which exist only
  * in Cloud Monitoring: only a GCP stage has them (see docs/monitoring.md).
@@ -84,6 +99,7 @@ export const StageConfigSchema = z
   .strict()
   .superRefine((cfg, ctx) => {
     checkK8sPlatform(cfg, ctx);
+    checkStorePlatform(cfg, ctx);
     if (!cfg[cfg.platform]) {
       ctx.addIssue({
         code: "custom",

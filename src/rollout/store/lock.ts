@@ -3,7 +3,10 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { StageConfig } from "../../config";
+import { holderAlive, processAlive, processStartTime } from "./holder-process";
 import { storeIo } from "./io";
+
+export { holderAlive, processAlive, processStartTime };
 
 /**
  * One runner per traffic target: the lock is keyed on what is driven (the HAProxy socket and
@@ -93,45 +96,12 @@ export function lockPath(dir: string, target: LockTarget): string {
   return join(dir, `traffic-${digest(target.key)}.lock`);
 }
 
-/** A process's start time from `/proc/<pid>/stat` (field 22); undefined where there is no /proc or no such process. */
-export function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // Field 2 (the command) is in parentheses and may hold spaces or ')': count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return fields[19];
-}
-
-/**
- * The holder's process is still the one that took the lock: its pid is alive and, where both are
- * known, started when the lock says (a reused pid is another process).
- */
-export function holderAlive(holder: LockHolder, isAlive: (pid: number) => boolean = processAlive): boolean {
-  if (!isAlive(holder.pid)) return false;
-  if (holder.startTime === undefined) return true;
-  const now = processStartTime(holder.pid);
-  return now === undefined || now === holder.startTime;
-}
-
 /** Moves an unreadable lock file aside (kept for a post-mortem); returns where it went. */
 export function setAsideLock(dir: string, target: LockTarget, now: number): string {
   const from = lockPath(dir, target);
   const to = `${from}.unreadable-${now}`;
   storeIo.rename(from, to);
   return to;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function readHolderFile(path: string): LockHolder | undefined {

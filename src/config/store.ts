@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+/**
+ * Where a stage's rollout state, journal, operator requests and lease live
+ * (src/rollout/store/object-store.ts). `directory` keeps them in `rollout.stateDir` (rehearsal,
+ * tests, one machine); `gcs` and `s3` keep them in a bucket every machine with the stage config
+ * and credentials reads, so `status`, `abort` and `reconcile` work from anywhere.
+ */
+
+/** A bucket name as both clouds accept it: 3-63 lower-case letters, digits, '-', '.'. */
+const bucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    "must be a bucket name (3-63 lower-case letters, digits, '-' or '.')",
+  );
+
+/** A key prefix inside the bucket: plain path segments, no leading '/', no '..'. */
+const keyPrefix = z
+  .string()
+  .regex(
+    /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*$/,
+    "must be empty or path segments each ending in '/' (letters, digits, '-', '_', '.'), e.g. ion-rollout/prod/",
+  );
+
+export const StoreSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("directory") }).strict(),
+  z
+    .object({ kind: z.literal("gcs"), bucket: bucketName, prefix: keyPrefix.default("ion-rollout/") })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("s3"),
+      bucket: bucketName,
+      prefix: keyPrefix.default("ion-rollout/"),
+      /** The bucket's region; default the stage's `aws.region`. */
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, "must be an AWS region such as ap-northeast-2")
+        .optional(),
+    })
+    .strict(),
+]);
+
+export type StoreConfig = z.infer<typeof StoreSchema>;
+
+/**
+ * The lease one runner holds on a traffic target (src/rollout/store/lease.ts): it lapses
+ * `ttlSeconds` after its last renewal, on the store's clock; the holder renews every
+ * `renewSeconds`. `reconcile` reverts a canary whose lease lapsed, so ttl bounds how long an
+ * orphaned canary serves before a scheduled reconcile may act.
+ */
+export const LeaseSchema = z
+  .object({
+    ttlSeconds: z.number().int().min(3).max(3600).default(60),
+    renewSeconds: z.number().int().min(1).max(1200).default(15),
+  })
+  .strict()
+  .superRefine((lease, ctx) => {
+    if (lease.renewSeconds * 2 > lease.ttlSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["renewSeconds"],
+        message: `renewSeconds (${lease.renewSeconds}) must be at most half of ttlSeconds (${lease.ttlSeconds}), so one late or failed renewal does not lose the lease; lower rollout.lease.renewSeconds or raise rollout.lease.ttlSeconds`,
+      });
+    }
+  });
+
+export type LeaseConfig = z.infer<typeof LeaseSchema>;
