@@ -17,7 +17,7 @@ import { retireCommand } from "../rollout/commands/retire";
 import { type StatusOptions, statusCommand } from "../rollout/commands/status";
 import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
-import { LockError } from "../rollout/store/lock";
+import { LeaseHeldError, LeaseLostError } from "../rollout/store/lease";
 import { UnreadableStateError } from "../rollout/store/state";
 
 const EXAMPLES = `
@@ -67,7 +67,10 @@ function common(command: Command): Command {
   return command
     .option("--config <file>", "read this stack config file instead of Pulumi.<stage>.yaml")
     .option("--json", "machine output: JSON, or newline-delimited JSON events while a rollout runs")
-    .option("--state-dir <dir>", "durable state, journal and lock directory (default: rollout.stateDir)")
+    .option(
+      "--state-dir <dir>",
+      "local rollout directory: reports, and state, journal and lease when rollout.store.kind is directory (default: rollout.stateDir, relative to the stage file)",
+    )
     .addOption(
       new Option(
         "--on-interrupt <what>",
@@ -89,8 +92,12 @@ export function buildProgram(io: Streams = processStreams): Command {
   const run: Run = (code) =>
     Promise.resolve(code)
       .catch((error: unknown) => {
-        // A state or lock file that cannot be used: one line naming the file and the fix.
-        if (error instanceof UnreadableStateError || error instanceof LockError)
+        // A state that cannot be used, a lease held or lost: one line naming it and the fix.
+        if (
+          error instanceof UnreadableStateError ||
+          error instanceof LeaseHeldError ||
+          error instanceof LeaseLostError
+        )
           return fail(io, error.message);
         throw error;
       })

@@ -64,7 +64,7 @@ async function revertedRollout(events: RunnerEvent[] = []) {
     clock: time.clock,
     sleep: time.sleep,
     onEvent: (e) => events.push(e),
-    lock: { pid: 1, isAlive: () => false },
+    lease: { pid: 1, isAlive: () => false },
   });
   return { dir, result };
 }
@@ -120,7 +120,7 @@ describe("status and explain", () => {
         await steps.runnerSleeps();
       },
       pollMs: 60_000,
-      lock: { pid: process.pid },
+      lease: { pid: process.pid },
     });
     // The runner's first sleep: the 5% step is applied and its state written.
     await steps.parked;
@@ -166,7 +166,7 @@ describe("abort and promote", () => {
       mode: "start",
       clock: time.clock,
       sleep: time.sleep,
-      lock: { pid: 1, isAlive: () => false },
+      lease: { pid: 1, isAlive: () => false },
     });
     expect(held.outcome).toBe("held");
     const driver = new FakeDriver();
@@ -215,7 +215,7 @@ describe("abort and promote", () => {
         time.now += ms;
         await steps.runnerSleeps();
       },
-      lock: { pid: process.pid },
+      lease: { pid: process.pid },
     });
     await steps.parked;
     const b = bufferedStreams();
@@ -259,7 +259,7 @@ function liveRunner() {
       time.now += ms;
       await steps.runnerSleeps();
     },
-    lock: { pid: process.pid },
+    lease: { pid: process.pid },
   });
   const edges = {
     ...operatorEdges(new FakeDriver(), time.clock),
@@ -344,7 +344,7 @@ async function promotedRollout() {
     mode: "start",
     clock: time.clock,
     sleep: time.sleep,
-    lock: { pid: 1, isAlive: () => false },
+    lease: { pid: 1, isAlive: () => false },
   });
   // The operator promotes an hour after the hold.
   const promotedAt = time.now + 3_600_000;

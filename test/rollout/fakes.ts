@@ -162,7 +162,7 @@ export function fakeRun(
     monotonic: time.monotonic,
     sleep: time.sleep,
     onEvent: (e) => events.push(e),
-    lock: { pid: 4242, isAlive: () => false },
+    lease: { pid: 4242, isAlive: () => false },
     ...overrides,
   };
   return { time, driver, metrics, notifier, events, options };

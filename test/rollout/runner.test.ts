@@ -1,9 +1,14 @@
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RolloutRefused, type RunOptions, runRollout } from "../../src/rollout/controller/runner";
+import {
+  readTrafficLease,
+  takeTrafficLease,
+  trafficLeaseSite,
+} from "../../src/rollout/controller/traffic-lease";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { readJournal } from "../../src/rollout/store/journal";
-import { acquireLock, LockError, lockPath, lockTargetOf } from "../../src/rollout/store/lock";
+import { LeaseHeldError, LeaseLostError, leaseKey } from "../../src/rollout/store/lease";
 import { writeRequest } from "../../src/rollout/store/requests";
 import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, fakeRun, healthy, tempDir } from "./fakes";
@@ -202,7 +207,7 @@ describe("durable state: restart mid-step", () => {
     const cfg = prodWith({
       rollout: { bakeSeconds: 900, checkIntervalSeconds: 60, minRequestsPerStep: 200 },
     });
-    const first = setup({ cfg, lock: { pid: 1111, isAlive: () => true } }, () => healthy(30));
+    const first = setup({ cfg, lease: { pid: 1111, isAlive: () => true } }, () => healthy(30));
     // The process dies at 330 s: its sleep never returns, its lock stays behind.
     let died: () => void = () => {};
     const dead = new Promise<void>((resolve) => {
@@ -245,7 +250,7 @@ describe("durable state: restart mid-step", () => {
         events.push(e);
         if (e.type === "apply" && e.weight === 10) stopAfterStep = true;
       },
-      lock: { pid: 2222, isAlive: (pid) => pid !== 1111 },
+      lease: { pid: 2222, isAlive: (pid) => pid !== 1111 },
     });
     const result = await resumed;
     expect(events[0]).toMatchObject({ type: "warning" });
@@ -275,37 +280,51 @@ describe("durable state: restart mid-step", () => {
   });
 });
 
-describe("lock", () => {
-  const TARGET = lockTargetOf(prod());
+describe("lease", () => {
+  const scopeOf = (stateDir: string) => ({ cfg: prod(), projectDir: process.cwd(), stateDir });
   it("refuses a second runner and names the holder", async () => {
     const { options, driver } = setup();
-    acquireLock(options.stateDir, lockTargetOf(prod()), { pid: 777, host: "build-7", isAlive: () => true });
+    await takeTrafficLease(scopeOf(options.stateDir), {
+      pid: 777,
+      host: "build-7",
+      isAlive: () => true,
+      command: "x",
+    });
     const error = await runRollout({
       ...options,
-      lock: { pid: 888, host: "build-7", isAlive: () => true },
+      lease: { pid: 888, host: "build-7", isAlive: () => true },
     }).catch((e) => e);
-    expect(error).toBeInstanceOf(LockError);
+    expect(error).toBeInstanceOf(LeaseHeldError);
     expect(error.message).toContain("pid 777 on build-7");
     expect(driver.applied).toEqual([]);
   });
 
-  it("never takes over a lock from another host; releases its own lock at the end", async () => {
-    const dir = tempDir();
-    const other = acquireLock(dir, TARGET, { pid: 1, host: "elsewhere", isAlive: () => false });
-    expect(() => acquireLock(dir, TARGET, { pid: 2, host: "here", isAlive: () => false })).toThrow(
-      /another host/,
-    );
-    other.release();
-    const mine = acquireLock(dir, TARGET, { pid: 2, host: "here" });
-    expect(() => acquireLock(dir, TARGET, { pid: 3, host: "here", isAlive: () => true })).toThrow(LockError);
-    mine.release();
-    acquireLock(dir, TARGET, { pid: 3, host: "here" }).release();
+  it("releases its own lease at the end: the next runner takes it without a takeover", async () => {
+    const { options } = setup({}, () => healthy(1000));
+    await runRollout(options);
+    expect(await readTrafficLease(scopeOf(options.stateDir))).toBeUndefined();
   });
 
-  it("a corrupt lock file is refused with a message", () => {
-    const dir = tempDir();
-    acquireLock(dir, TARGET).release();
-    writeFileSync(lockPath(dir, TARGET), "{not json");
-    expect(() => acquireLock(dir, TARGET)).toThrow(/cannot be read/);
+  it("a lost lease stops the runner at once: nothing applied or written after it", async () => {
+    const { options, driver, time } = setup({}, () => healthy(1000));
+    const scope = scopeOf(options.stateDir);
+    let taken = false;
+    time.onSleep = () => {
+      if (taken || driver.applied.length === 0) return undefined;
+      taken = true;
+      // Another runner replaces the lease (as after a lapse); this runner's next renewal loses it.
+      const { store, target } = trafficLeaseSite(scope);
+      // ...and this runner's sleep never ends: only the lost lease can end its rollout.
+      return store
+        .read(leaseKey(target))
+        .then((found) => store.write(leaseKey(target), "{}", { ifVersion: found?.version ?? "" }))
+        .then(() => new Promise<never>(() => {}));
+    };
+    const error = await runRollout({
+      ...options,
+      cfg: { ...options.cfg, rollout: { ...options.cfg.rollout, lease: { ttlSeconds: 3, renewSeconds: 1 } } },
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect(driver.weights()).toEqual([5]);
   });
 });

@@ -1,5 +1,6 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
+import type { LeaseScope } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { redactSecrets, secretValues } from "../core/text/redact";
 import { terminalSafe } from "../core/text/sanitise";
@@ -54,8 +55,19 @@ export function loadConfig(stage: string, options: CommonOptions, io: Streams): 
   }
 }
 
+/** The project directory: the stage file's (`--config`), else the working directory where it is found. */
+export function projectDirOf(options: CommonOptions): string {
+  return options.config ? dirname(resolve(options.config)) : process.cwd();
+}
+
+/** `--state-dir` as given (relative to the shell), else `rollout.stateDir` relative to the project. */
 export function stateDirOf(cfg: StageConfig, options: CommonOptions): string {
-  return resolve(options.stateDir ?? cfg.rollout.stateDir);
+  return options.stateDir ? resolve(options.stateDir) : resolve(projectDirOf(options), cfg.rollout.stateDir);
+}
+
+/** Where the stage's lease is found and taken (controller/traffic-lease.ts). */
+export function leaseScopeOf(cfg: StageConfig, options: CommonOptions): LeaseScope {
+  return { cfg, projectDir: projectDirOf(options), stateDir: stateDirOf(cfg, options) };
 }
 
 /** Prints one line to stderr and returns the error exit code. */

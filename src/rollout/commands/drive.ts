@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { IMAGE_REF_RULE, isImageRef, type StageConfig } from "../../config";
 import { RolloutRefused, type RunOptions, runRollout } from "../controller/runner";
+import { runnerOnTarget } from "../controller/traffic-lease";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
@@ -8,9 +9,17 @@ import { loadEdges } from "../edges/load";
 import { progressMode, progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
-import { LockError, lockTargetOf, processAlive, readLock } from "../store/lock";
+import { LeaseHeldError, LeaseLostError } from "../store/lease";
 import { readState } from "../store/state";
-import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import {
+  type CommonOptions,
+  fail,
+  leaseScopeOf,
+  loadConfig,
+  projectDirOf,
+  type Streams,
+  stateDirOf,
+} from "./common";
 import { guardProcess } from "./interrupts";
 import { operatorAction } from "./operator";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
@@ -35,6 +44,7 @@ async function drive(
   const rolloutReleases = releases ?? readState(dir, cfg.stage)?.releases;
   if (rolloutReleases) cfg = { ...cfg, releases: rolloutReleases };
   const { buildEdges } = loadEdges();
+  const projectDir = projectDirOf(options);
   const edges = await buildEdges(cfg, {
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
@@ -51,6 +61,7 @@ async function drive(
       metrics: edges.metrics,
       notifier: edges.notifier,
       stateDir: dir,
+      projectDir,
       mode,
       ...(releases ? { releases } : {}),
       signal: guard.signal,
@@ -60,7 +71,8 @@ async function drive(
       ...time,
     });
   } catch (error) {
-    if (error instanceof RolloutRefused || error instanceof LockError) return fail(io, error.message);
+    if (error instanceof RolloutRefused || error instanceof LeaseHeldError || error instanceof LeaseLostError)
+      return fail(io, error.message);
     throw error;
   } finally {
     guard.dispose();
@@ -111,16 +123,15 @@ export async function resumeCommand(
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
-  if (pausedUnderLiveRunner(cfg, options))
+  if (await pausedUnderLiveRunner(cfg, options))
     return operatorAction({ action: "resume" }, stage, options, io, edges);
   return drive(cfg, "resume", options, io, undefined, time);
 }
 
 /** A paused rollout whose runner is alive: `resume` asks that runner to go on instead of driving. */
-function pausedUnderLiveRunner(cfg: StageConfig, options: CommonOptions): boolean {
+async function pausedUnderLiveRunner(cfg: StageConfig, options: CommonOptions): Promise<boolean> {
   const dir = stateDirOf(cfg, options);
-  const holder = readLock(dir, lockTargetOf(cfg));
-  if (!holder || !processAlive(holder.pid)) return false;
+  if (!(await runnerOnTarget(leaseScopeOf(cfg, options))).alive) return false;
   try {
     return readState(dir, cfg.stage)?.pausedBy !== undefined;
   } catch {

@@ -1,28 +1,24 @@
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { StageConfig } from "../../config";
 import { freshState } from "../controller/prepare";
+import { type LeaseScope, runnerOnTarget, takeTrafficLease } from "../controller/traffic-lease";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
 import { isActive, type RolloutState } from "../core/state";
 import { writeReports } from "../report/report-files";
+import { holderAlive, processAlive } from "../store/holder-process";
 import { readJournal } from "../store/journal";
 import {
-  acquireLock,
-  describeHolder,
-  holderAlive,
-  type Lock,
-  LockError,
-  type LockHolder,
-  type LockTarget,
-  lockTargetOf,
-  processAlive,
-  readLock,
-  setAsideLock,
-} from "../store/lock";
+  describeLeaseHolder as describeHolder,
+  type Lease,
+  LeaseHeldError,
+  type LeaseHolder,
+} from "../store/lease";
 import { type OperatorAction, withdrawRequest, writeRequest } from "../store/requests";
 import { readState, setAsideState, UnreadableStateError } from "../store/state";
-import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, fail, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
 import { formatStatus } from "./status";
 
@@ -59,13 +55,12 @@ export async function operatorAction(
   const badWait = waitSecondsProblem(options.waitSeconds);
   if (badWait) return fail(io, badWait);
   const dir = stateDirOf(cfg, options);
-  const target = lockTargetOf(cfg);
-  const holder = lockHolder(action, dir, target, edges, io);
-  if (typeof holder === "number") return holder;
+  const scope = leaseScopeOf(cfg, options);
+  const holder = await liveRunner(scope);
   let stopped: number | undefined;
-  if (holder && holderAlive(holder)) {
+  if (holder) {
     const waitMs = (options.waitSeconds ?? (options.force ? 30 : 120)) * 1000;
-    const answered = await askRunner(ask, cfg, dir, io, holder, waitMs, edges);
+    const answered = await askRunner(ask, cfg, dir, io, { holder, scope }, waitMs, edges);
     if (answered !== undefined) return answered;
     if (!(options.force && action === "abort")) {
       return fail(
@@ -74,6 +69,12 @@ export async function operatorAction(
       );
     }
     const outcome = stopWedgedRunner(holder, io);
+    if (outcome === "elsewhere") {
+      return fail(
+        io,
+        `the runner (${describeHolder(holder)}) runs on another host, so it cannot be stopped from here: stop it there, or wait rollout.lease.ttlSeconds after it stops renewing and run \`ion-rollout abort ${stage}\` again`,
+      );
+    }
     if (outcome === "unverifiable") {
       return fail(
         io,
@@ -83,8 +84,8 @@ export async function operatorAction(
     stopped = outcome;
   }
   if (!(action === "abort" || (action === "promote" && ask.full))) return fail(io, needsRunner(ask, stage));
-  const lock = lockForAction(`ion-rollout ${action} ${stage}`, dir, target, stopped, io);
-  if (typeof lock === "number") return lock;
+  const lease = await leaseForAction(`ion-rollout ${action} ${stage}`, scope, stopped, io);
+  if (typeof lease === "number") return lease;
   try {
     const state = await stateToActOn(action, cfg, dir, edges, io);
     const result = await actThroughController(action, cfg, dir, state, edges, io);
@@ -92,7 +93,7 @@ export async function operatorAction(
     io.out(formatStatus(cfg, result.state, edges.clock()));
     return result.outcome === "failed" ? EXIT.error : EXIT.ok;
   } finally {
-    releaseTolerated(lock, io);
+    await releaseTolerated(lease, io);
   }
 }
 
@@ -103,38 +104,39 @@ function needsRunner(ask: OperatorAsk, stage: string): string {
 }
 
 /**
- * The lock the action is taken under; an exit code when it cannot be had. An abort whose lock
- * cannot be written (a full or read-only state directory) reverts without it, saying so: no
- * runner is live here, and a failed write is never a reason not to revert.
+ * The lease the action is taken under; an exit code when another runner holds it. An abort whose
+ * lease cannot be written (a full or read-only store) reverts without it, saying so: no runner
+ * holds a live lease, and a failed write is never a reason not to revert.
  */
-function lockForAction(
+async function leaseForAction(
   command: string,
-  dir: string,
-  target: LockTarget,
+  scope: LeaseScope,
   stopped: number | undefined,
   io: Streams,
-): Lock | undefined | number {
+): Promise<Lease | undefined | number> {
   try {
-    return acquireLock(dir, target, {
+    const lease = await takeTrafficLease(scope, {
       command,
       isAlive: (pid) => pid !== stopped && processAlive(pid),
     });
+    if (lease.tookOver) io.err(`took over ${lease.tookOver}\n`);
+    return lease;
   } catch (error) {
-    if (error instanceof LockError) return fail(io, error.message);
+    if (error instanceof LeaseHeldError) return fail(io, error.message);
     if (!command.startsWith("ion-rollout abort")) throw error;
     io.err(
-      `COULD NOT WRITE the lock in ${dir} (${(error as Error).message}); reverting without it (no runner is live here)\n`,
+      `COULD NOT WRITE the lease (${(error as Error).message}); reverting without it (no runner holds a live lease)\n`,
     );
     return undefined;
   }
 }
 
-function releaseTolerated(lock: Lock | undefined, io: Streams): void {
+async function releaseTolerated(lease: Lease | undefined, io: Streams): Promise<void> {
   try {
-    lock?.release();
+    await lease?.release();
   } catch (error) {
     io.err(
-      `could not remove the lock ${lock?.path} (${(error as Error).message}); the next command takes it over\n`,
+      `could not release the lease (${(error as Error).message}); it lapses after rollout.lease.ttlSeconds\n`,
     );
   }
 }
@@ -155,31 +157,10 @@ function waitSecondsProblem(waitSeconds: number | undefined): string | undefined
   return `--wait-seconds must be a number of seconds, 0 or more (how long to wait for a live runner to act); got ${String(waitSeconds)}. Nothing was done`;
 }
 
-/**
- * Who holds the lock, if anyone. An unreadable lock file (empty, corrupt) never blocks an abort:
- * it is moved aside and reported, and the abort goes on from the config; a promote is refused.
- */
-function lockHolder(
-  action: OperatorAction,
-  dir: string,
-  target: LockTarget,
-  edges: OperatorEdges,
-  io: Streams,
-): LockHolder | undefined | number {
-  try {
-    return readLock(dir, target);
-  } catch (error) {
-    if (!(error instanceof LockError)) throw error;
-    if (action !== "abort") return fail(io, error.message);
-    let where: string;
-    try {
-      where = `moved it to ${setAsideLock(dir, target, edges.clock())}`;
-    } catch (moveError) {
-      where = `COULD NOT MOVE it aside (${(moveError as Error).message})`;
-    }
-    io.err(`found an unreadable lock file (${error.message}); ${where}; aborting from the config\n`);
-    return undefined;
-  }
+/** The runner holding a live lease on the stage's traffic target, if any (`runnerOnTarget`). */
+export async function liveRunner(scope: LeaseScope): Promise<LeaseHolder | undefined> {
+  const runner = await runnerOnTarget(scope);
+  return runner.alive ? runner.holder : undefined;
 }
 
 /**
@@ -188,7 +169,11 @@ function lockHolder(
  * by an unrelated process since). Returns the stopped pid, undefined when the runner is already
  * gone, or "unverifiable" when the lock records no start time.
  */
-function stopWedgedRunner(holder: LockHolder, io: Streams): number | undefined | "unverifiable" {
+function stopWedgedRunner(
+  holder: LeaseHolder,
+  io: Streams,
+): number | undefined | "unverifiable" | "elsewhere" {
+  if (holder.host !== hostname()) return "elsewhere";
   if (!holderAlive(holder)) {
     io.err(`the runner (${describeHolder(holder)}) is gone; reverting from here\n`);
     return undefined;
@@ -283,10 +268,11 @@ async function askRunner(
   cfg: StageConfig,
   dir: string,
   io: Streams,
-  holder: LockHolder,
+  runner: { holder: LeaseHolder; scope: LeaseScope },
   waitMs: number,
   edges: OperatorEdges,
 ): Promise<number | undefined> {
+  const { holder } = runner;
   const deadline = edges.clock() + waitMs;
   let sent: string | undefined;
   let done: ((state: RolloutState) => boolean) | undefined;
@@ -303,7 +289,7 @@ async function askRunner(
           `asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)} rollout ${state.id}; waiting for it...\n`,
         );
       }
-      if (!holderAlive(holder)) break;
+      if ((await liveRunner(runner.scope))?.token !== holder.token) break;
       await edges.sleep(250);
     }
     return undefined;

@@ -1,13 +1,14 @@
 import { resolve } from "node:path";
 import type { RolloutController } from "../controller/controller";
+import { takeTrafficLease } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
 import { duration } from "../report/plan-text";
 import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
-import { acquireLock, LockError, lockTargetOf } from "../store/lock";
+import { type Lease, LeaseHeldError } from "../store/lease";
 import { readState } from "../store/state";
-import { type CommonOptions, fail, loadConfig, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, fail, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
 import { formatStatus } from "./status";
 
@@ -39,18 +40,18 @@ export async function retireCommand(
     return EXIT.ok;
   }
   if (refusal) return fail(io, refusal.message);
-  let lock: ReturnType<typeof acquireLock>;
+  let lease: Lease;
   try {
-    lock = acquireLock(dir, lockTargetOf(cfg), { command: `ion-rollout retire ${stage}` });
+    lease = await takeTrafficLease(leaseScopeOf(cfg, options), { command: `ion-rollout retire ${stage}` });
   } catch (error) {
-    if (error instanceof LockError) return fail(io, error.message);
+    if (error instanceof LeaseHeldError) return fail(io, error.message);
     throw error;
   }
   try {
-    // Read again under the lock: another command may have started a rollout meanwhile.
+    // Read again under the lease: another command may have started a rollout meanwhile.
     const state = readState(dir, stage);
     if (state?.status !== "promoted" || state.id !== found?.id) {
-      return fail(io, `the rollout of ${stage} changed while retire waited for the lock; nothing applied`);
+      return fail(io, `the rollout of ${stage} changed while retire waited for the lease; nothing applied`);
     }
     const left = (state.retireOldAfter ?? 0) - edges.clock();
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
@@ -71,7 +72,7 @@ export async function retireCommand(
     else io.out(formatStatus(cfg, controller.state, edges.clock()));
     return EXIT.ok;
   } finally {
-    lock.release();
+    await lease.release();
   }
 }
 

@@ -1,12 +1,11 @@
-import { hostname } from "node:os";
 import type { StageConfig } from "../../config";
+import { runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
-import { describeHolder, lockTargetOf, processAlive, readLock } from "../store/lock";
 import { readState } from "../store/state";
-import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, leaseScopeOf, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
 function statusExit(state: RolloutState | undefined): number {
@@ -61,24 +60,13 @@ export function staleAfterMs(cfg: StageConfig): number {
   return (3 * cfg.rollout.checkIntervalSeconds + 600) * 1000;
 }
 
-function liveHolder(dir: string, cfg: StageConfig): { alive: boolean; description?: string } {
-  try {
-    const lock = readLock(dir, lockTargetOf(cfg));
-    if (!lock) return { alive: false };
-    const alive = lock.host !== hostname() || processAlive(lock.pid);
-    return { alive, description: `${describeHolder(lock)}${alive ? "" : " (gone)"}` };
-  } catch {
-    return { alive: false, description: "unreadable lock file" };
-  }
-}
-
 /** Why `--watch` should stop following an active rollout, or undefined to keep watching. */
 function watchEnds(cfg: StageConfig, state: RolloutState, runner: { alive: boolean }, now: number) {
   const stage = cfg.stage;
   if (!runner.alive) {
     return {
       exit: state.status === "held" ? EXIT.held : EXIT.error,
-      message: `the runner is gone (no live process holds the lock) and the rollout is ${state.status} at ${state.weight}%: \`ion-rollout resume ${stage}\` continues it, \`ion-rollout abort ${stage}\` reverts it`,
+      message: `the runner is gone (no live runner holds the lease) and the rollout is ${state.status} at ${state.weight}%: \`ion-rollout resume ${stage}\` continues it, \`ion-rollout abort ${stage}\` reverts it`,
     };
   }
   const quiet = now - state.updatedAt;
@@ -111,7 +99,7 @@ export async function statusCommand(
   for (;;) {
     const state = readState(dir, stage);
     if (!state) return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
-    const runner = liveHolder(dir, cfg);
+    const runner = await runnerOnTarget(leaseScopeOf(cfg, options));
     const holder = runner.alive ? runner.description : undefined;
     const served = options.live ? await servedWeight(cfg, driverFor) : undefined;
     if (options.json)

@@ -38,6 +38,8 @@ export interface ControllerDeps {
   preTraffic?: Gate;
   /** Asked after 100% and before PROMOTED (the public endpoint); a NO-GO reverts. */
   postPromotion?: Gate;
+  /** Aborts when the runner's lease is lost: from then on nothing is applied or written. */
+  leaseLost?: AbortSignal;
 }
 
 /** A revert is retried this many times, this far apart (times the attempt number). */
@@ -60,6 +62,16 @@ export class RolloutController {
     this.current = state;
     this.monotonic = deps.monotonic ?? deps.clock;
     this.anchor = { wall: deps.clock(), mono: this.monotonic() };
+  }
+
+  /** Throws the `LeaseLostError` once the lease is lost: another runner may drive the target now. */
+  private mustHoldLease(): void {
+    if (this.deps.leaseLost?.aborted) throw this.deps.leaseLost.reason;
+  }
+
+  private guarded(write: () => void): void {
+    this.mustHoldLease();
+    write();
   }
 
   get state(): RolloutState {
@@ -89,16 +101,18 @@ export class RolloutController {
   }
 
   emit(event: RunnerEvent): void {
+    // After a lost lease the rollout left behind is nobody's to report: the new holder reports.
+    if (this.deps.leaseLost?.aborted) return;
     this.deps.emit?.(event);
   }
 
   save(patch: Partial<RolloutState>): void {
     this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
-    writeState(this.deps.stateDir, this.current);
+    this.guarded(() => writeState(this.deps.stateDir, this.current));
   }
 
   async notify(kind: RolloutEventKind, message: string): Promise<void> {
-    if (!this.deps.notifier) return;
+    if (!this.deps.notifier || this.deps.leaseLost?.aborted) return;
     try {
       await this.deps.notifier.notify({
         kind,
@@ -126,7 +140,7 @@ export class RolloutController {
 
   /** Appends a record no check's analysis produced and makes it the state's latest decision. */
   private journal(record: DecisionRecord): number {
-    appendRecord(this.deps.stateDir, this.current.stage, record);
+    this.guarded(() => appendRecord(this.deps.stateDir, this.current.stage, record));
     this.save({ core: { ...this.current.core, seq: record.seq }, lastDecision: record });
     return record.seq;
   }
@@ -168,6 +182,7 @@ export class RolloutController {
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
     // A rollout always declares both sides: a new start brings back a retired old side.
     const { releases } = this.current;
+    this.mustHoldLease();
     await this.deps.driver.apply(
       { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired: false, reason },
       signal,
@@ -302,6 +317,8 @@ export class RolloutController {
    */
   private async persist(what: string, write: () => void): Promise<boolean> {
     for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
+      // A lost lease is no write failure to retry: another runner owns the record now.
+      this.mustHoldLease();
       try {
         write();
         return true;
@@ -490,6 +507,7 @@ export class RolloutController {
 
   /** Takes the old side out of the stack after a promotion (`ion-rollout retire`). */
   async retire(reason: string): Promise<void> {
+    this.mustHoldLease();
     await this.deps.driver.apply({
       canaryWeight: 100,
       releases: this.current.releases,

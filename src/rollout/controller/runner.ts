@@ -10,14 +10,16 @@ import { isActive } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
-import { acquireLock, describeHolder, type LockOptions, lockTargetOf } from "../store/lock";
+import type { LeaseOptions } from "../store/lease";
 import { takeRequest } from "../store/requests";
 import { readState } from "../store/state";
 import { stoppedByAbortRequest } from "./abort-request";
 import { RolloutController } from "./controller";
 import { newestSampleMustAdvance } from "./freshness";
+import { keepLease } from "./lease-keeper";
 import { type PrepareOptions, prepareState } from "./prepare";
 import { stepAtServedWeight } from "./resume";
+import { takeTrafficLease } from "./traffic-lease";
 
 export { RolloutRefused } from "./prepare";
 
@@ -42,7 +44,10 @@ export interface RunOptions extends PrepareOptions {
   onEvent?: (event: RunnerEvent) => void;
   /** On interrupt: revert (default) or hold the current weight. */
   onInterrupt?: "revert" | "hold";
-  lock?: LockOptions;
+  /** Test seams for the lease on the traffic target (who holds it, which pids are alive). */
+  lease?: Partial<Omit<LeaseOptions, "ttlMs">> & { hostLeaseDir?: string };
+  /** The project directory (the stage file's); default the working directory. */
+  projectDir?: string;
   /** Longest single sleep, so operator requests are picked up quickly (default 1000 ms). */
   pollMs?: number;
   /** Before the canary takes any traffic: its own endpoint answers (health, probe, command). */
@@ -56,10 +61,21 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? Date.now;
   const plan = buildPlan(cfg);
   warmAnalysis(cfg);
-  const lock = acquireLock(options.stateDir, lockTargetOf(cfg), {
-    ...options.lock,
-    now: clock,
-    command: `ion-rollout ${mode} ${cfg.stage}`,
+  const { hostLeaseDir, ...leaseOptions } = options.lease ?? {};
+  const lease = await takeTrafficLease(
+    {
+      cfg,
+      projectDir: options.projectDir ?? process.cwd(),
+      stateDir: options.stateDir,
+      ...(hostLeaseDir ? { hostLeaseDir } : {}),
+    },
+    { ...leaseOptions, now: clock, command: `ion-rollout ${mode} ${cfg.stage}` },
+  );
+  // The lease is real time on the store: renewed on real timers even when a test fakes the rollout's time.
+  const keeper = keepLease(lease, {
+    renewMs: cfg.rollout.lease.renewSeconds * 1000,
+    sleep: abortableSleep,
+    warn: (message) => options.onEvent?.({ type: "warning", at: clock(), message }),
   });
   try {
     const served = await servedWeight(options);
@@ -71,27 +87,40 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
         monotonic: options.monotonic ?? (options.clock ? clock : () => performance.now()),
         sleep: options.sleep ?? abortableSleep,
         emit: options.onEvent,
+        leaseLost: keeper.lost,
       },
       prepareState(options, plan, clock(), served),
     );
     const outOfBand = reconcile(controller, options, served);
     if (outOfBand) return await outOfBand;
-    if (lock.tookOverFrom)
-      controller.warn(`took over the lock of a runner that is gone: ${describeHolder(lock.tookOverFrom)}`);
-    return await drive(controller, options, served).catch((error: unknown) =>
-      failSafe(controller, options, error),
+    if (lease.tookOver) controller.warn(`took over ${lease.tookOver}`);
+    return await untilLeaseLost(
+      drive(controller, options, served).catch((error: unknown) => failSafe(controller, options, error)),
+      keeper.lost,
     );
   } finally {
-    try {
-      lock.release();
-    } catch (error) {
+    await keeper.stop();
+    await lease.release().catch((error: unknown) =>
       options.onEvent?.({
         type: "warning",
         at: clock(),
-        message: `could not remove the lock ${lock.path} (${(error as Error).message}); the next command takes it over`,
-      });
-    }
+        message: `could not release the lease (${(error as Error).message}); it lapses after rollout.lease.ttlSeconds`,
+      }),
+    );
   }
+}
+
+/**
+ * The rollout's result, unless the lease is lost first: then this rejects at once with the
+ * `LeaseLostError` (another runner may drive now), and the controller refuses every later apply
+ * and write of the rollout left behind.
+ */
+function untilLeaseLost(run: Promise<RunResult>, lost: AbortSignal): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (lost.aborted) reject(lost.reason);
+    lost.addEventListener("abort", () => reject(lost.reason), { once: true });
+    run.then(resolve, (error: unknown) => (lost.aborted ? undefined : reject(error)));
+  });
 }
 
 async function drive(

@@ -18,6 +18,11 @@ export interface TrafficIdentity {
   /** The platform's identity of what is driven: equal keys, one target. */
   key: string;
   description: string;
+  /**
+   * Only this host can drive it (a unix socket that exists here): its lease lives in one place
+   * per host, whatever store the stage names, so runners with other state directories see it.
+   */
+  hostLocal?: boolean;
 }
 
 export function trafficIdentity(cfg: StageConfig, projectDir: string): TrafficIdentity {
@@ -50,13 +55,16 @@ function haproxyIdentity(local: NonNullable<StageConfig["local"]>, projectDir: s
   try {
     real = realpathSync(path);
     stat = statSync(real);
-  } catch (error) {
-    throw new Error(
-      `cannot reach the HAProxy runtime socket ${path} (local.haproxySocket): ${(error as Error).message}; start HAProxy (npm run rehearse) or fix the path`,
-    );
+  } catch {
+    // No socket here, so nothing on this host can drive it: named by its path, the driver reports why.
+    return {
+      key: `haproxy:path=${path}:backend=${local.backend}`,
+      description: `HAProxy ${path} backend ${local.backend}`,
+    };
   }
   return {
     key: `haproxy:dev=${stat.dev}:ino=${stat.ino}:backend=${local.backend}`,
     description: `HAProxy ${real} backend ${local.backend}`,
+    hostLocal: true,
   };
 }

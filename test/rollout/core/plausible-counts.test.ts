@@ -78,7 +78,7 @@ describe("the runner refuses implausible counts", () => {
       mode: "start",
       clock: time.clock,
       sleep: time.sleep,
-      lock: { pid: 4242, isAlive: () => false },
+      lease: { pid: 4242, isAlive: () => false },
     });
     expect(result.outcome).toBe("reverted");
     expect(driver.weights()).not.toContain(100);

@@ -42,8 +42,9 @@ describe("the traffic target's identity", () => {
     );
   });
 
-  it("names the missing socket's config key when HAProxy is not there", () => {
-    expect(() => trafficIdentity(withSocket(join(dir, "absent.sock")), "/")).toThrow(/local\.haproxySocket/);
+  it("is host-local only for a socket that exists here", () => {
+    expect(trafficIdentity(withSocket(socketPath), "/").hostLocal).toBe(true);
+    expect(trafficIdentity(withSocket(join(dir, "absent.sock")), "/").hostLocal).toBeUndefined();
   });
 
   it("is the Cloud Run service for a GCP stage whatever the stage is called", () => {

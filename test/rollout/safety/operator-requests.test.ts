@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { promoteCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { acquireLock, lockTargetOf } from "../../../src/rollout/store/lock";
+import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
 import { requestPath, writeRequest } from "../../../src/rollout/store/requests";
 import { writeState } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, T0 } from "../fakes";
@@ -50,8 +50,11 @@ describe("operator requests bound to one rollout", () => {
     const dir = options.stateDir;
     const running = freshState("prod", prod().releases, T0, 50);
     writeState(dir, running);
-    // A live runner holds the lock (this process), then its rollout reverts without taking the request.
-    const lock = acquireLock(dir, lockTargetOf(prod()), { command: "ion-rollout start prod" });
+    // A live runner holds the lease (this process), then its rollout reverts without taking the request.
+    const lease = await takeTrafficLease(
+      { cfg: prod(), projectDir: ROOT, stateDir: dir },
+      { ttlMs: 60_000, command: "ion-rollout start prod" },
+    );
     const b = bufferedStreams();
     const edges = {
       ...operatorEdges(new FakeDriver(), () => T0),
@@ -65,7 +68,7 @@ describe("operator requests bound to one rollout", () => {
       b.io,
       edges,
     );
-    lock.release();
+    await lease.release();
     expect(code).toBe(1);
     expect(b.err()).toMatch(/ended reverted before the runner took the promote request/);
     expect(existsSync(requestPath(dir, "prod"))).toBe(false);

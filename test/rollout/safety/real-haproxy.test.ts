@@ -102,7 +102,7 @@ function run(
     clock: time.clock,
     monotonic: time.monotonic,
     sleep: time.sleep,
-    lock: { pid: 4242, isAlive: () => false },
+    lease: { pid: 4242, isAlive: () => false },
     ...overrides,
   };
   return { options, asked };

@@ -41,7 +41,7 @@ describe("resume after a runner died half-way", () => {
       mode: "resume",
       clock: time.clock,
       sleep: time.sleep,
-      lock: { pid: 4242, isAlive: () => false },
+      lease: { pid: 4242, isAlive: () => false },
     });
     expect(result.outcome).toBe("reverted");
     expect(driver.weights()).toEqual([0]);
@@ -66,7 +66,7 @@ describe("an error inside the runner's loop", () => {
       mode: "start",
       clock: time.clock,
       sleep: time.sleep,
-      lock: { pid: 4242, isAlive: () => false },
+      lease: { pid: 4242, isAlive: () => false },
     });
     expect(result.outcome).toBe("reverted");
     expect(result.reason).toMatch(/runner error/);
@@ -87,7 +87,7 @@ describe("resume reconciles with the deployed weight", () => {
       clock: time.clock,
       sleep: time.sleep,
       onEvent: (e) => events.push(e),
-      lock: { pid: 4242, isAlive: () => false },
+      lease: { pid: 4242, isAlive: () => false },
     });
     return { run, events };
   }
@@ -170,7 +170,7 @@ describe("a resume never moves the split backwards", () => {
       mode: "resume",
       clock: time.clock,
       sleep: time.sleep,
-      lock: { pid: 4242, isAlive: () => false },
+      lease: { pid: 4242, isAlive: () => false },
       postPromotion: {
         kind: "post-promotion",
         description: "public endpoint",
@@ -199,7 +199,7 @@ describe("a resume never moves the split backwards", () => {
       stateDir: dir,
       clock: time.clock,
       sleep: time.sleep,
-      lock: { pid: 4242, isAlive: () => false },
+      lease: { pid: 4242, isAlive: () => false },
     };
     await runRollout({
       ...started,

@@ -35,7 +35,7 @@ describe("the runner refuses impossible values", () => {
         mode: "start",
         clock: time.clock,
         sleep: time.sleep,
-        lock: { pid: 4242, isAlive: () => false },
+        lease: { pid: 4242, isAlive: () => false },
       });
       expect(result.outcome).toBe("reverted");
       expect(driver.weights()).not.toContain(100);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
 import { statusCommand } from "../../../src/rollout/commands/status";
 import { freshState } from "../../../src/rollout/controller/prepare";
-import { acquireLock, lockTargetOf } from "../../../src/rollout/store/lock";
+import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
 import { writeState } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
@@ -32,7 +32,10 @@ describe("status --watch", () => {
     const time = new FakeTime();
     writeState(dir, { ...freshState("prod", cfg.releases, time.now, 25), weight: 25 });
     const dead = spawnSync(process.execPath, ["-e", ""]).pid;
-    acquireLock(dir, lockTargetOf(cfg), { pid: dead, host: hostname() });
+    await takeTrafficLease(
+      { cfg, projectDir: ROOT, stateDir: dir },
+      { pid: dead, host: hostname(), command: "ion-rollout start prod" },
+    );
     const run = watch(dir, time);
     expect(await run.code).toBe(1);
     expect(run.polls()).toBe(0);
@@ -44,7 +47,10 @@ describe("status --watch", () => {
     const dir = tempDir();
     const time = new FakeTime();
     writeState(dir, freshState("prod", cfg.releases, time.now, 5));
-    acquireLock(dir, lockTargetOf(cfg), { pid: process.pid });
+    await takeTrafficLease(
+      { cfg, projectDir: ROOT, stateDir: dir },
+      { pid: process.pid, command: "ion-rollout start prod" },
+    );
     time.now += 800_000;
     const run = watch(dir, time);
     expect(await run.code).toBe(1);

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import type { OperatorEdges } from "../../../src/rollout/commands/operator-edges";
-import { acquireLock, lockTargetOf, processAlive } from "../../../src/rollout/store/lock";
+import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
+import { processAlive } from "../../../src/rollout/store/holder-process";
 import { requestPath } from "../../../src/rollout/store/requests";
 import { readState } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeDriver, FakeTime, tempDir } from "../fakes";
@@ -13,20 +14,23 @@ import { ROOT } from "../fixtures";
 /**
  * Abort with a live runner that does not answer (stopped, wedged) gets a bounded wait;
  * `--force` then stops it and reverts from the config. The "runner" is a real process that
- * holds the lock and never reads its requests; the wait runs on a fake clock.
+ * holds the lease and never reads its requests; the wait runs on a fake clock.
  */
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 
-/** A process holding the lock; `startTime` overrides the start time the lock records (a reused pid). */
-function wedgedRunner(dir: string, startTime?: string) {
+/** A process holding the lease; `startTime` overrides the start time the lease records (a reused pid). */
+async function wedgedRunner(dir: string, startTime?: string) {
   const child = spawn("sleep", ["600"], { stdio: "ignore" });
   const pid = child.pid as number;
-  acquireLock(dir, lockTargetOf(loadStageConfig("prod", CONFIG)), {
-    pid,
-    command: "ion-rollout start prod",
-    ...(startTime ? { startTime } : {}),
-  });
+  await takeTrafficLease(
+    { cfg: loadStageConfig("prod", CONFIG), projectDir: ROOT, stateDir: dir },
+    {
+      pid,
+      command: "ion-rollout start prod",
+      ...(startTime ? { startTime } : {}),
+    },
+  );
   const gone = new Promise<void>((r) => child.on("exit", () => r()));
   return { child, pid, gone };
 }
@@ -38,7 +42,7 @@ function edges(driver: FakeDriver, time: FakeTime): OperatorEdges {
 describe("abort with a wedged runner", () => {
   it("without --force: gives up after the bounded wait, names the runner and --force, changes nothing", async () => {
     const dir = tempDir();
-    const runner = wedgedRunner(dir);
+    const runner = await wedgedRunner(dir);
     const driver = new FakeDriver();
     const b = bufferedStreams();
     const options = { config: CONFIG, stateDir: dir, waitSeconds: 10 };
@@ -52,7 +56,7 @@ describe("abort with a wedged runner", () => {
 
   it("--force: after the wait, stops the runner, takes its lock over, reverts and records it", async () => {
     const dir = tempDir();
-    const runner = wedgedRunner(dir);
+    const runner = await wedgedRunner(dir);
     const driver = new FakeDriver();
     driver.weight = 25;
     const time = new FakeTime();
@@ -74,7 +78,7 @@ describe("abort with a wedged runner", () => {
 
   it("--force when the lock's pid now belongs to another process (another start time): that process is not killed", async () => {
     const dir = tempDir();
-    const unrelated = wedgedRunner(dir, "1");
+    const unrelated = await wedgedRunner(dir, "1");
     const driver = new FakeDriver();
     driver.weight = 50;
     const b = bufferedStreams();
@@ -94,7 +98,7 @@ describe("abort with a wedged runner", () => {
   for (const value of [Number.NaN, -5]) {
     it(`--wait-seconds ${value}: refused naming the option, nothing asked, stopped or applied`, async () => {
       const dir = tempDir();
-      const runner = wedgedRunner(dir);
+      const runner = await wedgedRunner(dir);
       const driver = new FakeDriver();
       const b = bufferedStreams();
       const options = { config: CONFIG, stateDir: dir, force: true, waitSeconds: value };

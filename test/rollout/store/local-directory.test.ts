@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
+import { processStartTime } from "../../../src/rollout/store/holder-process";
 import { storeIo } from "../../../src/rollout/store/io";
-import { processStartTime } from "../../../src/rollout/store/lock";
 import { tempDir } from "../fakes";
 import { objectStoreContract } from "./object-store-contract";
 

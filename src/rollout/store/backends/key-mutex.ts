@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
+import { processAlive, processStartTime } from "../holder-process";
 import { storeIo } from "../io";
-import { processAlive, processStartTime } from "../lock";
 
 /**
  * A mutex file per key, so that compare-and-swap in a local directory holds across processes:

@@ -1,15 +1,17 @@
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStageConfig } from "../../../src/config";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { acquireLock, LockError, lockPath, lockTargetOf } from "../../../src/rollout/store/lock";
+import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
+import { trafficIdentity } from "../../../src/rollout/edges/traffic-identity";
+import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
+import { LeaseHeldError, leaseKey } from "../../../src/rollout/store/lease";
 import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
-/** One winner per stale takeover, and the lock is keyed on what is driven. */
+/** One winner per takeover of a dead runner's lease, and the lease is keyed on what is driven. */
 
 const TARGET = { key: "test:lock-race", description: "the race's traffic target" };
 const WORKERS = 4;
@@ -28,11 +30,11 @@ function nextReply(worker: ChildProcess, wanted: (reply: Reply) => boolean): Pro
   });
 }
 
-describe("the lock under a real race", () => {
+describe("the lease under a real race", () => {
   const workers: ChildProcess[] = [];
   beforeAll(async () => {
     for (let i = 0; i < WORKERS; i++) {
-      const worker = fork(join(__dirname, "lock-worker.ts"), [], {
+      const worker = fork(join(__dirname, "lease-worker.ts"), [], {
         cwd: ROOT,
         execArgv: ["--require", "tsx/cjs"],
       });
@@ -44,18 +46,23 @@ describe("the lock under a real race", () => {
     for (const w of workers) w.kill("SIGKILL");
   });
 
-  it(`${ROUNDS} synchronised takeovers of a dead runner's lock: exactly one winner each time`, async () => {
+  it(`${ROUNDS} synchronised takeovers of a dead runner's lease: exactly one winner each time`, async () => {
     const dir = tempDir();
     const dead = spawnSync(process.execPath, ["-e", ""]).pid;
     const losses = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
       const stale = {
-        pid: dead,
-        host: hostname(),
-        since: new Date(round * 1000).toISOString(),
-        command: "dead",
+        holder: {
+          token: `dead-${round}`,
+          pid: dead,
+          host: hostname(),
+          since: "",
+          command: "dead",
+          target: "t",
+        },
+        ttlMs: 60_000,
       };
-      writeFileSync(lockPath(dir, TARGET), `${JSON.stringify(stale)}\n`);
+      await new LocalDirectoryStore(dir).write(leaseKey(TARGET), JSON.stringify(stale), { ifAbsent: true });
       const startAt = Date.now() + 30;
       const replies = await Promise.all(
         workers.map((w) => {
@@ -74,11 +81,11 @@ describe("the lock under a real race", () => {
         }),
       );
     }
-    expect([...losses]).toEqual(["LockError"]);
+    expect([...losses]).toEqual(["LeaseHeldError"]);
   }, 120_000);
 });
 
-describe("the lock is keyed on the traffic target, not the stage's name", () => {
+describe("the lease is keyed on the traffic target, not the stage's name", () => {
   const local = (stage: string) =>
     parseStageConfig(stage, {
       platform: "local",
@@ -92,7 +99,10 @@ describe("the lock is keyed on the traffic target, not the stage's name", () => 
 
   it("two stage names driving the same HAProxy backend cannot run at once", async () => {
     const dir = tempDir();
-    const first = acquireLock(dir, lockTargetOf(local("local")), { command: "ion-rollout start local" });
+    const first = await takeTrafficLease(
+      { cfg: local("local"), projectDir: ROOT, stateDir: dir },
+      { command: "ion-rollout start local" },
+    );
     const time = new FakeTime();
     const driver = new FakeDriver();
     const error = await runRollout({
@@ -104,20 +114,23 @@ describe("the lock is keyed on the traffic target, not the stage's name", () => 
       clock: time.clock,
       sleep: time.sleep,
     }).catch((e) => e);
-    expect(error).toBeInstanceOf(LockError);
+    expect(error).toBeInstanceOf(LeaseHeldError);
     expect(error.message).toContain("HAProxy /tmp/shared-haproxy.sock backend app");
     expect(error.message).toContain("ion-rollout start local");
     expect(driver.applied).toEqual([]);
-    first.release();
+    await first.release();
   });
 
   it("different backends on the same socket are different targets", () => {
-    const a = lockTargetOf(local("a"));
+    const a = trafficIdentity(local("a"), ROOT);
     const cfg = local("b");
-    const b = lockTargetOf({
-      ...cfg,
-      local: { ...(cfg.local as NonNullable<typeof cfg.local>), backend: "other" },
-    });
+    const b = trafficIdentity(
+      {
+        ...cfg,
+        local: { ...(cfg.local as NonNullable<typeof cfg.local>), backend: "other" },
+      },
+      ROOT,
+    );
     expect(a.key).not.toBe(b.key);
   });
 });

@@ -1,22 +1,23 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { abortCommand } from "../../../src/rollout/commands/operator";
-import { lockPath, lockTargetOf } from "../../../src/rollout/store/lock";
+import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
+import { leaseKey } from "../../../src/rollout/store/lease";
 import { readState } from "../../../src/rollout/store/state";
 import { bufferedStreams, FakeDriver, operatorEdges, T0, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
-/** An empty or corrupt lock file never blocks `abort`: it is moved aside, reported, and the abort reverts from the config. */
+/** An empty or corrupt lease never blocks `abort`: it holds nobody, and the abort takes it over by CAS and reverts. */
 
-describe("abort with an unreadable lock file", () => {
+describe("abort with an unreadable lease", () => {
   for (const [what, text] of [
     ["empty", ""],
-    ["corrupt", '{"pid": 12'],
+    ["corrupt", '{"holder": {"pid": 12'],
   ] as const) {
-    it(`a lock file that is ${what}, the canary at 50%: set aside, reported, reverted to 0%`, async () => {
+    it(`a lease that is ${what}, the canary at 50%: taken over, reported, reverted to 0%`, async () => {
       const dir = tempDir();
-      const lock = lockPath(dir, lockTargetOf(prod()));
-      writeFileSync(lock, text);
+      const scope = { cfg: prod(), projectDir: ROOT, stateDir: dir };
+      const { store, target } = trafficLeaseSite(scope);
+      await store.write(leaseKey(target), text, { ifAbsent: true });
       const driver = new FakeDriver();
       driver.weight = 50;
       const b = bufferedStreams();
@@ -26,12 +27,12 @@ describe("abort with an unreadable lock file", () => {
         b.io,
         operatorEdges(driver, () => T0),
       );
-      expect(b.err()).toContain("found an unreadable lock file");
+      expect(b.err()).toContain("took over an unreadable lease");
       expect(code).toBe(0);
       expect(driver.weights()).toEqual([0]);
       expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
-      expect(existsSync(lock)).toBe(false);
-      expect(readdirSync(dir)).toContain(`${lock.split("/").at(-1)}.unreadable-${T0}`);
+      // Released at the end: nobody holds it.
+      expect(await readTrafficLease(scope)).toBeUndefined();
     });
   }
 });

@@ -1,0 +1,86 @@
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { StageConfig } from "../../config";
+import { type TrafficIdentity, trafficIdentity } from "../edges/traffic-identity";
+import { LocalDirectoryStore } from "../store/backends/local-directory";
+import { openStageStore } from "../store/from-config";
+import { holderAlive } from "../store/holder-process";
+import {
+  describeLeaseHolder,
+  type Lease,
+  type LeaseHolder,
+  type LeaseOptions,
+  type LeaseView,
+  readLease,
+  takeLease,
+} from "../store/lease";
+import type { ObjectStore } from "../store/object-store";
+
+/**
+ * The one way runner, operator commands, retire and reconcile find and take the lease on what a
+ * stage drives. A target only this host can drive (an HAProxy socket here) keeps its lease in one
+ * host-wide directory, so runners started with different state directories or stores see each
+ * other; any other target's lease lives in the stage's store, shared by every machine.
+ */
+
+/** Where leases on host-local targets live: one place per host, whatever the stage config says. */
+export const HOST_LEASE_DIR = join(tmpdir(), "ion-rollout-leases");
+
+export interface LeaseScope {
+  cfg: StageConfig;
+  /** The project directory (the stage file's): relative config paths resolve against it. */
+  projectDir: string;
+  /** The stage's resolved state directory (the store when `rollout.store.kind` is directory). */
+  stateDir: string;
+  /** Test seam: the host-wide lease directory. */
+  hostLeaseDir?: string;
+}
+
+export interface TrafficLeaseSite {
+  target: TrafficIdentity;
+  store: ObjectStore;
+}
+
+export function trafficLeaseSite(scope: LeaseScope): TrafficLeaseSite {
+  const target = trafficIdentity(scope.cfg, scope.projectDir);
+  const store = target.hostLocal
+    ? new LocalDirectoryStore(scope.hostLeaseDir ?? HOST_LEASE_DIR)
+    : openStageStore(scope.cfg.rollout.store, scope.stateDir);
+  return { target, store };
+}
+
+/** Takes the lease with the stage's ttl; `LeaseHeldError` names a live holder. */
+export function takeTrafficLease(
+  scope: LeaseScope,
+  options: Omit<LeaseOptions, "ttlMs"> & { ttlMs?: number },
+): Promise<Lease> {
+  const { target, store } = trafficLeaseSite(scope);
+  return takeLease(store, target, { ttlMs: scope.cfg.rollout.lease.ttlSeconds * 1000, ...options });
+}
+
+export function readTrafficLease(scope: LeaseScope): Promise<LeaseView | undefined> {
+  const { target, store } = trafficLeaseSite(scope);
+  return readLease(store, target);
+}
+
+/** The runner on a target as operators see it: `alive` when its lease is live and, here, its process runs. */
+export interface RunnerSeen {
+  holder?: LeaseHolder;
+  alive: boolean;
+  /** For people: the holder, and why it no longer counts (lapsed, gone, unreadable). */
+  description?: string;
+}
+
+/**
+ * Who drives the target: a holder whose lease is live on the store's clock and, on this host, whose
+ * process still runs (a SIGKILLed runner is gone at once). An unreadable lease holds nobody.
+ */
+export async function runnerOnTarget(scope: LeaseScope): Promise<RunnerSeen> {
+  const lease = await readTrafficLease(scope);
+  if (!lease) return { alive: false };
+  const holder = lease.holder;
+  if (!holder) return { alive: false, description: `an unreadable lease (${lease.unreadable})` };
+  const alive = lease.live && (holder.host !== hostname() || holderAlive(holder));
+  const why = !lease.live ? ` (lapsed ${Math.round(-lease.leftMs / 1000)} s ago)` : alive ? "" : " (gone)";
+  return { holder, alive, description: `${describeLeaseHolder(holder)}${why}` };
+}
