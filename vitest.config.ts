@@ -23,6 +23,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/cli/*.test.ts",
   "test/rollout/controller/*.test.ts",
   "test/rollout/store/lease.test.ts",
+  "test/rollout/safety/one-driver.test.ts",
   "test/rollout/core/**/*.test.ts",
   "test/rollout/edges/{traffic-identity,backoff,cloud-monitoring,cloudwatch,cloudwatch-periods,notify,prometheus}.test.ts",
   "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",

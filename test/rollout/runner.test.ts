@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RolloutRefused, type RunOptions, runRollout } from "../../src/rollout/controller/runner";
 import {
@@ -11,7 +10,7 @@ import { readJournal } from "../../src/rollout/store/journal";
 import { LeaseHeldError, LeaseLostError, leaseKey } from "../../src/rollout/store/lease";
 import { writeRequest } from "../../src/rollout/store/requests";
 import { readState } from "../../src/rollout/store/state";
-import { FakeDriver, FakeMetrics, FakeTime, fakeRun, healthy, tempDir } from "./fakes";
+import { FakeDriver, FakeMetrics, FakeTime, fakeRun, healthy } from "./fakes";
 import { prod, consecutiveProdWith as prodWith } from "./fixtures";
 
 const quick = () =>
