@@ -1,12 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
+import type { GetObjectCommand, GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { checkObjectKey, checkObjectPrefix, compareKeys } from "../object-key";
 import {
   type ObjectStore,
@@ -29,6 +22,11 @@ import { bucketPrefix, storeRequestError } from "./bucket-errors";
  * `updatedAtMs` is Last-Modified (whole seconds too). The SDK's own retries stay on: a retried
  * conditional write whose first attempt landed is refused, and the caller reads again.
  */
+
+/** Loaded on first use: the SDK costs CPU that `ion-rollout --help` and local stages never need. */
+function sdk(): typeof import("@aws-sdk/client-s3") {
+  return require("@aws-sdk/client-s3");
+}
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -55,27 +53,29 @@ export class S3Store implements ObjectStore {
 
   async read(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
     checkObjectKey(key);
-    const command = new GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key });
+    const command = new (sdk().GetObjectCommand)({ Bucket: this.options.bucket, Key: this.prefix + key });
     const served = serverDate(command);
+    let output: GetObjectCommandOutput;
+    let body: string;
     try {
-      const output = await this.options.client.send(command, signal ? { abortSignal: signal } : {});
-      const body = (await output.Body?.transformToString("utf-8")) ?? "";
-      return {
-        text: this.textOf(key, body),
-        version: output.ETag ?? "",
-        updatedAtMs: output.LastModified?.getTime() ?? Number.NaN,
-        readAtMs: served() ?? Date.now(),
-      };
+      output = await this.options.client.send(command, signal ? { abortSignal: signal } : {});
+      body = (await output.Body?.transformToString("utf-8")) ?? "";
     } catch (error) {
       if (errorName(error) === "NoSuchKey") return undefined;
       throw this.refused(error, key, "read");
     }
+    return {
+      text: this.textOf(key, body),
+      version: output.ETag ?? "",
+      updatedAtMs: output.LastModified?.getTime() ?? Number.NaN,
+      readAtMs: served() ?? Date.now(),
+    };
   }
 
   async write(key: string, text: string, condition: WriteCondition, signal?: AbortSignal): Promise<string> {
     checkObjectKey(key);
     const header = JSON.stringify({ writeId: randomBytes(8).toString("hex") });
-    const command = new PutObjectCommand({
+    const command = new (sdk().PutObjectCommand)({
       Bucket: this.options.bucket,
       Key: this.prefix + key,
       Body: `${header}\n${text}`,
@@ -101,7 +101,7 @@ export class S3Store implements ObjectStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const command = new ListObjectsV2Command({
+      const command = new (sdk().ListObjectsV2Command)({
         Bucket: this.options.bucket,
         Prefix: this.prefix + prefix,
         ...(token ? { ContinuationToken: token } : {}),
@@ -119,7 +119,7 @@ export class S3Store implements ObjectStore {
 
   async remove(key: string, condition?: { ifVersion: string }, signal?: AbortSignal): Promise<void> {
     checkObjectKey(key);
-    const command = new DeleteObjectCommand({
+    const command = new (sdk().DeleteObjectCommand)({
       Bucket: this.options.bucket,
       Key: this.prefix + key,
       ...(condition ? { IfMatch: condition.ifVersion } : {}),
@@ -153,12 +153,7 @@ export class S3Store implements ObjectStore {
       store: this.description,
       key,
       what,
-      status:
-        name === "NoSuchBucket"
-          ? 404
-          : error instanceof S3ServiceException
-            ? error.$metadata.httpStatusCode
-            : undefined,
+      status: name === "NoSuchBucket" ? 404 : httpStatus(error),
       detail: `${name}: ${(error as Error).message}`,
       permission: S3_PERMISSION[what],
       bucketKind: "S3",
@@ -170,9 +165,14 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : String(error);
 }
 
+/** The HTTP status an SDK error carries in `$metadata`. */
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
 /** 412, or 409 ConditionalRequestConflict: another writer's conditional request won. */
 function lostRace(error: unknown): boolean {
-  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  const status = httpStatus(error);
   return status === 412 || status === 409 || errorName(error) === "PreconditionFailed";
 }
 
