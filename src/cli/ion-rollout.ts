@@ -19,6 +19,7 @@ import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
 import { LockError } from "../rollout/store/lock";
 import { UnreadableStateError } from "../rollout/store/state";
+import { parseSeconds } from "./seconds-option";
 
 const EXAMPLES = `
 Examples:
@@ -204,7 +205,11 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       "--force",
       "if a live runner does not act within the wait, stop it (SIGKILL) and revert from here",
     )
-    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120; 30 with --force)", Number)
+    .option(
+      "--wait-seconds <n>",
+      "how long to wait for a live runner (default 120; 30 with --force)",
+      parseSeconds,
+    )
     .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
 
   common(program.command("promote"))
@@ -214,7 +219,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--full", "skip every remaining step: canary weight 100 now")
     .option("--yes", "do not ask for confirmation")
-    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", Number)
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", parseSeconds)
     .action((stage: string, options: PromoteOptions) => run(promoteCommand(stage, options, io)));
 
   common(program.command("pause"))
@@ -222,7 +227,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       "Hold the running rollout at its current weight until `resume` or `promote`: checks go on and a breach still reverts, but no step advances.",
     )
     .argument("<stage>", "stage (stack) name")
-    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", Number)
+    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
     .action((stage: string, options: OperatorOptions) => run(pauseCommand(stage, options, io)));
 
   common(program.command("retire"))
