@@ -201,6 +201,8 @@ export class RolloutController {
     signal?: AbortSignal,
     oldSideRetired = false,
   ) {
+    // Stored before the platform is asked: from here a failed revert leaves the split unknown.
+    if (weight > REVERT_WEIGHT && this.current.canaryServed !== true) this.save({ canaryServed: true });
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
     const { releases } = this.current;
     await this.deps.driver.apply(
@@ -313,6 +315,7 @@ export class RolloutController {
     causedBy: number | undefined,
     failure: { error: unknown } | undefined,
   ): Promise<RunResult> {
+    if (this.current.canaryServed === false) return this.endRefused(reason, causedBy, failure);
     if (!failure) {
       await this.saveTolerated("the revert", {
         status: "reverted",
@@ -330,6 +333,24 @@ export class RolloutController {
     const why = `REVERT FAILED after ${REVERT_ATTEMPTS} attempts (${(failure.error as Error)?.message}); the split is unknown (last weight applied successfully: ${this.current.weight}%): check the platform and run \`ion-rollout abort ${stage}\`. Cause: ${reason}`;
     await this.saveTolerated("the failed revert", { status: "failed", reason: why, causedBy });
     return this.finish("failed", why, "error");
+  }
+
+  /**
+   * A revert before any weight above 0 was asked of the platform: the release was refused, and the
+   * split is the one before the rollout even when the revert could not be applied (nothing was).
+   */
+  private async endRefused(
+    reason: string,
+    causedBy: number | undefined,
+    failure: { error: unknown } | undefined,
+  ): Promise<RunResult> {
+    const unapplied = failure
+      ? `; the revert to ${REVERT_WEIGHT}% could not be applied either (${(failure.error as Error)?.message}), nothing was: the canary never took traffic`
+      : "";
+    const why = `refused before traffic: ${reason}${unapplied}`;
+    const patch = { status: "reverted", weight: REVERT_WEIGHT, heldBy: undefined, phase: undefined } as const;
+    await this.saveTolerated("the refusal", { ...patch, reason: failure ? why : reason, causedBy });
+    return this.finish("reverted", why, "revert");
   }
 
   /**

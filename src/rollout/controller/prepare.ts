@@ -140,6 +140,7 @@ export function freshState(
     startedAt: now,
     updatedAt: now,
     weight,
+    canaryServed: weight > 0,
     core: { step: firstStep(0), analysis: initialAnalysisState(), seq: 0 },
   };
 }
