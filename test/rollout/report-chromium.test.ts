@@ -24,9 +24,10 @@ const CHROMIUM = ["chromium", "chromium-browser"].find(
 const cfg = () => prodWith({ rollout: { bakeSeconds: 300, checkIntervalSeconds: 60, maxStepSeconds: 1800 } });
 
 async function slowRevert(): Promise<ReportInput> {
-  // Healthy through step 1 (a 300 s bake), then P95 575 ms and memory 97.75%: both past their limits.
+  // Healthy through step 1 (a 300 s bake), then P95 575 ms and memory 97.75%, both past their
+  // limits, and 3 of 400 requests failing (0.75%: under the error rate's limit).
   const run = fakeRun(cfg(), {}, (now) =>
-    now >= run.time.at(480) ? healthy(400, { p95LatencyMs: 575, memory: 0.9775 }) : healthy(400),
+    now >= run.time.at(480) ? healthy(400, { p95LatencyMs: 575, memory: 0.9775, errors: 3 }) : healthy(400),
   );
   const result = await runRollout(run.options);
   return { state: result.state, records: readJournal(run.options.stateDir, "prod") };
@@ -57,7 +58,14 @@ interface Box {
 }
 interface Measured {
   title: string;
-  svgs: { box: Box; texts: Box[]; plots: Box[]; bands: number; markers: { x: number; stroke: string }[] }[];
+  svgs: {
+    box: Box;
+    texts: Box[];
+    dots: (Box & { value: number })[];
+    plots: Box[];
+    bands: number;
+    markers: { x: number; stroke: string }[];
+  }[];
 }
 
 /** Runs in the page once both reports have loaded: every box, in the host page's pixels. */
@@ -71,6 +79,7 @@ const MEASURE = `window.addEventListener("load", () => {
       texts: [...svg.querySelectorAll("text")].map(box),
       plots: [...svg.querySelectorAll("rect.plot")].map(box),
       bands: svg.querySelectorAll("rect.step-band").length,
+      dots: [...svg.querySelectorAll("circle.per-check")].map((c) => ({ ...box(c), value: Number(c.getAttribute("data-value")) })),
       markers: [...svg.querySelectorAll("line.marker")].map((l) => ({ x: l.getBoundingClientRect().left + l.getBoundingClientRect().width / 2, stroke: l.getAttribute("stroke") })),
     })) };
   });
@@ -167,6 +176,17 @@ describe.skipIf(!CHROMIUM)(TITLE, () => {
   it("the thresholds drawn close together are all there, each readable", () => {
     const texts = measured[0]?.svgs.flatMap((s) => s.texts.map((t) => t.text)) ?? [];
     expect(texts).toEqual(expect.arrayContaining(["roll back 500 ms", "roll back 85%", "GO 85%"]));
+  });
+
+  it("the error-rate panel shows the last check's own rate, inside its plot", () => {
+    const timeline = measured[0]?.svgs[0];
+    const last = timeline?.dots.at(-1);
+    expect(last?.value).toBe(3 / 400);
+    const plot = timeline?.plots.find((p) => last && overlaps(last, p));
+    expect(plot && last && crosses(last, plot)).toBe(false);
+    expect(
+      timeline?.texts.find((t) => plot && t.bottom <= plot.top && t.bottom > plot.top - 14)?.text,
+    ).toMatch(/^error rate/);
   });
 
   it("the revert marker stands clear of the plot's border, in its own colour", () => {
