@@ -345,7 +345,7 @@ export class RolloutController {
     failure: { error: unknown } | undefined,
   ): Promise<RunResult> {
     const unapplied = failure
-      ? `; the revert to ${REVERT_WEIGHT}% could not be applied either (${(failure.error as Error)?.message}), nothing was: the canary never took traffic`
+      ? `; the revert to ${REVERT_WEIGHT}% failed too (${(failure.error as Error)?.message}), but no weight above ${REVERT_WEIGHT}% was ever asked for: the canary never took traffic`
       : "";
     const why = `refused before traffic: ${reason}${unapplied}`;
     const patch = { status: "reverted", weight: REVERT_WEIGHT, heldBy: undefined, phase: undefined } as const;
