@@ -9,6 +9,14 @@ import type { TraceOptions } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
 import { parseSeconds } from "./seconds-option";
 
+/**
+ * A command's module, loaded when its command runs (so `--help` loads none). `require`, not
+ * `import()`: the sources run through tsx's CommonJS hook, which `import()` would bypass.
+ */
+function load<T>(module: () => T): Promise<T> {
+  return Promise.resolve().then(module);
+}
+
 const EXAMPLES = `
 Examples:
   $ ion-rollout plan prod                          # the 5-step schedule and the runbook thresholds
@@ -84,9 +92,9 @@ export function buildProgram(io: Streams = processStreams): Command {
       .catch(async (error: unknown) => {
         // A state or lock file that cannot be used: one line naming the file and the fix.
         const [{ LockError }, { UnreadableStateError }, { fail }] = await Promise.all([
-          import("../rollout/store/lock"),
-          import("../rollout/store/state"),
-          import("../rollout/commands/streams"),
+          load(() => require("../rollout/store/lock") as typeof import("../rollout/store/lock")),
+          load(() => require("../rollout/store/state") as typeof import("../rollout/store/state")),
+          load(() => require("../rollout/commands/streams") as typeof import("../rollout/commands/streams")),
         ]);
         if (error instanceof UnreadableStateError || error instanceof LockError)
           return fail(io, error.message);
@@ -105,7 +113,11 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/explain").then((m) => m.explainCommand(stage, options, io))),
+      run(
+        load(
+          () => require("../rollout/commands/explain") as typeof import("../rollout/commands/explain"),
+        ).then((m) => m.explainCommand(stage, options, io)),
+      ),
     );
 
   return program;
@@ -119,7 +131,11 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/plan").then((m) => m.planCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/plan") as typeof import("../rollout/commands/plan")).then(
+          (m) => m.planCommand(stage, options, io),
+        ),
+      ),
     );
 
   common(program.command("backtest"))
@@ -138,7 +154,11 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .addHelpText("after", BACKTEST_EXAMPLES)
     .action((trace: string, options: BacktestOptions) =>
-      run(import("../rollout/commands/backtest").then((m) => m.backtestCommand(trace, options, io))),
+      run(
+        load(
+          () => require("../rollout/commands/backtest") as typeof import("../rollout/commands/backtest"),
+        ).then((m) => m.backtestCommand(trace, options, io)),
+      ),
     );
 
   common(program.command("trace"))
@@ -161,7 +181,11 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
     .action((stage: string, options: TraceOptions) =>
-      run(import("../rollout/commands/trace").then((m) => m.traceCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/trace") as typeof import("../rollout/commands/trace")).then(
+          (m) => m.traceCommand(stage, options, io),
+        ),
+      ),
     );
 }
 
@@ -173,7 +197,11 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     .requiredOption("--image <ref>", "canary container image (tag or digest)")
     .option("--name <release-name>", "canary release name (default: derived from the image tag)")
     .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
-      run(import("../rollout/commands/drive").then((m) => m.startCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/drive") as typeof import("../rollout/commands/drive")).then(
+          (m) => m.startCommand(stage, options, io),
+        ),
+      ),
     );
 
   common(program.command("resume"))
@@ -182,7 +210,11 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/drive").then((m) => m.resumeCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/drive") as typeof import("../rollout/commands/drive")).then(
+          (m) => m.resumeCommand(stage, options, io),
+        ),
+      ),
     );
 
   common(program.command("status"))
@@ -194,7 +226,11 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
     )
     .action((stage: string, options: StatusOptions) =>
-      run(import("../rollout/commands/status").then((m) => m.statusCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/status") as typeof import("../rollout/commands/status")).then(
+          (m) => m.statusCommand(stage, options, io),
+        ),
+      ),
     );
 
   common(program.command("list"))
@@ -203,7 +239,11 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/list").then((m) => m.listCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/list") as typeof import("../rollout/commands/list")).then(
+          (m) => m.listCommand(stage, options, io),
+        ),
+      ),
     );
 }
 
@@ -222,7 +262,11 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       parseSeconds,
     )
     .action((stage: string, options: OperatorOptions) =>
-      run(import("../rollout/commands/operator").then((m) => m.abortCommand(stage, options, io))),
+      run(
+        load(
+          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
+        ).then((m) => m.abortCommand(stage, options, io)),
+      ),
     );
 
   common(program.command("promote"))
@@ -234,7 +278,11 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .option("--yes", "do not ask for confirmation")
     .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", parseSeconds)
     .action((stage: string, options: PromoteOptions) =>
-      run(import("../rollout/commands/operator").then((m) => m.promoteCommand(stage, options, io))),
+      run(
+        load(
+          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
+        ).then((m) => m.promoteCommand(stage, options, io)),
+      ),
     );
 
   common(program.command("pause"))
@@ -244,7 +292,11 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
     .action((stage: string, options: OperatorOptions) =>
-      run(import("../rollout/commands/operator").then((m) => m.pauseCommand(stage, options, io))),
+      run(
+        load(
+          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
+        ).then((m) => m.pauseCommand(stage, options, io)),
+      ),
     );
 
   common(program.command("retire"))
@@ -254,7 +306,11 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--now", "do not wait for the retention period to end")
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
-      run(import("../rollout/commands/retire").then((m) => m.retireCommand(stage, options, io))),
+      run(
+        load(() => require("../rollout/commands/retire") as typeof import("../rollout/commands/retire")).then(
+          (m) => m.retireCommand(stage, options, io),
+        ),
+      ),
     );
 }
 

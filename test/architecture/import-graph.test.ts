@@ -35,7 +35,7 @@ const LAYERS: Record<string, Layer> = {
   "rollout commands": { folders: ["src/rollout/commands"], uses: ["rollout controller", "rollout report"] },
   "rollout controller": { folders: ["src/rollout/controller"], uses: ["rollout edges", "rollout store"] },
   "rollout report": { folders: ["src/rollout/report"], uses: ["rollout core"] },
-  "rollout store": { folders: ["src/rollout/store"], uses: ["rollout core"] },
+  "rollout store": { folders: ["src/rollout/store", "src/rollout/store/backends"], uses: ["rollout core"] },
   "rollout edges": {
     folders: [
       "src/rollout/edges",
