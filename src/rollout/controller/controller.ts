@@ -120,7 +120,7 @@ export class RolloutController {
     writeState(this.deps.stateDir, this.current);
   }
 
-  async notify(kind: RolloutEventKind, message: string): Promise<void> {
+  private async notify(kind: RolloutEventKind, message: string): Promise<void> {
     if (!this.deps.notifier) return;
     try {
       await this.deps.notifier.notify({
@@ -386,7 +386,7 @@ export class RolloutController {
    * Runs a gate and journals its decision like a check's; a NO-GO reverts like a breach. Returns
    * the revert's result, or undefined when the gate passed (or there is none).
    */
-  async passGate(
+  private async passGate(
     gate: Gate | undefined,
     nextWeight: number,
     signal?: AbortSignal,
@@ -544,8 +544,13 @@ export class RolloutController {
     return this.hold(reason, "drift", this.recordAction("hold", reason, this.current.weight));
   }
 
-  /** Stops at the current weight: a timed-out step (`causedBy`: the check that timed it out), an interrupt, a drift. */
-  async hold(
+  /** A step that never reached GO within its timeout: held at its weight; `causedBy` is the check that timed it out. */
+  holdOnTimeout(reason: string, causedBy: number): Promise<RunResult> {
+    return this.hold(reason, "timeout", causedBy);
+  }
+
+  /** Stops at the current weight: a timed-out step, an interrupt, a drift. */
+  private async hold(
     reason: string,
     heldBy: "timeout" | "interrupt" | "drift",
     causedBy?: number,
@@ -605,7 +610,7 @@ export class RolloutController {
     return this.hold(reason, "interrupt", await this.recordApplied("hold", reason, served.weight));
   }
 
-  async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
+  private async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
     const exitCode = exitCodeFor(outcome);
     await this.notify(kind, reason);
     this.emit({ type: "end", at: this.deps.clock(), outcome, exitCode, reason, state: this.current });
