@@ -164,14 +164,25 @@ export class RolloutController {
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
   }
 
-  private async apply(weight: number, reason: string, rolloutInProgress: boolean, signal?: AbortSignal) {
+  private async apply(
+    weight: number,
+    reason: string,
+    rolloutInProgress: boolean,
+    signal?: AbortSignal,
+    urgent = false,
+  ) {
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
     // A rollout always declares both sides: a new start brings back a retired old side.
     const { releases } = this.current;
     await this.deps.driver.apply(
-      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired: false, reason },
+      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired: false, reason, urgent },
       signal,
     );
+  }
+
+  /** Resolves once the driver's work after a served change (a stack's agreement) has ended. */
+  async driverSettled(): Promise<void> {
+    await this.deps.driver.settle?.();
   }
 
   /**
@@ -252,7 +263,8 @@ export class RolloutController {
     let lastError: unknown;
     for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
       try {
-        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false);
+        // The one revert change: urgent, so the driver takes the platform's fastest path.
+        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false, undefined, true);
         return undefined;
       } catch (error) {
         lastError = error;
