@@ -82,9 +82,10 @@ export class FakeComputeUrlMap {
       this.fingerprint = `fp-${++this.version}`;
     }
     if (body.fingerprint !== this.fingerprint) {
-      return sendJson(response, 412, {
+      sendJson(response, 412, {
         error: { code: 412, message: "Precondition Failed", errors: [{ reason: "conditionNotMet" }] },
       });
+      return;
     }
     const weights = (body.defaultRouteAction?.weightedBackendServices ?? []).map((b) => b.weight);
     this.pending = {

@@ -131,7 +131,10 @@ function parseQuery(body: string): Record<string, unknown> {
   for (const [key, value] of new URLSearchParams(body)) {
     const parts = key.split(".");
     let node = root;
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Record<string, unknown>;
+    }
     node[parts.at(-1) as string] = value;
   }
   return root;
