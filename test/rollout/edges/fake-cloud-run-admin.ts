@@ -25,6 +25,8 @@ export class FakeCloudRunAdmin {
   /** An answer to force on the next PATCH (403 to test a refused fast path). */
   refusePatchWith?: number;
   private pending?: { name: string; polls: number; traffic: FakeTrafficEntry[] };
+  /** Called as each request arrives (the bench advances its virtual clock by a round trip). */
+  onRequest?: () => void;
   private http?: LocalHttp;
   private operations = 0;
 
@@ -60,6 +62,7 @@ export class FakeCloudRunAdmin {
 
   async start(): Promise<this> {
     this.http = await startLocalHttp((request, response) => {
+      this.onRequest?.();
       const [path, query = ""] = request.path.split("?");
       const name = (path ?? "").replace(/^\/v2\//, "");
       this.log.push({

@@ -18,6 +18,8 @@ export class FakeComputeUrlMap {
   /** The old side retired (`ion-rollout retire`): only the canary's backend is left on the map. */
   stableRetired = false;
   private pending?: { name: string; polls: number; weights: [number, number] };
+  /** Called as each request arrives (the bench advances its virtual clock by a round trip). */
+  onRequest?: () => void;
   private http?: LocalHttp;
   private version = 1;
 
@@ -36,6 +38,7 @@ export class FakeComputeUrlMap {
   async start(): Promise<this> {
     const prefix = `/compute/v1/projects/${this.project}/global/`;
     this.http = await startLocalHttp((request, response) => {
+      this.onRequest?.();
       const path = request.path.startsWith(prefix) ? request.path.slice(prefix.length) : "";
       this.log.push(`${request.method} ${path.split("/")[0]}`);
       if (path === `urlMaps/${this.name}` && request.method === "GET")

@@ -32,6 +32,8 @@ export const CANARY_TG =
 export class FakeElbv2 {
   readonly listeners: FakeListener[];
   readonly actions: string[] = [];
+  /** Called as each request arrives (the bench advances its virtual clock by a round trip). */
+  onRequest?: () => void;
   private http?: LocalHttp;
 
   constructor(canaryWeight: number) {
@@ -85,6 +87,7 @@ export class FakeElbv2 {
 
   async start(): Promise<this> {
     this.http = await startLocalHttp((request, response) => {
+      this.onRequest?.();
       const params = parseQuery(request.body);
       const action = String(params.Action);
       this.actions.push(action);
