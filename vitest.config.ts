@@ -19,7 +19,7 @@ const IN_PROCESS_FILES = [
   "test/signals/*.test.ts",
   "test/synth/print.test.ts",
   "test/workflows.test.ts",
-  "test/rollout/{analysis,commands,decide,edges-wiring,report-evidence,report-layout,runner-deploy,runner-gates,runner,sequential,statistics,status-live}.test.ts",
+  "test/rollout/{analysis,commands,decide,edges-wiring,report-evidence,refused-before-traffic,report-layout,runner-deploy,runner-gates,runner,sequential,statistics,status-live}.test.ts",
   "test/rollout/cli/*.test.ts",
   "test/rollout/controller/*.test.ts",
   "test/rollout/core/**/*.test.ts",
@@ -27,6 +27,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/edges/traffic-api-*.test.ts",
   "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",
   "test/rollout/safety/{clock-jump,durability,failing-disk,frozen-metrics,gate-abort,operator-requests,outside-text,report-escaping,resume,sample-domain,unreadable-lock,unreadable-state}.test.ts",
+  "test/rollout/store/!(local-directory-race).test.ts",
   "test/rollout/trace/!(compare).test.ts",
   "test/bench/*.test.ts",
 ];

@@ -27,7 +27,7 @@ function controllerAt(weight: number, driver: FakeDriver) {
 describe("the controller's revert change", () => {
   it("is marked urgent, so the driver takes the platform's fast path", async () => {
     const driver = new FakeDriver();
-    await controllerAt(25, driver).revertAndRecord("aborted by test");
+    await controllerAt(25, driver).abortBy("test");
     expect(driver.applied.map((c) => [c.canaryWeight, c.urgent])).toEqual([[0, true]]);
   });
 
@@ -35,7 +35,7 @@ describe("the controller's revert change", () => {
     const driver = new FakeDriver();
     const controller = controllerAt(0, driver);
     await controller.applyStep(0);
-    await controller.promote("promoted by test", controller.recordAction("promote", "test", 100));
-    expect(driver.applied.map((c) => c.urgent)).toEqual([false, false]);
+    await controller.promoteBy("test");
+    expect(driver.applied.map((c) => c.urgent ?? false)).toEqual([false, false]);
   });
 });
