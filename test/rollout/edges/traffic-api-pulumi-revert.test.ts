@@ -1,10 +1,16 @@
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ConcurrentUpdateError, type UpResult } from "@pulumi/pulumi/automation";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
+import { AlbTraffic } from "../../../src/rollout/edges/drivers/alb-traffic";
 import { CloudRunTraffic } from "../../../src/rollout/edges/drivers/cloud-run-traffic";
 import { PulumiTrafficDriver } from "../../../src/rollout/edges/drivers/pulumi";
+import type { TrafficApi } from "../../../src/rollout/edges/drivers/traffic-api";
+import { UrlMapTraffic } from "../../../src/rollout/edges/drivers/url-map-traffic";
 import type { TrafficChange } from "../../../src/rollout/edges/types";
 import { FakeCloudRunAdmin } from "./fake-cloud-run-admin";
+import { FakeComputeUrlMap } from "./fake-compute-url-map";
+import { CANARY_TG, FakeElbv2, STABLE_TG } from "./fake-elbv2";
 import { deployment, FakeStack, stateResource, upResult } from "./fake-stack";
 
 /**
@@ -155,5 +161,89 @@ describe("a revert through the Cloud Run traffic API", () => {
     await t.driver.apply(STEP);
     expect(t.stack.upCalls).toHaveLength(1);
     expect(t.fake.log.filter((e) => e.call.startsWith("PATCH"))).toHaveLength(0);
+  });
+});
+
+/** Each platform's traffic API behind the same driver: served first, never held back by the stack. */
+interface OpenedApi {
+  api: TrafficApi;
+  servedCanary(): number;
+  close(): Promise<void>;
+}
+
+const noWait = { intervalMs: 1000, polls: 10, sleep: async () => {} };
+
+const PLATFORM_APIS: [string, () => Promise<OpenedApi>][] = [
+  [
+    "Cloud Run service traffic",
+    async () => {
+      const f = await new FakeCloudRunAdmin(25, 2).start();
+      const api = new CloudRunTraffic({
+        service: f.service,
+        token: async () => "t",
+        baseUrl: f.url,
+        polling: noWait,
+      });
+      return { api, servedCanary: () => f.servedCanary(), close: () => f.close() };
+    },
+  ],
+  [
+    "URL map weights",
+    async () => {
+      const f = await new FakeComputeUrlMap(25, 2).start();
+      const api = new UrlMapTraffic({
+        project: f.project,
+        urlMap: f.name,
+        token: async () => "t",
+        baseUrl: f.url,
+        polling: noWait,
+      });
+      return { api, servedCanary: () => f.weights[1], close: () => f.close() };
+    },
+  ],
+  [
+    "ALB listener weights",
+    async () => {
+      const f = await new FakeElbv2(25).start();
+      const client = new ElasticLoadBalancingV2Client({
+        region: "ap-northeast-2",
+        endpoint: f.url,
+        credentials: { accessKeyId: "a", secretAccessKey: "b" },
+        maxAttempts: 1,
+      });
+      const api = new AlbTraffic({ client, targetGroups: { stable: STABLE_TG, canary: CANARY_TG } });
+      return { api, servedCanary: () => f.canaryWeight(), close: () => f.close() };
+    },
+  ],
+];
+
+describe.each(PLATFORM_APIS)("a revert through the %s", (_name, open) => {
+  it("is served before the up starts, and an up that then fails does not undo it", async () => {
+    const opened = await open();
+    const servedAtUp: number[] = [];
+    const stack = new FakeStack(STATE, [
+      async () => {
+        servedAtUp.push(opened.servedCanary());
+        throw new Error("pulumi up failed: provider error");
+      },
+    ]);
+    const output: string[] = [];
+    const driver = new PulumiTrafficDriver({
+      stage: "prod",
+      workDir: "/project",
+      cfg,
+      onOutput: (text) => output.push(text),
+      selectStack: async () => stack,
+      sleep: async () => {},
+      trafficApi: async () => opened.api,
+    });
+    await driver.apply(REVERT);
+    expect(opened.servedCanary()).toBe(0);
+    expect(stack.upCalls).toHaveLength(0);
+    await driver.settle();
+    expect(servedAtUp).toEqual([0]);
+    expect(opened.servedCanary()).toBe(0);
+    expect(output.join("")).toMatch(/serves canary 0%, but stack prod did not take it: .*provider error/s);
+    await opened.close();
   });
 });
