@@ -1,24 +1,14 @@
 import { Command, CommanderError, Option } from "commander";
 import { version } from "../../package.json";
-import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
-import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
-import { resumeCommand, startCommand } from "../rollout/commands/drive";
-import { explainCommand } from "../rollout/commands/explain";
-import { listCommand } from "../rollout/commands/list";
-import {
-  abortCommand,
-  type OperatorOptions,
-  type PromoteOptions,
-  pauseCommand,
-  promoteCommand,
-} from "../rollout/commands/operator";
-import { planCommand } from "../rollout/commands/plan";
-import { retireCommand } from "../rollout/commands/retire";
-import { type StatusOptions, statusCommand } from "../rollout/commands/status";
-import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
+import type { BacktestOptions } from "../rollout/commands/backtest";
+import type { CommonOptions } from "../rollout/commands/common";
+import type { OperatorOptions, PromoteOptions } from "../rollout/commands/operator";
+import type { StatusOptions } from "../rollout/commands/status";
+import { fail, processStreams, type Streams } from "../rollout/commands/streams";
+import type { TraceOptions } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
-import { LeaseHeldError, LeaseLostError } from "../rollout/store/lease";
-import { UnreadableStateError } from "../rollout/store/state";
+import { commandModules } from "./command-modules";
+import { parseSeconds } from "./seconds-option";
 
 const EXAMPLES = `
 Examples:
@@ -60,7 +50,10 @@ Examples:
 each check at from + k*step covers the step before it. prod needs Google credentials
 (roles/monitoring.viewer), staging AWS credentials (cloudwatch:GetMetricData). docs/rollout.md.`;
 
-/** Runs a command's action and sets the exit code; an unusable state or lock file is one line. */
+/**
+ * Runs a command's action and sets the exit code; an unusable state or lock file is one line.
+ * Each action loads its command's module when it runs (command-modules.ts).
+ */
 type Run = (code: number | Promise<number>) => Promise<void>;
 
 function common(command: Command): Command {
@@ -91,8 +84,12 @@ export function buildProgram(io: Streams = processStreams): Command {
     .addHelpText("after", EXAMPLES);
   const run: Run = (code) =>
     Promise.resolve(code)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         // A state that cannot be used, a lease held or lost: one line naming it and the fix.
+        const [{ LeaseHeldError, LeaseLostError }, { UnreadableStateError }] = await Promise.all([
+          commandModules.lease(),
+          commandModules.state(),
+        ]);
         if (
           error instanceof UnreadableStateError ||
           error instanceof LeaseHeldError ||
@@ -113,7 +110,9 @@ export function buildProgram(io: Streams = processStreams): Command {
       "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(commandModules.explain().then((m) => m.explainCommand(stage, options, io))),
+    );
 
   return program;
 }
@@ -125,7 +124,9 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
       "Print the schedule (steps, bake, evidence, checks) and thresholds of a stage; touches nothing.",
     )
     .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml")
-    .action((stage: string, options: CommonOptions) => run(planCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(commandModules.plan().then((m) => m.planCommand(stage, options, io))),
+    );
 
   common(program.command("backtest"))
     .description(
@@ -142,7 +143,9 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
       "compare the stage's config with itself under another analysis rule: sequential (rollout.analysis: sequential, the evidence engine on cumulative counts), consecutive (rollout.analysis: consecutive, N breaching evidence blocks in a row), runbook (the runbook's literal N in a row on each check's raw rate)",
     )
     .addHelpText("after", BACKTEST_EXAMPLES)
-    .action((trace: string, options: BacktestOptions) => run(backtestCommand(trace, options, io)));
+    .action((trace: string, options: BacktestOptions) =>
+      run(commandModules.backtest().then((m) => m.backtestCommand(trace, options, io))),
+    );
 
   common(program.command("trace"))
     .description(
@@ -163,7 +166,9 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     .option("-o, --output <file>", "write the trace here (default: stdout)")
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
-    .action((stage: string, options: TraceOptions) => run(traceCommand(stage, options, io)));
+    .action((stage: string, options: TraceOptions) =>
+      run(commandModules.trace().then((m) => m.traceCommand(stage, options, io))),
+    );
 }
 
 /** Commands that drive or follow a rollout: start, resume, status, list. */
@@ -174,7 +179,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     .requiredOption("--image <ref>", "canary container image (tag or digest)")
     .option("--name <release-name>", "canary release name (default: derived from the image tag)")
     .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
-      run(startCommand(stage, options, io)),
+      run(commandModules.drive().then((m) => m.startCommand(stage, options, io))),
     );
 
   common(program.command("resume"))
@@ -182,7 +187,9 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "Continue a rollout from its durable state after a crash, interrupt or hold (the bake clock carries on), or end a pause of a live runner.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(resumeCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(commandModules.drive().then((m) => m.resumeCommand(stage, options, io))),
+    );
 
   common(program.command("status"))
     .description("Show the rollout's state and its latest decision.")
@@ -192,14 +199,18 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "--live",
       "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
     )
-    .action((stage: string, options: StatusOptions) => run(statusCommand(stage, options, io)));
+    .action((stage: string, options: StatusOptions) =>
+      run(commandModules.status().then((m) => m.statusCommand(stage, options, io))),
+    );
 
   common(program.command("list"))
     .description(
       "List the stage's rollouts, oldest first: start, canary, outcome and weight, the last reason, the report.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(listCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(commandModules.list().then((m) => m.listCommand(stage, options, io))),
+    );
 }
 
 /** An operator's decisions on a rollout: abort, promote, pause, retire. */
@@ -211,8 +222,14 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       "--force",
       "if a live runner does not act within the wait, stop it (SIGKILL) and revert from here",
     )
-    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120; 30 with --force)", Number)
-    .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
+    .option(
+      "--wait-seconds <n>",
+      "how long to wait for a live runner (default 120; 30 with --force)",
+      parseSeconds,
+    )
+    .action((stage: string, options: OperatorOptions) =>
+      run(commandModules.operator().then((m) => m.abortCommand(stage, options, io))),
+    );
 
   common(program.command("promote"))
     .description(
@@ -221,16 +238,20 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--full", "skip every remaining step: canary weight 100 now")
     .option("--yes", "do not ask for confirmation")
-    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", Number)
-    .action((stage: string, options: PromoteOptions) => run(promoteCommand(stage, options, io)));
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", parseSeconds)
+    .action((stage: string, options: PromoteOptions) =>
+      run(commandModules.operator().then((m) => m.promoteCommand(stage, options, io))),
+    );
 
   common(program.command("pause"))
     .description(
       "Hold the running rollout at its current weight until `resume` or `promote`: checks go on and a breach still reverts, but no step advances.",
     )
     .argument("<stage>", "stage (stack) name")
-    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", Number)
-    .action((stage: string, options: OperatorOptions) => run(pauseCommand(stage, options, io)));
+    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
+    .action((stage: string, options: OperatorOptions) =>
+      run(commandModules.operator().then((m) => m.pauseCommand(stage, options, io))),
+    );
 
   common(program.command("retire"))
     .description(
@@ -239,11 +260,20 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--now", "do not wait for the retention period to end")
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
-      run(retireCommand(stage, options, io)),
+      run(commandModules.retire().then((m) => m.retireCommand(stage, options, io))),
     );
 }
 
+/**
+ * A reader that closed the pipe early (`ion-rollout --help | head -3`) ends the output, not the
+ * process with a stack trace; a running rollout's own guard (commands/interrupts.ts) still sees it.
+ */
+function quietOnClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = EXIT.error;
+}
+
 async function main(): Promise<void> {
+  process.stdout.on("error", quietOnClosedPipe);
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (error) {
