@@ -6,7 +6,7 @@ import { type Harness, openHarness } from "./harness";
 
 /**
  * The operator's safety guarantees against the real environment (HAProxy, Prometheus, apps,
- * load) and the real CLI: abort whatever the state holds, signals that must not strand the canary, and the lock keyed on
+ * load) and the real CLI: abort whatever the state holds, signals that must not strand the canary, and the lease keyed on
  * the HAProxy backend rather than the stage's name. What must hold every time: HAProxy serves the
  * weight the state records.
  */
@@ -24,7 +24,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe("abort, signals and the lock on the real environment", () => {
+describe("abort, signals and the lease on the real environment", () => {
   it("a truncated state file: abort reverts HAProxy to 0% from the config and records a fresh state", async () => {
     const run = h.start();
     await h.untilWeight((w) => w === 50);
