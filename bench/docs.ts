@@ -4,6 +4,7 @@ import { type ExactResults, renderExact } from "./exact-table";
 import { type GlitchResults, renderGlitches } from "./glitches-table";
 import { type LiveResults, renderLiveRevert, renderPopulation } from "./live-table";
 import { type RehearsalResults, renderRehearsal } from "./rehearsal-table";
+import { type RelativeResults, renderRelative } from "./relative-table";
 import { renderRunbookComparison } from "./runbook-table";
 import {
   type EvidenceResults,
@@ -49,6 +50,7 @@ export const BLOCKS: DocBlock[] = [
   block<RolloutResults>("rollouts-table", "rollouts.json", renderRollouts),
   block<RolloutResults>("late-fault", "rollouts.json", renderLateFault),
   block<GlitchResults>("glitches", "glitches.json", renderGlitches),
+  block<RelativeResults>("relative", "relative.json", renderRelative),
   block<LiveResults>("live-revert", "live.json", renderLiveRevert),
   block<LiveResults>("population", "live.json", renderPopulation),
   block<RehearsalResults>("rehearsal-run", "rehearsal.json", renderRehearsal),
