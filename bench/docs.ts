@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { type CliStartResults, renderCliStart } from "./cli-start-table";
 import { type ExactResults, renderExact } from "./exact-table";
 import { type GlitchResults, renderGlitches } from "./glitches-table";
 import { type LiveResults, renderLiveRevert, renderPopulation } from "./live-table";
@@ -54,6 +55,7 @@ export const BLOCKS: DocBlock[] = [
   block<LiveResults>("live-revert", "live.json", renderLiveRevert),
   block<LiveResults>("population", "live.json", renderPopulation),
   block<RehearsalResults>("rehearsal-run", "rehearsal.json", renderRehearsal),
+  block<CliStartResults>("cli-start", "cli-start.json", renderCliStart),
 ];
 
 /** The results files, read once each on first use. */
