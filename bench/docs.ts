@@ -6,6 +6,7 @@ import { type GlitchResults, renderGlitches } from "./glitches-table";
 import { type LiveResults, renderLiveRevert, renderPopulation } from "./live-table";
 import { type RehearsalResults, renderRehearsal } from "./rehearsal-table";
 import { type RelativeResults, renderRelative } from "./relative-table";
+import { type RevertLatencyResults, renderRevertLatency } from "./revert-latency-table";
 import { renderRunbookComparison } from "./runbook-table";
 import {
   type EvidenceResults,
@@ -56,6 +57,7 @@ export const BLOCKS: DocBlock[] = [
   block<LiveResults>("population", "live.json", renderPopulation),
   block<RehearsalResults>("rehearsal-run", "rehearsal.json", renderRehearsal),
   block<CliStartResults>("cli-start", "cli-start.json", renderCliStart),
+  block<RevertLatencyResults>("revert-latency", "revert-latency.json", renderRevertLatency),
 ];
 
 /** The results files, read once each on first use. */

@@ -15,7 +15,7 @@ const MEASUREMENT_DOCS = ["docs/evidence.md", "docs/rollout.md", "docs/rehearsal
 
 /** A header that names what a measurement reports (config, command and mapping tables name none). */
 const MEASURED_HEADER =
-  /\b(measured|reverts?|reverted|rate|CI|Wilson|median|mean|runs|detections?|false|share|seconds|req\/check|requests per check)\b/i;
+  /\b(measured|reverts|reverted|rate|CI|Wilson|median|mean|runs|detections?|false|share|seconds|req\/check|requests per check)\b/i;
 
 /** The header line of every Markdown table outside the generated blocks that names a measurement. */
 function handTablesOfFigures(text: string): string[] {
