@@ -67,9 +67,11 @@ export function deriveEvidenceRule(
 /**
  * How the OBSERVE-band budget (`holdRevertAtMost`: the chance a canary at `holdFactor` × the limit
  * is reverted over the horizon) is spent: these shares at most by the one-check trigger (per check)
- * and the change-point test; the cumulative test gets what they leave at the step's traffic.
+ * and the change-point test; the cumulative test gets what they leave at the step's traffic. The
+ * trigger's share keeps 5 errors of 50 reverting over an 80-check horizon
+ * (P(Bin(50, 0.8%) ≥ 5) = 5.14e-5 ≤ 0.45·1%/80).
  */
-const HOLD_SPLIT = { oneCheck: 0.35, changePoint: 0.2 };
+const HOLD_SPLIT = { oneCheck: 0.45, changePoint: 0.2 };
 
 /**
  * The cumulative bar: ln 1/(α·cumulativeShare) carries the guarantee (Ville, any traffic, any
