@@ -52,6 +52,13 @@ export const EvidenceSettingsSchema = z
      * core/analysis/plan-horizon.ts), so the bound holds over the whole planned rollout.
      */
     horizonChecks: z.number().int().min(1).max(10_000).default(60),
+    /**
+     * Chance a canary at or under the GO level is ever held by the evidence that it is above it:
+     * a step does not advance (OBSERVE) while the likelihood ratio of `holdFactor` × the limit
+     * against the GO level is at least 1 / this (Ville), so a canary in the OBSERVE band stays at
+     * the weight where that evidence came instead of climbing to 100%.
+     */
+    holdAboveGoAtMost: z.number().gt(0).lt(0.5).default(0.01),
     /** Chance a canary at the roll-back limit may advance a step (the GO gate's Ville bound). */
     advanceAtLimitAtMost: z.number().gt(0).lt(0.5).default(0.05),
     /** GO-gate alternatives as multiples of the GO level, and their weights. */

@@ -57,6 +57,12 @@ export function deriveEvidenceRule(
       alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
       logBar: Math.log(1 / config.advanceAtLimitAtMost),
     },
+    aboveGo: {
+      goAtMost,
+      // The OBSERVE band's rate, or midway to the limit when holdFactor puts it at or under GO.
+      rate: config.holdFactor * limit > goAtMost ? config.holdFactor * limit : (goAtMost + limit) / 2,
+      logBar: Math.log(1 / config.holdAboveGoAtMost),
+    },
   };
   const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
   const changePoint = changePointLogBar(base, config, limit, requests);
