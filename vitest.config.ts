@@ -19,7 +19,7 @@ const IN_PROCESS_FILES = [
   "test/signals/*.test.ts",
   "test/synth/print.test.ts",
   "test/workflows.test.ts",
-  "test/rollout/{analysis,commands,decide,edges-wiring,report-evidence,report-layout,runner-deploy,runner-gates,runner,sequential,statistics,status-live}.test.ts",
+  "test/rollout/{analysis,commands,decide,edges-wiring,report-evidence,refused-before-traffic,report-layout,runner-deploy,runner-gates,runner,sequential,statistics,status-live}.test.ts",
   "test/rollout/cli/*.test.ts",
   "test/rollout/controller/*.test.ts",
   "test/rollout/core/**/*.test.ts",
