@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type RevertLatencyResults, renderRevertLatency } from "./revert-latency-table";
 import {
   type EvidenceResults,
   type RolloutResults,
@@ -21,17 +22,23 @@ const RESULTS_DIR = join(PROJECT_DIR, "bench", "results");
 export interface BenchResults {
   rollouts: RolloutResults;
   evidence: EvidenceResults;
+  revertLatency: RevertLatencyResults;
 }
 
 export function readResults(dir = RESULTS_DIR): BenchResults {
   const read = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
-  return { rollouts: read("rollouts.json"), evidence: read("evidence.json") };
+  return {
+    rollouts: read("rollouts.json"),
+    evidence: read("evidence.json"),
+    revertLatency: read("revert-latency.json"),
+  };
 }
 
 const BLOCKS: Record<string, (r: BenchResults) => string> = {
   "evidence-table": (r) => renderEvidence(r.evidence),
   "rollouts-table": (r) => renderRollouts(r.rollouts),
   "late-fault": (r) => renderLateFault(r.rollouts),
+  "revert-latency": (r) => renderRevertLatency(r.revertLatency),
 };
 
 const MARKED = /<!-- bench:([a-z-]+) -->\n[\s\S]*?<!-- \/bench -->/g;

@@ -4,9 +4,10 @@ import type { BacktestOptions } from "../rollout/commands/backtest";
 import type { CommonOptions } from "../rollout/commands/common";
 import type { OperatorOptions, PromoteOptions } from "../rollout/commands/operator";
 import type { StatusOptions } from "../rollout/commands/status";
-import { processStreams, type Streams } from "../rollout/commands/streams";
+import { fail, processStreams, type Streams } from "../rollout/commands/streams";
 import type { TraceOptions } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
+import { commandModules } from "./command-modules";
 import { parseSeconds } from "./seconds-option";
 
 const EXAMPLES = `
@@ -51,8 +52,7 @@ each check at from + k*step covers the step before it. prod needs Google credent
 
 /**
  * Runs a command's action and sets the exit code; an unusable state or lock file is one line.
- * Each action imports its command's module when it runs: `--help`, `--version` and a mistyped
- * option load commander alone, not the config schema, the YAML parser or the cloud SDKs.
+ * Each action loads its command's module when it runs (command-modules.ts).
  */
 type Run = (code: number | Promise<number>) => Promise<void>;
 
@@ -83,10 +83,9 @@ export function buildProgram(io: Streams = processStreams): Command {
     Promise.resolve(code)
       .catch(async (error: unknown) => {
         // A state or lock file that cannot be used: one line naming the file and the fix.
-        const [{ LockError }, { UnreadableStateError }, { fail }] = await Promise.all([
-          import("../rollout/store/lock"),
-          import("../rollout/store/state"),
-          import("../rollout/commands/streams"),
+        const [{ LockError }, { UnreadableStateError }] = await Promise.all([
+          commandModules.lock(),
+          commandModules.state(),
         ]);
         if (error instanceof UnreadableStateError || error instanceof LockError)
           return fail(io, error.message);
@@ -105,7 +104,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/explain").then((m) => m.explainCommand(stage, options, io))),
+      run(commandModules.explain().then((m) => m.explainCommand(stage, options, io))),
     );
 
   return program;
@@ -119,7 +118,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/plan").then((m) => m.planCommand(stage, options, io))),
+      run(commandModules.plan().then((m) => m.planCommand(stage, options, io))),
     );
 
   common(program.command("backtest"))
@@ -138,7 +137,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .addHelpText("after", BACKTEST_EXAMPLES)
     .action((trace: string, options: BacktestOptions) =>
-      run(import("../rollout/commands/backtest").then((m) => m.backtestCommand(trace, options, io))),
+      run(commandModules.backtest().then((m) => m.backtestCommand(trace, options, io))),
     );
 
   common(program.command("trace"))
@@ -161,7 +160,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
     .action((stage: string, options: TraceOptions) =>
-      run(import("../rollout/commands/trace").then((m) => m.traceCommand(stage, options, io))),
+      run(commandModules.trace().then((m) => m.traceCommand(stage, options, io))),
     );
 }
 
@@ -173,7 +172,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     .requiredOption("--image <ref>", "canary container image (tag or digest)")
     .option("--name <release-name>", "canary release name (default: derived from the image tag)")
     .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
-      run(import("../rollout/commands/drive").then((m) => m.startCommand(stage, options, io))),
+      run(commandModules.drive().then((m) => m.startCommand(stage, options, io))),
     );
 
   common(program.command("resume"))
@@ -182,7 +181,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/drive").then((m) => m.resumeCommand(stage, options, io))),
+      run(commandModules.drive().then((m) => m.resumeCommand(stage, options, io))),
     );
 
   common(program.command("status"))
@@ -194,7 +193,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
     )
     .action((stage: string, options: StatusOptions) =>
-      run(import("../rollout/commands/status").then((m) => m.statusCommand(stage, options, io))),
+      run(commandModules.status().then((m) => m.statusCommand(stage, options, io))),
     );
 
   common(program.command("list"))
@@ -203,7 +202,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(import("../rollout/commands/list").then((m) => m.listCommand(stage, options, io))),
+      run(commandModules.list().then((m) => m.listCommand(stage, options, io))),
     );
 }
 
@@ -222,7 +221,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       parseSeconds,
     )
     .action((stage: string, options: OperatorOptions) =>
-      run(import("../rollout/commands/operator").then((m) => m.abortCommand(stage, options, io))),
+      run(commandModules.operator().then((m) => m.abortCommand(stage, options, io))),
     );
 
   common(program.command("promote"))
@@ -234,7 +233,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .option("--yes", "do not ask for confirmation")
     .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", parseSeconds)
     .action((stage: string, options: PromoteOptions) =>
-      run(import("../rollout/commands/operator").then((m) => m.promoteCommand(stage, options, io))),
+      run(commandModules.operator().then((m) => m.promoteCommand(stage, options, io))),
     );
 
   common(program.command("pause"))
@@ -244,7 +243,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
     .action((stage: string, options: OperatorOptions) =>
-      run(import("../rollout/commands/operator").then((m) => m.pauseCommand(stage, options, io))),
+      run(commandModules.operator().then((m) => m.pauseCommand(stage, options, io))),
     );
 
   common(program.command("retire"))
@@ -254,11 +253,20 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--now", "do not wait for the retention period to end")
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
-      run(import("../rollout/commands/retire").then((m) => m.retireCommand(stage, options, io))),
+      run(commandModules.retire().then((m) => m.retireCommand(stage, options, io))),
     );
 }
 
+/**
+ * A reader that closed the pipe early (`ion-rollout --help | head -3`) ends the output, not the
+ * process with a stack trace; a running rollout's own guard (commands/interrupts.ts) still sees it.
+ */
+function quietOnClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = EXIT.error;
+}
+
 async function main(): Promise<void> {
+  process.stdout.on("error", quietOnClosedPipe);
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (error) {

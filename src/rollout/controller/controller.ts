@@ -120,7 +120,7 @@ export class RolloutController {
     writeState(this.deps.stateDir, this.current);
   }
 
-  async notify(kind: RolloutEventKind, message: string): Promise<void> {
+  private async notify(kind: RolloutEventKind, message: string): Promise<void> {
     if (!this.deps.notifier) return;
     try {
       await this.deps.notifier.notify({
@@ -199,16 +199,29 @@ export class RolloutController {
     reason: string,
     rolloutInProgress: boolean,
     signal?: AbortSignal,
-    oldSideRetired = false,
+    options: { oldSideRetired?: boolean; urgent?: boolean } = {},
   ) {
+    const { oldSideRetired = false, urgent = false } = options;
     // Stored before the platform is asked: from here a failed revert leaves the split unknown.
     if (weight > REVERT_WEIGHT && this.current.canaryServed !== true) this.save({ canaryServed: true });
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
     const { releases } = this.current;
     await this.deps.driver.apply(
-      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired, reason },
+      {
+        canaryWeight: weight,
+        releases,
+        rolloutInProgress,
+        oldSideRetired,
+        reason,
+        ...(urgent ? { urgent } : {}),
+      },
       signal,
     );
+  }
+
+  /** Resolves once the driver's work after a served change (a stack's agreement) has ended. */
+  async driverSettled(): Promise<void> {
+    await this.deps.driver.settle?.();
   }
 
   /**
@@ -299,7 +312,8 @@ export class RolloutController {
     let lastError: unknown;
     for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
       try {
-        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false);
+        // The one revert change: urgent, so the driver takes the platform's fastest path.
+        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false, undefined, { urgent: true });
         return undefined;
       } catch (error) {
         lastError = error;
@@ -345,7 +359,7 @@ export class RolloutController {
     failure: { error: unknown } | undefined,
   ): Promise<RunResult> {
     const unapplied = failure
-      ? `; the revert to ${REVERT_WEIGHT}% could not be applied either (${(failure.error as Error)?.message}), nothing was: the canary never took traffic`
+      ? `; the revert to ${REVERT_WEIGHT}% failed too (${(failure.error as Error)?.message}), but no weight above ${REVERT_WEIGHT}% was ever asked for: the canary never took traffic`
       : "";
     const why = `refused before traffic: ${reason}${unapplied}`;
     const patch = { status: "reverted", weight: REVERT_WEIGHT, heldBy: undefined, phase: undefined } as const;
@@ -386,7 +400,7 @@ export class RolloutController {
    * Runs a gate and journals its decision like a check's; a NO-GO reverts like a breach. Returns
    * the revert's result, or undefined when the gate passed (or there is none).
    */
-  async passGate(
+  private async passGate(
     gate: Gate | undefined,
     nextWeight: number,
     signal?: AbortSignal,
@@ -544,8 +558,13 @@ export class RolloutController {
     return this.hold(reason, "drift", this.recordAction("hold", reason, this.current.weight));
   }
 
-  /** Stops at the current weight: a timed-out step (`causedBy`: the check that timed it out), an interrupt, a drift. */
-  async hold(
+  /** A step that never reached GO within its timeout: held at its weight; `causedBy` is the check that timed it out. */
+  holdOnTimeout(reason: string, causedBy: number): Promise<RunResult> {
+    return this.hold(reason, "timeout", causedBy);
+  }
+
+  /** Stops at the current weight: a timed-out step, an interrupt, a drift. */
+  private async hold(
     reason: string,
     heldBy: "timeout" | "interrupt" | "drift",
     causedBy?: number,
@@ -556,7 +575,7 @@ export class RolloutController {
 
   /** Takes the old side out of the stack after a promotion (`ion-rollout retire`): applied, then recorded. */
   async retire(reason: string): Promise<void> {
-    await this.apply(100, reason, false, undefined, true);
+    await this.apply(100, reason, false, undefined, { oldSideRetired: true });
     const at = this.deps.clock();
     this.recordAction("retire", reason, 100);
     this.save({ retiredAt: at });
@@ -605,7 +624,7 @@ export class RolloutController {
     return this.hold(reason, "interrupt", await this.recordApplied("hold", reason, served.weight));
   }
 
-  async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
+  private async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
     const exitCode = exitCodeFor(outcome);
     await this.notify(kind, reason);
     this.emit({ type: "end", at: this.deps.clock(), outcome, exitCode, reason, state: this.current });

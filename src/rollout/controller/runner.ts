@@ -83,6 +83,9 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
       failSafe(controller, options, error),
     );
   } finally {
+    // Work the driver left running after a served change (a stack brought into agreement after a
+    // fast revert) ends under this lock, so no other runner drives the stack meanwhile.
+    await options.driver.settle?.();
     try {
       lock.release();
     } catch (error) {
@@ -223,7 +226,7 @@ async function act(
   const { seq, reason } = decision.record;
   if (decision.action === "promote") return controller.promote(reason, seq, options.signal);
   if (decision.action === "hold")
-    return decision.timedOut ? controller.hold(reason, "timeout", seq) : undefined;
+    return decision.timedOut ? controller.holdOnTimeout(reason, seq) : undefined;
   const applied = await controller.applyStep(controller.state.core.step.index, options.signal);
   if (applied === "interrupted") return interrupted(controller, options);
   return applied === "applied" ? undefined : applied;

@@ -2,6 +2,7 @@ import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
 import { LocalTrafficDriver } from "./drivers/local";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
+import { stackTrafficApi } from "./drivers/stack-traffic-api";
 import { CloudMonitoringCounters } from "./metrics/cloud-monitoring-counters";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
 import { PrometheusMetricsSource } from "./metrics/prometheus";
@@ -58,11 +59,14 @@ export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): P
 export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): Promise<TrafficDriver> {
   const workDir = options.workDir ?? process.cwd();
   if (cfg.platform === "local") return localDriver(cfg, workDir);
+  // Reverts through the platform's traffic API first; the served split read from it too.
+  const trafficApi = stackTrafficApi(cfg);
   return new PulumiTrafficDriver({
     stage: cfg.stage,
     workDir,
     cfg,
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(trafficApi ? { trafficApi } : {}),
   });
 }
 
