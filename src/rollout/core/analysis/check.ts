@@ -7,6 +7,7 @@ import { oneLine } from "../text/sanitise";
 import { EMPTY_BLOCK, judgeErrorBlocks } from "./blocks";
 import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
 import { judgeHealth, judgeLevel } from "./levels";
+import { plannedChecks, withPlanHorizon } from "./plan-horizon";
 import { initialSequentialState, judgeSequential } from "./sequential";
 import {
   type AnalysisState,
@@ -51,7 +52,7 @@ export function analysisContext(cfg: StageConfig, weight?: number): AnalysisCont
   const r = cfg.rollout;
   const rate = r.expectedRequestsPerSecond;
   return {
-    thresholds: cfg.thresholds,
+    thresholds: withPlanHorizon(cfg.thresholds, plannedChecks(r)),
     analysis: r.analysis,
     checkIntervalSeconds: r.checkIntervalSeconds,
     maxSampleAgeSeconds: maxSampleAge(cfg),
@@ -209,7 +210,7 @@ function summarise(
  */
 export function warmAnalysis(cfg: StageConfig): void {
   if (cfg.rollout.analysis !== "sequential" || cfg.rollout.expectedRequestsPerSecond === undefined) return;
-  const { errorRate, p95LatencyMs } = cfg.thresholds;
+  const { errorRate, p95LatencyMs } = analysisContext(cfg).thresholds;
   for (const weight of cfg.rollout.steps) {
     const perCheck = analysisContext(cfg, weight).expectedRequestsPerCheck ?? 1;
     const level = trafficLevel(perCheck, 0);

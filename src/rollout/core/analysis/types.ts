@@ -91,6 +91,9 @@ export interface EvidenceRecord {
   go: number;
   goBar: number;
   withinLimit: boolean;
+  /** Evidence the canary is above the GO level, and the bar at which a step holds on it (OBSERVE). */
+  aboveGo: number;
+  aboveGoBar: number;
   /** The fewest errors among the next 100 requests that would revert now (null: none would). */
   errorsToRevertIn100: number | null;
   /** "6 errors in the next 100 requests would revert". */
