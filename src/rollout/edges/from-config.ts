@@ -15,7 +15,8 @@ import type { MetricsSource, Notifier, TrafficDriver } from "./types";
  * - gcp: the stage's Pulumi stack (Automation API) + Cloud Monitoring with Google auth: request
  *   counts per aligned period from the Monitoring API, P95/memory/CPU from its PromQL endpoint;
  * - aws: the Pulumi stack + CloudWatch GetMetricData, dimensions from the stack's outputs;
- * - local: HAProxy's runtime API + the rehearsal's Prometheus.
+ * - local: HAProxy's runtime API + the rehearsal's Prometheus, and, when `local.cloudMonitoring` is
+ *   set, counts through the rehearsal's Cloud Monitoring exactly as on gcp.
  * The CLI loads this module only for commands that touch the platform (the SDKs take a while to load).
  */
 
@@ -81,7 +82,7 @@ async function trafficAndMetrics(
   if (cfg.platform === "local") {
     const baseUrl = cfg.local?.prometheusUrl;
     if (!baseUrl) throw new Error(`stage ${cfg.stage} has platform local but no local.prometheusUrl`);
-    return { driver, metrics: new PrometheusMetricsSource({ baseUrl, cfg }) };
+    return { driver, metrics: new PrometheusMetricsSource({ baseUrl, cfg, ...localCounters(cfg) }) };
   }
   if (cfg.platform === "gcp") {
     const project = cfg.gcp?.project;
@@ -101,6 +102,20 @@ async function trafficAndMetrics(
   if (!region) throw new Error(`stage ${cfg.stage} has platform aws but no aws.region`);
   const dimensions = await awsDimensions(cfg, workDir, env);
   return { driver, metrics: new CloudWatchMetricsSource({ cfg, region, dimensions }) };
+}
+
+/** The rehearsal's counts through its Cloud Monitoring stand-in: prod's reader, compressed periods. */
+function localCounters(cfg: StageConfig): { counters?: CloudMonitoringCounters } {
+  const monitoring = cfg.local?.cloudMonitoring;
+  if (!monitoring) return {};
+  return {
+    counters: new CloudMonitoringCounters({
+      cfg,
+      project: monitoring.project,
+      apiRoot: `${monitoring.url.replace(/\/+$/, "")}/v3`,
+      periodSeconds: monitoring.samplingPeriodSeconds,
+    }),
+  };
 }
 
 /** `arn:aws:elasticloadbalancing:...:targetgroup/name/id` -> `targetgroup/name/id` (CloudWatch's dimension value). */
