@@ -1,5 +1,7 @@
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
+import { elbTargetHealth, healthyTargetTimeoutMs } from "./drivers/elb-target-health";
+import { HealthyTargetsDriver } from "./drivers/healthy-targets";
 import { LocalTrafficDriver } from "./drivers/local";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
 import { CloudMonitoringCounters } from "./metrics/cloud-monitoring-counters";
@@ -59,11 +61,27 @@ export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): P
 export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): Promise<TrafficDriver> {
   const workDir = options.workDir ?? process.cwd();
   if (cfg.platform === "local") return localDriver(cfg, workDir);
-  return new PulumiTrafficDriver({
+  const driver = new PulumiTrafficDriver({
     stage: cfg.stage,
     workDir,
     cfg,
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  });
+  if (cfg.platform !== "aws") return driver;
+  // ECS steady state is not ALB health: the new colour is ready once its targets are healthy.
+  const region = cfg.aws?.region ?? "";
+  return new HealthyTargetsDriver(driver, {
+    health: elbTargetHealth(region),
+    targetGroupOf: async () => {
+      const outputs = await stackOutputsReader(cfg, workDir)();
+      const arn = (outputs.targetGroupArns?.value as Record<Side, string> | undefined)?.canary;
+      if (!arn)
+        throw new Error(
+          `the ${cfg.stage} stack has no targetGroupArns output: run \`pulumi up --stack ${cfg.stage}\` once`,
+        );
+      return arn;
+    },
+    timeoutMs: healthyTargetTimeoutMs(cfg),
   });
 }
 
