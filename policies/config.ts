@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { PLAN_PROFILES } from "../src/config/rollout";
-import { THRESHOLD_PROFILES, ThresholdsSchema } from "../src/config/thresholds";
-import { consecutiveChecks, type RollbackSignal } from "../src/signals/rules";
+import {
+  byProfile,
+  DEFAULT_LIMITS_STAGE,
+  ROLLBACK_SIGNALS,
+  STAGE_LIMIT_DEFAULTS,
+  type StageLimits,
+  StageLimitsSchema,
+} from "../src/signals/limits";
 
 /**
  * The pack's configuration: one zod schema per policy (limits with the runbook defaults), from which
@@ -12,65 +18,6 @@ import { consecutiveChecks, type RollbackSignal } from "../src/signals/rules";
 
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 export type Level = (typeof ENFORCEMENT_LEVELS)[number];
-
-export const ROLLBACK_SIGNALS = [
-  "errorRate",
-  "p95LatencyMs",
-  "memory",
-  "cpu",
-] as const satisfies readonly RollbackSignal[];
-
-type Profile = keyof typeof THRESHOLD_PROFILES;
-const PROFILES = Object.keys(THRESHOLD_PROFILES) as Profile[];
-
-/** A stage's runbook thresholds, parsed (so schema defaults apply) from the shared profiles. */
-function profileThresholds(profile: Profile) {
-  return ThresholdsSchema.parse(THRESHOLD_PROFILES[profile]);
-}
-
-const ratio = z.number().gt(0).lte(1);
-const seconds = z.number().int().positive().max(86_400);
-
-const SignalLimitSchemas = {
-  errorRate: z.object({ rollbackAbove: ratio, maxForSeconds: seconds.optional() }).strict(),
-  p95LatencyMs: z
-    .object({ rollbackAbove: z.number().positive().max(600_000), maxForSeconds: seconds.optional() })
-    .strict(),
-  memory: z.object({ rollbackAbove: ratio, maxForSeconds: seconds.optional() }).strict(),
-  cpu: z.object({ rollbackAbove: ratio, maxForSeconds: seconds.optional() }).strict(),
-};
-
-/** The loosest alert a stage may declare per signal: limit in the config's units (ratio, ms). */
-export const StageLimitsSchema = z
-  .object({
-    errorRate: SignalLimitSchemas.errorRate.optional(),
-    p95LatencyMs: SignalLimitSchemas.p95LatencyMs.optional(),
-    memory: SignalLimitSchemas.memory.optional(),
-    cpu: SignalLimitSchemas.cpu.optional(),
-  })
-  .strict();
-export type StageLimits = z.infer<typeof StageLimitsSchema>;
-export type SignalLimit = { rollbackAbove: number; maxForSeconds?: number };
-
-/** Runbook limits of one profile: the roll-back limit and how long a breach may last before it fires. */
-export function profileLimits(profile: Profile): StageLimits {
-  const thresholds = profileThresholds(profile);
-  const interval = PLAN_PROFILES[profile].checkIntervalSeconds;
-  const limits: Record<string, SignalLimit> = {};
-  for (const signal of ROLLBACK_SIGNALS) {
-    const threshold = thresholds[signal];
-    if (threshold?.rollbackAbove === undefined) continue;
-    limits[signal] = {
-      rollbackAbove: threshold.rollbackAbove,
-      maxForSeconds: threshold.forSeconds ?? consecutiveChecks(threshold, interval) * interval,
-    };
-  }
-  return StageLimitsSchema.parse(limits);
-}
-
-function byProfile<T>(value: (profile: Profile) => T): Record<string, T> {
-  return Object.fromEntries(PROFILES.map((profile) => [profile, value(profile)]));
-}
 
 /**
  * Given per-stage settings laid over the defaults: stages not given keep theirs, and inside a stage
@@ -96,24 +43,23 @@ function mergeLimits(base: StageLimits, given: StageLimits): StageLimits {
   return merged;
 }
 
-const LIMIT_DEFAULTS = byProfile(profileLimits);
 /** A stage must alert on every signal its runbook profile has a roll-back limit for. */
 const REQUIRED_DEFAULTS = byProfile((profile) =>
-  ROLLBACK_SIGNALS.filter((signal) => LIMIT_DEFAULTS[profile]?.[signal] !== undefined),
+  ROLLBACK_SIGNALS.filter((signal) => STAGE_LIMIT_DEFAULTS[profile]?.[signal] !== undefined),
 );
 /** The canary share allowed with no rollout in progress: the plan's first step. */
 const FIRST_STEP_DEFAULTS = byProfile((profile) => PLAN_PROFILES[profile].steps[0] ?? 0);
 
 /** Which stage's settings apply to a resource whose stage is not known or not listed: the strictest. */
-const defaultStage = z.string().min(1).default("prod");
+const defaultStage = z.string().min(1).default(DEFAULT_LIMITS_STAGE);
 const stageName = z.string().min(1);
 
 export const ThresholdLimitsConfigSchema = z
   .object({
     stages: z
       .record(stageName, StageLimitsSchema)
-      .default(LIMIT_DEFAULTS)
-      .transform(overDefaults(LIMIT_DEFAULTS, mergeLimits)),
+      .default(STAGE_LIMIT_DEFAULTS)
+      .transform(overDefaults(STAGE_LIMIT_DEFAULTS, mergeLimits)),
     defaultStage,
   })
   .strict()

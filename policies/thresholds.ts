@@ -1,5 +1,6 @@
+import type { SignalLimit } from "../src/signals/limits";
 import { SIGNAL_TITLES } from "../src/signals/rules";
-import { NoSettingsSchema, type SignalLimit, ThresholdLimitsConfigSchema } from "./config";
+import { NoSettingsSchema, ThresholdLimitsConfigSchema } from "./config";
 import { type IonPolicy, resourcePolicy } from "./define";
 import { ALERT_TYPES, type AlertReading, readAlerts } from "./readers/alerts";
 import { forStage, stageOf } from "./readers/stage";

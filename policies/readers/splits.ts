@@ -19,7 +19,7 @@ export interface TrafficSplit {
   targets: SplitTarget[];
 }
 
-/** Label / tag / description marker the stacks set from `rolloutInProgress` (src/gcp/labels.ts). */
+/** Label / tag / description marker the stacks set from `rolloutInProgress` (src/config/stage-labels.ts). */
 export const ROLLOUT_KEY = "ion-rollout";
 export const ROLLOUT_IN_PROGRESS = "in-progress";
 

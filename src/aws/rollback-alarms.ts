@@ -1,13 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
+import { SIGNAL_LABEL, STAGE_LABEL } from "../config/stage-labels";
 import {
   type CloudWatchDimensions,
   type CloudWatchSignal,
   cloudWatchSignals,
   cloudWatchStageSignals,
 } from "../signals";
-import { ROLE_TAG, SIDE_TAG, SIGNAL_LABEL, STAGE_LABEL } from "./tags";
+import { ROLE_TAG, SIDE_TAG } from "./tags";
 import type { ReleaseSide } from "./traffic";
 
 /** The signals that have a roll-back limit, and the `ion-signal` tag of each (the policy pack keys on it). */

@@ -1,8 +1,5 @@
 import type { StageConfig } from "../config";
-import { ROLLOUT_LABEL, rolloutState, SIGNAL_LABEL, STAGE_LABEL } from "../gcp/labels";
-
-// The tag keys are the label keys of the GCP stage: the policy pack reads one vocabulary.
-export { ROLLOUT_LABEL, SIGNAL_LABEL, STAGE_LABEL };
+import { ROLLOUT_LABEL, rolloutState, STAGE_LABEL } from "../config/stage-labels";
 
 /** Which release a resource serves: the release's name (blue or green in staging). */
 export const SIDE_TAG = "ion-side";

@@ -1,24 +1,21 @@
 import { Command, CommanderError, Option } from "commander";
 import { version } from "../../package.json";
-import { type BacktestOptions, backtestCommand } from "../rollout/commands/backtest";
-import { type CommonOptions, fail, processStreams, type Streams } from "../rollout/commands/common";
-import { resumeCommand, startCommand } from "../rollout/commands/drive";
-import { explainCommand } from "../rollout/commands/explain";
-import { listCommand } from "../rollout/commands/list";
-import {
-  abortCommand,
-  type OperatorOptions,
-  type PromoteOptions,
-  pauseCommand,
-  promoteCommand,
-} from "../rollout/commands/operator";
-import { planCommand } from "../rollout/commands/plan";
-import { retireCommand } from "../rollout/commands/retire";
-import { type StatusOptions, statusCommand } from "../rollout/commands/status";
-import { type TraceOptions, traceCommand } from "../rollout/commands/trace";
+import type { BacktestOptions } from "../rollout/commands/backtest";
+import type { CommonOptions } from "../rollout/commands/common";
+import type { OperatorOptions, PromoteOptions } from "../rollout/commands/operator";
+import type { StatusOptions } from "../rollout/commands/status";
+import { processStreams, type Streams } from "../rollout/commands/streams";
+import type { TraceOptions } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
-import { LockError } from "../rollout/store/lock";
-import { UnreadableStateError } from "../rollout/store/state";
+import { parseSeconds } from "./seconds-option";
+
+/**
+ * A command's module, loaded when its command runs (so `--help` loads none). `require`, not
+ * `import()`: the sources run through tsx's CommonJS hook, which `import()` would bypass.
+ */
+function load<T>(module: () => T): Promise<T> {
+  return Promise.resolve().then(module);
+}
 
 const EXAMPLES = `
 Examples:
@@ -60,7 +57,11 @@ Examples:
 each check at from + k*step covers the step before it. prod needs Google credentials
 (roles/monitoring.viewer), staging AWS credentials (cloudwatch:GetMetricData). docs/rollout.md.`;
 
-/** Runs a command's action and sets the exit code; an unusable state or lock file is one line. */
+/**
+ * Runs a command's action and sets the exit code; an unusable state or lock file is one line.
+ * Each action imports its command's module when it runs: `--help`, `--version` and a mistyped
+ * option load commander alone, not the config schema, the YAML parser or the cloud SDKs.
+ */
 type Run = (code: number | Promise<number>) => Promise<void>;
 
 function common(command: Command): Command {
@@ -88,8 +89,13 @@ export function buildProgram(io: Streams = processStreams): Command {
     .addHelpText("after", EXAMPLES);
   const run: Run = (code) =>
     Promise.resolve(code)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         // A state or lock file that cannot be used: one line naming the file and the fix.
+        const [{ LockError }, { UnreadableStateError }, { fail }] = await Promise.all([
+          load(() => require("../rollout/store/lock") as typeof import("../rollout/store/lock")),
+          load(() => require("../rollout/store/state") as typeof import("../rollout/store/state")),
+          load(() => require("../rollout/commands/streams") as typeof import("../rollout/commands/streams")),
+        ]);
         if (error instanceof UnreadableStateError || error instanceof LockError)
           return fail(io, error.message);
         throw error;
@@ -106,7 +112,13 @@ export function buildProgram(io: Streams = processStreams): Command {
       "Print every decision record of the rollout: query, value, threshold, sample size, verdict, action.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(explainCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(
+        load(
+          () => require("../rollout/commands/explain") as typeof import("../rollout/commands/explain"),
+        ).then((m) => m.explainCommand(stage, options, io)),
+      ),
+    );
 
   return program;
 }
@@ -118,7 +130,13 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
       "Print the schedule (steps, bake, evidence, checks) and thresholds of a stage; touches nothing.",
     )
     .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml")
-    .action((stage: string, options: CommonOptions) => run(planCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(
+        load(() => require("../rollout/commands/plan") as typeof import("../rollout/commands/plan")).then(
+          (m) => m.planCommand(stage, options, io),
+        ),
+      ),
+    );
 
   common(program.command("backtest"))
     .description(
@@ -135,7 +153,13 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
       "compare the stage's config with itself under another analysis rule: sequential (rollout.analysis: sequential, the evidence engine on cumulative counts), consecutive (rollout.analysis: consecutive, N breaching evidence blocks in a row), runbook (the runbook's literal N in a row on each check's raw rate)",
     )
     .addHelpText("after", BACKTEST_EXAMPLES)
-    .action((trace: string, options: BacktestOptions) => run(backtestCommand(trace, options, io)));
+    .action((trace: string, options: BacktestOptions) =>
+      run(
+        load(
+          () => require("../rollout/commands/backtest") as typeof import("../rollout/commands/backtest"),
+        ).then((m) => m.backtestCommand(trace, options, io)),
+      ),
+    );
 
   common(program.command("trace"))
     .description(
@@ -156,7 +180,13 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     .option("-o, --output <file>", "write the trace here (default: stdout)")
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
-    .action((stage: string, options: TraceOptions) => run(traceCommand(stage, options, io)));
+    .action((stage: string, options: TraceOptions) =>
+      run(
+        load(() => require("../rollout/commands/trace") as typeof import("../rollout/commands/trace")).then(
+          (m) => m.traceCommand(stage, options, io),
+        ),
+      ),
+    );
 }
 
 /** Commands that drive or follow a rollout: start, resume, status, list. */
@@ -167,7 +197,11 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     .requiredOption("--image <ref>", "canary container image (tag or digest)")
     .option("--name <release-name>", "canary release name (default: derived from the image tag)")
     .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
-      run(startCommand(stage, options, io)),
+      run(
+        load(() => require("../rollout/commands/drive") as typeof import("../rollout/commands/drive")).then(
+          (m) => m.startCommand(stage, options, io),
+        ),
+      ),
     );
 
   common(program.command("resume"))
@@ -175,7 +209,13 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "Continue a rollout from its durable state after a crash, interrupt or hold (the bake clock carries on), or end a pause of a live runner.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(resumeCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(
+        load(() => require("../rollout/commands/drive") as typeof import("../rollout/commands/drive")).then(
+          (m) => m.resumeCommand(stage, options, io),
+        ),
+      ),
+    );
 
   common(program.command("status"))
     .description("Show the rollout's state and its latest decision.")
@@ -185,14 +225,26 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "--live",
       "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
     )
-    .action((stage: string, options: StatusOptions) => run(statusCommand(stage, options, io)));
+    .action((stage: string, options: StatusOptions) =>
+      run(
+        load(() => require("../rollout/commands/status") as typeof import("../rollout/commands/status")).then(
+          (m) => m.statusCommand(stage, options, io),
+        ),
+      ),
+    );
 
   common(program.command("list"))
     .description(
       "List the stage's rollouts, oldest first: start, canary, outcome and weight, the last reason, the report.",
     )
     .argument("<stage>", "stage (stack) name")
-    .action((stage: string, options: CommonOptions) => run(listCommand(stage, options, io)));
+    .action((stage: string, options: CommonOptions) =>
+      run(
+        load(() => require("../rollout/commands/list") as typeof import("../rollout/commands/list")).then(
+          (m) => m.listCommand(stage, options, io),
+        ),
+      ),
+    );
 }
 
 /** An operator's decisions on a rollout: abort, promote, pause, retire. */
@@ -204,8 +256,18 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       "--force",
       "if a live runner does not act within the wait, stop it (SIGKILL) and revert from here",
     )
-    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120; 30 with --force)", Number)
-    .action((stage: string, options: OperatorOptions) => run(abortCommand(stage, options, io)));
+    .option(
+      "--wait-seconds <n>",
+      "how long to wait for a live runner (default 120; 30 with --force)",
+      parseSeconds,
+    )
+    .action((stage: string, options: OperatorOptions) =>
+      run(
+        load(
+          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
+        ).then((m) => m.abortCommand(stage, options, io)),
+      ),
+    );
 
   common(program.command("promote"))
     .description(
@@ -214,16 +276,28 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--full", "skip every remaining step: canary weight 100 now")
     .option("--yes", "do not ask for confirmation")
-    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", Number)
-    .action((stage: string, options: PromoteOptions) => run(promoteCommand(stage, options, io)));
+    .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", parseSeconds)
+    .action((stage: string, options: PromoteOptions) =>
+      run(
+        load(
+          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
+        ).then((m) => m.promoteCommand(stage, options, io)),
+      ),
+    );
 
   common(program.command("pause"))
     .description(
       "Hold the running rollout at its current weight until `resume` or `promote`: checks go on and a breach still reverts, but no step advances.",
     )
     .argument("<stage>", "stage (stack) name")
-    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", Number)
-    .action((stage: string, options: OperatorOptions) => run(pauseCommand(stage, options, io)));
+    .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
+    .action((stage: string, options: OperatorOptions) =>
+      run(
+        load(
+          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
+        ).then((m) => m.pauseCommand(stage, options, io)),
+      ),
+    );
 
   common(program.command("retire"))
     .description(
@@ -232,7 +306,11 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--now", "do not wait for the retention period to end")
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
-      run(retireCommand(stage, options, io)),
+      run(
+        load(() => require("../rollout/commands/retire") as typeof import("../rollout/commands/retire")).then(
+          (m) => m.retireCommand(stage, options, io),
+        ),
+      ),
     );
 }
 

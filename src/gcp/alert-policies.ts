@@ -1,9 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
+import { gcpSettings } from "../config/gcp-settings";
+import { SIGNAL_LABEL, STAGE_LABEL } from "../config/stage-labels";
 import { type RollbackSignal, rollbackRules, SIGNAL_TITLES } from "../signals";
-import { SIGNAL_LABEL, STAGE_LABEL } from "./labels";
-import { gcpSettings } from "./settings";
 import { evaluationIntervalSeconds } from "./traffic";
 
 export interface RollbackAlertPoliciesArgs {

@@ -1,12 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { CanaryReadiness, StageConfig } from "../config";
-import { revisionTemplate } from "./container";
+import { revisionNames } from "../config/cloud-run-revision-names";
+import { revisionTemplate } from "../config/cloud-run-template";
+import { gcpSettings } from "../config/gcp-settings";
 import { grantInvokers } from "./invokers";
 import { stageLabels } from "./labels";
 import { revisionReadiness } from "./readiness";
-import { revisionNames } from "./revision-names";
-import { checkRevisionNames, gcpSettings } from "./settings";
+import { checkRevisionNames } from "./settings";
 import { CANARY_TAG, revisionTraffics, type TrafficWeights, weightsFromStatuses } from "./traffic";
 
 export interface CanaryRevisionsArgs {

@@ -1,8 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
+import { gcpSettings } from "../config/gcp-settings";
 import { cloudMonitoringDashboard } from "../dashboards";
-import { gcpSettings } from "./settings";
 
 export interface CloudMonitoringDashboardArgs {
   config: StageConfig;

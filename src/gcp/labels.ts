@@ -1,17 +1,8 @@
 import type { StageConfig } from "../config";
+import { ROLLOUT_LABEL, rolloutState, STAGE_LABEL } from "../config/stage-labels";
 
-/** Label keys the policy pack reads to judge a stack (whether a canary past step one is allowed). */
-export const ROLLOUT_LABEL = "ion-rollout";
-export const STAGE_LABEL = "ion-stage";
-export const SIGNAL_LABEL = "ion-signal";
 /** "true" when the stage declares the service public (`gcp.public`); the pack allows allUsers only then. */
 export const PUBLIC_LABEL = "ion-public";
-
-export type RolloutState = "in-progress" | "idle";
-
-export function rolloutState(cfg: StageConfig): RolloutState {
-  return cfg.rolloutInProgress ? "in-progress" : "idle";
-}
 
 /**
  * Labels for every Cloud Run service. Service-level only: a change in the revision template's labels

@@ -1,9 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
+import { gcpSettings } from "../config/gcp-settings";
 import type { Side } from "../signals";
 import { urlMapDescription } from "./labels";
-import { gcpSettings } from "./settings";
 import { declaredSides, type TrafficWeights, trafficWeights } from "./traffic";
 
 export interface WeightedLoadBalancerArgs {

@@ -1,9 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, type SecretKey, type StageConfig } from "../config";
+import { gcpSettings } from "../config/gcp-settings";
 import { stageSecret } from "../config/pulumi";
-import { STAGE_LABEL } from "./labels";
-import { gcpSettings } from "./settings";
+import { STAGE_LABEL } from "../config/stage-labels";
 
 export interface NotificationChannelsArgs {
   config: StageConfig;

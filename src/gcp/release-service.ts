@@ -1,10 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { Release, StageConfig } from "../config";
-import { revisionTemplate } from "./container";
+import { revisionTemplate } from "../config/cloud-run-template";
+import { gcpSettings } from "../config/gcp-settings";
 import { grantInvokers } from "./invokers";
 import { stageLabels } from "./labels";
-import { gcpSettings } from "./settings";
 
 export interface ReleaseServiceArgs {
   config: StageConfig;

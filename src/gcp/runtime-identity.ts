@@ -1,8 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageConfig } from "../config";
-import { runtimeServiceAccountId } from "./runtime-account";
-import { gcpSettings } from "./settings";
+import { gcpSettings } from "../config/gcp-settings";
+import { runtimeServiceAccountId } from "../config/runtime-account";
 
 /**
  * The service's own runtime identity. Without one, revisions run as the project's default

@@ -1,15 +1,5 @@
-import { ConfigError, type GcpStage, type StageConfig } from "../config";
-import { MAX_REVISION_NAME, TEMPLATE_HASH_LENGTH } from "./revision-limits";
-
-/** The `gcp` block of a gcp stage; the schema guarantees it, this narrows the type. */
-export function gcpSettings(cfg: StageConfig): GcpStage {
-  if (!cfg.gcp) {
-    throw new ConfigError(`stage ${cfg.stage}`, [
-      { path: "gcp", message: "platform is gcp but there is no gcp block; add ion-deploy:gcp" },
-    ]);
-  }
-  return cfg.gcp;
-}
+import { ConfigError, type StageConfig } from "../config";
+import { MAX_REVISION_NAME, TEMPLATE_HASH_LENGTH } from "../config/cloud-run-limits";
 
 /**
  * Checks only the GCP APIs make: a Cloud Run revision name starts with `<service>-` and is at most

@@ -1,6 +1,7 @@
 import type * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { CanaryReadiness, StageConfig } from "../config";
+import { gcpSettings } from "../config/gcp-settings";
 import { RollbackAlertPolicies } from "./alert-policies";
 import { CanaryRevisions } from "./canary-revisions";
 import { WeightedLoadBalancer } from "./load-balancer";
@@ -8,7 +9,7 @@ import { NotificationChannels } from "./notifications";
 import { serviceReadiness } from "./readiness";
 import { ReleaseService } from "./release-service";
 import { RuntimeIdentity } from "./runtime-identity";
-import { checkServiceNames, gcpSettings } from "./settings";
+import { checkServiceNames } from "./settings";
 import type { TrafficWeights } from "./traffic";
 
 export interface GcpStageArgs {

@@ -1,5 +1,5 @@
 import { type Side, type StageConfig, splitOf } from "../config";
-import { isFirstDeploy, revisionNames } from "./revision-names";
+import { isFirstDeploy, revisionNames } from "../config/cloud-run-revision-names";
 
 /** The tag that gives the canary revision its own URL, for checks before it takes traffic. */
 export const CANARY_TAG = "canary";

@@ -1,5 +1,5 @@
 import type { Side, StageConfig } from "../config";
-import { revisionNames } from "../gcp/revision-names";
+import { revisionNames } from "../config/cloud-run-revision-names";
 
 export type { Side };
 export type Labels = Record<string, string>;

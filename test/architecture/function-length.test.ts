@@ -17,7 +17,7 @@ const LIMITS: [prefix: string, lines: number][] = [
  * Functions over their limit today, left to whoever restructures their module. The test fails when
  * one of them is back under the limit, so the entry is deleted with the split.
  */
-const TOO_LONG_TODAY = new Set<string>(["src/rollout/core/analysis/blocks.ts judgeBlock"]);
+const TOO_LONG_TODAY = new Set<string>([]);
 
 function nameOf(node: ts.FunctionLikeDeclaration, tree: ts.SourceFile): string {
   const owner = (n: ts.Node): string => {

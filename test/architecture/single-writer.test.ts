@@ -5,11 +5,13 @@ import { REPO, repoPath, sourceFiles, syntaxOf, syntaxOfText } from "./sources";
 
 /**
  * The rollout controller is the only writer of rollout state and of the served split. Outside
- * src/rollout/controller/ no file imports the store's writers, applies a split through a traffic
- * driver, or calls the controller's `save`: a second writer fails here, not in review.
+ * src/rollout/controller/controller.ts no file imports the store's writers, applies a split
+ * through a traffic driver, or calls the controller's `save`; inside it, every method that writes
+ * is private, so callers can only name a transition (`begin`, `revertBecause`, `abortBy`, ...).
+ * A second writer fails here, not in review.
  */
 
-const CONTROLLER = "src/rollout/controller/";
+const CONTROLLER = "src/rollout/controller/controller.ts";
 
 /** The store's functions that change a rollout's state or journal, by module. */
 const STORE_WRITERS: Record<string, string[]> = {
@@ -22,9 +24,6 @@ const STORE_WRITERS: Record<string, string[]> = {
  * fails when one of them is gone, so the entry is deleted with the write.
  */
 const KNOWN_WRITERS: Record<string, string> = {
-  // TODO(lead): the controller's `begin()` replaces this call, then `save` becomes private.
-  "src/rollout/controller/runner.ts: calls the controller's save":
-    "the runner records the starting state before the start event",
   // TODO(lead): the abort's state recovery moves into the controller (or the store's read path).
   "src/rollout/commands/operator.ts: imports setAsideState from the store":
     "an abort moves an unreadable state file aside before the controller records a fresh state",
@@ -72,7 +71,7 @@ function callsSave(call: ts.CallExpression): boolean {
 
 /** What `path` writes that only the controller may, as "path: what" lines. */
 function writesOutsideController(tree: ts.SourceFile, path: string): string[] {
-  const outside = !path.startsWith(CONTROLLER);
+  const outside = path !== CONTROLLER;
   const found = outside ? importedWriters(tree, path) : [];
   const visit = (node: ts.Node) => {
     if (ts.isCallExpression(node)) {
@@ -84,6 +83,58 @@ function writesOutsideController(tree: ts.SourceFile, path: string): string[] {
   visit(tree);
   return [...new Set(found)].map((what) => `${path}: ${what}`);
 }
+
+/** The calls that write: the store's writers, and the driver's apply. */
+function writesDirectly(node: ts.Node, tree: ts.SourceFile): boolean {
+  const writers = Object.values(STORE_WRITERS).flat();
+  let found = false;
+  const visit = (child: ts.Node) => {
+    if (ts.isCallExpression(child)) {
+      const callee = child.expression;
+      if (ts.isIdentifier(callee) && writers.includes(callee.text)) found = true;
+      if (appliesSplit(child, tree)) found = true;
+    }
+    if (!found) ts.forEachChild(child, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** The controller's methods that write and are not private: "Class.method" lines. */
+function publicWriters(tree: ts.SourceFile): string[] {
+  const found: string[] = [];
+  for (const statement of tree.statements) {
+    if (!ts.isClassDeclaration(statement)) continue;
+    for (const member of statement.members) {
+      if (!ts.isMethodDeclaration(member) || !member.body) continue;
+      const isPrivate = ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Private;
+      if (!isPrivate && writesDirectly(member.body, tree))
+        found.push(`${statement.name?.text}.${member.name.getText(tree)}`);
+    }
+  }
+  return found;
+}
+
+describe("the controller's writes are private: callers name a transition", () => {
+  it("no public method of the controller writes state, the journal or the split itself", () => {
+    expect(publicWriters(syntaxOf(join(REPO, CONTROLLER)))).toEqual([]);
+  });
+
+  it("the check catches a public save and a public apply", () => {
+    const planted = syntaxOfText(
+      CONTROLLER,
+      [
+        "export class RolloutController {",
+        "  save(patch) { writeState(this.dir, patch); }",
+        "  private persist(state) { writeState(this.dir, state); }",
+        "  async step(w) { await this.deps.driver.apply({ canaryWeight: w }); }",
+        "  begin() { this.persist({}); }",
+        "}",
+      ].join("\n"),
+    );
+    expect(publicWriters(planted)).toEqual(["RolloutController.save", "RolloutController.step"]);
+  });
+});
 
 describe("the rollout controller is the only writer", () => {
   const writes = sourceFiles().flatMap((file) => writesOutsideController(syntaxOf(file), repoPath(file)));
@@ -116,5 +167,11 @@ describe("the rollout controller is the only writer", () => {
     ]);
     const stack = syntaxOfText("src/gcp/x.ts", "const w = service.traffics.apply((t) => t.length);");
     expect(writesOutsideController(stack, "src/gcp/x.ts")).toEqual([]);
+    // Beside the controller, in its own folder, is outside it too.
+    const runner = "src/rollout/controller/runner.ts";
+    const beside = syntaxOfText(runner, 'import { archiveJournal } from "../store/journal";');
+    expect(writesOutsideController(beside, runner)).toEqual([
+      `${runner}: imports archiveJournal from the store`,
+    ]);
   });
 });

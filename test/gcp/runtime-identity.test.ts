@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseStageConfig, readStageFile } from "../../src/config";
-import { runtimeServiceAccountEmail } from "../../src/gcp/runtime-account";
+import { runtimeServiceAccountEmail } from "../../src/config/runtime-account";
 import { ACT_AS_ROLE } from "../../src/gcp/runtime-identity";
 import { renderStage } from "../../src/synth/render";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { revisionNames } from "../../src/gcp/revision-names";
+import { revisionNames } from "../../src/config/cloud-run-revision-names";
 import { revisionTraffics } from "../../src/gcp/traffic";
 import { renderStage } from "../../src/synth/render";
 import { inputs, one, prodWith, TYPES } from "./fixtures";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { revisionNames } from "../../src/gcp/revision-names";
+import { revisionNames } from "../../src/config/cloud-run-revision-names";
 import {
   check,
   editResource,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StageConfig } from "../../src/config";
-import { revisionNames } from "../../src/gcp/revision-names";
+import { revisionNames } from "../../src/config/cloud-run-revision-names";
 import { rollbackRules } from "../../src/signals";
 import { prod } from "../rollout/fixtures";
 import { promtool } from "./promtool";

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT } from "../core/outcome";
+import { outcomeWord } from "../core/outcome-word";
 import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
-import { outcomeWord } from "../report/report";
 import { readArchivedJournals, readJournal } from "../store/journal";
 import { readState } from "../store/state";
 import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";

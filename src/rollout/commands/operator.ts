@@ -248,9 +248,7 @@ async function actThroughController(
 ): Promise<RunResult> {
   const by = operatorName(action);
   const controller = await operatorController(cfg, dir, state, edges, (message) => io.err(`${message}\n`));
-  if (action === "abort") return controller.revertAndRecord(`aborted by ${by}`);
-  const seq = controller.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
-  return controller.promote(`promoted by ${by}`, seq);
+  return action === "abort" ? controller.abortBy(by) : controller.promoteBy(by);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { ROLLBACK_SIGNALS, ThresholdLimitsConfigSchema } from "../../../policies/config";
 import type { StageConfig } from "../../config";
 import { rollbackRules } from "../../signals";
+import { defaultLimitsFor, ROLLBACK_SIGNALS } from "../../signals/limits";
 
 /**
  * What `start` checks before it takes the lock or writes any state, so a rollout that cannot run
@@ -32,15 +32,10 @@ export const runCommand: RunCommand = (file, args) =>
     });
   });
 
-/** The limits the policy pack applies to this stage with no pack config: its own, or the default stage's. */
-function packLimits(stage: string) {
-  const settings = ThresholdLimitsConfigSchema.parse({});
-  return settings.stages[stage] ?? settings.stages[settings.defaultStage] ?? {};
-}
-
 /** Roll-back thresholds looser than the policy pack allows, one line each naming the key and the fix. */
 export function thresholdProblems(cfg: StageConfig): string[] {
-  const limits = packLimits(cfg.stage);
+  // What the policy pack applies with no pack config: the stage's own limits, or the default stage's.
+  const limits = defaultLimitsFor(cfg.stage);
   const interval = cfg.rollout.checkIntervalSeconds;
   const problems: string[] = [];
   for (const rule of rollbackRules(cfg)) {

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { StageConfig } from "../../config";
 import { EXIT } from "../core/outcome";
+import { outcomeWord } from "../core/outcome-word";
 import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
@@ -32,7 +33,7 @@ export function formatStatus(cfg: StageConfig, state: RolloutState, now: number,
   const step = plan.steps[state.core.step.index];
   const elapsed = Math.max(0, Math.round((now - state.startedAt) / 1000 - state.core.step.startedAt));
   const lines = [
-    `${state.stage}: ${state.status.toUpperCase()}${state.heldBy ? ` (${state.heldBy})` : ""}${phaseText(state)}${state.pausedBy ? `, PAUSED by ${state.pausedBy}` : ""} - ${state.releases.canary.name} (${state.releases.canary.image}) over ${state.releases.stable.name}`,
+    `${state.stage}: ${outcomeWord(state)}${state.heldBy ? ` (${state.heldBy})` : ""}${phaseText(state)}${state.pausedBy ? `, PAUSED by ${state.pausedBy}` : ""} - ${state.releases.canary.name} (${state.releases.canary.image}) over ${state.releases.stable.name}`,
     `  weight ${state.weight}%, step ${state.core.step.index + 1}/${plan.steps.length}${step ? ` (${step.weight}%)` : ""}, started ${new Date(state.startedAt).toISOString()}`,
   ];
   if (state.status === "running" || state.status === "held") {

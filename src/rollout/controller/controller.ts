@@ -1,5 +1,5 @@
 import type { StageConfig } from "../../config";
-import type { CoreState, Decision } from "../core/decide";
+import { type CoreState, type Decision, firstStep } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { gateDecisionRecord, gateReason } from "../core/gate/record";
 import { exitCodeFor, type Outcome } from "../core/outcome";
@@ -9,14 +9,16 @@ import type { RolloutState } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import type { Sleep } from "../edges/sleep";
 import type { Notifier, RolloutEventKind, TrafficDriver } from "../edges/types";
-import { appendRecord } from "../store/journal";
+import { appendRecord, archiveJournal } from "../store/journal";
 import { writeState } from "../store/state";
 
 /**
  * The rollout controller: the only code that changes a rollout's state. Every transition (a step's
  * weight, a hold, a revert, a promotion, retiring the old side) is applied through the driver,
  * recorded once in the journal and the state, notified, and reported as an event, whether a check,
- * an operator command or a signal caused it.
+ * an operator command or a signal caused it. Callers name a transition (`begin`, `revertBecause`,
+ * `abortBy`, `promoteBy`, `pauseBy`, ...); the writes themselves (`save`, the journal, the driver's
+ * apply) are private, and test/architecture/single-writer.test.ts keeps them so.
  */
 
 export interface ControllerDeps {
@@ -92,7 +94,28 @@ export class RolloutController {
     this.deps.emit?.(event);
   }
 
-  save(patch: Partial<RolloutState>): void {
+  /**
+   * The rollout's first write in this process: a start first archives the journal of the rollout
+   * it replaces (`replaces`: that rollout's id), so the new journal starts empty; then the state
+   * is written, and the start shown and notified.
+   */
+  async begin(mode: "start" | "resume", replaces?: string): Promise<void> {
+    if (replaces !== undefined) this.archiveJournalOf(replaces);
+    this.save({});
+    const { plan } = this.deps;
+    this.emit({ type: "start", at: this.deps.clock(), stage: plan.stage, mode, plan, state: this.current });
+    const { canary } = this.current.releases;
+    await this.notify(
+      "start",
+      `${mode} ${canary.name} (${canary.image}) at step ${this.current.core.step.index + 1}/${plan.steps.length}`,
+    );
+  }
+
+  private archiveJournalOf(rolloutId: string): void {
+    archiveJournal(this.deps.stateDir, this.current.stage, rolloutId);
+  }
+
+  private save(patch: Partial<RolloutState>): void {
     this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
     writeState(this.deps.stateDir, this.current);
   }
@@ -131,8 +154,15 @@ export class RolloutController {
     return record.seq;
   }
 
+  /** Appends `record` after the platform changed: a failing disk is reported and retried, never thrown. */
+  private appendTolerated(what: string, record: DecisionRecord): Promise<boolean> {
+    return this.persist(`${what} in the journal (#${record.seq})`, () =>
+      appendRecord(this.deps.stateDir, this.current.stage, record),
+    );
+  }
+
   /** Journals an action no check decided (operator, interrupt, failed apply); returns its seq. */
-  recordAction(action: RecordAction, reason: string, nextWeight: number): number {
+  private recordAction(action: RecordAction, reason: string, nextWeight: number): number {
     return this.journal(actionRecord({ ...this.nextRecordPosition(), action, reason, nextWeight }));
   }
 
@@ -144,9 +174,7 @@ export class RolloutController {
     this.current = { ...this.current, core: { ...core, seq: record.seq }, lastDecision: record };
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
     const failure = await this.applyRevert(reason);
-    await this.persist(`the ${record.action} decision in the journal (#${record.seq})`, () =>
-      appendRecord(this.deps.stateDir, this.current.stage, record),
-    );
+    await this.appendTolerated(`the ${record.action} decision`, record);
     return this.endRevert(reason, record.seq, failure);
   }
 
@@ -157,19 +185,28 @@ export class RolloutController {
    */
   async recordDecision(decision: Decision): Promise<void> {
     const { record } = decision;
-    await this.persist(`the check's ${record.action} in the journal (#${record.seq})`, () =>
-      appendRecord(this.deps.stateDir, this.current.stage, record),
-    );
+    await this.appendTolerated(`the check's ${record.action}`, record);
     await this.saveTolerated(`the check's ${record.action}`, { core: decision.state, lastDecision: record });
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
   }
 
-  private async apply(weight: number, reason: string, rolloutInProgress: boolean, signal?: AbortSignal) {
+  /**
+   * The only call that changes the served split. A rollout always declares both sides (a new
+   * start brings back a retired old side); only `retire` takes the old side out.
+   */
+  private async apply(
+    weight: number,
+    reason: string,
+    rolloutInProgress: boolean,
+    signal?: AbortSignal,
+    oldSideRetired = false,
+  ) {
+    // Stored before the platform is asked: from here a failed revert leaves the split unknown.
+    if (weight > REVERT_WEIGHT && this.current.canaryServed !== true) this.save({ canaryServed: true });
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
-    // A rollout always declares both sides: a new start brings back a retired old side.
     const { releases } = this.current;
     await this.deps.driver.apply(
-      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired: false, reason },
+      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired, reason },
       signal,
     );
   }
@@ -210,7 +247,7 @@ export class RolloutController {
   }
 
   private revertAfterFailedApply(weight: number, error: unknown): Promise<RunResult> {
-    return this.revertAndRecord(`apply of ${weight}% failed: ${(error as Error).message}`);
+    return this.revertBecause(`apply of ${weight}% failed: ${(error as Error).message}`);
   }
 
   /**
@@ -219,30 +256,40 @@ export class RolloutController {
    * is applied first; the state that records it is written afterwards, and a write that fails
    * (a full or read-only disk) is reported, never a reason not to revert.
    */
-  async revert(reason: string, causedBy?: number): Promise<RunResult> {
+  private async revert(reason: string, causedBy?: number): Promise<RunResult> {
     const failure = await this.applyRevert(reason);
     return this.endRevert(reason, causedBy, failure);
   }
 
   /**
-   * A revert no check decided (an operator's abort, an interrupt, a failed apply): applied first,
-   * then journaled (`journalReason`, default `reason`) and recorded, each write tolerated.
+   * A revert no check decided (an operator's abort, an interrupt, a failed apply, a platform found
+   * at 0%): applied first, then journaled (`journalReason`, default `reason`) and recorded, each
+   * write tolerated. The one place a revert is recorded after it is applied.
    */
-  async revertAndRecord(reason: string, journalReason = reason): Promise<RunResult> {
+  async revertBecause(reason: string, journalReason = reason): Promise<RunResult> {
     const failure = await this.applyRevert(reason);
     const seq = await this.recordApplied("revert", journalReason, REVERT_WEIGHT);
     return this.endRevert(reason, seq, failure);
+  }
+
+  /** An operator's abort (a command, or a request a runner took): a revert, recorded. */
+  abortBy(by: string): Promise<RunResult> {
+    return this.revertBecause(`aborted by ${by}`);
+  }
+
+  /** An operator's full promote: recorded first (the remaining steps skipped), then 100% and the post-promotion check. */
+  promoteBy(by: string): Promise<RunResult> {
+    const seq = this.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
+    return this.promote(`promoted by ${by}`, seq);
   }
 
   /**
    * Journals an action the platform already shows (or that changes nothing on it: a hold), a
    * failing disk tolerated (`persist`); the state written next carries its seq. Returns the seq.
    */
-  async recordApplied(action: RecordAction, reason: string, nextWeight: number): Promise<number> {
+  private async recordApplied(action: RecordAction, reason: string, nextWeight: number): Promise<number> {
     const record = actionRecord({ ...this.nextRecordPosition(), action, reason, nextWeight });
-    await this.persist(`the ${action} in the journal (#${record.seq})`, () =>
-      appendRecord(this.deps.stateDir, this.current.stage, record),
-    );
+    await this.appendTolerated(`the ${action}`, record);
     this.current = { ...this.current, core: { ...this.current.core, seq: record.seq }, lastDecision: record };
     return record.seq;
   }
@@ -268,6 +315,7 @@ export class RolloutController {
     causedBy: number | undefined,
     failure: { error: unknown } | undefined,
   ): Promise<RunResult> {
+    if (this.current.canaryServed === false) return this.endRefused(reason, causedBy, failure);
     if (!failure) {
       await this.saveTolerated("the revert", {
         status: "reverted",
@@ -288,10 +336,28 @@ export class RolloutController {
   }
 
   /**
+   * A revert before any weight above 0 was asked of the platform: the release was refused, and the
+   * split is the one before the rollout even when the revert could not be applied (nothing was).
+   */
+  private async endRefused(
+    reason: string,
+    causedBy: number | undefined,
+    failure: { error: unknown } | undefined,
+  ): Promise<RunResult> {
+    const unapplied = failure
+      ? `; the revert to ${REVERT_WEIGHT}% could not be applied either (${(failure.error as Error)?.message}), nothing was: the canary never took traffic`
+      : "";
+    const why = `refused before traffic: ${reason}${unapplied}`;
+    const patch = { status: "reverted", weight: REVERT_WEIGHT, heldBy: undefined, phase: undefined } as const;
+    await this.saveTolerated("the refusal", { ...patch, reason: failure ? why : reason, causedBy });
+    return this.finish("reverted", why, "revert");
+  }
+
+  /**
    * Takes `patch` as the state at once and writes it; a failed write is reported and retried
    * (`persist`), the in-memory state stays the truth for the rest of this process.
    */
-  async saveTolerated(what: string, patch: Partial<RolloutState>): Promise<void> {
+  private async saveTolerated(what: string, patch: Partial<RolloutState>): Promise<void> {
     this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
     await this.persist(`${what} in the state file`, () => writeState(this.deps.stateDir, this.current));
   }
@@ -358,7 +424,7 @@ export class RolloutController {
     } catch (error) {
       if (signal?.aborted) return "interrupted";
       const reason = `deploy of ${release.name} at 0% failed: ${(error as Error).message}`;
-      return this.revertAndRecord(reason);
+      return this.revertBecause(reason);
     }
     this.save({ phase: "verifying" });
     this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "ready", detail });
@@ -402,7 +468,7 @@ export class RolloutController {
    * Takes the platform's served weight as the state's: after an apply an interrupt cut short, the
    * platform may serve either weight. An `error` when the driver cannot tell.
    */
-  async adoptServedWeight(): Promise<{ weight: number } | { error: string }> {
+  private async adoptServedWeight(): Promise<{ weight: number } | { error: string }> {
     const served = await this.servedWeight();
     if ("weight" in served && served.weight !== this.current.weight)
       await this.saveTolerated("the served weight", { weight: served.weight });
@@ -425,7 +491,7 @@ export class RolloutController {
    * An operator's one-step promote: the next step's weight with a fresh bake and evidence count,
    * or the promotion at the last step. Clears a pause. Recorded before it is applied, like a check's.
    */
-  async advanceByOperator(by: string, signal?: AbortSignal): Promise<RunResult | "applied" | "interrupted"> {
+  async advanceBy(by: string, signal?: AbortSignal): Promise<RunResult | "applied" | "interrupted"> {
     const index = this.current.core.step.index;
     const next = this.deps.plan.steps[index + 1];
     if (!next) {
@@ -439,7 +505,7 @@ export class RolloutController {
   }
 
   /** `ion-rollout pause`: checks go on (a breach still reverts), steps stop advancing. Journaled. */
-  pause(by: string): void {
+  pauseBy(by: string): void {
     if (this.current.pausedBy) return;
     const weight = this.current.weight;
     this.recordAction("hold", `paused by ${by}: holding at ${weight}% until resume or promote`, weight);
@@ -447,7 +513,7 @@ export class RolloutController {
   }
 
   /** `ion-rollout resume` while a runner holds a paused rollout: steps advance on GO again. */
-  unpause(by: string): void {
+  resumeBy(by: string): void {
     const pausedBy = this.current.pausedBy;
     if (!pausedBy) return;
     this.save({ pausedBy: undefined });
@@ -478,7 +544,7 @@ export class RolloutController {
     return this.hold(reason, "drift", this.recordAction("hold", reason, this.current.weight));
   }
 
-  /** Stops at the current weight (a timed-out step, or an interrupt with --on-interrupt hold). */
+  /** Stops at the current weight: a timed-out step (`causedBy`: the check that timed it out), an interrupt, a drift. */
   async hold(
     reason: string,
     heldBy: "timeout" | "interrupt" | "drift",
@@ -488,18 +554,55 @@ export class RolloutController {
     return this.finish("held", reason, "hold");
   }
 
-  /** Takes the old side out of the stack after a promotion (`ion-rollout retire`). */
+  /** Takes the old side out of the stack after a promotion (`ion-rollout retire`): applied, then recorded. */
   async retire(reason: string): Promise<void> {
-    await this.deps.driver.apply({
-      canaryWeight: 100,
-      releases: this.current.releases,
-      rolloutInProgress: false,
-      oldSideRetired: true,
-      reason,
-    });
+    await this.apply(100, reason, false, undefined, true);
     const at = this.deps.clock();
     this.recordAction("retire", reason, 100);
     this.save({ retiredAt: at });
+  }
+
+  /**
+   * A resume that finds the platform serving a later step's weight than the state's: continues
+   * from step `index` at the served weight with a fresh bake, never moving the split back.
+   */
+  continueAtServedStep(index: number, served: number): void {
+    this.save({ weight: served, core: { ...this.current.core, step: { ...firstStep(this.now()), index } } });
+  }
+
+  /**
+   * A resumed rollout whose last record is a revert or a promotion the state does not show (the
+   * runner died between recording and finishing it) completes it before anything else: a revert
+   * is applied, a promotion goes to 100% again and then to its check. Undefined when none is pending.
+   */
+  async completeRecordedTransition(signal?: AbortSignal): Promise<RunResult | undefined> {
+    const last = this.current.lastDecision;
+    if (last?.action === "revert") {
+      this.warn(`the previous runner recorded a revert (#${last.seq}) but did not finish it; completing it`);
+      return this.revert(last.reason, last.seq);
+    }
+    if (last?.action !== "promote") return undefined;
+    this.warn(
+      `the previous runner recorded a promotion (#${last.seq}) but did not finish it; completing it (100%, then the post-promotion check)`,
+    );
+    return this.promote(last.reason, last.seq, signal);
+  }
+
+  /**
+   * An interrupt (a signal, a closed pipe, an uncaught error: `why` says which): the configured
+   * safe action, revert or hold, recorded like any other. A hold keeps what the platform serves,
+   * so it must know it (the interrupt may have cut an apply short): when the served weight cannot
+   * be read it reverts instead, never recording a split nobody knows.
+   */
+  async stopOnInterrupt(why: string, onInterrupt: "revert" | "hold"): Promise<RunResult> {
+    if (onInterrupt === "revert") return this.revertBecause(why, `${why}; --on-interrupt revert`);
+    const served = await this.adoptServedWeight();
+    if ("error" in served) {
+      const instead = `${why}; cannot hold, the served weight is unknown (${served.error}): reverting instead`;
+      return this.revertBecause(instead);
+    }
+    const reason = `${why}; holding at ${served.weight}% (resume with \`ion-rollout resume ${this.current.stage}\`)`;
+    return this.hold(reason, "interrupt", await this.recordApplied("hold", reason, served.weight));
   }
 
   async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {

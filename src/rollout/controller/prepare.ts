@@ -3,7 +3,6 @@ import { initialAnalysisState } from "../core/analysis/check";
 import { firstStep } from "../core/decide";
 import type { RolloutPlan } from "../core/plan";
 import { isActive, type RolloutState } from "../core/state";
-import { archiveJournal } from "../store/journal";
 import { readState } from "../store/state";
 import { changedPlan, planSteps } from "./resume";
 
@@ -21,6 +20,15 @@ export interface PrepareOptions {
 }
 
 /**
+ * The state a run starts from, and for a start the id of the ended rollout it replaces (whose
+ * journal the controller's `begin` archives): nothing is written here.
+ */
+export interface PreparedRollout {
+  state: RolloutState;
+  replaces?: string;
+}
+
+/**
  * The state a run starts from: a fresh rollout, or the stored one to resume. `served` is the
  * canary weight the platform serves (resume only): with no stored state at all (a new CI job
  * after the old one died), a serving canary is resumed from it.
@@ -30,19 +38,36 @@ export function prepareState(
   plan: RolloutPlan,
   now: number,
   served?: number,
-): RolloutState {
+): PreparedRollout {
   const { cfg, stateDir: dir, mode } = options;
   const existing = readState(dir, cfg.stage);
   if (mode === "start") {
-    if (isActive(existing)) {
-      throw new RolloutRefused(
-        `a rollout of ${cfg.stage} is already ${existing?.status} (${existing?.releases.canary.name} at ${existing?.weight}%); \`ion-rollout resume ${cfg.stage}\` continues it, \`ion-rollout abort ${cfg.stage}\` reverts it`,
-      );
-    }
-    const releases = options.releases ?? cfg.releases;
-    if (existing) archiveJournal(dir, cfg.stage, existing.id);
-    return { ...freshState(cfg.stage, releases, now, 0), planSteps: planSteps(plan) };
+    refuseStartOver(cfg.stage, existing);
+    const state = {
+      ...freshState(cfg.stage, options.releases ?? cfg.releases, now, 0),
+      planSteps: planSteps(plan),
+    };
+    return existing ? { state, replaces: existing.id } : { state };
   }
+  return { state: resumedState(options, plan, now, existing, served) };
+}
+
+/** A start never replaces a rollout that is still running or held. */
+function refuseStartOver(stage: string, existing: RolloutState | undefined): void {
+  if (!isActive(existing)) return;
+  throw new RolloutRefused(
+    `a rollout of ${stage} is already ${existing?.status} (${existing?.releases.canary.name} at ${existing?.weight}%); \`ion-rollout resume ${stage}\` continues it, \`ion-rollout abort ${stage}\` reverts it`,
+  );
+}
+
+function resumedState(
+  options: PrepareOptions,
+  plan: RolloutPlan,
+  now: number,
+  existing: RolloutState | undefined,
+  served?: number,
+): RolloutState {
+  const { cfg } = options;
   if (!existing) return reconciledFromPlatform(options, plan, now, served);
   if (!isActive(existing)) {
     throw new RolloutRefused(
@@ -115,6 +140,7 @@ export function freshState(
     startedAt: now,
     updatedAt: now,
     weight,
+    canaryServed: weight > 0,
     core: { step: firstStep(0), analysis: initialAnalysisState(), seq: 0 },
   };
 }

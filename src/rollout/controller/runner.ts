@@ -1,6 +1,6 @@
 import { type Check, warmAnalysis } from "../core/analysis/check";
 import { decideCheck } from "../core/check-decision";
-import { type Decision, firstStep } from "../core/decide";
+import type { Decision } from "../core/decide";
 import type { RunnerEvent, RunResult } from "../core/events";
 import { buildPlan } from "../core/plan";
 import { refuseOutOfDomain } from "../core/sample/domain";
@@ -63,6 +63,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   });
   try {
     const served = await servedWeight(options);
+    const prepared = prepareState(options, plan, clock(), served);
     const controller = new RolloutController(
       {
         ...options,
@@ -72,13 +73,13 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
         sleep: options.sleep ?? abortableSleep,
         emit: options.onEvent,
       },
-      prepareState(options, plan, clock(), served),
+      prepared.state,
     );
     const outOfBand = reconcile(controller, options, served);
     if (outOfBand) return await outOfBand;
     if (lock.tookOverFrom)
       controller.warn(`took over the lock of a runner that is gone: ${describeHolder(lock.tookOverFrom)}`);
-    return await drive(controller, options, served).catch((error: unknown) =>
+    return await drive(controller, options, served, prepared.replaces).catch((error: unknown) =>
       failSafe(controller, options, error),
     );
   } finally {
@@ -94,34 +95,21 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/** `replaces`: the id of the ended rollout a start replaces, whose journal is archived. */
 async function drive(
   controller: RolloutController,
   options: RunOptions,
   served: number | undefined,
+  replaces: string | undefined,
 ): Promise<RunResult> {
-  const { plan } = controller;
-  const { releases } = controller.state;
-  const clock = options.clock ?? Date.now;
   // A request in the file before this rollout's state exists was written for an earlier one.
   const leftover = options.mode === "start" ? await operatorRequest(controller, options) : undefined;
   if (leftover && leftover !== "stepped") return leftover;
-  controller.save({});
-  controller.emit({
-    type: "start",
-    at: clock(),
-    stage: plan.stage,
-    mode: options.mode,
-    plan,
-    state: controller.state,
-  });
-  await controller.notify(
-    "start",
-    `${options.mode} ${releases.canary.name} (${releases.canary.image}) at step ${controller.state.core.step.index + 1}/${plan.steps.length}`,
-  );
-  const pending = pendingRevert(controller, options);
-  if (pending) return controller.revert(pending.reason, pending.seq);
-  const promotion = pendingPromotion(controller, options);
-  if (promotion) return controller.promote(promotion.reason, promotion.seq, options.signal);
+  await controller.begin(options.mode, replaces);
+  if (options.mode === "resume") {
+    const pending = await controller.completeRecordedTransition(options.signal);
+    if (pending) return pending;
+  }
   const entered = await enterCurrentStep(controller, options, served);
   if (entered !== "applied") return entered === "interrupted" ? interrupted(controller, options) : entered;
   const fresh = newestSampleMustAdvance();
@@ -161,7 +149,7 @@ async function enterCurrentStep(
   if (options.signal?.aborted) return "interrupted" as const;
   if (gate.result) return gate.result;
   // The gate passed although an abort stopped it (it had finished): nothing is applied after an abort.
-  if (gate.abortedBy) return controller.revertAndRecord(`aborted by ${gate.abortedBy}`);
+  if (gate.abortedBy) return controller.abortBy(gate.abortedBy);
   // `served` was read once under the lock, before the state was prepared (resume only).
   // Never below what users already get (`keepServedStep` chose the step at or below it).
   if (options.mode === "resume" && served !== undefined && served >= (step?.weight ?? 0))
@@ -264,7 +252,7 @@ function reconcile(controller: RolloutController, options: RunOptions, served: n
   if (served !== state.weight)
     controller.warn(`the platform serves ${served}% but the state says ${state.weight}%`);
   if (served === 0 && state.weight !== 0) {
-    return controller.revertAndRecord(
+    return controller.revertBecause(
       `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`,
     );
   }
@@ -276,66 +264,19 @@ function reconcile(controller: RolloutController, options: RunOptions, served: n
 function keepServedStep(controller: RolloutController, served: number): void {
   const index = stepAtServedWeight(controller.plan, controller.state, served);
   if (index === undefined) return;
-  const core = controller.state.core;
   controller.warn(
-    `the platform serves ${served}%, above step ${core.step.index + 1}: continuing from step ${index + 1} (${controller.plan.steps[index]?.weight}%) at the served weight, never moving the split back`,
+    `the platform serves ${served}%, above step ${controller.state.core.step.index + 1}: continuing from step ${index + 1} (${controller.plan.steps[index]?.weight}%) at the served weight, never moving the split back`,
   );
-  controller.save({ weight: served, core: { ...core, step: { ...firstStep(controller.now()), index } } });
+  controller.continueAtServedStep(index, served);
 }
 
 /**
- * A resumed rollout whose last record is a promotion the state does not show (the runner died
- * after applying 100%, during the post-promotion check) completes it: 100% again, then the check.
+ * An interrupt (a signal, a closed pipe, an uncaught error: `cause`, or the abort's reason, says
+ * which): the configured safe action, revert (default) or hold.
  */
-function pendingPromotion(controller: RolloutController, options: RunOptions) {
-  const last = controller.state.lastDecision;
-  if (options.mode !== "resume" || last?.action !== "promote") return undefined;
-  controller.warn(
-    `the previous runner recorded a promotion (#${last.seq}) but did not finish it; completing it (100%, then the post-promotion check)`,
-  );
-  return { reason: last.reason, seq: last.seq };
-}
-
-/**
- * A resumed rollout whose last record is a revert the state does not show (the runner died
- * between recording it and applying it) completes that revert before anything else.
- */
-function pendingRevert(controller: RolloutController, options: RunOptions) {
-  const last = controller.state.lastDecision;
-  if (options.mode !== "resume" || last?.action !== "revert") return undefined;
-  controller.warn(
-    `the previous runner recorded a revert (#${last.seq}) but did not finish it; completing it`,
-  );
-  return { reason: last.reason, seq: last.seq };
-}
-
-/**
- * An interrupt (a signal, a closed pipe, an uncaught error: the abort's reason says which): the
- * configured safe action, revert (default) or hold, recorded like any other action. A hold that
- * cannot read the served weight reverts: it would otherwise record a split nobody knows.
- */
-async function interrupted(
-  controller: RolloutController,
-  options: RunOptions,
-  cause?: string,
-): Promise<RunResult> {
-  const stage = controller.state.stage;
-  let why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
-  const hold = (options.onInterrupt ?? "revert") === "hold";
-  if (hold) {
-    // A hold keeps what the platform serves, so it must know it: the interrupt may have cut an apply short.
-    const served = await controller.adoptServedWeight();
-    if ("weight" in served) {
-      const reason = `${why}; holding at ${served.weight}% (resume with \`ion-rollout resume ${stage}\`)`;
-      return controller.hold(
-        reason,
-        "interrupt",
-        await controller.recordApplied("hold", reason, served.weight),
-      );
-    }
-    why = `${why}; cannot hold, the served weight is unknown (${served.error}): reverting instead`;
-  }
-  return controller.revertAndRecord(why, hold ? why : `${why}; --on-interrupt revert`);
+function interrupted(controller: RolloutController, options: RunOptions, cause?: string): Promise<RunResult> {
+  const why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
+  return controller.stopOnInterrupt(why, options.onInterrupt ?? "revert");
 }
 
 /** The loop itself failed: the safe action if the rollout is still between weights, then the error is told. */
@@ -369,21 +310,18 @@ async function operatorRequest(
   const { by } = request;
   switch (request.action) {
     case "abort":
-      return controller.revertAndRecord(`aborted by ${by}`);
+      return controller.abortBy(by);
     case "pause":
-      controller.pause(by);
+      controller.pauseBy(by);
       return undefined;
     case "resume":
-      controller.unpause(by);
+      controller.resumeBy(by);
       return undefined;
     case "promote": {
-      if (!request.full) {
-        const stepped = await controller.advanceByOperator(by, options.signal);
-        if (stepped === "interrupted") return interrupted(controller, options);
-        return stepped === "applied" ? "stepped" : stepped;
-      }
-      const seq = controller.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
-      return controller.promote(`promoted by ${by}`, seq);
+      if (request.full) return controller.promoteBy(by);
+      const stepped = await controller.advanceBy(by, options.signal);
+      if (stepped === "interrupted") return interrupted(controller, options);
+      return stepped === "applied" ? "stepped" : stepped;
     }
   }
 }

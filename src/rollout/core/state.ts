@@ -55,6 +55,12 @@ export interface RolloutState {
   /** When `ion-rollout retire` took the old side out of the stack (epoch ms). */
   retiredAt?: number;
   lastDecision?: DecisionRecord;
+  /**
+   * False from a start until a weight above the revert weight is first asked of the platform, true
+   * from just before that apply (one that fails may have half landed). A revert while it is false
+   * refused a release no user was ever sent to. Absent in states written before it was kept.
+   */
+  canaryServed?: boolean;
   /** The plan's step weights when the rollout started (`rollout.steps`): a resume refuses another plan. */
   planSteps?: number[];
 }

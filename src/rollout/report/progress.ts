@@ -1,5 +1,6 @@
 import type { SignalName } from "../core/analysis/check";
 import type { RunnerEvent } from "../core/events";
+import { outcomeWord } from "../core/outcome-word";
 import type { DecisionRecord, SignalRecord } from "../core/record";
 import { onlyGathering } from "../core/text/plain-words";
 import { displayText } from "./display-text";
@@ -125,7 +126,7 @@ function eventLine(event: Exclude<RunnerEvent, { type: "check" }>, t: string): s
     case "warning":
       return `${t} warning: ${displayText(event.message)}`;
     case "end":
-      return `${t} ${event.outcome.toUpperCase()}: ${displayText(event.reason)} (exit ${event.exitCode})`;
+      return `${t} ${event.outcome === "reverted" ? outcomeWord(event.state) : event.outcome.toUpperCase()}: ${displayText(event.reason)} (exit ${event.exitCode})`;
   }
 }
 

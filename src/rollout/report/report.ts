@@ -1,4 +1,5 @@
 import type { SignalName } from "../core/analysis/check";
+import { outcomeWord } from "../core/outcome-word";
 import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
 import { escapeHtml, markdownFence } from "../core/text/sanitise";
@@ -54,15 +55,6 @@ export function markdownText(text: string): string {
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/([\\`*_[\]#|!~])/g, "\\$1");
-}
-
-/**
- * The outcome's word for people: REFUSED for a release stopped before it took any traffic (a
- * pre-traffic NO-GO: reverted, but no decision ever saw a weight above 0), else the status.
- */
-export function outcomeWord(state: RolloutState, records: DecisionRecord[]): string {
-  const neverServed = records.length > 0 && records.every((r) => r.weight === 0 && r.nextWeight === 0);
-  return state.status === "reverted" && neverServed ? "REFUSED" : state.status.toUpperCase();
 }
 
 function summaryLine(state: RolloutState, records: DecisionRecord[]): string {

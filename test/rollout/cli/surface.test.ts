@@ -36,4 +36,20 @@ describe("the CLI's surface", () => {
       expect(b.err()).toContain(dir);
     });
   }
+
+  for (const command of ["abort", "promote", "pause"])
+    for (const value of ["abc", "-5", "", "12s"])
+      it(`${command} --wait-seconds ${JSON.stringify(value)}: exit 1 naming the option and the form it takes`, async () => {
+        const b = bufferedStreams();
+        const thrown = await buildProgram(b.io)
+          .parseAsync(["node", "ion-rollout", command, "prod", "--wait-seconds", value])
+          .catch((error: unknown) => error);
+        expect(thrown).toBeInstanceOf(CommanderError);
+        expect((thrown as CommanderError).exitCode).toBe(1);
+        const first = b.err().split("\n")[0] ?? "";
+        expect(first).toContain("--wait-seconds");
+        expect(first).toContain(`'${value}'`);
+        expect(first).toMatch(/a number of seconds, 0 or more \(e\.g\. 120\)/);
+        expect(b.err()).not.toContain("NaN");
+      });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import { REVERT_ATTEMPTS, RolloutController } from "../../../src/rollout/controller/controller";
 import { freshState } from "../../../src/rollout/controller/prepare";
+import type { RunnerEvent } from "../../../src/rollout/core/events";
 import { buildPlan } from "../../../src/rollout/core/plan";
 import { readJournal } from "../../../src/rollout/store/journal";
 import { readState, writeState } from "../../../src/rollout/store/state";
@@ -36,27 +37,31 @@ function controllerAt(weight: number, driver: FakeDriver, time = new FakeTime())
   return { controller, dir, notifier, time };
 }
 
-describe("RolloutController.revert", () => {
-  it("retries a refused apply and records the revert once", async () => {
+describe("RolloutController.revertBecause", () => {
+  it("retries a refused apply and records the revert once, after it is applied", async () => {
     const driver = new FlakyDriver(REVERT_ATTEMPTS - 1);
     const { controller, dir, notifier, time } = controllerAt(50, driver);
     const started = time.now;
-    const seq = controller.recordAction("revert", "error rate NO-GO", 0);
-    const result = await controller.revert("error rate NO-GO", seq);
+    const result = await controller.revertBecause("error rate NO-GO");
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(driver.attempts).toBe(REVERT_ATTEMPTS);
     expect(driver.weights()).toEqual([0]);
     // 2 s then 4 s between attempts, in fake time.
     expect(time.now - started).toBe(6000);
-    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0, causedBy: seq });
-    expect(readJournal(dir, "prod").map((r) => r.action)).toEqual(["revert"]);
+    const journal = readJournal(dir, "prod");
+    expect(journal.map((r) => [r.action, r.reason])).toEqual([["revert", "error rate NO-GO"]]);
+    expect(readState(dir, "prod")).toMatchObject({
+      status: "reverted",
+      weight: 0,
+      causedBy: journal[0]?.seq,
+    });
     expect(notifier.events.map((e) => e.kind)).toEqual(["revert"]);
   });
 
   it("ends failed, naming the unknown split and the command to run, when every attempt fails", async () => {
     const driver = new FlakyDriver(REVERT_ATTEMPTS);
     const { controller, dir } = controllerAt(25, driver);
-    const result = await controller.revert("operator abort");
+    const result = await controller.abortBy("alice");
     expect(result).toMatchObject({ outcome: "failed", exitCode: 1 });
     expect(result.reason).toContain("the split is unknown (last weight applied successfully: 25%)");
     expect(result.reason).toContain("ion-rollout abort prod");
@@ -92,5 +97,35 @@ describe("an operator's abort goes through the controller", () => {
     );
     expect(driver.weights()).toEqual([0]);
     expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+  });
+});
+
+describe("RolloutController.retire", () => {
+  it("takes the old side out through the controller's apply: shown as an apply event, then journaled", async () => {
+    const cfg = prod();
+    const dir = tempDir();
+    const time = new FakeTime();
+    const driver = new FakeDriver();
+    const events: RunnerEvent[] = [];
+    const promoted = { ...freshState(cfg.stage, cfg.releases, time.now, 100), status: "promoted" as const };
+    const controller = new RolloutController(
+      {
+        cfg,
+        plan: buildPlan(cfg),
+        driver,
+        stateDir: dir,
+        clock: time.clock,
+        sleep: time.sleep,
+        emit: (event) => events.push(event),
+      },
+      promoted,
+    );
+    await controller.retire("retire v1 after 1h by alice");
+    expect(driver.applied).toMatchObject([
+      { canaryWeight: 100, oldSideRetired: true, rolloutInProgress: false },
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["apply"]);
+    expect(readJournal(dir, "prod").map((r) => r.action)).toEqual(["retire"]);
+    expect(readState(dir, "prod")?.retiredAt).toBe(time.now);
   });
 });

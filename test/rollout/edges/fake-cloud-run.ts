@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { OutputMap, UpResult } from "@pulumi/pulumi/automation";
 import type { Release, StageConfig } from "../../../src/config";
+import { revisionNames } from "../../../src/config/cloud-run-revision-names";
 import { revisionReadiness } from "../../../src/gcp/readiness";
-import { revisionNames } from "../../../src/gcp/revision-names";
 import { deployment, FakeStack, stateResource, upResult } from "./fake-stack";
 
 /**

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { RolloutController } from "../../../src/rollout/controller/controller";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { RolloutRefused, runRollout } from "../../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../../src/rollout/core/events";
 import { buildPlan, REVERT_WEIGHT } from "../../../src/rollout/core/plan";
+import { actionRecord, type RecordAction } from "../../../src/rollout/core/record";
 import type { MetricsSample } from "../../../src/rollout/core/sample/sample";
-import { readState } from "../../../src/rollout/store/state";
+import { appendRecord } from "../../../src/rollout/store/journal";
+import { readState, writeState } from "../../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
 import { prodWith } from "../fixtures";
 
@@ -13,16 +14,42 @@ import { prodWith } from "../fixtures";
 
 const cfg = prodWith({ rollout: { bakeSeconds: 0, checkIntervalSeconds: 60 } });
 
+/**
+ * What a runner that died leaves on disk: a running state at `weight` on step `index` (0-based)
+ * and, when `last` is given, that action journaled as the state's latest record.
+ */
+function leftByDeadRunner(
+  dir: string,
+  time: FakeTime,
+  at: { weight: number; index: number },
+  last?: { action: RecordAction; reason: string; nextWeight: number },
+): void {
+  const fresh = freshState("prod", cfg.releases, time.now, 0);
+  const core = { ...fresh.core, step: { ...fresh.core.step, index: at.index } };
+  if (!last) {
+    writeState(dir, { ...fresh, weight: at.weight, core });
+    return;
+  }
+  const position = {
+    seq: 1,
+    at: 0,
+    startedAtMs: fresh.startedAt,
+    step: at.index + 1,
+    steps: buildPlan(cfg).steps.length,
+  };
+  const record = actionRecord({ ...position, weight: at.weight, ...last });
+  appendRecord(dir, "prod", record);
+  writeState(dir, { ...fresh, weight: at.weight, core: { ...core, seq: 1 }, lastDecision: record });
+}
+
 /** The state a runner leaves when it dies after recording a revert and before applying it. */
 function diedMidRevert(dir: string, time: FakeTime): void {
-  const driver = new FakeDriver();
-  const controller = new RolloutController(
-    { cfg, plan: buildPlan(cfg), driver, stateDir: dir, clock: time.clock, sleep: time.sleep },
-    freshState("prod", cfg.releases, time.now, 0),
-  );
-  const core = controller.state.core;
-  controller.save({ weight: 50, core: { ...core, step: { ...core.step, index: 3 } } });
-  controller.recordAction("revert", "SIGINT; --on-interrupt revert", REVERT_WEIGHT);
+  const revert = {
+    action: "revert" as const,
+    reason: "SIGINT; --on-interrupt revert",
+    nextWeight: REVERT_WEIGHT,
+  };
+  leftByDeadRunner(dir, time, { weight: 50, index: 3 }, revert);
 }
 
 describe("resume after a runner died half-way", () => {
@@ -117,19 +144,7 @@ describe("resume reconciles with the deployed weight", () => {
   it("a running state the platform no longer serves (reverted outside the runner) is recorded as reverted, never stepped up", async () => {
     const dir = tempDir();
     const time = new FakeTime();
-    const controller = new RolloutController(
-      {
-        cfg,
-        plan: buildPlan(cfg),
-        driver: new FakeDriver(),
-        stateDir: dir,
-        clock: time.clock,
-        sleep: time.sleep,
-      },
-      freshState("prod", cfg.releases, time.now, 0),
-    );
-    const core = controller.state.core;
-    controller.save({ weight: 50, core: { ...core, step: { ...core.step, index: 3 } } });
+    leftByDeadRunner(dir, time, { weight: 50, index: 3 });
     const driver = new FakeDriver();
     driver.weight = 0;
     const result = await resume(dir, time, driver).run;
@@ -143,22 +158,13 @@ describe("a resume never moves the split backwards", () => {
   it("after a crash during an operator-promoted post-promotion check: completes the promotion, never 100 → 10", async () => {
     const dir = tempDir();
     const time = new FakeTime();
-    const stored = new RolloutController(
-      {
-        cfg,
-        plan: buildPlan(cfg),
-        driver: new FakeDriver(),
-        stateDir: dir,
-        clock: time.clock,
-        sleep: time.sleep,
-      },
-      freshState("prod", cfg.releases, time.now, 0),
-    );
-    const core = stored.state.core;
     // At step 2 (10%) the operator promoted: 100% applied, then the runner died in the post-promotion check.
-    stored.save({ weight: 10, core: { ...core, step: { ...core.step, index: 1 } } });
-    stored.recordAction("promote", "promoted by alice (remaining steps skipped)", 100);
-    stored.save({ weight: 100 });
+    const promote = {
+      action: "promote" as const,
+      reason: "promoted by alice (remaining steps skipped)",
+      nextWeight: 100,
+    };
+    leftByDeadRunner(dir, time, { weight: 100, index: 1 }, promote);
     const driver = new FakeDriver();
     driver.weight = 100;
     const checked: string[] = [];

@@ -115,6 +115,15 @@ export function judgeErrorBlocks(input: BlockInput): BlockResult {
   return judgeBlock(input, pooled, { ...base, query });
 }
 
+type Detail = Record<string, number | string | boolean | null>;
+/** A full block's verdict before its breach streak or GO gate is applied. */
+type JudgedBlock = Pick<
+  SignalVerdict,
+  "signal" | "threshold" | "query" | "breach" | "value" | "sampleSize"
+> & {
+  detail: Detail;
+};
+
 /** A full block: judged, and the next check starts a new one. */
 function judgeBlock(
   input: BlockInput,
@@ -124,65 +133,81 @@ function judgeBlock(
   const { threshold } = input;
   const rate = pooled.errors / pooled.requests;
   const lower = wilsonLower(pooled.errors, pooled.requests, threshold.confidence);
-  const detail: Record<string, number | string | boolean | null> = {
-    blockChecks: pooled.checks,
-    blockErrors: pooled.errors,
-    wilsonLower: lower,
-  };
-  const reasons: string[] = [];
-  if (threshold.rollbackAbove !== undefined && lower > threshold.rollbackAbove) {
-    reasons.push(
-      `${pct(rate)} (${pooled.errors}/${pooled.requests}); ${pct(threshold.confidence)}-confidence lower bound ${pct(lower)} > ${pct(threshold.rollbackAbove)}`,
-    );
-  }
+  const detail: Detail = { blockChecks: pooled.checks, blockErrors: pooled.errors, wilsonLower: lower };
+  const absolute = absoluteBreach(threshold, pooled, rate, lower);
   const relative = compareBlock(threshold, pooled, detail);
-  if (relative.worse) reasons.push(relative.worse);
+  const reasons = [absolute, relative.worse].filter((reason): reason is string => reason !== undefined);
   const judged = { ...base, value: rate, sampleSize: pooled.requests, detail };
-  const next = { ...EMPTY_BLOCK };
-  if (reasons.length > 0) {
-    // A breach lasts from the first check of its first block (time, not block count).
-    const since = input.since ?? pooled.startedAt;
-    const lasted = extendStreak(
-      base.threshold,
-      input.interval,
-      { counter: input.counter, since },
-      input.check.at,
-    );
-    const missing = relative.missing ? "; stable counts missing for the comparison with stable" : "";
-    const verdict = {
-      ...judged,
-      breach: true,
-      verdict: lasted.noGo ? ("NO-GO" as const) : ("OBSERVE" as const),
-      counter: lasted.counter,
-      reason: `errorRate: ${reasons.join("; ")} (${lasted.progress}, blocks)${missing}`,
-    };
-    return { block: next, since: lasted.since, verdict };
-  }
-  if (relative.missing) {
+  if (reasons.length > 0) return breachedBlock(input, pooled, judged, reasons, relative.missing);
+  return clearBlock(threshold, pooled, judged, lower, relative.missing);
+}
+
+/** Why the block's error rate is above the limit with the configured confidence, if it is. */
+function absoluteBreach(
+  threshold: ErrorRateThreshold,
+  pooled: ErrorBlock,
+  rate: number,
+  lower: number,
+): string | undefined {
+  if (threshold.rollbackAbove === undefined || lower <= threshold.rollbackAbove) return undefined;
+  return `${pct(rate)} (${pooled.errors}/${pooled.requests}); ${pct(threshold.confidence)}-confidence lower bound ${pct(lower)} > ${pct(threshold.rollbackAbove)}`;
+}
+
+/**
+ * A breaching block extends the breach streak, which lasts from the first check of its first
+ * block (time, not block count); NO-GO once it has lasted long enough, OBSERVE until then.
+ */
+function breachedBlock(
+  input: BlockInput,
+  pooled: ErrorBlock,
+  judged: JudgedBlock,
+  reasons: string[],
+  stableMissing: boolean,
+): BlockResult {
+  const since = input.since ?? pooled.startedAt;
+  const streak = { counter: input.counter, since };
+  const lasted = extendStreak(judged.threshold, input.interval, streak, input.check.at);
+  const missing = stableMissing ? "; stable counts missing for the comparison with stable" : "";
+  const verdict = {
+    ...judged,
+    breach: true,
+    verdict: lasted.noGo ? ("NO-GO" as const) : ("OBSERVE" as const),
+    counter: lasted.counter,
+    reason: `errorRate: ${reasons.join("; ")} (${lasted.progress}, blocks)${missing}`,
+  };
+  return { block: { ...EMPTY_BLOCK }, since: lasted.since, verdict };
+}
+
+/**
+ * A block that does not breach ends the streak: GO when its rate is within the GO gate, OBSERVE
+ * above it, INCONCLUSIVE when the comparison with stable could not be made.
+ */
+function clearBlock(
+  threshold: ErrorRateThreshold,
+  pooled: ErrorBlock,
+  judged: JudgedBlock,
+  lower: number,
+  stableMissing: boolean,
+): BlockResult {
+  const next = { block: { ...EMPTY_BLOCK }, since: undefined };
+  if (stableMissing) {
     const reason = "errorRate: stable counts missing for the comparison with stable";
-    return {
-      block: next,
-      since: undefined,
-      verdict: { ...judged, verdict: "INCONCLUSIVE", counter: 0, reason },
-    };
+    return { ...next, verdict: { ...judged, verdict: "INCONCLUSIVE", counter: 0, reason } };
   }
+  const rate = pooled.errors / pooled.requests;
   const go = rate <= threshold.goAtMost;
   const counts = `${pct(rate)} (${pooled.errors}/${pooled.requests})`;
   const reason = go
     ? `errorRate: ${counts} <= ${pct(threshold.goAtMost)}`
     : `errorRate: ${counts} above the GO gate ${pct(threshold.goAtMost)}, lower bound ${pct(lower)} not above the limit`;
-  return {
-    block: next,
-    since: undefined,
-    verdict: { ...judged, verdict: go ? "GO" : "OBSERVE", counter: 0, reason },
-  };
+  return { ...next, verdict: { ...judged, verdict: go ? "GO" : "OBSERVE", counter: 0, reason } };
 }
 
 /** The block's canary-vs-stable test: why it is worse, or that stable's counts were missing. */
 function compareBlock(
   threshold: ErrorRateThreshold,
   pooled: ErrorBlock,
-  detail: Record<string, number | string | boolean | null>,
+  detail: Detail,
 ): { worse?: string; missing: boolean } {
   if (!threshold.compareToStable) return { missing: false };
   const { worseByFactor, confidence } = threshold.compareToStable;

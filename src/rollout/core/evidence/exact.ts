@@ -1,4 +1,5 @@
 import { binomialTable } from "./binomial";
+import { smallestHolding } from "./bisect";
 import { changePointCrossing } from "./calibrate";
 import { revertsNow } from "./judge";
 import { logMixture } from "./likelihood";
@@ -164,12 +165,5 @@ function fewestErrorsCrossing(rule: EvidenceRule, requests: number): number {
   const crosses = (e: number) =>
     logMixture(e, requests, rule.alternatives, rule.nullRate) >= rule.cumulativeLogBar;
   if (!crosses(requests)) return requests + 1;
-  let low = -1;
-  let high = requests;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (crosses(mid)) high = mid;
-    else low = mid;
-  }
-  return high;
+  return smallestHolding(0, requests, crosses);
 }

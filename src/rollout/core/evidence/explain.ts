@@ -1,3 +1,4 @@
+import { smallestHolding } from "./bisect";
 import { revertsNow } from "./judge";
 import { logMixture } from "./likelihood";
 import type { EvidenceRule, GoGateRule } from "./rule";
@@ -18,14 +19,7 @@ export function errorsThatWouldRevert(
     revertsNow(observeCounts(state, { requests, errors }, rule), rule, { requests, errors });
   if (requests === 0 || !reverts(requests)) return null;
   // More errors never weaken the evidence (every alternative is above the null), so bisect.
-  let low = -1;
-  let high = requests;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (reverts(mid)) high = mid;
-    else low = mid;
-  }
-  return high;
+  return smallestHolding(0, requests, reverts);
 }
 
 export function explainRevertCount(state: CountEvidenceState, rule: EvidenceRule, requests: number): string {
@@ -40,14 +34,8 @@ export function requestsToPassGo(go: GoGateRule, errorRate = 0, cap = 10_000_000
   const passes = (n: number) =>
     logMixture(Math.floor(n * errorRate), n, go.alternatives, go.limit) >= go.logBar;
   if (!passes(cap)) return null;
-  let low = 0;
-  let high = cap;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (passes(mid)) high = mid;
-    else low = mid;
-  }
-  return high;
+  // More clean requests only strengthen the evidence; zero requests never pass.
+  return smallestHolding(1, cap, passes);
 }
 
 export interface PlanRow {

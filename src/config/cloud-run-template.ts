@@ -1,9 +1,34 @@
-import type * as gcp from "@pulumi/gcp";
-import type { Release, StageConfig } from "../config";
+import { gcpSettings } from "./gcp-settings";
 import { runtimeServiceAccountEmail } from "./runtime-account";
-import { gcpSettings } from "./settings";
+import type { Release, StageConfig } from "./schema";
 
-type Template = gcp.types.input.cloudrunv2.ServiceTemplate;
+/**
+ * What a Cloud Run revision of a release runs, as plain data from the stage config (no SDK): the
+ * GCP stack declares it, and the revision's name is derived from it (cloud-run-revision-names.ts),
+ * which the signals select metrics by. So it sits here, below both.
+ */
+
+interface Probe {
+  initialDelaySeconds?: number;
+  periodSeconds: number;
+  failureThreshold: number;
+  timeoutSeconds: number;
+  httpGet: { path: string; port: number };
+}
+
+/** The fields of Cloud Run v2's `ServiceTemplate` this project sets. */
+export interface RevisionTemplate {
+  revision?: string;
+  serviceAccount: string;
+  scaling: { minInstanceCount: number; maxInstanceCount: number };
+  containers: {
+    image: string;
+    ports: { containerPort: number };
+    resources: { limits: { cpu: string; memory: string } };
+    startupProbe: Probe;
+    livenessProbe: Probe;
+  }[];
+}
 
 /**
  * Probe timing: a new instance gets 24 × 10 s = 240 s to answer its startup probe; once started it
@@ -20,7 +45,7 @@ const LIVENESS = { periodSeconds: 15, failureThreshold: 3, timeoutSeconds: 5 };
  * service's health path. `revision` pins the revision name (mode revisions); omit it to let Cloud
  * Run name revisions (mode services).
  */
-export function revisionTemplate(cfg: StageConfig, release: Release, revision?: string): Template {
+export function revisionTemplate(cfg: StageConfig, release: Release, revision?: string): RevisionTemplate {
   const settings = gcpSettings(cfg);
   const httpGet = { path: cfg.service.healthPath, port: cfg.service.port };
   return {

@@ -1,5 +1,5 @@
-import type { StageConfig } from "../config";
-import { gcpSettings } from "./settings";
+import { gcpSettings } from "./gcp-settings";
+import type { StageConfig } from "./schema";
 
 /** The runtime service account's names (no SDK here: the revision template and signals use them). */
 

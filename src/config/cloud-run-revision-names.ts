@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Release, StageConfig } from "../config";
-import { revisionTemplate } from "./container";
-
-import { TEMPLATE_HASH_LENGTH } from "./revision-limits";
+import { TEMPLATE_HASH_LENGTH } from "./cloud-run-limits";
+import { revisionTemplate } from "./cloud-run-template";
+import type { Release, StageConfig } from "./schema";
 
 /** JSON with keys sorted at every level, so equal templates always hash alike. */
 function canonicalJson(value: unknown): string {

@@ -1,0 +1,196 @@
+import { checkObjectKey, checkObjectPrefix, compareKeys } from "../object-key";
+import {
+  type ObjectStore,
+  PreconditionFailedError,
+  type StoredObject,
+  type WriteCondition,
+} from "../object-store";
+import { bucketPrefix, storeRequestError } from "./bucket-errors";
+
+/**
+ * The store in a Google Cloud Storage bucket, over the JSON API with `fetch`. Every write names
+ * the generation it replaces (`ifGenerationMatch`, 0 = the object must not exist), so two writers
+ * that read the same generation cannot both succeed: GCS answers the loser 412 Precondition Failed.
+ * The version is the object's generation, which changes on every write (docs/cloud-edges.md).
+ *
+ * A read takes the metadata (generation, `updated`) then the media at that generation
+ * (`ifGenerationMatch` again), so text and version belong together; a write in between is seen as
+ * a 412 and the read starts over. `readAtMs` is the response's `Date` header: GCS's clock, to
+ * whole seconds. Requests are not retried here: after a lost response the caller reads again.
+ */
+
+/** Returns a bearer token for each request (tokens expire; the provider caches). */
+export type BearerTokenProvider = () => Promise<string>;
+
+/** What the store needs: read, create, replace, delete and list objects in the bucket. */
+export const GCS_STORE_SCOPE = "https://www.googleapis.com/auth/devstorage.read_write";
+
+export interface GcsStoreOptions {
+  bucket: string;
+  /** Object names start with this ("" or ending in "/"). */
+  prefix?: string;
+  /** Absent: no Authorization header (a local fake server). */
+  token?: BearerTokenProvider;
+  /** Default https://storage.googleapis.com; a fake server's address in tests. */
+  endpoint?: string;
+  fetch?: typeof fetch;
+}
+
+const MAX_READ_ATTEMPTS = 5;
+
+interface ObjectResource {
+  name: string;
+  generation: string;
+  updated: string;
+}
+
+export class GcsStore implements ObjectStore {
+  readonly description: string;
+  private readonly prefix: string;
+  private readonly endpoint: string;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: GcsStoreOptions) {
+    this.prefix = bucketPrefix(options.prefix);
+    this.description = `gs://${options.bucket}/${this.prefix}`;
+    this.endpoint = (options.endpoint ?? "https://storage.googleapis.com").replace(/\/$/, "");
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  async read(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
+    checkObjectKey(key);
+    for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
+      const meta = await this.request("GET", this.objectUrl(key), { signal });
+      if (meta.status === 404) return undefined;
+      await this.expectOk(meta, key, "read");
+      const resource = (await meta.json()) as ObjectResource;
+      const media = await this.request(
+        "GET",
+        this.objectUrl(key, { alt: "media", ifGenerationMatch: resource.generation }),
+        {
+          signal,
+        },
+      );
+      // Replaced or removed between the two requests: read the newer object.
+      if (media.status === 412 || media.status === 404) continue;
+      await this.expectOk(media, key, "read");
+      return {
+        text: await media.text(),
+        version: resource.generation,
+        updatedAtMs: Date.parse(resource.updated),
+        readAtMs: serverTime(media),
+      };
+    }
+    throw new Error(
+      `${this.description}${key} changed on every one of ${MAX_READ_ATTEMPTS} reads; try again`,
+    );
+  }
+
+  async write(key: string, text: string, condition: WriteCondition, signal?: AbortSignal): Promise<string> {
+    checkObjectKey(key);
+    const generation = "ifAbsent" in condition ? "0" : condition.ifVersion;
+    if (!/^\d+$/.test(generation) || ("ifVersion" in condition && generation === "0"))
+      throw new PreconditionFailedError(key, `version ${generation} is no generation of this bucket`);
+    const url = new URL(`${this.endpoint}/upload/storage/v1/b/${encodeURIComponent(this.options.bucket)}/o`);
+    url.search = new URLSearchParams({
+      uploadType: "media",
+      name: this.prefix + key,
+      ifGenerationMatch: generation,
+    }).toString();
+    const response = await this.request("POST", url, {
+      body: text,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+      signal,
+    });
+    if (response.status === 412)
+      throw new PreconditionFailedError(
+        key,
+        "ifAbsent" in condition ? "exists; expected absent" : `is no longer at generation ${generation}`,
+      );
+    await this.expectOk(response, key, "write");
+    return ((await response.json()) as ObjectResource).generation;
+  }
+
+  async list(prefix: string, signal?: AbortSignal): Promise<string[]> {
+    checkObjectPrefix(prefix);
+    const keys: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const url = new URL(`${this.endpoint}/storage/v1/b/${encodeURIComponent(this.options.bucket)}/o`);
+      url.search = new URLSearchParams({
+        prefix: this.prefix + prefix,
+        fields: "items(name),nextPageToken",
+        ...(pageToken ? { pageToken } : {}),
+      }).toString();
+      const response = await this.request("GET", url, { signal });
+      await this.expectOk(response, prefix, "list");
+      const page = (await response.json()) as { items?: { name: string }[]; nextPageToken?: string };
+      for (const item of page.items ?? []) keys.push(item.name.slice(this.prefix.length));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return keys.sort(compareKeys);
+  }
+
+  async remove(key: string, condition?: { ifVersion: string }, signal?: AbortSignal): Promise<void> {
+    checkObjectKey(key);
+    const query: Record<string, string> = condition ? { ifGenerationMatch: condition.ifVersion } : {};
+    const response = await this.request("DELETE", this.objectUrl(key, query), { signal });
+    if (response.status === 404) return;
+    if (response.status === 412 && condition)
+      throw new PreconditionFailedError(key, `is no longer at generation ${condition.ifVersion}`);
+    await this.expectOk(response, key, "remove");
+  }
+
+  private objectUrl(key: string, query: Record<string, string> = {}): URL {
+    const url = new URL(
+      `${this.endpoint}/storage/v1/b/${encodeURIComponent(this.options.bucket)}/o/${encodeURIComponent(this.prefix + key)}`,
+    );
+    url.search = new URLSearchParams(query).toString();
+    return url;
+  }
+
+  private async request(
+    method: string,
+    url: URL,
+    init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal | undefined },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.options.token) headers.Authorization = `Bearer ${await this.options.token()}`;
+    return this.fetch(url, {
+      method,
+      headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+  }
+
+  private async expectOk(
+    response: Response,
+    key: string,
+    what: "read" | "write" | "list" | "remove",
+  ): Promise<void> {
+    if (response.ok) return;
+    throw storeRequestError({
+      store: this.description,
+      key,
+      what,
+      status: response.status,
+      detail: (await response.text()).slice(0, 300),
+      permission: GCS_PERMISSION[what],
+      bucketKind: "GCS",
+    });
+  }
+}
+
+const GCS_PERMISSION = {
+  read: "storage.objects.get",
+  write: "storage.objects.create and storage.objects.delete (replacing an object deletes the old one)",
+  list: "storage.objects.list",
+  remove: "storage.objects.delete",
+} as const;
+
+/** The server's clock from the `Date` header (whole seconds); this machine's when there is none. */
+function serverTime(response: Response): number {
+  const date = Date.parse(response.headers.get("date") ?? "");
+  return Number.isNaN(date) ? Date.now() : date;
+}

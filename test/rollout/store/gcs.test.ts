@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { GcsStore } from "../../../src/rollout/store/backends/gcs";
+import { FakeGcs } from "./fake-gcs";
+import { objectStoreContract } from "./object-store-contract";
+
+objectStoreContract("GCS (fake JSON API server)", async (clock) => {
+  // A page of 3 makes every listing of the contract follow `nextPageToken`.
+  const fake = new FakeGcs({ buckets: ["rollouts"], clock, pageSize: 3, token: "test-token" });
+  const endpoint = await fake.start();
+  const store = new GcsStore({
+    bucket: "rollouts",
+    prefix: "team/",
+    endpoint,
+    token: async () => "test-token",
+  });
+  return { store, close: () => fake.stop() };
+});
+
+describe("the GCS store", () => {
+  const withFake = async (token: string) => {
+    const fake = new FakeGcs({ buckets: ["rollouts"], clock: () => 1_800_000_000_000, token: "right" });
+    const endpoint = await fake.start();
+    return {
+      fake,
+      endpoint,
+      store: new GcsStore({ bucket: "rollouts", prefix: "/team/", endpoint, token: async () => token }),
+    };
+  };
+
+  it("keeps its objects under the prefix and lists keys without it", async () => {
+    const { fake, store } = await withFake("right");
+    try {
+      await store.write("state/prod", "x", { ifAbsent: true });
+      expect([...(fake.objects.get("rollouts")?.keys() ?? [])]).toEqual(["team/state/prod"]);
+      expect(await store.list("state/")).toEqual(["state/prod"]);
+      expect(fake.requests[0]).toBe(
+        "POST /upload/storage/v1/b/rollouts/o?uploadType=media&name=team%2Fstate%2Fprod&ifGenerationMatch=0",
+      );
+      expect(store.description).toBe("gs://rollouts/team/");
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("access denied names the permission and the config key", async () => {
+    const { fake, store } = await withFake("wrong");
+    try {
+      await expect(store.write("lease", "x", { ifAbsent: true })).rejects.toThrow(
+        /write "lease" in gs:\/\/rollouts\/team\/: access denied .*need storage\.objects\.create.* rollout\.store\.bucket/,
+      );
+      await expect(store.list("")).rejects.toThrow(/storage\.objects\.list/);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("a bucket that does not exist is named with the config key to correct", async () => {
+    const fake = new FakeGcs({ buckets: [], clock: Date.now });
+    const endpoint = await fake.start();
+    try {
+      const store = new GcsStore({ bucket: "missing", endpoint });
+      await expect(store.list("")).rejects.toThrow(/the bucket does not exist.*rollout\.store\.bucket/);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("a read that races a write returns the newer object whole, with its own generation", async () => {
+    const fake = new FakeGcs({ buckets: ["b"], clock: () => 1_800_000_000_000 });
+    const endpoint = await fake.start();
+    try {
+      let writes = 0;
+      // Between the metadata and the media request of the first read, another writer replaces it.
+      const racing: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).includes("/o/lease") && !String(input).includes("alt=media") && writes++ === 0)
+          await writer.write("lease", "newer", { ifVersion: first });
+        return response;
+      };
+      const writer = new GcsStore({ bucket: "b", endpoint });
+      const first = await writer.write("lease", "older", { ifAbsent: true });
+      const read = await new GcsStore({ bucket: "b", endpoint, fetch: racing }).read("lease");
+      expect(read?.text).toBe("newer");
+      expect(read?.version).not.toBe(first);
+      expect(read?.version).toBe((await writer.read("lease"))?.version);
+    } finally {
+      await fake.stop();
+    }
+  });
+});
