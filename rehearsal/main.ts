@@ -307,12 +307,18 @@ function keepHints(env: Environment): string {
 
 /**
  * The longest a fault should take to be reverted once it shows: sequential, one check interval plus
- * a scrape (the fault may start just after a check); else N checks in a row.
+ * the time its first failed requests take to reach the counts (the fault may start just after a
+ * check): a scrape, or through Cloud Monitoring's stand-in one sampling period and the ingestion
+ * delay the runner waits out; else N checks in a row.
  */
 function floorSecondsOf(cfg: StageConfig): number {
   const plan = buildPlan(cfg);
+  const monitoring = cfg.local?.cloudMonitoring;
+  const toCounts = monitoring
+    ? monitoring.samplingPeriodSeconds + cfg.rollout.ingestionDelaySeconds
+    : (cfg.local?.scrapeIntervalSeconds ?? 1);
   return cfg.rollout.analysis === "sequential"
-    ? plan.checkIntervalSeconds + (cfg.local?.scrapeIntervalSeconds ?? 1)
+    ? plan.checkIntervalSeconds + toCounts
     : plan.checkIntervalSeconds * (cfg.thresholds.errorRate.consecutive ?? 1);
 }
 
