@@ -6,7 +6,7 @@ import { wilson95 } from "./stats";
 import { steadyStage } from "./steady-stage";
 
 /**
- * The late hard fault (issue 27): a canary clean at the GO level for 40 checks of 1,000 requests,
+ * The late hard fault: a canary clean at the GO level for 40 checks of 1,000 requests,
  * then a check of 50 requests at 20% errors (traffic fell and the release broke). Measured through
  * the runner's decision path, with 1,000 per check declared (the rule stays the one calibrated for
  * 1,000) and undeclared (each check judged at its own traffic level): the share of runs reverted

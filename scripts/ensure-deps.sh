@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what ion-deploy's tests and rehearsal need on a fresh Debian machine with Node 20:
-# Debian's prometheus (promtool) and haproxy, and the pinned npm packages. Idempotent and quiet
+# Debian's prometheus (promtool), haproxy and chromium (the report's layout test), and the pinned npm packages. Idempotent and quiet
 # when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
     echo "ion-deploy: missing Debian packages: ${missing[*]} (install them: apt-get install -y ${missing[*]})" >&2

@@ -4,18 +4,11 @@ import type { BacktestOptions } from "../rollout/commands/backtest";
 import type { CommonOptions } from "../rollout/commands/common";
 import type { OperatorOptions, PromoteOptions } from "../rollout/commands/operator";
 import type { StatusOptions } from "../rollout/commands/status";
-import { processStreams, type Streams } from "../rollout/commands/streams";
+import { fail, processStreams, type Streams } from "../rollout/commands/streams";
 import type { TraceOptions } from "../rollout/commands/trace";
 import { EXIT } from "../rollout/core/outcome";
+import { commandModules } from "./command-modules";
 import { parseSeconds } from "./seconds-option";
-
-/**
- * A command's module, loaded when its command runs (so `--help` loads none). `require`, not
- * `import()`: the sources run through tsx's CommonJS hook, which `import()` would bypass.
- */
-function load<T>(module: () => T): Promise<T> {
-  return Promise.resolve().then(module);
-}
 
 const EXAMPLES = `
 Examples:
@@ -59,8 +52,7 @@ each check at from + k*step covers the step before it. prod needs Google credent
 
 /**
  * Runs a command's action and sets the exit code; an unusable state or lock file is one line.
- * Each action imports its command's module when it runs: `--help`, `--version` and a mistyped
- * option load commander alone, not the config schema, the YAML parser or the cloud SDKs.
+ * Each action loads its command's module when it runs (command-modules.ts).
  */
 type Run = (code: number | Promise<number>) => Promise<void>;
 
@@ -91,10 +83,9 @@ export function buildProgram(io: Streams = processStreams): Command {
     Promise.resolve(code)
       .catch(async (error: unknown) => {
         // A state or lock file that cannot be used: one line naming the file and the fix.
-        const [{ LockError }, { UnreadableStateError }, { fail }] = await Promise.all([
-          load(() => require("../rollout/store/lock") as typeof import("../rollout/store/lock")),
-          load(() => require("../rollout/store/state") as typeof import("../rollout/store/state")),
-          load(() => require("../rollout/commands/streams") as typeof import("../rollout/commands/streams")),
+        const [{ LockError }, { UnreadableStateError }] = await Promise.all([
+          commandModules.lock(),
+          commandModules.state(),
         ]);
         if (error instanceof UnreadableStateError || error instanceof LockError)
           return fail(io, error.message);
@@ -113,11 +104,7 @@ export function buildProgram(io: Streams = processStreams): Command {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(
-        load(
-          () => require("../rollout/commands/explain") as typeof import("../rollout/commands/explain"),
-        ).then((m) => m.explainCommand(stage, options, io)),
-      ),
+      run(commandModules.explain().then((m) => m.explainCommand(stage, options, io))),
     );
 
   return program;
@@ -131,11 +118,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name: reads Pulumi.<stage>.yaml")
     .action((stage: string, options: CommonOptions) =>
-      run(
-        load(() => require("../rollout/commands/plan") as typeof import("../rollout/commands/plan")).then(
-          (m) => m.planCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.plan().then((m) => m.planCommand(stage, options, io))),
     );
 
   common(program.command("backtest"))
@@ -154,11 +137,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .addHelpText("after", BACKTEST_EXAMPLES)
     .action((trace: string, options: BacktestOptions) =>
-      run(
-        load(
-          () => require("../rollout/commands/backtest") as typeof import("../rollout/commands/backtest"),
-        ).then((m) => m.backtestCommand(trace, options, io)),
-      ),
+      run(commandModules.backtest().then((m) => m.backtestCommand(trace, options, io))),
     );
 
   common(program.command("trace"))
@@ -181,11 +160,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     .option("--metrics-url <url>", "read another Prometheus-compatible API root than the stage's")
     .addHelpText("after", TRACE_EXAMPLES)
     .action((stage: string, options: TraceOptions) =>
-      run(
-        load(() => require("../rollout/commands/trace") as typeof import("../rollout/commands/trace")).then(
-          (m) => m.traceCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.trace().then((m) => m.traceCommand(stage, options, io))),
     );
 }
 
@@ -197,11 +172,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     .requiredOption("--image <ref>", "canary container image (tag or digest)")
     .option("--name <release-name>", "canary release name (default: derived from the image tag)")
     .action((stage: string, options: CommonOptions & { image: string; name?: string }) =>
-      run(
-        load(() => require("../rollout/commands/drive") as typeof import("../rollout/commands/drive")).then(
-          (m) => m.startCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.drive().then((m) => m.startCommand(stage, options, io))),
     );
 
   common(program.command("resume"))
@@ -210,11 +181,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(
-        load(() => require("../rollout/commands/drive") as typeof import("../rollout/commands/drive")).then(
-          (m) => m.resumeCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.drive().then((m) => m.resumeCommand(stage, options, io))),
     );
 
   common(program.command("status"))
@@ -226,11 +193,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
       "also ask the platform which canary weight it serves (HAProxy, or the stack through the pulumi CLI)",
     )
     .action((stage: string, options: StatusOptions) =>
-      run(
-        load(() => require("../rollout/commands/status") as typeof import("../rollout/commands/status")).then(
-          (m) => m.statusCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.status().then((m) => m.statusCommand(stage, options, io))),
     );
 
   common(program.command("list"))
@@ -239,11 +202,7 @@ function rolloutCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument("<stage>", "stage (stack) name")
     .action((stage: string, options: CommonOptions) =>
-      run(
-        load(() => require("../rollout/commands/list") as typeof import("../rollout/commands/list")).then(
-          (m) => m.listCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.list().then((m) => m.listCommand(stage, options, io))),
     );
 }
 
@@ -262,11 +221,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
       parseSeconds,
     )
     .action((stage: string, options: OperatorOptions) =>
-      run(
-        load(
-          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
-        ).then((m) => m.abortCommand(stage, options, io)),
-      ),
+      run(commandModules.operator().then((m) => m.abortCommand(stage, options, io))),
     );
 
   common(program.command("promote"))
@@ -278,11 +233,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .option("--yes", "do not ask for confirmation")
     .option("--wait-seconds <n>", "how long to wait for a live runner (default 120)", parseSeconds)
     .action((stage: string, options: PromoteOptions) =>
-      run(
-        load(
-          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
-        ).then((m) => m.promoteCommand(stage, options, io)),
-      ),
+      run(commandModules.operator().then((m) => m.promoteCommand(stage, options, io))),
     );
 
   common(program.command("pause"))
@@ -292,11 +243,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
     .action((stage: string, options: OperatorOptions) =>
-      run(
-        load(
-          () => require("../rollout/commands/operator") as typeof import("../rollout/commands/operator"),
-        ).then((m) => m.pauseCommand(stage, options, io)),
-      ),
+      run(commandModules.operator().then((m) => m.pauseCommand(stage, options, io))),
     );
 
   common(program.command("retire"))
@@ -306,11 +253,7 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .argument("<stage>", "stage (stack) name")
     .option("--now", "do not wait for the retention period to end")
     .action((stage: string, options: CommonOptions & { now?: boolean }) =>
-      run(
-        load(() => require("../rollout/commands/retire") as typeof import("../rollout/commands/retire")).then(
-          (m) => m.retireCommand(stage, options, io),
-        ),
-      ),
+      run(commandModules.retire().then((m) => m.retireCommand(stage, options, io))),
     );
 }
 

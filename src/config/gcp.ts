@@ -7,7 +7,7 @@ export const GcpStageSchema = z
     region: z.string().regex(/^[a-z0-9-]{1,63}$/, "must be a GCP region such as us-central1"),
     /**
      * `revisions`: one Cloud Run service, traffic split between two revisions (canary tagged).
-     * `services`: two Cloud Run services behind a global HTTPS load balancer (seeds 000/003).
+     * `services`: two Cloud Run services behind a global HTTPS load balancer.
      */
     mode: z.enum(["revisions", "services"]).default("revisions"),
     minInstances: z.number().int().min(0).default(1),

@@ -11,8 +11,8 @@ function paths(thunk: () => unknown): string[] {
   return configIssues(thunk).map((issue) => issue.path);
 }
 
-describe("AWS stage config: seed-004 defaults", () => {
-  it("a minimal aws block (region and certificate) gets the seed's network, sizes and counts", () => {
+describe("AWS stage config: the staging runbook's defaults", () => {
+  it("a minimal aws block (region and certificate) gets the runbook's network, sizes and counts", () => {
     const config = parseStageConfig("staging", {
       ...stagingRaw(),
       aws: { region: "ap-northeast-2", alb: { certificateArn: CERT } },

@@ -15,7 +15,7 @@ function minimal(profile: "prod" | "staging") {
   });
 }
 
-// The runbook table of ../shared/DESIGN.md (seeds 002/003 for prod, 004 for staging), written out
+// The runbook table of ../shared/DESIGN.md (the prod and the staging runbook), written out
 // here on purpose: this test is what holds the profiles to it.
 describe("profile defaults equal the runbook table", () => {
   it("prod: roll back on error > 1% x3, P95 > 500 ms x3, memory > 85% x2; GO at 0.5%, 200 ms, 85%, CPU 80%", () => {

@@ -51,6 +51,7 @@ describe("a release stopped before any traffic", () => {
     expect(state?.canaryServed).toBe(false);
     expect(state?.reason).toMatch(/^refused before traffic: deploy of ion-api-v1-5-0 at 0% failed/);
     expect(state?.reason).not.toMatch(/split is unknown/);
+    expect(state?.reason).toMatch(/the canary never took traffic$/);
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(endLine(events)).toMatch(/^\d\d:\d\d:\d\d REFUSED: refused before traffic: deploy of/);
   });

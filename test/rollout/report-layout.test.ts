@@ -82,6 +82,15 @@ describe("the report's layout", () => {
     expect(svg).toMatch(/09:00:00 UTC \(0 s\)/);
   });
 
+  it("plain baking holds are not styled as the orange holds a signal caused", async () => {
+    const { state, records } = await revertedRun();
+    const html = htmlReport({ state, records });
+    const baking = records.filter((r) => r.action === "hold" && r.verdict === "GO");
+    expect(baking.length).toBeGreaterThan(0);
+    for (const r of baking) expect(html).toContain(`<section id="record-${r.seq}" class="baking">`);
+    expect(html).not.toContain('class="hold"');
+  });
+
   it("a release stopped before any traffic is titled REFUSED, not REVERTED", async () => {
     const refuse: Gate = {
       kind: "pre-traffic",

@@ -120,7 +120,7 @@ export class RolloutController {
     writeState(this.deps.stateDir, this.current);
   }
 
-  async notify(kind: RolloutEventKind, message: string): Promise<void> {
+  private async notify(kind: RolloutEventKind, message: string): Promise<void> {
     if (!this.deps.notifier) return;
     try {
       await this.deps.notifier.notify({
@@ -345,7 +345,7 @@ export class RolloutController {
     failure: { error: unknown } | undefined,
   ): Promise<RunResult> {
     const unapplied = failure
-      ? `; the revert to ${REVERT_WEIGHT}% could not be applied either (${(failure.error as Error)?.message}), nothing was: the canary never took traffic`
+      ? `; the revert to ${REVERT_WEIGHT}% failed too (${(failure.error as Error)?.message}), but no weight above ${REVERT_WEIGHT}% was ever asked for: the canary never took traffic`
       : "";
     const why = `refused before traffic: ${reason}${unapplied}`;
     const patch = { status: "reverted", weight: REVERT_WEIGHT, heldBy: undefined, phase: undefined } as const;
@@ -386,7 +386,7 @@ export class RolloutController {
    * Runs a gate and journals its decision like a check's; a NO-GO reverts like a breach. Returns
    * the revert's result, or undefined when the gate passed (or there is none).
    */
-  async passGate(
+  private async passGate(
     gate: Gate | undefined,
     nextWeight: number,
     signal?: AbortSignal,
@@ -544,8 +544,13 @@ export class RolloutController {
     return this.hold(reason, "drift", this.recordAction("hold", reason, this.current.weight));
   }
 
-  /** Stops at the current weight: a timed-out step (`causedBy`: the check that timed it out), an interrupt, a drift. */
-  async hold(
+  /** A step that never reached GO within its timeout: held at its weight; `causedBy` is the check that timed it out. */
+  holdOnTimeout(reason: string, causedBy: number): Promise<RunResult> {
+    return this.hold(reason, "timeout", causedBy);
+  }
+
+  /** Stops at the current weight: a timed-out step, an interrupt, a drift. */
+  private async hold(
     reason: string,
     heldBy: "timeout" | "interrupt" | "drift",
     causedBy?: number,
@@ -605,7 +610,7 @@ export class RolloutController {
     return this.hold(reason, "interrupt", await this.recordApplied("hold", reason, served.weight));
   }
 
-  async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
+  private async finish(outcome: Outcome, reason: string, kind: RolloutEventKind): Promise<RunResult> {
     const exitCode = exitCodeFor(outcome);
     await this.notify(kind, reason);
     this.emit({ type: "end", at: this.deps.clock(), outcome, exitCode, reason, state: this.current });

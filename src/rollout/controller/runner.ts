@@ -224,7 +224,7 @@ async function act(
   const { seq, reason } = decision.record;
   if (decision.action === "promote") return controller.promote(reason, seq, options.signal);
   if (decision.action === "hold")
-    return decision.timedOut ? controller.hold(reason, "timeout", seq) : undefined;
+    return decision.timedOut ? controller.holdOnTimeout(reason, seq) : undefined;
   const applied = await controller.applyStep(controller.state.core.step.index, options.signal);
   if (applied === "interrupted") return interrupted(controller, options);
   return applied === "applied" ? undefined : applied;

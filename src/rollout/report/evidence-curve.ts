@@ -1,5 +1,6 @@
 import type { EvidenceRecord } from "../core/analysis/types";
 import type { DecisionRecord } from "../core/record";
+import { PLOT_END_PAD } from "./label-layout";
 
 /**
  * The error rate's sequential evidence per check (`analysis: sequential`), from the records'
@@ -57,9 +58,10 @@ function logRange(points: EvidencePoint[]): { low: number; high: number } {
 export function evidenceSvg(records: DecisionRecord[], maxAt: number): string {
   const points = evidencePoints(records);
   if (points.length === 0) return "";
-  const [width, height, left, right, top, plot] = [900, 170, 90, 20, 20, 120];
+  const [width, height, left, right, top, plot] = [900, 180, 120, 20, 20, 120];
   const { low, high } = logRange(points);
-  const x = (at: number) => (left + ((width - left - right) * at) / Math.max(1, maxAt)).toFixed(1);
+  const x = (at: number) =>
+    (left + ((width - left - right - PLOT_END_PAD) * at) / Math.max(1, maxAt)).toFixed(1);
   const y = (v: number) => (top + plot - (plot * (Math.max(low, v) - low)) / (high - low)).toFixed(1);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="evidence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,

@@ -24,3 +24,9 @@ export function spreadLabels<T extends WantedLabel>(
   }
   return sorted.map((label, i) => ({ ...label, at: at[i] ?? label.y }));
 }
+
+/**
+ * Pixels left free inside a plot after the last check: a marker at the rollout's end (its revert
+ * or promotion) stands clear of the plot's right border instead of merging with it.
+ */
+export const PLOT_END_PAD = 12;

@@ -6,7 +6,7 @@ import { escapeHtml, markdownFence } from "../core/text/sanitise";
 import { evidenceMarkdown, evidenceSvg } from "./evidence-curve";
 import { gateHtml } from "./gate-html";
 import { gateMarkdown } from "./gate-markdown";
-import { spreadLabels } from "./label-layout";
+import { PLOT_END_PAD, spreadLabels } from "./label-layout";
 import { formatValue } from "./progress";
 import { gatheringEvidence } from "./verdict-label";
 
@@ -191,8 +191,14 @@ function panels(records: DecisionRecord[]): Panel[] {
   return result;
 }
 
-/** Vertical distance between two axis labels' baselines: an 11 px font's line plus a pixel. */
-export const LABEL_GAP = 12;
+/**
+ * Vertical distance between two axis labels' baselines: the box Chromium lays an 11 px sans-serif
+ * line out in (13 px, measured by test/rollout/report-chromium.test.ts) plus a pixel.
+ */
+export const LABEL_GAP = 14;
+
+/** A generous width of one character of the 11 px sans-serif labels (Chromium lays out about 5.7). */
+const CHAR_PX = 6.5;
 
 /** Each plan step's span on the time axis: from its first record to the next step's first. */
 export function stepBands(
@@ -224,13 +230,15 @@ function timeAxis(
   const startMs = first ? Date.parse(first.time) - first.at * 1000 : 0;
   const maxAt = Math.max(1, ...records.map((r) => r.at));
   const clock = (at: number) => new Date(startMs + at * 1000).toISOString().slice(11, 19);
+  const startText = `${clock(0)} UTC (0 s)`;
+  const endText = `${clock(maxAt)} (${maxAt} s)`;
   const parts = [
-    `<text x="${x(0)}" y="${height - 4}" class="time-label">${clock(0)} UTC (0 s)</text>`,
-    `<text x="${end}" y="${height - 4}" text-anchor="end" class="time-label">${clock(maxAt)} (${maxAt} s)</text>`,
+    `<text x="${x(0)}" y="${height - 4}" class="time-label">${startText}</text>`,
+    `<text x="${end}" y="${height - 4}" text-anchor="end" class="time-label">${endText}</text>`,
   ];
   const reserved = [
-    [x(0), x(0) + 130],
-    [end - 130, end],
+    [x(0), x(0) + startText.length * CHAR_PX],
+    [end - endText.length * CHAR_PX, end],
   ];
   for (const band of stepBands(records)) {
     const middle = (x(band.from) + x(band.to)) / 2;
@@ -258,11 +266,11 @@ function panelFrame(panel: Panel, top: number, f: Frame, records: DecisionRecord
   const y = (v: number) => top + f.panelHeight - (f.panelHeight * Math.min(v, panel.max)) / panel.max;
   const parts = [
     `<text x="4" y="${top - 4}" font-weight="bold">${escapeHtml(panel.title)}</text>`,
-    `<rect x="${f.left}" y="${top}" width="${f.right - f.left}" height="${f.panelHeight}" fill="#fafafa" stroke="#ccc"/>`,
+    `<rect x="${f.left}" y="${top}" width="${f.right - f.left}" height="${f.panelHeight}" fill="#fafafa" stroke="#ccc" class="plot"/>`,
   ];
   for (const band of stepBands(records).filter((b) => b.index % 2 === 1))
     parts.push(
-      `<rect x="${f.x(band.from)}" y="${top}" width="${Math.max(0, f.x(band.to) - f.x(band.from))}" height="${f.panelHeight}" fill="#eef2f7"/>`,
+      `<rect x="${f.x(band.from)}" y="${top}" width="${Math.max(0, f.x(band.to) - f.x(band.from))}" height="${f.panelHeight}" fill="#eef2f7" class="step-band"/>`,
     );
   for (const t of panel.thresholds)
     parts.push(
@@ -315,12 +323,17 @@ function panelData(panel: Panel, top: number, f: Frame): string[] {
 export function timelineSvg(records: DecisionRecord[]): string {
   const width = 900;
   const panelHeight = 110;
-  const left = 90;
+  const left = 120;
   const right = width - 20;
   const list = panels(records);
   const height = list.length * (panelHeight + 30) + 30;
   const maxAt = Math.max(1, ...records.map((r) => r.at));
-  const frame: Frame = { left, right, panelHeight, x: (at) => left + ((right - left) * at) / maxAt };
+  const frame: Frame = {
+    left,
+    right,
+    panelHeight,
+    x: (at) => left + ((right - PLOT_END_PAD - left) * at) / maxAt,
+  };
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
   ];
@@ -333,7 +346,7 @@ export function timelineSvg(records: DecisionRecord[]): string {
     const color = r.action === "revert" ? "#c0392b" : r.action === "promote" ? "#27ae60" : "#e67e22";
     const x = frame.x(r.at);
     parts.push(
-      `<a href="#record-${r.seq}"><title>#${r.seq} ${escapeHtml(r.action)}: ${escapeHtml(r.reason)}</title><line x1="${x}" x2="${x}" y1="8" y2="${height - 16}" stroke="${color}" stroke-width="${r.action === "hold" ? 1 : 3}" opacity="${r.action === "hold" ? 0.35 : 0.9}"/></a>`,
+      `<a href="#record-${r.seq}"><title>#${r.seq} ${escapeHtml(r.action)}: ${escapeHtml(r.reason)}</title><line x1="${x}" x2="${x}" y1="8" y2="${height - 16}" stroke="${color}" stroke-width="${r.action === "hold" ? 1 : 3}" opacity="${r.action === "hold" ? 0.35 : 0.9}" class="marker"/></a>`,
     );
   }
   parts.push(...timeAxis(records, frame.x, height, right), "</svg>");
@@ -349,7 +362,8 @@ export function htmlReport({ state, records }: ReportInput): string {
             `<tr><td>${s.signal}</td><td>${escapeHtml(formatValue(s.signal, s.value))}</td><td>${s.sampleSize ?? "-"}</td><td>${escapeHtml(formatValue(s.signal, s.threshold.rollbackAbove))} ×${s.threshold.consecutive}</td><td>${escapeHtml(formatValue(s.signal, s.threshold.goAtMost))}</td><td>${s.counter}</td><td>${s.verdict}</td><td><code>${escapeHtml(s.query ?? "")}</code></td></tr>`,
         )
         .join("");
-      const cls = r.action === "revert" ? "revert" : r.action === "hold" && isNotable(r) ? "hold" : r.action;
+      // A plain baking hold stays unmarked: orange is for holds a signal caused.
+      const cls = r.action !== "hold" ? r.action : isNotable(r) ? "hold" : "baking";
       return `<section id="record-${r.seq}" class="${cls}"><h3>#${r.seq} at ${r.at}s (${r.time}): step ${r.step}/${r.steps}, ${r.weight}% → ${r.verdict}, ${r.action.toUpperCase()}</h3><p>${escapeHtml(r.reason)}</p>${gateHtml(r)}<p class="bake">bake ${r.bake.elapsedSeconds}/${r.bake.bakeSeconds} s, evidence ${r.bake.requests}/${r.bake.minRequests} requests, inconclusive ${r.inconclusiveStreak}/${r.maxInconclusiveChecks}</p>${signals ? `<table><tr><th>signal</th><th>value</th><th>sample</th><th>roll back above</th><th>GO at most</th><th>counter</th><th>verdict</th><th>query</th></tr>${signals}</table>` : ""}</section>`;
     })
     .join("\n");

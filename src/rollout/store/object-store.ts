@@ -8,7 +8,11 @@
  * another writer got there first. GCS gives it with generation preconditions
  * (`ifGenerationMatch`, 0 = must not exist), S3 with conditional writes (`If-Match` on the ETag,
  * `If-None-Match: *`), the local directory with a per-key mutex file. One contract test suite runs
- * against every implementation.
+ * against every implementation (test/rollout/store/object-store-contract.ts).
+ *
+ * Keys are slash-separated segments, checked alike by every backend (object-key.ts). Every write
+ * makes a new version, also of the same text or of a key removed and written anew, so a writer
+ * holding a stale version is always refused.
  */
 
 /** One stored object. */
@@ -43,7 +47,7 @@ export interface ObjectStore {
   read(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
   /** Writes `text` when `condition` holds; resolves to the new version; `PreconditionFailedError` when not. */
   write(key: string, text: string, condition: WriteCondition, signal?: AbortSignal): Promise<string>;
-  /** The keys that start with `prefix`, sorted. */
+  /** The keys that start with `prefix`, sorted by their UTF-8 bytes (as GCS and S3 list them). */
   list(prefix: string, signal?: AbortSignal): Promise<string[]>;
   /**
    * Removes `key` (with `ifVersion`: only while it is at that version, else

@@ -85,6 +85,30 @@ describe("the local directory's per-key mutex", () => {
     expect((await store.read("lease"))?.text).toBe("a");
   });
 
+  it("a write waiting for a live holder stops when its signal is aborted, and writes nothing", async () => {
+    dir = tempDir();
+    const controller = new AbortController();
+    const store = new LocalDirectoryStore(dir, {
+      mutex: {
+        // The first wait aborts the write: the signal is what ends it, not the wait limit.
+        wait: async () => controller.abort(new Error("runner stopping")),
+        waitLimitMs: 60_000,
+      },
+    });
+    const v1 = await store.write("lease", "a", { ifAbsent: true });
+    leaveMutex(dir, {
+      id: "live",
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+      host: hostname(),
+      atMs: 0,
+    });
+    await expect(store.write("lease", "b", { ifVersion: v1 }, controller.signal)).rejects.toThrow(
+      "runner stopping",
+    );
+    expect((await store.read("lease"))?.text).toBe("a");
+  });
+
   it("a holder on another host is waited for until it is older than the bound, then taken over", async () => {
     dir = tempDir();
     const { store, advance, now } = storeWithClock(dir);

@@ -8,7 +8,7 @@ import type { ActionKind, DecisionRecord } from "../record";
 import { refuseOutOfDomain } from "../sample/domain";
 import { maxCountPerCheck } from "../sample/plausible-counts";
 
-/** One replayed check: the fields first, then the decision record's. */
+/** One replayed check: its decision record, with when, the verdict, the action and the reasons required. */
 export type BacktestDecision = DecisionRecord & {
   at: number;
   verdict: Verdict;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { percentile, rateProbe } from "../../../../src/rollout/edges/probes/rate-probe";
 import { serve, type TestServer } from "./servers";
 
-const seed003 = {
+/** The readiness checklist's probe: 10 requests per side, 500 ms apart, at least 95% answered. */
+const readinessChecklist = {
   enabled: true,
   requestsPerSide: 10,
   spacingMs: 500,
@@ -29,7 +30,7 @@ describe("rateProbe (the readiness checklist: 10 requests per side, 500 ms apart
     const { waits, sleep } = recordingSleep();
     const outcome = await rateProbe(
       { canary: { url: canary.url }, stable: { url: stable.url } },
-      seed003,
+      readinessChecklist,
       sleep,
     );
     expect(outcome.passed).toBe(true);
@@ -47,7 +48,7 @@ describe("rateProbe (the readiness checklist: 10 requests per side, 500 ms apart
     servers.push(canary, stable);
     const outcome = await rateProbe(
       { canary: { url: canary.url }, stable: { url: stable.url } },
-      seed003,
+      readinessChecklist,
       recordingSleep().sleep,
     );
     expect(outcome.passed).toBe(false);
