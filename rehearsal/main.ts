@@ -297,6 +297,11 @@ function keepHints(env: Environment): string {
     `  traffic      ${layout.frontendUrl}/   (try: npx autocannon -R 100 -d 30 ${layout.frontendUrl}/)`,
     `  HAProxy      ${layout.statsUrl}  (stats)   runtime API: echo "get weight ${layout.local.backend}/${layout.local.canaryServer}" | socat - ${layout.haproxySocket}`,
     `  Prometheus   ${layout.prometheusUrl}/graph`,
+    ...(layout.local.cloudMonitoring
+      ? [
+          `  Monitoring   ${layout.local.cloudMonitoring.url}/v3/projects/${layout.local.cloudMonitoring.project}/timeSeries (timeSeries.list: filter, interval.startTime/endTime, aggregation.alignmentPeriod, aggregation.perSeriesAligner=ALIGN_SUM)`,
+        ]
+      : []),
     `  stable app   ${env.sides.stable.url}/metrics   canary app ${env.sides.canary.url}/metrics`,
     `  faults       curl -XPOST -d '{"errorRate":0.05}' ${env.sides.canary.url}/admin/faults`,
     `  rollout      npx ion-rollout status ${STAGE}; npx ion-rollout explain ${STAGE}`,
