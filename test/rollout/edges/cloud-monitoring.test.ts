@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../bench/simulate";
 import type { StageConfig } from "../../../src/config";
 import { runRollout } from "../../../src/rollout/controller/runner";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
 import { type CounterLedger, foldCounters } from "../../../src/rollout/core/sample/ledger";
+import { parseTrace } from "../../../src/rollout/core/trace/format";
+import { traceFromJournal } from "../../../src/rollout/core/trace/from-journal";
 import { CLOUD_MONITORING_PROMQL } from "../../../src/rollout/edges/from-config";
 import { CloudMonitoringCounters } from "../../../src/rollout/edges/metrics/cloud-monitoring-counters";
 import { PrometheusMetricsSource } from "../../../src/rollout/edges/metrics/prometheus";
@@ -183,6 +186,11 @@ describe("Cloud Monitoring DELTA points, counted per aligned period", () => {
       const end = Math.floor((run.time.now - 180_000) / SAMPLING_MS) * SAMPLING_MS;
       expect(requests).toBe(recorded(fake, revisions.canary, T0, end));
       expect(errors).toBe(recorded(fake, revisions.canary, T0, end, true));
+      // The journal replays to the live decisions: each check's counted periods are in its record.
+      const trace = traceFromJournal(journal, { stage: cfg.stage, file: "journal" });
+      const replay = backtest(cfg, parseTrace(trace), trace.startedAt);
+      const live = journal.filter((r) => r.signals.length > 0).map((r) => `${r.verdict} ${r.action}`);
+      expect(replay.decisions.map((d) => `${d.verdict} ${d.action}`)).toEqual(live);
     });
   }
 });
