@@ -257,7 +257,16 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     );
 }
 
+/**
+ * A reader that closed the pipe early (`ion-rollout --help | head -3`) ends the output, not the
+ * process with a stack trace; a running rollout's own guard (commands/interrupts.ts) still sees it.
+ */
+function quietOnClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = EXIT.error;
+}
+
 async function main(): Promise<void> {
+  process.stdout.on("error", quietOnClosedPipe);
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (error) {

@@ -30,6 +30,8 @@ const KNOWN_WRITERS: Record<string, string> = {
   "rehearsal/environment.ts: applies a split through a driver":
     "the rehearsal plays the platform: after a promotion it makes the promoted release the stable one",
   "bench/live.ts: applies a split through a driver": "each bench run starts from canary 0%, with no rollout",
+  "bench/revert-latency.ts: applies a split through a driver":
+    "the bench times the driver's revert against the API fakes, with no rollout",
 };
 
 function importedWriters(tree: ts.SourceFile, path: string): string[] {

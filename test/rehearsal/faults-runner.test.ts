@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SEED_004_BUDGETS } from "../../bench/revert-latency-model";
+import type { RunnerEvent } from "../../src/rollout/core/events";
 import { EXIT } from "../../src/rollout/core/outcome";
 import { type Harness, openHarness } from "./harness";
 
@@ -59,8 +61,8 @@ describe("runner faults on the real environment", () => {
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
   }, 60_000);
 
-  it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert)", async () => {
-    const run = h.start();
+  it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert), within seed 004's switch budget", async () => {
+    const run = h.start(["--json"]);
     await h.untilWeight((w) => w === 50, run);
     run.child.kill("SIGTERM");
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
@@ -69,6 +71,14 @@ describe("runner faults on the real environment", () => {
     expect(state?.weight).toBe(0);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
     expect(h.journal().at(-1)?.reason).toMatch(/interrupt/i);
+    // The revert's latency by the runner's own events: its apply of 0% to the end it reported
+    // (the split served through HAProxy's runtime API, recorded, notified).
+    const events = jsonEvents(run.output());
+    const revert = events.find((e) => e.type === "apply" && e.weight === 0 && e.reason.startsWith("revert:"));
+    const end = events.find((e) => e.type === "end");
+    expect(revert, run.output()).toBeDefined();
+    expect(end?.type === "end" && end.outcome).toBe("reverted");
+    expect((end?.at ?? Number.POSITIVE_INFINITY) - (revert?.at ?? 0)).toBeLessThan(SEED_004_BUDGETS.switchMs);
   }, 60_000);
 
   it("SIGTERM with --on-interrupt hold: keeps the weight, records it held, and resume carries on", async () => {
@@ -86,3 +96,11 @@ describe("runner faults on the real environment", () => {
     expect(await h.env.driver.currentCanaryWeight()).toBe(100);
   }, 90_000);
 });
+
+/** The JSON event lines of a `--json` run's output (stderr lines in between are skipped). */
+function jsonEvents(output: string): RunnerEvent[] {
+  return output
+    .split("\n")
+    .filter((line) => line.startsWith('{"type"'))
+    .map((line) => JSON.parse(line) as RunnerEvent);
+}

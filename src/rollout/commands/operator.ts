@@ -248,7 +248,10 @@ async function actThroughController(
 ): Promise<RunResult> {
   const by = operatorName(action);
   const controller = await operatorController(cfg, dir, state, edges, (message) => io.err(`${message}\n`));
-  return action === "abort" ? controller.abortBy(by) : controller.promoteBy(by);
+  const result = await (action === "abort" ? controller.abortBy(by) : controller.promoteBy(by));
+  // The revert is served and recorded; the stack's agreement with it ends before this process does.
+  await controller.driverSettled();
+  return result;
 }
 
 /**

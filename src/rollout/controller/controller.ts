@@ -199,16 +199,29 @@ export class RolloutController {
     reason: string,
     rolloutInProgress: boolean,
     signal?: AbortSignal,
-    oldSideRetired = false,
+    options: { oldSideRetired?: boolean; urgent?: boolean } = {},
   ) {
+    const { oldSideRetired = false, urgent = false } = options;
     // Stored before the platform is asked: from here a failed revert leaves the split unknown.
     if (weight > REVERT_WEIGHT && this.current.canaryServed !== true) this.save({ canaryServed: true });
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
     const { releases } = this.current;
     await this.deps.driver.apply(
-      { canaryWeight: weight, releases, rolloutInProgress, oldSideRetired, reason },
+      {
+        canaryWeight: weight,
+        releases,
+        rolloutInProgress,
+        oldSideRetired,
+        reason,
+        ...(urgent ? { urgent } : {}),
+      },
       signal,
     );
+  }
+
+  /** Resolves once the driver's work after a served change (a stack's agreement) has ended. */
+  async driverSettled(): Promise<void> {
+    await this.deps.driver.settle?.();
   }
 
   /**
@@ -299,7 +312,8 @@ export class RolloutController {
     let lastError: unknown;
     for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
       try {
-        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false);
+        // The one revert change: urgent, so the driver takes the platform's fastest path.
+        await this.apply(REVERT_WEIGHT, `revert: ${reason}`, false, undefined, { urgent: true });
         return undefined;
       } catch (error) {
         lastError = error;
@@ -561,7 +575,7 @@ export class RolloutController {
 
   /** Takes the old side out of the stack after a promotion (`ion-rollout retire`): applied, then recorded. */
   async retire(reason: string): Promise<void> {
-    await this.apply(100, reason, false, undefined, true);
+    await this.apply(100, reason, false, undefined, { oldSideRetired: true });
     const at = this.deps.clock();
     this.recordAction("retire", reason, 100);
     this.save({ retiredAt: at });

@@ -83,6 +83,9 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
       failSafe(controller, options, error),
     );
   } finally {
+    // Work the driver left running after a served change (a stack brought into agreement after a
+    // fast revert) ends under this lock, so no other runner drives the stack meanwhile.
+    await options.driver.settle?.();
     try {
       lock.release();
     } catch (error) {

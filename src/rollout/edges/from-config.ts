@@ -4,6 +4,7 @@ import { elbTargetHealth, healthyTargetTimeoutMs } from "./drivers/elb-target-he
 import { HealthyTargetsDriver } from "./drivers/healthy-targets";
 import { LocalTrafficDriver } from "./drivers/local";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
+import { stackTrafficApi } from "./drivers/stack-traffic-api";
 import { CloudMonitoringCounters } from "./metrics/cloud-monitoring-counters";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
 import { PrometheusMetricsSource } from "./metrics/prometheus";
@@ -61,11 +62,14 @@ export async function buildEdges(cfg: StageConfig, options: EdgeOptions = {}): P
 export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): Promise<TrafficDriver> {
   const workDir = options.workDir ?? process.cwd();
   if (cfg.platform === "local") return localDriver(cfg, workDir);
+  // Reverts through the platform's traffic API first; the served split read from it too.
+  const trafficApi = stackTrafficApi(cfg);
   const driver = new PulumiTrafficDriver({
     stage: cfg.stage,
     workDir,
     cfg,
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(trafficApi ? { trafficApi } : {}),
   });
   if (cfg.platform !== "aws") return driver;
   // ECS steady state is not ALB health: the new colour is ready once its targets are healthy.

@@ -19,6 +19,11 @@ export interface TrafficChange {
   oldSideRetired?: boolean;
   /** Why, for logs: "step 2/5", "revert: error rate NO-GO", ... */
   reason: string;
+  /**
+   * A revert: the driver serves it by the fastest path the platform has (its traffic API) and
+   * brings its own records (a stack's config and state) into agreement afterwards. Absent = false.
+   */
+  urgent?: boolean;
 }
 
 export interface TrafficDriver {
@@ -27,6 +32,11 @@ export interface TrafficDriver {
   apply(change: TrafficChange, signal?: AbortSignal): Promise<void>;
   /** The canary share the platform serves now, when it can tell. */
   currentCanaryWeight(): Promise<number | undefined>;
+  /**
+   * Resolves once work a driver left running after a change was already served (a stack brought
+   * into agreement after an urgent change) has ended; never rejects. Absent: nothing is left running.
+   */
+  settle?(): Promise<void>;
   /**
    * Deploys `releases.canary` beside stable with no traffic (weight 0): a new Cloud Run revision
    * tagged `canary`, the canary service behind the balancer, the idle ECS colour, a local app.

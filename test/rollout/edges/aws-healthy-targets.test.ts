@@ -139,4 +139,16 @@ describe("AWS: weight only onto a target group with healthy targets", () => {
       /^blue has no healthy target in tg-blue after 600 s \(2 initial\); nothing applied/,
     );
   });
+  it("the wrapper passes on what it does not judge: apply, the served weight and the fast revert's settle", async () => {
+    const { pulumi, driver } = await afterRetire();
+    const calls: string[] = [];
+    const settle = pulumi.settle.bind(pulumi);
+    pulumi.settle = async () => {
+      calls.push("settle");
+      await settle();
+    };
+    await driver.settle();
+    expect(calls).toEqual(["settle"]);
+    expect(await driver.currentCanaryWeight()).toBe(await pulumi.currentCanaryWeight());
+  });
 });

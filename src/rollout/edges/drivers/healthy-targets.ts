@@ -47,6 +47,11 @@ export class HealthyTargetsDriver implements TrafficDriver {
     return this.platform.currentCanaryWeight();
   }
 
+  /** The wrapped driver's work after an urgent change (the fast revert's stack update). */
+  async settle(): Promise<void> {
+    await this.platform.settle?.();
+  }
+
   deployCanary(releases: DeployedReleases, signal?: AbortSignal): Promise<void> {
     return this.platform.deployCanary(releases, signal);
   }

@@ -12,6 +12,7 @@ import type { DeployedReleases, TrafficChange, TrafficDriver } from "../types";
 import { backoffDelays } from "./backoff";
 import { decodeConfigValue, rolloutConfigJson, rolloutConfigValues } from "./pulumi-config";
 import { TRAFFIC_RESOURCE_TYPES, trafficTargetUrns } from "./pulumi-targets";
+import type { TrafficApi } from "./traffic-api";
 
 /** The part of the Automation API's `Stack` the driver uses; tests pass a small fake. */
 export type RolloutStack = Pick<
@@ -33,6 +34,11 @@ export interface PulumiTrafficDriverOptions {
   concurrentUpdate?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * The platform's traffic API for this stack (Cloud Run service, URL map, ALB listener): urgent
+   * changes go through it first, and the served split is read from it. Absent: the stack only.
+   */
+  trafficApi?: (stack: RolloutStack) => Promise<TrafficApi>;
 }
 
 function isConcurrentUpdate(error: unknown): boolean {
@@ -60,6 +66,9 @@ export class PulumiTrafficDriver implements TrafficDriver {
   private readonly attempts: number;
   private readonly delays: number[];
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private api?: Promise<TrafficApi>;
+  /** The stack being brought into agreement after a fast change; later updates wait for it. */
+  private agreement: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PulumiTrafficDriverOptions) {
     this.description = `Pulumi stack ${options.stage} (targeted up in ${options.workDir})`;
@@ -69,8 +78,79 @@ export class PulumiTrafficDriver implements TrafficDriver {
     this.sleep = options.sleep ?? abortableSleep;
   }
 
-  apply(change: TrafficChange, signal?: AbortSignal): Promise<void> {
+  /**
+   * An urgent change (a revert) goes to the platform's traffic API first and resolves once the
+   * platform serves it; the stack is brought into agreement afterwards, in the background
+   * (`settle`), so no Pulumi engine or other update's lock delays it. Any other change, or an
+   * urgent one whose traffic API failed, is the targeted `up`.
+   */
+  async apply(change: TrafficChange, signal?: AbortSignal): Promise<void> {
+    if (change.urgent && this.options.trafficApi) {
+      const served = await this.serveDirectly(change, signal);
+      if (served) {
+        this.agreement = this.agreement.then(() => this.agree(change));
+        return;
+      }
+    }
+    await this.agreement;
     return this.update(change, signal);
+  }
+
+  /** Resolves once the stack agreement left running by a fast change has ended (never rejects). */
+  settle(): Promise<void> {
+    return this.agreement;
+  }
+
+  /** The change through the traffic API; false (said on the output) when that could not be done. */
+  private async serveDirectly(change: TrafficChange, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const api = await this.trafficApi();
+      await api.setCanaryWeight(change.canaryWeight, signal);
+      this.say(
+        `canary ${change.canaryWeight}% served through the ${api.description}; stack ${this.options.stage} follows`,
+      );
+      return true;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      this.say(
+        `the traffic API could not set canary ${change.canaryWeight}% (${summarise(error, 3)}); falling back to the targeted pulumi up`,
+      );
+      return false;
+    }
+  }
+
+  /**
+   * The stack brought to the split already served: config first (no lock needed, so a later `up`
+   * cannot restore the old weight even if this one never runs), then the targeted `up`, waiting
+   * out another update's lock. A failure is reported, never thrown: the split is already served.
+   */
+  private async agree(change: TrafficChange): Promise<void> {
+    const { stage } = this.options;
+    try {
+      await this.update(change);
+      this.say(`stack ${stage} agrees: canary ${change.canaryWeight}% in its config and state`);
+    } catch (error) {
+      this.say(
+        `the platform serves canary ${change.canaryWeight}%, but stack ${stage} did not take it: ${summarise(error, 4)}\n` +
+          `Its config holds ${change.canaryWeight}% if it was written; run \`pulumi up --stack ${stage}\` once the stack is free so its state agrees.`,
+      );
+    }
+  }
+
+  private trafficApi(): Promise<TrafficApi> {
+    const build = this.options.trafficApi;
+    if (!build) return Promise.reject(new Error("no traffic API configured"));
+    this.api ??= this.selected()
+      .then(build)
+      .catch((error: unknown) => {
+        this.api = undefined; // the next call tries again
+        throw error;
+      });
+    return this.api;
+  }
+
+  private say(line: string): void {
+    this.options.onOutput?.(`${line}\n`);
   }
 
   /** The stack's releases and weights set to `change`, then a targeted `up` of its traffic resources. */
@@ -182,8 +262,25 @@ export class PulumiTrafficDriver implements TrafficDriver {
     return output.detail ?? `${release.name} ready`;
   }
 
-  /** The served canary share from the stack output `weights`, else the configured canaryWeight. */
+  /**
+   * The canary share the platform serves, from its traffic API (so a split changed outside the
+   * stack is seen); without one, or when it cannot answer, the stack's own view.
+   */
   async currentCanaryWeight(): Promise<number | undefined> {
+    if (this.options.trafficApi) {
+      try {
+        return await (await this.trafficApi()).servedCanaryWeight();
+      } catch (error) {
+        this.say(
+          `the traffic API could not read the served split (${summarise(error, 3)}); reading stack ${this.options.stage}`,
+        );
+      }
+    }
+    return this.stackCanaryWeight();
+  }
+
+  /** The served canary share from the stack output `weights`, else the configured canaryWeight. */
+  private async stackCanaryWeight(): Promise<number | undefined> {
     const stack = await this.selected();
     const served = (await stack.outputs()).weights?.value as { canary?: unknown } | undefined;
     if (typeof served?.canary === "number") return served.canary;
