@@ -5,6 +5,7 @@ import { maxCountPerCheck } from "../sample/plausible-counts";
 import type { SideSample } from "../sample/sample";
 import { oneLine } from "../text/sanitise";
 import { EMPTY_BLOCK, judgeErrorBlocks } from "./blocks";
+import { withLedgerCounts } from "./counted-check";
 import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
 import { judgeHealth, judgeLevel } from "./levels";
 import { plannedChecks, withPlanHorizon } from "./plan-horizon";
@@ -99,20 +100,22 @@ function judgeCounts(ctx: AnalysisContext, state: AnalysisState, check: Check, s
       evidence: result.state,
     };
   }
+  const counted = withLedgerCounts(check, state.ledger);
   const error = judgeErrorBlocks({
     threshold: ctx.thresholds.errorRate,
     interval,
-    check,
+    check: counted.check,
     block: state.block,
     counter: state.counters.errorRate,
     since: since.errorRate,
     stale,
   });
-  const p95 = levelOf(ctx, state, check, stale, "p95LatencyMs");
+  const p95 = levelOf(ctx, state, counted.check, stale, "p95LatencyMs");
   return {
     signals: [{ ...error.verdict, since: error.since }, p95],
     block: error.block,
     evidence: state.evidence,
+    ...(counted.ledger === undefined ? {} : { ledger: counted.ledger }),
   };
 }
 
@@ -165,14 +168,14 @@ export function analyseCheck(
     );
     signals.push(health);
   }
-  return summarise(state, check, signals, { block: counted.block, evidence: counted.evidence });
+  return summarise(state, check, signals, counted);
 }
 
 function summarise(
   state: AnalysisState,
   check: Check,
   judged: Judged[],
-  next: Pick<AnalysisState, "block" | "evidence">,
+  next: Pick<AnalysisState, "block" | "evidence" | "ledger">,
 ): CheckAnalysis {
   const backendErrors = check.errors ?? [];
   let verdict = worst(judged.map((s) => s.verdict));
@@ -199,6 +202,7 @@ function summarise(
       block: next.block,
       ...(Object.keys(breachSince).length > 0 ? { breachSince } : {}),
       ...(next.evidence ? { evidence: next.evidence } : {}),
+      ...(next.ledger === undefined ? {} : { ledger: next.ledger }),
     },
   };
 }

@@ -61,6 +61,11 @@ export interface AnalysisState {
   inconclusiveStreak: number;
   block: ErrorBlock;
   evidence?: SequentialState;
+  /**
+   * `analysis: consecutive` over counted periods (Cloud Monitoring): the ledger of what was
+   * counted, so each check judges only the new periods (analysis/counted-check.ts).
+   */
+  ledger?: CounterLedger | null;
 }
 
 export interface SignalThresholdView {
