@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { buildIonRollout } from "../scripts/build-cli";
+import type { CliStartResults, CliStartRow } from "./cli-start-table";
 import { median } from "./stats";
 
 /**
@@ -9,11 +11,13 @@ import { median } from "./stats";
  * runs when it is fresh) and from the sources through tsx (the bin's fallback). Wall time and the
  * child's CPU time (user + sys, from /usr/bin/time when installed; wall time alone on a busy
  * machine says more about the machine than about the CLI). Not a test: nothing here asserts.
+ * Writes bench/results/cli-start.json (README.md's figures: `npm run bench:docs`).
  */
 
 const ROOT = resolve(__dirname, "..");
 const RUNS = 10;
 const TIME = "/usr/bin/time";
+const CLI_START_FILE = join(ROOT, "bench", "results", "cli-start.json");
 
 function once(args: string[]): { wall: number; cpu?: number } {
   const started = process.hrtime.bigint();
@@ -27,20 +31,34 @@ function once(args: string[]): { wall: number; cpu?: number } {
   return { wall, ...(times ? { cpu: (times[0] ?? 0) + (times[1] ?? 0) } : {}) };
 }
 
-function measure(label: string, args: string[]): void {
+function measure(label: string, args: string[]): CliStartRow {
   const runs = Array.from({ length: RUNS }, () => once(args));
   const cpu = runs.flatMap((r) => (r.cpu === undefined ? [] : [r.cpu]));
-  const cpuText = cpu.length > 0 ? `, CPU median ${(median(cpu) ?? 0).toFixed(2)} s` : "";
-  console.log(
-    `${label.padEnd(34)} wall median ${(median(runs.map((r) => r.wall)) ?? 0).toFixed(2)} s${cpuText} (${RUNS} runs)`,
-  );
+  const row = { label, wallMedian: median(runs.map((r) => r.wall)) ?? 0, cpuMedian: median(cpu) };
+  const cpuText = row.cpuMedian === null ? "" : `, CPU median ${row.cpuMedian.toFixed(2)} s`;
+  console.log(`${label.padEnd(34)} wall median ${row.wallMedian.toFixed(2)} s${cpuText} (${RUNS} runs)`);
+  return row;
 }
 
 async function main(): Promise<void> {
+  const loadAverage = loadavg()[0] ?? 0;
   await buildIonRollout();
-  measure("node -e '' (Node alone)", ["-e", ""]);
-  measure("bundle: bin/ion-rollout.cjs --help", ["bin/ion-rollout.cjs", "--help"]);
-  measure("tsx: src/cli/ion-rollout.ts --help", ["--require", "tsx/cjs", "src/cli/ion-rollout.ts", "--help"]);
+  const rows = [
+    measure("Node alone", ["-e", ""]),
+    measure("bundle", ["bin/ion-rollout.cjs", "--help"]),
+    measure("tsx", ["--require", "tsx/cjs", "src/cli/ion-rollout.ts", "--help"]),
+  ];
+  const output: CliStartResults = {
+    command: "npm run bench:cli",
+    at: new Date().toISOString(),
+    runs: RUNS,
+    cores: cpus().length,
+    loadAverage,
+    rows,
+  };
+  mkdirSync(dirname(CLI_START_FILE), { recursive: true });
+  writeFileSync(CLI_START_FILE, `${JSON.stringify(output, null, 1)}\n`);
+  console.log("written: bench/results/cli-start.json");
 }
 
 void main();

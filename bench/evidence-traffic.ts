@@ -1,88 +1,107 @@
-import { EvidenceSettingsSchema } from "../src/config/evidence";
-import { evidenceRule, trafficLevel } from "../src/rollout/core/analysis/evidence-rules";
-import { revertsNow } from "../src/rollout/core/evidence/judge";
-import { initialCountEvidence, observeCounts } from "../src/rollout/core/evidence/state";
-import { binomialDraw, mulberry32 } from "./simulate";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadStageConfig } from "../src/config";
+import { runInChildren, serveJobs } from "./pool";
 import { wilson95 } from "./stats";
+import { PATTERN_CHECKS, PATTERNS, patternFalseReverts } from "./traffic-patterns";
+import { renderTrafficPatterns, type TrafficResults } from "./traffic-table";
 
 /**
- * False reverts of a healthy canary (0.5%) under traffic patterns, judged by the rules the runner
- * uses (`evidenceRule` at `trafficLevel`: from each check's observed traffic, or the declared
- * mean): the guarantee must not depend on the pattern. Poisson requests per check around a mean
- * that is constant, diurnal (a day's cycle over the horizon, 5 to 100) or bursty (alternating
- * ~100 and ~1).
+ * `npm run bench:traffic`: false reverts of a healthy canary (prod's GO level) by traffic pattern,
+ * through the runner's decision path (bench/traffic-patterns.ts), with and without the expected
+ * traffic declared: the guarantee must not depend on the pattern. Writes
+ * bench/results/traffic.json (docs/ tables come from it: `npm run bench:docs`). Jobs run in
+ * `--workers` child processes; each seeds its own draws, so the figures do not depend on them.
  */
-const LIMITS = { rollbackAbove: 0.01, goAtMost: 0.005 };
-const CHECKS = 60;
-const RUNS = 40_000;
 
-/** `declared`: what `expectedRequestsPerSecond` would give per check (the pattern's average). */
-const PATTERNS: { name: string; mean: (t: number) => number; declared: number }[] = [
-  { name: "constant 50", mean: () => 50, declared: 50 },
-  { name: "diurnal 5–100", mean: (t) => 52.5 - 47.5 * Math.cos((2 * Math.PI * t) / CHECKS), declared: 52.5 },
-  { name: "bursty ~100 / ~1", mean: (t) => (t % 2 === 0 ? 100 : 1), declared: 50.5 },
-];
+const PROJECT_DIR = resolve(__dirname, "..");
+export const TRAFFIC_FILE = join(PROJECT_DIR, "bench", "results", "traffic.json");
+const USAGE = "usage: npm run bench:traffic -- [--runs N] [--workers N] [--quick]";
 
-function poissonDraw(mean: number, random: () => number): number {
-  // Knuth's product method: means here are at most ~100, split to keep exp(-mean) representable.
-  let total = 0;
-  for (let left = mean; left > 0; left -= 30) {
-    const limit = Math.exp(-Math.min(30, left));
-    let product = random();
-    while (product > limit) {
-      total++;
-      product *= random();
-    }
-  }
-  return total;
+interface Job {
+  pattern: number;
+  declared: boolean;
+  runs: number;
+  seed: number;
 }
 
-function falseReverts(pattern: (typeof PATTERNS)[number], declared: boolean, seed: number): number {
-  const { mean } = pattern;
-  const settings = EvidenceSettingsSchema.parse({});
-  const random = mulberry32(seed);
-  let reverted = 0;
-  for (let run = 0; run < RUNS; run++) {
-    let state = initialCountEvidence();
-    for (let t = 0; t < CHECKS; t++) {
-      const requests = poissonDraw(mean(t), random);
-      const check = { requests, errors: binomialDraw(requests, LIMITS.goAtMost, random) };
-      const rule = evidenceRule(
-        LIMITS,
-        settings,
-        trafficLevel(declared ? pattern.declared : undefined, requests),
-      );
-      state = observeCounts(state, check, rule);
-      if (requests > 0 && revertsNow(state, rule, check)) {
-        reverted++;
-        break;
-      }
-    }
-  }
-  return reverted;
+const prod = () => loadStageConfig("prod", join(PROJECT_DIR, "Pulumi.prod.yaml"));
+
+function work(job: Job): number {
+  const pattern = PATTERNS[job.pattern];
+  if (!pattern) throw new RangeError(`no traffic pattern ${job.pattern}`);
+  return patternFalseReverts(prod(), pattern, job);
 }
 
-/** Markdown lines: one row per pattern, with and without the expected traffic declared. */
-export function trafficPatternLines(fmt: (p: number) => string): string[] {
-  const alpha = EvidenceSettingsSchema.parse({}).alpha;
-  const lines = [
-    `False reverts of a healthy canary (0.5%) over ${CHECKS} checks by traffic pattern (${RUNS} seeded runs each; α = ${alpha}; Poisson requests per check):`,
-    "",
-    "| traffic | from observed traffic [95% CI] | expected traffic declared [95% CI] |",
-    "| --- | --- | --- |",
-  ];
-  PATTERNS.forEach((pattern, i) => {
-    const cells = [false, true].map((declared) => {
-      const k = falseReverts(pattern, declared, 9000 + i * 2 + Number(declared));
-      const [low, high] = wilson95(k, RUNS);
-      return `${fmt(k / RUNS)} [${fmt(low)}, ${fmt(high)}]`;
-    });
-    lines.push(`| ${pattern.name} | ${cells.join(" | ")} |`);
+function options() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "40000" },
+      workers: { type: "string", default: "2" },
+      quick: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
   });
-  return lines;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const runs = values.quick ? 500 : Number(values.runs);
+  const workers = Number(values.workers);
+  for (const [name, n] of [
+    ["runs", runs],
+    ["workers", workers],
+  ] as const)
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name}: a whole number ≥ 1; ${USAGE}`);
+  return { runs, workers, argv: process.argv.slice(2).join(" ") };
 }
 
-if (require.main === module) {
-  const fmt = (p: number) => (p === 0 ? "0" : p.toExponential(1));
-  process.stdout.write(`${trafficPatternLines(fmt).join("\n")}\n`);
+async function main(): Promise<void> {
+  const o = options();
+  const started = Date.now();
+  const cfg = prod();
+  const jobs: Job[] = PATTERNS.flatMap((_, i) =>
+    [false, true].map((declared) => ({
+      pattern: i,
+      declared,
+      runs: o.runs,
+      seed: 9000 + i * 2 + Number(declared),
+    })),
+  );
+  const log = (done: number, total: number) =>
+    process.stderr.write(
+      `bench:traffic: ${done}/${total} jobs done, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
+  const reverted = await runInChildren<Job, number>(__filename, jobs, o.workers, log);
+  const cell = (k: number) => {
+    const [low, high] = wilson95(k, o.runs);
+    return { reverted: k, estimate: k / o.runs, low, high };
+  };
+  const output: TrafficResults = {
+    command: `npm run bench:traffic${o.argv ? ` -- ${o.argv}` : ""}`,
+    runs: o.runs,
+    checks: PATTERN_CHECKS,
+    healthyRate: cfg.thresholds.errorRate.goAtMost,
+    alpha: cfg.thresholds.errorRate.evidence.alpha,
+    patterns: PATTERNS.map((p, i) => ({
+      name: p.name,
+      declaredPerCheck: p.declared,
+      observed: cell(reverted[2 * i] ?? 0),
+      declared: cell(reverted[2 * i + 1] ?? 0),
+    })),
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  mkdirSync(join(PROJECT_DIR, "bench", "results"), { recursive: true });
+  writeFileSync(TRAFFIC_FILE, `${JSON.stringify(output, null, 1)}\n`);
+  process.stdout.write(
+    `${renderTrafficPatterns(output)}\nwritten: bench/results/traffic.json (${output.seconds} s)\n`,
+  );
 }
+
+if (process.argv[2] === "--child") serveJobs(work);
+else if (require.main === module)
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench:traffic: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });

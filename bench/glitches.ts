@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { loadStageConfig } from "../src/config";
 import { type AnalysisState, analyseCheck, initialAnalysisState } from "../src/rollout/core/analysis/check";
 import type { Check } from "../src/rollout/core/analysis/types";
 import type { CounterSnapshot, SideCounters, SideSample } from "../src/rollout/core/sample/sample";
+import { type GlitchResults, renderGlitches } from "./glitches-table";
 import { binomialDraw, mulberry32 } from "./simulate";
-import { percent, table, wilson95 } from "./stats";
+import { wilson95 } from "./stats";
 
 /**
  * `npm run bench` (this part: `tsx bench/glitches.ts`): healthy canaries whose 5xx and request
@@ -14,10 +15,12 @@ import { percent, table, wilson95 } from "./stats";
  * "start time" is today's rule (a lower reading is a reset only when the series' start time says
  * so); "inferred reset" counts any lower reading as a restart (the rule it replaced), fed to the
  * same analysis as the counts it would have produced. A false revert is a NO-GO or the
- * inconclusive streak that reverts. Writes reports/glitches.json.
+ * inconclusive streak that reverts. Writes bench/results/glitches.json (docs/ tables come from it:
+ * `npm run bench:docs`).
  */
 
 const PROJECT_DIR = resolve(__dirname, "..");
+export const GLITCHES_FILE = join(PROJECT_DIR, "bench", "results", "glitches.json");
 const RUNS = Number(process.env.GLITCH_RUNS ?? 20_000);
 const CHECKS = 60;
 const GLITCH = 0.001;
@@ -92,36 +95,45 @@ function legacyDeltas(last: Map<string, number>, canary: SideCounters) {
   return { canary: { requests, errors }, stable: { requests: 19 * REQUESTS_PER_CHECK, errors: 0 } };
 }
 
+const LABELS: Record<Rule, string> = {
+  "start time": "start time (today's rule)",
+  "inferred reset": "inferred reset (the rule it replaced)",
+};
+
 function main(): void {
+  const started = Date.now();
   const cfg = loadStageConfig("prod", join(PROJECT_DIR, "Pulumi.prod.yaml"));
   const alpha = cfg.thresholds.errorRate.evidence.alpha;
-  const rows: string[][] = [];
-  const results: Record<string, unknown>[] = [];
+  const rules: GlitchResults["rules"] = [];
   // GLITCH_RULE runs one rule (two processes use two cores); GLITCH_RUNS overrides the run count.
   const only = process.env.GLITCH_RULE;
   for (const rule of (["start time", "inferred reset"] as const).filter((r) => !only || r === only)) {
     const random = mulberry32(20_261_206);
     let reverted = 0;
     for (let run = 0; run < RUNS; run++) if (falselyReverted(cfg, rule, random)) reverted++;
-    const [lo, hi] = wilson95(reverted, RUNS);
-    rows.push([
-      rule,
-      `${reverted}/${RUNS}`,
-      percent(reverted / RUNS, 2),
-      `${percent(lo, 2)}–${percent(hi, 2)}`,
-      percent(alpha, 2),
-    ]);
-    results.push({ rule, runs: RUNS, reverted, rate: reverted / RUNS, wilson95: [lo, hi], alpha });
+    const [low, high] = wilson95(reverted, RUNS);
+    rules.push({ rule: LABELS[rule], reverted, rate: reverted / RUNS, low, high });
   }
-  process.stdout.write(
-    `Healthy canaries (${percent(HEALTHY_RATE)} errors, ${REQUESTS_PER_CHECK} requests a check, ${CHECKS} checks), each counter reading one lower on ${percent(GLITCH)} of readings:\n`,
-  );
-  process.stdout.write(
-    `${table([["lower reading", "falsely reverted", "rate", "Wilson 95%", "alpha"], ...rows])}\n`,
-  );
-  mkdirSync(join(PROJECT_DIR, "reports"), { recursive: true });
-  const file = only ? `glitches-${only.replace(/ /g, "-")}.json` : "glitches.json";
-  writeFileSync(join(PROJECT_DIR, "reports", file), `${JSON.stringify(results, null, 2)}\n`);
+  const env = process.env.GLITCH_RUNS ? `GLITCH_RUNS=${RUNS} ` : "";
+  const output: GlitchResults = {
+    command: `${env}npm run bench:glitches`,
+    runs: RUNS,
+    checks: CHECKS,
+    requestsPerCheck: REQUESTS_PER_CHECK,
+    healthyRate: HEALTHY_RATE,
+    glitchShare: GLITCH,
+    alpha,
+    rules,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  process.stdout.write(`${renderGlitches(output)}\n`);
+  // One rule alone is half the table: it goes to reports/, not to what docs/ are generated from.
+  const file = only
+    ? join(PROJECT_DIR, "reports", `glitches-${only.replace(/ /g, "-")}.json`)
+    : GLITCHES_FILE;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(output, null, 1)}\n`);
+  process.stdout.write(`written: ${relative(PROJECT_DIR, file)} (${output.seconds} s)\n`);
 }
 
-main();
+if (require.main === module) main();

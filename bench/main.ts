@@ -14,11 +14,14 @@ import { median, percent, table, wilson95 } from "./stats";
 /**
  * `npm run bench`: how fast and how costly a revert is on the real rehearsal environment, and how
  * the runner's analysis compares with the runbook's plain rule on a population of low-traffic
- * canaries. Prints tables and writes reports/bench.json. Not a test: nothing here asserts timings.
+ * canaries. Prints tables and writes reports/bench.json, and with the live part also
+ * bench/results/live.json (docs/rehearsal.md's tables: `npm run bench:docs`). Not a test: nothing
+ * here asserts timings.
  */
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const WORK_DIR = join(PROJECT_DIR, ".rehearsal");
+const LIVE_FILE = join(PROJECT_DIR, "bench", "results", "live.json");
 const USAGE = `usage: npm run bench [-- --runs N] [-- --weights 5,25] [-- --canaries 100] [-- --checks 60] [-- --seed 1] [-- --simulation-only]`;
 
 function log(line: string): void {
@@ -228,6 +231,13 @@ async function main(): Promise<number> {
   const file = join(PROJECT_DIR, "reports", "bench.json");
   writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
   process.stdout.write(`written: reports/bench.json (${(output.seconds as number).toFixed(0)} s)\n`);
+  // Only a run with the live part is what docs/ tables are generated from (`npm run bench:docs`).
+  if (output.live) {
+    const argv = process.argv.slice(2).join(" ");
+    const command = `npm run bench${argv ? ` -- ${argv}` : ""}`;
+    writeFileSync(LIVE_FILE, `${JSON.stringify({ command, ...output }, null, 1)}\n`);
+    process.stdout.write("written: bench/results/live.json\n");
+  }
   return 0;
 }
 

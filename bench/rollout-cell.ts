@@ -1,6 +1,7 @@
 import type { StageConfig } from "../src/config";
 import { buildPlan } from "../src/rollout/core/plan";
 import {
+  dayPhaseOf,
   maxChecksOf,
   OUTCOMES,
   type Outcome,
@@ -21,6 +22,8 @@ import { wilson95 } from "./stats";
 
 export interface CellSpec {
   perMinute: number;
+  /** Diurnal traffic around `perMinute` (DIURNAL in rollout-sim.ts), each run at its own time of day. */
+  diurnal?: boolean;
   rate: number;
   runs: number;
   rareRuns: number;
@@ -49,12 +52,15 @@ export interface RuleStats {
   promoteMinutes: { median: number | null; p90: number | null };
   /** Promoted within the planned time (the bakes plus one check per step). */
   promotedWithinPlan: Interval;
+  /** Promoted within twice the planned time. */
+  promotedWithinTwicePlan: Interval;
   failedRequests: { mean: number; median: number };
   rare?: RareEstimate;
 }
 
 export interface CellResult {
   perMinute: number;
+  diurnal: boolean;
   rate: number;
   rules: Record<RuleName, RuleStats>;
 }
@@ -93,6 +99,7 @@ function summarise(results: RunResult[], cfg: StageConfig): RuleStats {
     revertWeights,
     promoteMinutes: { median: quantile(promoted, 0.5), p90: quantile(promoted, 0.9) },
     promotedWithinPlan: proportion(promoted.filter((m) => m * 60 <= planned).length, results.length),
+    promotedWithinTwicePlan: proportion(promoted.filter((m) => m * 60 <= 2 * planned).length, results.length),
     failedRequests: {
       mean: failed.reduce((a, b) => a + b, 0) / Math.max(1, failed.length),
       median: quantile(failed, 0.5) ?? 0,
@@ -117,7 +124,11 @@ function specOf(
   drawRate: number,
   rates: number[],
 ): RunSpec {
-  const traffic = { perMinute: cell.perMinute, intervalSeconds: cfg.rollout.checkIntervalSeconds };
+  const traffic = {
+    perMinute: cell.perMinute,
+    intervalSeconds: cfg.rollout.checkIntervalSeconds,
+    ...(cell.diurnal ? { dayPhase: dayPhaseOf(seed, run) } : {}),
+  };
   return { seed, run, traffic, drawRate, rates, maxChecks: maxChecksOf(cfg) };
 }
 
@@ -188,5 +199,5 @@ export function simulateCell(cfg: StageConfig, cell: CellSpec): CellResult {
       for (const name of rare) stats[name].rare = estimates[name];
     }
   }
-  return { perMinute: cell.perMinute, rate: cell.rate, rules: stats };
+  return { perMinute: cell.perMinute, diurnal: cell.diurnal === true, rate: cell.rate, rules: stats };
 }

@@ -29,14 +29,40 @@ export function rulesOf(cfg: StageConfig): Record<RuleName, RolloutRule> {
 }
 
 export interface Traffic {
-  /** Requests per minute the whole service takes (the canary gets weight% of them). */
+  /** Requests per minute the whole service takes (the canary gets weight% of them); the day's mean when diurnal. */
   perMinute: number;
   intervalSeconds: number;
+  /** Diurnal traffic: the fraction of the day at which the rollout starts (DIURNAL gives the cycle). */
+  dayPhase?: number;
+}
+
+/**
+ * Diurnal traffic: a day's sine around the mean, from 10% of it at night to 190% at the peak; each
+ * run starts at its own time of day, so a rollout meets rising, falling, quiet or busy traffic.
+ */
+export const DIURNAL = { amplitude: 0.9, daySeconds: 86_400 };
+
+/** Requests per minute at `at` seconds into the run. */
+export function perMinuteAt(traffic: Traffic, at: number): number {
+  if (traffic.dayPhase === undefined) return traffic.perMinute;
+  const angle = 2 * Math.PI * (traffic.dayPhase + at / DIURNAL.daySeconds);
+  return traffic.perMinute * (1 + DIURNAL.amplitude * Math.sin(angle));
+}
+
+/** A run's time of day at its start: its own draw (check 0, which no check uses), the same for every rule. */
+export function dayPhaseOf(seed: number, run: number): number {
+  return checkRandom(seed, run, 0)();
 }
 
 /** One check's canary counts at a weight, from that check's own generator. */
-export function drawCheck(random: () => number, weight: number, traffic: Traffic, rate: number): CheckCounts {
-  const mean = (weight / 100) * traffic.perMinute * (traffic.intervalSeconds / 60);
+export function drawCheck(
+  random: () => number,
+  weight: number,
+  traffic: Traffic,
+  rate: number,
+  at = 0,
+): CheckCounts {
+  const mean = (weight / 100) * perMinuteAt(traffic, at) * (traffic.intervalSeconds / 60);
   const requests = poissonQuantile(mean, random());
   return { requests, errors: binomialDraw(requests, rate, random) };
 }
@@ -75,7 +101,8 @@ export function runRollout(rule: RolloutRule, spec: RunSpec): RunResult {
   const at = (check: number) => check * spec.traffic.intervalSeconds;
   for (let check = 1; check <= spec.maxChecks; check++) {
     const weight = run.weight;
-    const counts = drawCheck(checkRandom(spec.seed, spec.run, check), weight, spec.traffic, spec.drawRate);
+    const random = checkRandom(spec.seed, spec.run, check);
+    const counts = drawCheck(random, weight, spec.traffic, spec.drawRate, at(check));
     failed += counts.errors;
     for (const [j, [logP, logQ]] of logs.entries())
       ll[j] = (ll[j] as number) + counts.errors * logP + (counts.requests - counts.errors) * logQ;

@@ -19,7 +19,7 @@ import { type RolloutResults, renderLateFault, renderRollouts } from "./tables";
 const PROJECT_DIR = resolve(__dirname, "..");
 export const ROLLOUTS_FILE = join(PROJECT_DIR, "bench", "results", "rollouts.json");
 const USAGE =
-  "usage: npm run bench:rollouts -- [--runs N] [--rare-runs N] [--late-runs N] [--workers N] [--quick] [--t 60,300] [--rates 0.5,1]";
+  "usage: npm run bench:rollouts -- [--runs N] [--rare-runs N] [--late-runs N] [--workers N] [--quick] [--t 60,300] [--rates 0.5,1] [--diurnal-rates 0.5,1.5]";
 
 type Job = { kind: "cell"; cell: CellSpec } | { kind: "late"; declared: boolean; runs: number; seed: number };
 type JobResult = { kind: "cell"; cell: CellResult } | { kind: "late"; late: LateFaultResult };
@@ -42,6 +42,7 @@ function options() {
       quick: { type: "boolean", default: false },
       t: { type: "string", default: "60,300,3000,30000" },
       rates: { type: "string", default: "0.2,0.5,0.8,1,1.5,3,20" },
+      "diurnal-rates": { type: "string", default: "0.5,1,1.5" },
       help: { type: "boolean", default: false },
     },
   });
@@ -61,18 +62,33 @@ function options() {
     lateRuns: count("late-runs", 2000),
     workers: count("workers", Number(values.workers)),
     perMinute: values.t.split(",").map(Number),
-    rates: values.rates.split(",").map((r) => Number(r) / 100),
+    rates: percents(values.rates),
+    diurnalRates: percents(values["diurnal-rates"]),
     argv: process.argv.slice(2).join(" "),
   };
 }
 
+/** "0.5,1" → [0.005, 0.01]; empty → none. */
+function percents(list: string): number[] {
+  return list === "" ? [] : list.split(",").map((r) => Number(r) / 100);
+}
+
 function jobsOf(o: ReturnType<typeof options>): Job[] {
-  const cells: Job[] = o.perMinute.flatMap((perMinute, i) =>
-    o.rates.map((rate, j) => ({
-      kind: "cell" as const,
-      cell: { perMinute, rate, runs: o.runs, rareRuns: o.rareRuns, seed: 1000 * (i + 1) + j },
-    })),
-  );
+  const cellsOf = (rates: number[], diurnal: boolean): Job[] =>
+    o.perMinute.flatMap((perMinute, i) =>
+      rates.map((rate, j) => ({
+        kind: "cell" as const,
+        cell: {
+          perMinute,
+          rate,
+          runs: o.runs,
+          rareRuns: o.rareRuns,
+          seed: 1000 * (i + 1) + j + (diurnal ? 100 : 0),
+          ...(diurnal ? { diurnal } : {}),
+        },
+      })),
+    );
+  const cells = [...cellsOf(o.rates, false), ...cellsOf(o.diurnalRates, true)];
   const late: Job[] = [true, false].map((declared) => ({
     kind: "late",
     declared,
@@ -117,7 +133,9 @@ async function main(): Promise<void> {
     runs: o.runs,
     rareRuns: o.rareRuns,
     plan: planOf(prod()),
-    cells: cells.sort((a, b) => a.perMinute - b.perMinute || a.rate - b.rate),
+    cells: cells.sort(
+      (a, b) => Number(a.diurnal) - Number(b.diurnal) || a.perMinute - b.perMinute || a.rate - b.rate,
+    ),
     lateFault: { scenario: LATE_FAULT, runs: late },
     seconds: Math.round((Date.now() - started) / 1000),
   };

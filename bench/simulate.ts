@@ -146,6 +146,8 @@ export function simulateRules(options: SimulationOptions): SimulationResult {
 export interface RelativeFalseAlarmOptions {
   /** The error rate both sides share (a healthy canary). */
   errorRate: number;
+  /** The canary's own rate instead (a worse canary: the alarm rate is then the check's power). */
+  canaryErrorRate?: number;
   canaryRequests: number;
   stableRequests: number;
   worseByFactor: number;
@@ -161,7 +163,7 @@ export function relativeFalseAlarmRate(options: RelativeFalseAlarmOptions): numb
   for (let i = 0; i < options.trials; i++) {
     const canary = {
       requests: options.canaryRequests,
-      errors: binomialDraw(options.canaryRequests, options.errorRate, random),
+      errors: binomialDraw(options.canaryRequests, options.canaryErrorRate ?? options.errorRate, random),
     };
     const stable = {
       requests: options.stableRequests,

@@ -1,4 +1,5 @@
 import type { StageConfig } from "../src/config";
+import { plannedChecks, withPlanHorizon } from "../src/rollout/core/analysis/plan-horizon";
 
 /**
  * The stage judged at one steady traffic level for a fixed number of checks: one step at 100%
@@ -21,5 +22,6 @@ export function steadyStage(
   delete rollout.maxStepSeconds;
   delete rollout.expectedRequestsPerSecond;
   if (options.declared) rollout.expectedRequestsPerSecond = options.requestsPerCheck / interval;
-  return { ...cfg, rollout };
+  // Judged with the source plan's evidence horizon, as the runner judges that plan's checks.
+  return { ...cfg, rollout, thresholds: withPlanHorizon(cfg.thresholds, plannedChecks(cfg.rollout)) };
 }

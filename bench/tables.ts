@@ -1,6 +1,6 @@
 import type { LATE_FAULT, LateFaultResult } from "./late-fault";
 import type { CellResult, Interval, RuleStats } from "./rollout-cell";
-import { OUTCOMES, RULE_NAMES } from "./rollout-sim";
+import { DIURNAL, OUTCOMES, RULE_NAMES } from "./rollout-sim";
 
 /**
  * Markdown tables from the bench's results files (bench/results/*.json): the one renderer the
@@ -71,12 +71,14 @@ function row(cell: CellResult, name: (typeof RULE_NAMES)[number]): string[] {
   const m = s.promoteMinutes;
   return [
     cell.perMinute.toLocaleString("en-US"),
+    cell.diurnal ? "diurnal" : "constant",
     `${+(cell.rate * 100).toFixed(2)}%`,
     RULE_LABELS[name],
     ...OUTCOMES.map((o) => outcomeCell(s, o)),
     revertWeights(s),
     m.median === null ? "–" : `${m.median} / ${m.p90}`,
     ci(s.promotedWithinPlan),
+    ci(s.promotedWithinTwicePlan),
     `${s.failedRequests.mean.toFixed(1)} / ${s.failedRequests.median}`,
   ];
 }
@@ -86,6 +88,7 @@ export function renderRollouts(r: RolloutResults): string {
   const bake = [...new Set(p.bakeSeconds)].map((s) => `${s / 60} min`).join("/");
   const header = [
     "T (req/min at 100%)",
+    "traffic",
     "canary error rate",
     "rule",
     "promoted",
@@ -94,6 +97,7 @@ export function renderRollouts(r: RolloutResults): string {
     "reverts by weight",
     `minutes to promote, median / p90 (plan ${p.plannedMinutes})`,
     `promoted within ${p.plannedWithChecksMinutes} min`,
+    `within ${2 * p.plannedWithChecksMinutes} min`,
     "failed canary requests, mean / median",
   ];
   const rows = r.cells.flatMap((c) => RULE_NAMES.map((n) => row(c, n)));
@@ -104,6 +108,7 @@ export function renderRollouts(r: RolloutResults): string {
       `95% Wilson intervals. * = importance sampling (${r.rareRuns.toLocaleString("en-US")} runs, a defensive mixture of the true rate and a tilted one, ` +
       `each run weighted by its likelihood ratio), used for a rule's rare outcome (a healthy canary reverted, a bad one promoted) ` +
       `when the plain runs saw it fewer than 50 times. Failed canary requests: errors the canary served until the outcome. ` +
+      `Diurnal traffic: T is the day's mean, a sine from ${Math.round((1 - DIURNAL.amplitude) * 100)}% to ${Math.round((1 + DIURNAL.amplitude) * 100)}% of it, each run starting at its own time of day. ` +
       `\`${r.command}\`, ${r.seconds} s.`,
     "",
     markdown([header, ...rows]),

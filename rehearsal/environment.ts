@@ -3,6 +3,7 @@ import type { Release, StageConfig } from "../src/config";
 import { HaproxyTrafficDriver } from "../src/rollout/edges/drivers/haproxy";
 import type { LocalApps } from "../src/rollout/edges/drivers/local-apps";
 import { type AppInstance, localAppsOf, startApp } from "./apps";
+import { startCloudMonitoring } from "./cloud-monitoring-process";
 import { startHaproxy } from "./haproxy";
 import { layoutFor, type RehearsalLayout } from "./layout";
 import { recordProcesses } from "./pidfile";
@@ -12,7 +13,8 @@ import { startPrometheus, waitForFirstScrape } from "./prometheus";
 
 /**
  * A whole rehearsal environment on loopback: the stable app revision, HAProxy in front of it with
- * an empty canary server at weight 0, Prometheus scraping the apps. Canaries are the runner's:
+ * an empty canary server at weight 0, Prometheus scraping the apps, and (`local.cloudMonitoring`)
+ * the apps' counts served as Cloud Monitoring's DELTA points, which the runner counts from. Canaries are the runner's:
  * `ion-rollout start` deploys each release at 0% through the local driver (src/rollout/edges/
  * drivers/local.ts), exactly as prod's driver deploys a Cloud Run revision. Everything started
  * is stopped by `stop()` (the driver's apps too, from `local.appsFile`), or left up by `keep()`.
@@ -69,6 +71,13 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     );
     const prometheus = await startPrometheus(group, layout);
     await waitForFirstScrape(layout, prometheus, options.previousCanary ? 2 : 1);
+    const monitoring = layout.local.cloudMonitoring;
+    if (monitoring) {
+      log(
+        `starting Cloud Monitoring on ${monitoring.url} (DELTA points every ${monitoring.samplingPeriodSeconds} s, visible ${monitoring.visibleAfterSeconds} s after)`,
+      );
+      await startCloudMonitoring(group, layout);
+    }
     recordProcesses(layout.pidFile, group.all);
     const driver = HaproxyTrafficDriver.forStage(cfg, layout.projectDir);
     return environmentOf(layout, group, apps, { haproxy, prometheus, stable, driver });

@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { cloudMonitoringPort } from "./cloud-monitoring-process";
 import type { RehearsalLayout } from "./layout";
 
 /**
@@ -20,6 +21,8 @@ export async function assertPortsFree(layout: RehearsalLayout): Promise<void> {
     ["Prometheus (local.prometheusUrl)", layout.prometheusPort],
     ...layout.local.appPorts.map((port, i): [string, number] => [`app (local.appPorts[${i}])`, port]),
   ];
+  const monitoring = cloudMonitoringPort(layout);
+  if (monitoring !== undefined) wanted.push(["Cloud Monitoring (local.cloudMonitoring.url)", monitoring]);
   const taken: string[] = [];
   for (const [what, port] of wanted) if (!(await free(port))) taken.push(`${port} (${what})`);
   if (taken.length > 0) {

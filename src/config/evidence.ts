@@ -30,8 +30,13 @@ export const EvidenceSettingsSchema = z
      * moderate fault that starts late, and it bets like the cumulative test.
      */
     changePointWeights: z.array(z.number().gt(0)).min(1).max(8).default([0.85, 0.15]),
-    /** Share of alpha spent on the one-check trigger (a single check with too many errors to be healthy). */
-    oneCheckShare: z.number().gt(0).lt(1).default(0.35),
+    /**
+     * Share of alpha spent on the one-check trigger (a single check with too many errors to be
+     * healthy), per check over the horizon. 0.45 keeps a hard fault (20%) reverted at the first
+     * check of 50 requests (5 errors; P(Bin(50, 0.5%) ≥ 5) = 5.49e-6 ≤ 0.45·α/80) over the prod
+     * plan's 80 checks.
+     */
+    oneCheckShare: z.number().gt(0).lt(1).default(0.45),
     /**
      * OBSERVE-band canaries are held, not reverted: a canary at `holdFactor` × the roll-back limit
      * is reverted at most `holdRevertAtMost` over the horizon (split between the three tests: the
@@ -42,9 +47,18 @@ export const EvidenceSettingsSchema = z
     holdRevertAtMost: z.number().gt(0).lt(0.5).default(0.01),
     /**
      * The checks with data over which the change-point and one-check guarantees are spent: within
-     * it their false reverts stay within their shares of alpha, past it they grow linearly.
+     * it their false reverts stay within their shares of alpha, past it they grow linearly. The
+     * analysis raises it to the plan's scheduled checks (each bake in checks plus one per step,
+     * core/analysis/plan-horizon.ts), so the bound holds over the whole planned rollout.
      */
     horizonChecks: z.number().int().min(1).max(10_000).default(60),
+    /**
+     * Chance a canary at or under the GO level is ever held by the evidence that it is above it:
+     * a step does not advance (OBSERVE) while the likelihood ratio of `holdFactor` × the limit
+     * against the GO level is at least 1 / this (Ville), so a canary in the OBSERVE band stays at
+     * the weight where that evidence came instead of climbing to 100%.
+     */
+    holdAboveGoAtMost: z.number().gt(0).lt(0.5).default(0.01),
     /** Chance a canary at the roll-back limit may advance a step (the GO gate's Ville bound). */
     advanceAtLimitAtMost: z.number().gt(0).lt(0.5).default(0.05),
     /** GO-gate alternatives as multiples of the GO level, and their weights. */

@@ -29,6 +29,23 @@ export const LocalStageSchema = z
     images: z.record(z.string().min(1), z.array(z.string().max(200)).max(20)).default({}),
     /** Where the driver records the app processes it started (pid, port, revision), relative to the project. */
     appsFile: safePath.default(".rehearsal/apps.json"),
+    /**
+     * The rehearsal's Cloud Monitoring (rehearsal/cloud-monitoring/): a fake of the Monitoring API
+     * on loopback whose DELTA points come from the apps' own counters, one per sampling period,
+     * visible `visibleAfterSeconds` after the period ends. When set, the runner counts requests,
+     * errors and slow requests through it exactly as prod does (timeSeries.list, ALIGN_SUM per
+     * period, past `rollout.ingestionDelaySeconds`); Prometheus still serves P95, memory and CPU.
+     */
+    cloudMonitoring: z
+      .object({
+        url: z.string().url(),
+        project: z.string().min(1).max(100).default("rehearsal"),
+        /** Cloud Run samples every 60 s; compressed like every other timing of the stage. */
+        samplingPeriodSeconds: z.number().int().min(1).max(60).default(1),
+        visibleAfterSeconds: z.number().min(0).max(600).default(0),
+      })
+      .strict()
+      .optional(),
     /** Steady user load the rehearsal sends through HAProxy. */
     loadRequestsPerSecond: z.number().int().min(1).max(10_000).default(200),
   })

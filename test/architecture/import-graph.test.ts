@@ -22,7 +22,10 @@ interface Layer {
 
 const LAYERS: Record<string, Layer> = {
   bench: { folders: ["bench"], uses: ["rehearsal"] },
-  rehearsal: { folders: ["rehearsal"], uses: ["rehearsal app", "rollout edges", "rollout store"] },
+  rehearsal: {
+    folders: ["rehearsal", "rehearsal/cloud-monitoring"],
+    uses: ["rehearsal app", "rollout edges", "rollout store"],
+  },
   "rehearsal app": { folders: ["rehearsal/app"], uses: [] },
   cli: { folders: ["src/cli"], uses: ["rollout commands", "policies"] },
   policies: { folders: ["policies", "policies/readers"], uses: ["synth"] },

@@ -56,7 +56,7 @@ export function writeStageFile(path: string, raw: Record<string, unknown>): stri
  */
 export async function testStage(overrides: Record<string, unknown> = {}): Promise<TestStage> {
   const workDir = mkdtempSync(join(tmpdir(), "ion-rehearsal-"));
-  const [frontend, stats, prometheus, stable, canary] = await freePorts(5);
+  const [frontend, stats, prometheus, stable, canary, monitoring] = await freePorts(6);
   const base = readStageFile("rehearsal", join(PROJECT_DIR, "Pulumi.rehearsal.yaml")).raw;
   const raw: Record<string, unknown> = {
     ...base,
@@ -68,6 +68,10 @@ export async function testStage(overrides: Record<string, unknown> = {}): Promis
       frontendPort: frontend,
       statsPort: stats,
       appPorts: [stable, canary],
+      cloudMonitoring: {
+        ...((base.local as Record<string, unknown>).cloudMonitoring as Record<string, unknown>),
+        url: `http://127.0.0.1:${monitoring}`,
+      },
     },
     ...overrides,
     rollout: {

@@ -19,10 +19,10 @@ interface Run {
 const CONSECUTIVE = join(mkdtempSync(join(tmpdir(), "ion-backtest-")), "Pulumi.prod.yaml");
 writeFileSync(
   CONSECUTIVE,
-  readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8").replace(
-    "  ion-deploy:rollout:\n",
-    "  ion-deploy:rollout:\n    analysis: consecutive\n",
-  ),
+  // The committed traces were cut around a 200-request step minimum (prod's is 50).
+  readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")
+    .replace("  ion-deploy:rollout:\n", "  ion-deploy:rollout:\n    analysis: consecutive\n")
+    .replace("    minRequestsPerStep: 50\n", "    minRequestsPerStep: 200\n"),
 );
 
 /** The real bin, once in this file: its exit code and streams for a backtest. */

@@ -12,10 +12,10 @@ function fresh(): CoreState {
 }
 
 describe("plan", () => {
-  it("prod: 5 -> 10 -> 25 -> 50 -> 100, 15 min bakes, 1 min checks, 200 requests per step", () => {
+  it("prod: 5 -> 10 -> 25 -> 50 -> 100, 15 min bakes, 1 min checks, 50 requests per step", () => {
     const plan = buildPlan(prod());
     expect(plan.steps.map((s) => s.weight)).toEqual([5, 10, 25, 50, 100]);
-    expect(plan.steps.every((s) => s.bakeSeconds === 900 && s.minRequests === 200)).toBe(true);
+    expect(plan.steps.every((s) => s.bakeSeconds === 900 && s.minRequests === 50)).toBe(true);
     expect(plan.checkIntervalSeconds).toBe(60);
     expect(plan.maxSampleAgeSeconds).toBe(180);
     expect(plan.minimumSeconds).toBe(4500);

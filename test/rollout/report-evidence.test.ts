@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { analysisContext } from "../../src/rollout/core/analysis/check";
 import { evidenceRule, trafficLevel } from "../../src/rollout/core/analysis/evidence-rules";
 import { backtest } from "../../src/rollout/core/backtest/replay";
 import type { RolloutState } from "../../src/rollout/core/state";
@@ -23,7 +24,8 @@ const log10 = (x: number) => Math.round(Math.log10(x) * 1000) / 1000;
 const revertBar = Math.exp(
   evidenceRule(
     { rollbackAbove: 0.01, goAtMost: 0.005 },
-    prod().thresholds.errorRate.evidence,
+    // As the analysis judges the prod plan: the evidence horizon covers its 80 scheduled checks.
+    analysisContext(prod()).thresholds.errorRate.evidence,
     trafficLevel(undefined, 15),
   ).cumulativeLogBar,
 );

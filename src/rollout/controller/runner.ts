@@ -227,7 +227,8 @@ async function judgeCheck(
   const at = controller.now();
   let sample: MetricsSample;
   try {
-    const countedUntil = controller.state.core.analysis.evidence?.ledger?.at;
+    const analysis = controller.state.core.analysis;
+    const countedUntil = (analysis.evidence?.ledger ?? analysis.ledger)?.at;
     sample = await options.metrics.sample(options.signal, {
       since: controller.state.startedAt,
       ...(countedUntil === undefined ? {} : { countedUntil }),

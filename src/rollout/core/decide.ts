@@ -1,6 +1,7 @@
 import type { AnalysisState, Check, CheckAnalysis, Verdict } from "./analysis/check";
 import { type PlanStep, REVERT_WEIGHT, type RolloutPlan } from "./plan";
 import type { ActionKind, DecisionRecord, SignalRecord } from "./record";
+import type { CounterLedger } from "./sample/ledger";
 import { measuredOf } from "./sample/measured";
 import { breachInWords, holdInWords, seconds } from "./text/plain-words";
 
@@ -80,10 +81,7 @@ export function decide(
     signals: analysis.signals.map(signalRecord),
     // The raw sample (and, under the sequential analysis, the ledger's counts) this check judged:
     // a journal replays to exactly these decisions (core/trace/from-journal.ts).
-    measured: measuredOf(
-      check,
-      analysis.state.evidence === undefined ? undefined : (state.analysis.evidence?.ledger ?? null),
-    ),
+    measured: measuredOf(check, ledgerBefore(state.analysis, analysis.state)),
     bake: bakeRecord(step, elapsed, requests),
     inconclusiveStreak: analysis.state.inconclusiveStreak,
     maxInconclusiveChecks: plan.maxInconclusiveChecks,
@@ -255,4 +253,10 @@ function signalRecord(s: CheckAnalysis["signals"][number]): SignalRecord {
     ...(s.detail === undefined ? {} : { detail: s.detail }),
     ...(s.evidence === undefined ? {} : { evidence: s.evidence }),
   };
+}
+
+/** The ledger a check's counts were taken against: the sequential one, or the consecutive one over counted periods. */
+function ledgerBefore(before: AnalysisState, after: AnalysisState): CounterLedger | null | undefined {
+  if (after.evidence !== undefined) return before.evidence?.ledger ?? null;
+  return after.ledger === undefined ? undefined : (before.ledger ?? null);
 }

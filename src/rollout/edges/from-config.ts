@@ -1,5 +1,7 @@
 import type { StageConfig } from "../../config";
 import type { CloudWatchDimensions, Side } from "../../signals";
+import { elbTargetHealth, healthyTargetTimeoutMs } from "./drivers/elb-target-health";
+import { HealthyTargetsDriver } from "./drivers/healthy-targets";
 import { LocalTrafficDriver } from "./drivers/local";
 import { PulumiTrafficDriver } from "./drivers/pulumi";
 import { stackTrafficApi } from "./drivers/stack-traffic-api";
@@ -16,7 +18,8 @@ import type { MetricsSource, Notifier, TrafficDriver } from "./types";
  * - gcp: the stage's Pulumi stack (Automation API) + Cloud Monitoring with Google auth: request
  *   counts per aligned period from the Monitoring API, P95/memory/CPU from its PromQL endpoint;
  * - aws: the Pulumi stack + CloudWatch GetMetricData, dimensions from the stack's outputs;
- * - local: HAProxy's runtime API + the rehearsal's Prometheus.
+ * - local: HAProxy's runtime API + the rehearsal's Prometheus, and, when `local.cloudMonitoring` is
+ *   set, counts through the rehearsal's Cloud Monitoring exactly as on gcp.
  * The CLI loads this module only for commands that touch the platform (the SDKs take a while to load).
  */
 
@@ -61,12 +64,28 @@ export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): 
   if (cfg.platform === "local") return localDriver(cfg, workDir);
   // Reverts through the platform's traffic API first; the served split read from it too.
   const trafficApi = stackTrafficApi(cfg);
-  return new PulumiTrafficDriver({
+  const driver = new PulumiTrafficDriver({
     stage: cfg.stage,
     workDir,
     cfg,
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(trafficApi ? { trafficApi } : {}),
+  });
+  if (cfg.platform !== "aws") return driver;
+  // ECS steady state is not ALB health: the new colour is ready once its targets are healthy.
+  const region = cfg.aws?.region ?? "";
+  return new HealthyTargetsDriver(driver, {
+    health: elbTargetHealth(region),
+    targetGroupOf: async () => {
+      const outputs = await stackOutputsReader(cfg, workDir)();
+      const arn = (outputs.targetGroupArns?.value as Record<Side, string> | undefined)?.canary;
+      if (!arn)
+        throw new Error(
+          `the ${cfg.stage} stack has no targetGroupArns output: run \`pulumi up --stack ${cfg.stage}\` once`,
+        );
+      return arn;
+    },
+    timeoutMs: healthyTargetTimeoutMs(cfg),
   });
 }
 
@@ -85,7 +104,7 @@ async function trafficAndMetrics(
   if (cfg.platform === "local") {
     const baseUrl = cfg.local?.prometheusUrl;
     if (!baseUrl) throw new Error(`stage ${cfg.stage} has platform local but no local.prometheusUrl`);
-    return { driver, metrics: new PrometheusMetricsSource({ baseUrl, cfg }) };
+    return { driver, metrics: new PrometheusMetricsSource({ baseUrl, cfg, ...localCounters(cfg) }) };
   }
   if (cfg.platform === "gcp") {
     const project = cfg.gcp?.project;
@@ -105,6 +124,20 @@ async function trafficAndMetrics(
   if (!region) throw new Error(`stage ${cfg.stage} has platform aws but no aws.region`);
   const dimensions = await awsDimensions(cfg, workDir, env);
   return { driver, metrics: new CloudWatchMetricsSource({ cfg, region, dimensions }) };
+}
+
+/** The rehearsal's counts through its Cloud Monitoring stand-in: prod's reader, compressed periods. */
+function localCounters(cfg: StageConfig): { counters?: CloudMonitoringCounters } {
+  const monitoring = cfg.local?.cloudMonitoring;
+  if (!monitoring) return {};
+  return {
+    counters: new CloudMonitoringCounters({
+      cfg,
+      project: monitoring.project,
+      apiRoot: `${monitoring.url.replace(/\/+$/, "")}/v3`,
+      periodSeconds: monitoring.samplingPeriodSeconds,
+    }),
+  };
 }
 
 /** `arn:aws:elasticloadbalancing:...:targetgroup/name/id` -> `targetgroup/name/id` (CloudWatch's dimension value). */

@@ -1,5 +1,6 @@
 import type { StageConfig } from "../../config";
 import { consecutiveChecks } from "../../signals/rules";
+import { analysisContext } from "../core/analysis/check";
 import { evidenceRule, SLOW_SHARE_LIMITS } from "../core/analysis/evidence-rules";
 import { planRows } from "../core/evidence/explain";
 import type { RolloutPlan } from "../core/plan";
@@ -106,7 +107,9 @@ const count = (x: number | null) => (x === null ? "never" : String(x));
  * person can check ("k errors in the first check / first 100 requests revert", clean requests to GO).
  */
 function evidenceTable(cfg: StageConfig, plan: RolloutPlan): string[] {
-  const e = cfg.thresholds.errorRate;
+  // The thresholds as the analysis judges them: evidence horizons cover the plan's checks.
+  const thresholds = analysisContext(cfg).thresholds;
+  const e = thresholds.errorRate;
   if (e.rollbackAbove === undefined) return [];
   const limits = { rollbackAbove: e.rollbackAbove, goAtMost: e.goAtMost };
   const rate = cfg.rollout.expectedRequestsPerSecond;
@@ -138,7 +141,7 @@ function evidenceTable(cfg: StageConfig, plan: RolloutPlan): string[] {
     {
       weight: levels[0]?.weight ?? 0,
       requestsPerCheck: slowLevel,
-      rule: evidenceRule(SLOW_SHARE_LIMITS, cfg.thresholds.p95LatencyMs.evidence, slowLevel),
+      rule: evidenceRule(SLOW_SHARE_LIMITS, thresholds.p95LatencyMs.evidence, slowLevel),
     },
   ])[0];
   if (slow)

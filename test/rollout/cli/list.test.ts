@@ -11,7 +11,7 @@ describe("list", () => {
   it("lists a reverted rollout (archived journal) and the held one after it, oldest first", async () => {
     const dir = tempDir();
     const cfg = consecutiveProdWith({
-      rollout: { bakeSeconds: 120, checkIntervalSeconds: 60, maxStepSeconds: 300 },
+      rollout: { bakeSeconds: 120, checkIntervalSeconds: 60, maxStepSeconds: 300, minRequestsPerStep: 200 },
     });
     const bad = fakeRun(cfg, { stateDir: dir }, () => healthy(5000, { errors: 500 }));
     expect((await runRollout(bad.options)).outcome).toBe("reverted");

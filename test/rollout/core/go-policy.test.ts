@@ -51,6 +51,15 @@ describe("the GO policy on the whole rollout", () => {
     expect(rollout(300, 100, 4 * planned)).not.toContain("promote");
   });
 
+  it("holds a 1% canary at 50%, where the evidence that it is above the GO level comes, until the step limit (T = 300)", () => {
+    // One error per 100 requests: ln LR(0.8% vs 0.5%) = S·ln 1.6 + (N − S)·ln(0.992/0.995) first
+    // reaches ln 100 at check 51 (N = 2,700, S = 27; Python), six checks into the 50% step's bake.
+    const actions = rollout(300, 100, 45 + 125);
+    const at = (action: string) => actions.flatMap((a, i) => (a === action ? [i + 1] : []));
+    expect(at("advance")).toEqual([15, 30, 45]);
+    expect(actions.filter((a) => a === "promote" || a === "revert")).toEqual([]);
+  });
+
   // Exact figures of the promotion gate, the only place the policy asks for evidence of being
   // within the limit: the e-value of "canary ≤ 1%" betting on 0.5% and 0.3% (½ each), bar 20.
   const goRule = evidenceRule(

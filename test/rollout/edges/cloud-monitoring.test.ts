@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../bench/simulate";
 import type { StageConfig } from "../../../src/config";
 import { runRollout } from "../../../src/rollout/controller/runner";
+import { backtest } from "../../../src/rollout/core/backtest/replay";
 import { type CounterLedger, foldCounters } from "../../../src/rollout/core/sample/ledger";
+import { parseTrace } from "../../../src/rollout/core/trace/format";
+import { traceFromJournal } from "../../../src/rollout/core/trace/from-journal";
 import { CLOUD_MONITORING_PROMQL } from "../../../src/rollout/edges/from-config";
 import { CloudMonitoringCounters } from "../../../src/rollout/edges/metrics/cloud-monitoring-counters";
 import { PrometheusMetricsSource } from "../../../src/rollout/edges/metrics/prometheus";
@@ -14,8 +17,12 @@ import { FakeCloudMonitoring, SAMPLING_MS } from "./fake-cloud-monitoring";
 
 const PROJECT = "ion-test";
 
-function setup(ingestionDelaySeconds: number, seed = 7) {
-  const cfg = prodWith({ rollout: { ingestionDelaySeconds, minRequestsPerStep: 0 } });
+function setup(
+  ingestionDelaySeconds: number,
+  seed = 7,
+  analysis: "sequential" | "consecutive" = "sequential",
+) {
+  const cfg = prodWith({ rollout: { ingestionDelaySeconds, minRequestsPerStep: 0, analysis } });
   const clock = { now: T0 };
   const random = mulberry32(seed);
   // Every point visible 60-180 s after its period ends.
@@ -136,47 +143,54 @@ describe("Cloud Monitoring DELTA points, counted per aligned period", () => {
     });
   }
 
-  it("a canary failing 20% from its third minute, its points 60-180 s late, is reverted; the counts judged are the requests served", async () => {
-    const { cfg, clock, random, fake, revisions } = setup(180, 11);
-    const counters = reader(cfg, fake);
-    const run = fakeRun(cfg);
-    const metrics = new PrometheusMetricsSource({
-      baseUrl: CLOUD_MONITORING_PROMQL(PROJECT),
-      cfg,
-      token: async () => "token",
-      fetch: fake.fetch,
-      now: run.time.clock,
-      counters,
-    });
-    let servedUntil = T0;
-    let trafficFrom: number | undefined;
-    run.time.onSleep = (now) => {
-      clock.now = now;
-      for (let at = servedUntil; at < now; at += 1000) {
-        const weight = run.driver.weight ?? 0;
-        if (weight > 0) trafficFrom ??= at;
-        const failing = trafficFrom !== undefined && at - trafficFrom >= 2 * SAMPLING_MS;
-        // 20 requests a second, the canary's share by its weight.
-        for (let k = 0; k < 20; k++) {
-          const toCanary = random() * 100 < weight;
-          const revision = toCanary ? revisions.canary : revisions.stable;
-          fake.record(revision, toCanary && failing && random() < 0.2 ? 500 : 200, 30 + random() * 100, at);
+  for (const analysis of ["sequential", "consecutive"] as const) {
+    it(`${analysis} analysis: a canary failing 20% from its third minute, its points 60-180 s late, is reverted; the counts judged are the requests served`, async () => {
+      const { cfg, clock, random, fake, revisions } = setup(180, 11, analysis);
+      const counters = reader(cfg, fake);
+      const run = fakeRun(cfg);
+      const metrics = new PrometheusMetricsSource({
+        baseUrl: CLOUD_MONITORING_PROMQL(PROJECT),
+        cfg,
+        token: async () => "token",
+        fetch: fake.fetch,
+        now: run.time.clock,
+        counters,
+      });
+      let servedUntil = T0;
+      let trafficFrom: number | undefined;
+      run.time.onSleep = (now) => {
+        clock.now = now;
+        for (let at = servedUntil; at < now; at += 1000) {
+          const weight = run.driver.weight ?? 0;
+          if (weight > 0) trafficFrom ??= at;
+          const failing = trafficFrom !== undefined && at - trafficFrom >= 2 * SAMPLING_MS;
+          // 20 requests a second, the canary's share by its weight.
+          for (let k = 0; k < 20; k++) {
+            const toCanary = random() * 100 < weight;
+            const revision = toCanary ? revisions.canary : revisions.stable;
+            fake.record(revision, toCanary && failing && random() < 0.2 ? 500 : 200, 30 + random() * 100, at);
+          }
         }
-      }
-      servedUntil = Math.max(servedUntil, now);
-      return undefined;
-    };
-    const result = await runRollout({ ...run.options, metrics, pollMs: 60_000 });
-    expect(result.outcome).toBe("reverted");
-    expect(run.driver.weights().at(-1)).toBe(0);
-    const journal = readJournal(run.options.stateDir, cfg.stage);
-    const judged = journal.flatMap((r) => (r.measured?.deltas ? [r.measured.deltas.canary] : []));
-    const requests = judged.reduce((sum, d) => sum + (d.requests ?? 0), 0);
-    const errors = judged.reduce((sum, d) => sum + (d.errors ?? 0), 0);
-    expect(errors).toBeGreaterThan(0);
-    // Every request the canary served in a period the runner judged, once.
-    const end = Math.floor((run.time.now - 180_000) / SAMPLING_MS) * SAMPLING_MS;
-    expect(requests).toBe(recorded(fake, revisions.canary, T0, end));
-    expect(errors).toBe(recorded(fake, revisions.canary, T0, end, true));
-  });
+        servedUntil = Math.max(servedUntil, now);
+        return undefined;
+      };
+      const result = await runRollout({ ...run.options, metrics, pollMs: 60_000 });
+      expect(result.outcome).toBe("reverted");
+      expect(run.driver.weights().at(-1)).toBe(0);
+      const journal = readJournal(run.options.stateDir, cfg.stage);
+      const judged = journal.flatMap((r) => (r.measured?.deltas ? [r.measured.deltas.canary] : []));
+      const requests = judged.reduce((sum, d) => sum + (d.requests ?? 0), 0);
+      const errors = judged.reduce((sum, d) => sum + (d.errors ?? 0), 0);
+      expect(errors).toBeGreaterThan(0);
+      // Every request the canary served in a period the runner judged, once.
+      const end = Math.floor((run.time.now - 180_000) / SAMPLING_MS) * SAMPLING_MS;
+      expect(requests).toBe(recorded(fake, revisions.canary, T0, end));
+      expect(errors).toBe(recorded(fake, revisions.canary, T0, end, true));
+      // The journal replays to the live decisions: each check's counted periods are in its record.
+      const trace = traceFromJournal(journal, { stage: cfg.stage, file: "journal" });
+      const replay = backtest(cfg, parseTrace(trace), trace.startedAt);
+      const live = journal.filter((r) => r.signals.length > 0).map((r) => `${r.verdict} ${r.action}`);
+      expect(replay.decisions.map((d) => `${d.verdict} ${d.action}`)).toEqual(live);
+    });
+  }
 });

@@ -6,7 +6,7 @@ import { backtest } from "../../../src/rollout/core/backtest/replay";
 import { RULES, RuleError, runbookLiteral, withRule } from "../../../src/rollout/core/backtest/with-rule";
 import { formatComparison } from "../../../src/rollout/report/compare-text";
 import { builtIonRollout } from "../../support/built-cli";
-import { check, consecutive, prod, ROOT } from "../fixtures";
+import { check, consecutive, prod, prodWith, ROOT } from "../fixtures";
 
 function cli(...args: string[]) {
   const result = spawnSync(process.execPath, [builtIonRollout(), ...args], {
@@ -85,7 +85,8 @@ describe("compareBacktests", () => {
   });
 
   it("sequential against consecutive: they part where the evidence crosses its bar, check 7", () => {
-    const cfg = prod();
+    // A step minimum past these checks' 105 requests, so only the evidence parts the two rules.
+    const cfg = prodWith({ rollout: { minRequestsPerStep: 200 } });
     const c = compareBacktests(
       LOW,
       { label: "sequential", result: backtest(withRule(cfg, "sequential"), LOW, 0) },
@@ -142,7 +143,9 @@ describe("ion-rollout backtest --compare / --rule (CLI)", () => {
     expect(JSON.parse(c.stdout)).toMatchObject({
       a: { revertedAt: 540 },
       b: { revertedAt: 660 },
-      divergence: { check: 10, at: 540 },
+      // Check 4 (180 s): the prod step minimum (50 requests) is met, the sequential rule says GO
+      // while the consecutive one still pools its first block.
+      divergence: { check: 4, at: 180 },
       earlierRevert: "a",
       revertGapSeconds: 120,
       failedRequestsLetThrough: 1,

@@ -5,8 +5,10 @@ import { maxCountPerCheck } from "../sample/plausible-counts";
 import type { SideSample } from "../sample/sample";
 import { oneLine } from "../text/sanitise";
 import { EMPTY_BLOCK, judgeErrorBlocks } from "./blocks";
+import { withLedgerCounts } from "./counted-check";
 import { evidenceRule, SLOW_SHARE_LIMITS, trafficLevel } from "./evidence-rules";
 import { judgeHealth, judgeLevel } from "./levels";
+import { plannedChecks, withPlanHorizon } from "./plan-horizon";
 import { initialSequentialState, judgeSequential } from "./sequential";
 import {
   type AnalysisState,
@@ -51,7 +53,7 @@ export function analysisContext(cfg: StageConfig, weight?: number): AnalysisCont
   const r = cfg.rollout;
   const rate = r.expectedRequestsPerSecond;
   return {
-    thresholds: cfg.thresholds,
+    thresholds: withPlanHorizon(cfg.thresholds, plannedChecks(r)),
     analysis: r.analysis,
     checkIntervalSeconds: r.checkIntervalSeconds,
     maxSampleAgeSeconds: maxSampleAge(cfg),
@@ -98,20 +100,22 @@ function judgeCounts(ctx: AnalysisContext, state: AnalysisState, check: Check, s
       evidence: result.state,
     };
   }
+  const counted = withLedgerCounts(check, state.ledger);
   const error = judgeErrorBlocks({
     threshold: ctx.thresholds.errorRate,
     interval,
-    check,
+    check: counted.check,
     block: state.block,
     counter: state.counters.errorRate,
     since: since.errorRate,
     stale,
   });
-  const p95 = levelOf(ctx, state, check, stale, "p95LatencyMs");
+  const p95 = levelOf(ctx, state, counted.check, stale, "p95LatencyMs");
   return {
     signals: [{ ...error.verdict, since: error.since }, p95],
     block: error.block,
     evidence: state.evidence,
+    ...(counted.ledger === undefined ? {} : { ledger: counted.ledger }),
   };
 }
 
@@ -164,14 +168,14 @@ export function analyseCheck(
     );
     signals.push(health);
   }
-  return summarise(state, check, signals, { block: counted.block, evidence: counted.evidence });
+  return summarise(state, check, signals, counted);
 }
 
 function summarise(
   state: AnalysisState,
   check: Check,
   judged: Judged[],
-  next: Pick<AnalysisState, "block" | "evidence">,
+  next: Pick<AnalysisState, "block" | "evidence" | "ledger">,
 ): CheckAnalysis {
   const backendErrors = check.errors ?? [];
   let verdict = worst(judged.map((s) => s.verdict));
@@ -198,6 +202,7 @@ function summarise(
       block: next.block,
       ...(Object.keys(breachSince).length > 0 ? { breachSince } : {}),
       ...(next.evidence ? { evidence: next.evidence } : {}),
+      ...(next.ledger === undefined ? {} : { ledger: next.ledger }),
     },
   };
 }
@@ -209,7 +214,7 @@ function summarise(
  */
 export function warmAnalysis(cfg: StageConfig): void {
   if (cfg.rollout.analysis !== "sequential" || cfg.rollout.expectedRequestsPerSecond === undefined) return;
-  const { errorRate, p95LatencyMs } = cfg.thresholds;
+  const { errorRate, p95LatencyMs } = analysisContext(cfg).thresholds;
   for (const weight of cfg.rollout.steps) {
     const perCheck = analysisContext(cfg, weight).expectedRequestsPerCheck ?? 1;
     const level = trafficLevel(perCheck, 0);

@@ -165,6 +165,8 @@ function observe(
     go: Math.exp(j.go.logE),
     goBar: Math.exp(j.go.logBar),
     withinLimit: j.withinLimit,
+    aboveGo: Math.exp(j.aboveGo.logE),
+    aboveGoBar: Math.exp(j.aboveGo.logBar),
     errorsToRevertIn100: errorsThatWouldRevert(state, rule, 100),
     wouldRevert: explainRevertCount(state, rule, 100),
     check: { requests: counts.requests, errors: counts.errors },
@@ -231,14 +233,15 @@ function relativePart(input: SequentialInput, counts: Counts, state: SequentialS
 
 /**
  * NO-GO on a revert (absolute, or relative "worse"); INCONCLUSIVE when the relative part lacked
- * data; else GO: no evidence of harm. Whether the evidence also says "within the limit" travels in
- * the record (`withinLimit`) for the promotion gate; a point estimate above the GO level is noise
- * at early-step traffic and holds nothing on its own.
+ * data; OBSERVE while the evidence says the canary is above the GO level (the step holds at its
+ * weight); else GO: no evidence of harm. Whether the evidence also says "within the limit" travels
+ * in the record (`withinLimit`) for the promotion gate; a point estimate above the GO level is
+ * noise at early-step traffic and holds nothing on its own: only the evidence does.
  */
 function countVerdict(j: EvidenceJudgement, relative: RelativeVerdict): Verdict {
   if (j.revert || relative === "worse") return "NO-GO";
   if (relative === "inconclusive") return "INCONCLUSIVE";
-  return "GO";
+  return j.aboveGoLevel ? "OBSERVE" : "GO";
 }
 
 function describe(
@@ -254,7 +257,11 @@ function describe(
     return `${counts}: within ${pct(limits.rollbackAbove)} by evidence (GO gate ${sci(r.go)} >= ${sci(r.goBar)})`;
   if (verdict === "GO")
     return `${counts}: no evidence of harm; GO gate ${sci(r.go)} of ${sci(r.goBar)} (needed before promotion); ${evidence}; ${r.wouldRevert}`;
-  return `${counts}: holding; GO gate ${sci(r.go)} of ${sci(r.goBar)}; ${evidence}; ${r.wouldRevert}`;
+  const above =
+    r.aboveGo >= r.aboveGoBar
+      ? `above ${pct(limits.goAtMost)} by evidence (${sci(r.aboveGo)} >= ${sci(r.aboveGoBar)}), holding at this weight; `
+      : "";
+  return `${counts}: holding; ${above}GO gate ${sci(r.go)} of ${sci(r.goBar)}; ${evidence}; ${r.wouldRevert}`;
 }
 
 export function sci(x: number): string {
@@ -291,7 +298,11 @@ function judgeSlowShare(input: SequentialInput, counts: Counts, state: Sequentia
   const rule = ruleFor(input, SLOW_SHARE_LIMITS, counts.slow.requests, "p95LatencyMs");
   const seen = observe(state.slow, counts.slow, rule);
   const valueGo = !isNumber(value) || value <= t.goAtMost;
-  const verdict: Verdict = seen.judgement.revert ? "NO-GO" : valueGo ? "GO" : "OBSERVE";
+  const verdict: Verdict = seen.judgement.revert
+    ? "NO-GO"
+    : valueGo && !seen.judgement.aboveGoLevel
+      ? "GO"
+      : "OBSERVE";
   const share = seen.state.requests > 0 ? pct(seen.state.errors / seen.state.requests) : "no requests";
   const reason = `p95LatencyMs: ${seen.state.errors}/${seen.state.requests} requests slower than ${t.rollbackAbove} ms (${share}; P95 above the limit means > 5%)${
     verdict === "NO-GO"
@@ -300,7 +311,7 @@ function judgeSlowShare(input: SequentialInput, counts: Counts, state: Sequentia
         ? seen.record.withinLimit
           ? ""
           : `; no evidence of harm; GO gate ${sci(seen.record.go)} of ${sci(seen.record.goBar)} (needed before promotion)`
-        : `; holding: GO gate ${sci(seen.record.go)} of ${sci(seen.record.goBar)}${valueGo ? "" : `, P95 ${value} ms above the GO gate ${t.goAtMost} ms`}`
+        : `; holding: ${seen.judgement.aboveGoLevel ? `above ${pct(SLOW_SHARE_LIMITS.goAtMost)} slow by evidence (${sci(seen.record.aboveGo)} >= ${sci(seen.record.aboveGoBar)}), ` : ""}GO gate ${sci(seen.record.go)} of ${sci(seen.record.goBar)}${valueGo ? "" : `, P95 ${value} ms above the GO gate ${t.goAtMost} ms`}`
   }`;
   return {
     verdict: {

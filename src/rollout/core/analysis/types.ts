@@ -61,6 +61,11 @@ export interface AnalysisState {
   inconclusiveStreak: number;
   block: ErrorBlock;
   evidence?: SequentialState;
+  /**
+   * `analysis: consecutive` over counted periods (Cloud Monitoring): the ledger of what was
+   * counted, so each check judges only the new periods (analysis/counted-check.ts).
+   */
+  ledger?: CounterLedger | null;
 }
 
 export interface SignalThresholdView {
@@ -91,6 +96,9 @@ export interface EvidenceRecord {
   go: number;
   goBar: number;
   withinLimit: boolean;
+  /** Evidence the canary is above the GO level, and the bar at which a step holds on it (OBSERVE). */
+  aboveGo: number;
+  aboveGoBar: number;
   /** The fewest errors among the next 100 requests that would revert now (null: none would). */
   errorsToRevertIn100: number | null;
   /** "6 errors in the next 100 requests would revert". */

@@ -1,4 +1,4 @@
-import { logMixture } from "./likelihood";
+import { logLikelihoodRatio, logMixture } from "./likelihood";
 import { oneCheckTrips } from "./one-check";
 import type { EvidenceRule } from "./rule";
 import { type CheckCounts, type CountEvidenceState, changePointLog } from "./state";
@@ -16,6 +16,9 @@ export interface EvidenceJudgement {
   cumulative: { logE: number; logBar: number };
   changePoint: { logC: number; logBar: number };
   go: { logE: number; logBar: number };
+  /** Evidence the canary is above the GO level (`aboveGoLevel` when it reaches its bar). */
+  aboveGo: { logE: number; logBar: number };
+  aboveGoLevel: boolean;
 }
 
 /**
@@ -35,6 +38,7 @@ export function judgeEvidence(
   if (changePoint >= rule.changePointLogBar) revertedBy.push("changePoint");
   if (oneCheckTrips(check, rule)) revertedBy.push("oneCheck");
   const revert = revertedBy.length > 0;
+  const aboveGo = logLikelihoodRatio(state.errors, state.requests, rule.aboveGo.rate, rule.aboveGo.goAtMost);
   return {
     revert,
     revertedBy,
@@ -44,6 +48,8 @@ export function judgeEvidence(
     cumulative: { logE: cumulative, logBar: rule.cumulativeLogBar },
     changePoint: { logC: changePoint, logBar: rule.changePointLogBar },
     go: { logE: go, logBar: rule.go.logBar },
+    aboveGo: { logE: aboveGo, logBar: rule.aboveGo.logBar },
+    aboveGoLevel: !revert && aboveGo >= rule.aboveGo.logBar,
   };
 }
 

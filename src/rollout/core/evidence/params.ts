@@ -57,6 +57,12 @@ export function deriveEvidenceRule(
       alternatives: weighted(config.goAlternatives, config.goWeights, goAtMost),
       logBar: Math.log(1 / config.advanceAtLimitAtMost),
     },
+    aboveGo: {
+      goAtMost,
+      // The OBSERVE band's rate, or midway to the limit when holdFactor puts it at or under GO.
+      rate: config.holdFactor * limit > goAtMost ? config.holdFactor * limit : (goAtMost + limit) / 2,
+      logBar: Math.log(1 / config.holdAboveGoAtMost),
+    },
   };
   const requests = Math.max(1, Math.round(expectedRequestsPerCheck));
   const changePoint = changePointLogBar(base, config, limit, requests);
@@ -67,9 +73,11 @@ export function deriveEvidenceRule(
 /**
  * How the OBSERVE-band budget (`holdRevertAtMost`: the chance a canary at `holdFactor` × the limit
  * is reverted over the horizon) is spent: these shares at most by the one-check trigger (per check)
- * and the change-point test; the cumulative test gets what they leave at the step's traffic.
+ * and the change-point test; the cumulative test gets what they leave at the step's traffic. The
+ * trigger's share keeps 5 errors of 50 reverting over an 80-check horizon
+ * (P(Bin(50, 0.8%) ≥ 5) = 5.14e-5 ≤ 0.45·1%/80).
  */
-const HOLD_SPLIT = { oneCheck: 0.35, changePoint: 0.2 };
+const HOLD_SPLIT = { oneCheck: 0.45, changePoint: 0.2 };
 
 /**
  * The cumulative bar: ln 1/(α·cumulativeShare) carries the guarantee (Ville, any traffic, any

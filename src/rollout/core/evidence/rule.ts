@@ -29,6 +29,20 @@ export interface EvidenceRule {
   oneCheck: OneCheckRule;
   /** The GO gate: a mirrored e-process with the roll-back limit as its null. */
   go: GoGateRule;
+  /** Evidence the canary is above the GO level: a step holds (OBSERVE) while it stands. */
+  aboveGo: AboveGoRule;
+}
+
+/**
+ * The likelihood ratio of `rate` (in the OBSERVE band) against `goAtMost` on the cumulative counts.
+ * For a canary at or under `goAtMost` it is a non-negative supermartingale, so it ever reaches
+ * e^logBar with probability ≤ e^−logBar (Ville): healthy canaries are rarely held, never reverted.
+ */
+export interface AboveGoRule {
+  goAtMost: number;
+  rate: number;
+  /** Hold while ln LR ≥ this (ln 1/holdAboveGoAtMost). */
+  logBar: number;
 }
 
 export interface GoGateRule {

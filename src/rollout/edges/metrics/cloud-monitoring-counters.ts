@@ -2,7 +2,7 @@ import type { StageConfig } from "../../../config";
 import { CLOUD_RUN_DELTA_METRICS, monitoringFilter, type Side, sideLabels } from "../../../signals";
 import type { CounterReading, CounterSnapshot, SampleContext, SideCounters } from "../../core/sample/sample";
 import type { CounterRead, CounterReader } from "./counter-reader";
-import { countBelow, listTimeSeries, type TimeSeries } from "./monitoring-api";
+import { countBelow, listTimeSeries, MONITORING_API, type TimeSeries } from "./monitoring-api";
 import { queryKey } from "./query-key";
 
 const SIDES: readonly Side[] = ["canary", "stable"];
@@ -15,6 +15,8 @@ export interface CloudMonitoringCountersOptions {
   fetch?: typeof fetch;
   /** Alignment period; Cloud Run samples its request metrics every 60 s. */
   periodSeconds?: number;
+  /** The API's root; default Google's (`MONITORING_API`), the rehearsal's on loopback. */
+  apiRoot?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export class CloudMonitoringCounters implements CounterReader {
           }
           try {
             const series = await listTimeSeries({
+              apiRoot: this.options.apiRoot ?? MONITORING_API,
               project: this.options.project,
               filter,
               start: from,

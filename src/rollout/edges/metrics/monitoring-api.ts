@@ -37,6 +37,8 @@ export interface TimeSeries {
 }
 
 export interface ListRequest {
+  /** `MONITORING_API`, or a stand-in's root (the rehearsal's Cloud Monitoring on loopback). */
+  apiRoot: string;
   project: string;
   filter: string;
   /** Epoch ms, on period boundaries. */
@@ -65,7 +67,7 @@ export async function listTimeSeries(request: ListRequest): Promise<TimeSeries[]
       view: "FULL",
       ...(pageToken ? { pageToken } : {}),
     });
-    const url = `${MONITORING_API}/projects/${encodeURIComponent(request.project)}/timeSeries?${params}`;
+    const url = `${request.apiRoot.replace(/\/+$/, "")}/projects/${encodeURIComponent(request.project)}/timeSeries?${params}`;
     const headers: Record<string, string> = { accept: "application/json" };
     if (request.token) headers.authorization = `Bearer ${request.token}`;
     const response = await request.fetch(url, { headers, signal: request.signal });

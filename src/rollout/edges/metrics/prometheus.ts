@@ -119,8 +119,10 @@ export class PrometheusMetricsSource implements MetricsSource {
 
     const query = { token, perSample: perSample.signal, signal, errors, queries };
     const gauges = SIDES.map((side) => this.readSignals(side, at, sides[side], canQuery, query));
-    const sequential = this.options.cfg.rollout.analysis === "sequential" && canQuery;
-    const counters = sequential
+    // Raw counters serve the sequential analysis; counted periods (Cloud Monitoring) serve both.
+    const readCounts =
+      canQuery && (this.options.cfg.rollout.analysis === "sequential" || this.options.counters !== undefined);
+    const counters = readCounts
       ? this.counters.read({ at, context, token, signal: perSample.signal, outer: signal, errors, queries })
       : undefined;
     let snapshot: CounterSnapshot | undefined;
