@@ -2,7 +2,7 @@ import type { EvidenceSettings } from "../../../config/evidence";
 import {
   calibrateChangePointLogBar,
   changePointCrossing,
-  exactlyCalibrated,
+  exactlyCalibratedOver,
   smallestLogBar,
 } from "./calibrate";
 import { cumulativeCrossing } from "./exact";
@@ -88,7 +88,7 @@ const HOLD_SPLIT = { oneCheck: 0.45, changePoint: 0.2 };
 function cumulativeLogBar(rule: EvidenceRule, config: EvidenceConfig, limit: number, requests: number) {
   const floor = rule.cumulativeLogBar;
   // Beyond the exact computation's reach (bounded time and memory for any input) the floor stands.
-  if (!exactlyCalibrated(requests)) return floor;
+  if (!exactlyCalibratedOver(requests, config.horizonChecks)) return floor;
   const hold = config.holdFactor * limit;
   const horizon = config.horizonChecks;
   const others =
@@ -124,7 +124,7 @@ function changePointLogBar(
 ): number {
   const budget = config.alpha * (1 - config.cumulativeShare - config.oneCheckShare);
   const floor = Math.log(config.horizonChecks / budget);
-  if (!exactlyCalibrated(requests)) return floor;
+  if (!exactlyCalibratedOver(requests, config.horizonChecks)) return floor;
   const hold = calibrateChangePointLogBar(
     base,
     requests,
