@@ -1,9 +1,10 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StageConfig } from "../../config";
+import { googleBearerToken } from "../edges/metrics/google-token";
 import { type TrafficIdentity, trafficIdentity } from "../edges/traffic-identity";
 import { LocalDirectoryStore } from "../store/backends/local-directory";
-import { openStageStore } from "../store/from-config";
+import { openStageStore, type StageStoreDeps } from "../store/from-config";
 import { holderAlive } from "../store/holder-process";
 import {
   describeLeaseHolder,
@@ -34,6 +35,8 @@ export interface LeaseScope {
   stateDir: string;
   /** Test seam: the host-wide lease directory. */
   hostLeaseDir?: string;
+  /** Google tokens and the environment for a bucket store (default: the edges' ADC tokens, `process.env`). */
+  storeDeps?: Partial<StageStoreDeps>;
 }
 
 export interface TrafficLeaseSite {
@@ -45,8 +48,18 @@ export function trafficLeaseSite(scope: LeaseScope): TrafficLeaseSite {
   const target = trafficIdentity(scope.cfg, scope.projectDir);
   const store = target.hostLocal
     ? new LocalDirectoryStore(scope.hostLeaseDir ?? HOST_LEASE_DIR)
-    : openStageStore(scope.cfg.rollout.store, scope.stateDir);
+    : openStageStore(storeWithRegion(scope.cfg), scope.stateDir, {
+        googleToken: scope.storeDeps?.googleToken ?? googleBearerToken,
+        ...(scope.storeDeps?.env ? { env: scope.storeDeps.env } : {}),
+      });
   return { target, store };
+}
+
+/** An S3 store without its own region is in the stage's (`aws.region`), as config.md says. */
+function storeWithRegion(cfg: StageConfig): StageConfig["rollout"]["store"] {
+  const store = cfg.rollout.store;
+  if (store.kind !== "s3" || store.region || !cfg.aws?.region) return store;
+  return { ...store, region: cfg.aws.region };
 }
 
 /** Takes the lease with the stage's ttl; `LeaseHeldError` names a live holder. */
