@@ -82,6 +82,10 @@ export interface RunnerSeen {
   alive: boolean;
   /** For people: the holder, and why it no longer counts (lapsed, gone, unreadable). */
   description?: string;
+  /** Why a holder does not count: its lease lapsed on the store's clock, or (here) its process is gone. */
+  notAlive?: "lapsed" | "gone";
+  /** Store-clock ms since the holder last wrote (took or renewed) its lease. */
+  sinceRenewalMs?: number;
 }
 
 /**
@@ -95,5 +99,11 @@ export async function runnerOnTarget(scope: LeaseScope): Promise<RunnerSeen> {
   if (!holder) return { alive: false, description: `an unreadable lease (${lease.unreadable})` };
   const alive = lease.live && (holder.host !== hostname() || holderAlive(holder));
   const why = !lease.live ? ` (lapsed ${Math.round(-lease.leftMs / 1000)} s ago)` : alive ? "" : " (gone)";
-  return { holder, alive, description: `${describeLeaseHolder(holder)}${why}` };
+  return {
+    holder,
+    alive,
+    description: `${describeLeaseHolder(holder)}${why}`,
+    sinceRenewalMs: lease.ttlMs - lease.leftMs,
+    ...(alive ? {} : { notAlive: lease.live ? ("gone" as const) : ("lapsed" as const) }),
+  };
 }
