@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SEED_004_BUDGETS } from "../../bench/revert-latency-model";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { EXIT } from "../../src/rollout/core/outcome";
-import { type Harness, openHarness } from "./harness";
+import { FAST_PLAN, type Harness, openHarness } from "./harness";
 
 /**
  * Faults of the runner itself, against the real environment (HAProxy, Prometheus, apps, load) and
@@ -12,7 +12,8 @@ import { type Harness, openHarness } from "./harness";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await openHarness();
+  // A short lease, so a runner that stops renewing lapses within seconds (reconcile's bound is ttl + one check interval).
+  h = await openHarness({ rollout: { ...FAST_PLAN, lease: { ttlSeconds: 6, renewSeconds: 3 } } });
 }, 60_000);
 
 afterEach(async () => {
@@ -44,6 +45,34 @@ describe("runner faults on the real environment", () => {
     // The dead runner's lease was taken over at once (its process is gone), and said so.
     expect(resumed.output()).toMatch(/took over the lease of pid \d+ on .*, a process that is gone/);
   }, 90_000);
+
+  it("reconcile leaves a live runner alone, and reverts HAProxy to 0% once it is SIGKILLed, within ttl + one check interval", async () => {
+    const run = h.start();
+    await h.untilWeight((w) => w === 10, run);
+    const alone = h.cli(["reconcile", "rehearsal"]);
+    expect(await alone.exited, alone.output()).toBe(EXIT.ok);
+    expect(alone.output()).toContain(`left alone, a live runner holds the lease: pid ${run.child.pid}`);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
+
+    await h.untilRecord((r) => r.weight === 10 && r.action === "hold", run);
+    run.child.kill("SIGKILL");
+    expect(await run.exited).toBe(137);
+    const killedAt = Date.now();
+    const reconciled = h.cli(["reconcile", "rehearsal"]);
+    expect(await reconciled.exited, reconciled.output()).toBe(EXIT.reverted);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+    const record = h.journal().at(-1);
+    expect(record?.reason).toMatch(
+      new RegExp(
+        `^reconcile: runner's process is gone: holder pid ${run.child.pid} .*; the platform serves 10% canary$`,
+      ),
+    );
+    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    // Measured on the record (its time is when the revert was served and recorded), not a sleep.
+    const { ttlSeconds } = h.stage.cfg.rollout.lease;
+    const bound = (ttlSeconds + h.stage.cfg.rollout.checkIntervalSeconds) * 1000;
+    expect((record?.at ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(bound);
+  }, 60_000);
 
   it("a second runner on the same stage is refused with a message naming the first", async () => {
     const first = h.start();
