@@ -44,11 +44,11 @@ export async function reconcileCommand(
     say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);
     return EXIT.ok;
   }
-  if (!found.state && !found.unreadable) {
+  const served = await servedCanaryWeight(cfg, edges);
+  if (!found.state && !found.unreadable && !leftBehindMidRollout(runner, served)) {
     say("nothing-in-progress", `${stage}: nothing in progress (no rollout recorded in ${dir})`);
     return EXIT.ok;
   }
-  const served = await servedCanaryWeight(cfg, edges);
   if (served === 0) {
     say("nothing-in-progress", `${stage}: nothing to revert, the platform serves 0% canary`);
     return EXIT.ok;
@@ -71,6 +71,15 @@ export async function reconcileCommand(
     },
   );
   return failed ? EXIT.error : EXIT.reverted;
+}
+
+/**
+ * With no state here (a fresh CI checkout: the state is a file on the runner's machine), a lease
+ * its runner never released, on a platform serving a canary step below 100%, is a rollout whose
+ * runner died: a runner that ends (promoted, reverted, held at a job's deadline) releases its lease.
+ */
+function leftBehindMidRollout(runner: RunnerSeen, served: number | undefined): boolean {
+  return runner.holder !== undefined && served !== undefined && served > 0 && served < 100;
 }
 
 /** Why no runner counts, in the words the record keeps. */

@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reconcileCommand } from "../../../src/rollout/commands/reconcile";
 import { freshState } from "../../../src/rollout/controller/prepare";
@@ -87,6 +89,24 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
     expect(await atZero.run()).toBe(0);
     expect(atZero.b.out()).toBe("prod: nothing to revert, the platform serves 0% canary\n");
     expect([...none.driver.weights(), ...atZero.driver.weights()]).toEqual([]);
+  });
+
+  it("no state here (a fresh CI checkout), a lease left behind, 20% served: reverted from the served split", async () => {
+    const o = await orphan(20, 20, 90_000);
+    rmSync(join(o.dir, "prod.json"));
+    expect(await o.run()).toBe(2);
+    expect(o.driver.weights()).toEqual([0]);
+    expect(readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(readState(o.dir, "prod")?.reason).toContain(
+      "runner's lease expired: holder pid 4242 on ci-runner-7",
+    );
+  });
+
+  it("no state and no lease left behind: nothing in progress, whatever is served (a promoted canary at 100%)", async () => {
+    const o = await orphan(20, 100);
+    rmSync(join(o.dir, "prod.json"));
+    expect(await o.run()).toBe(0);
+    expect(o.driver.weights()).toEqual([]);
   });
 
   it("--json: one document with the action and the state after", async () => {
