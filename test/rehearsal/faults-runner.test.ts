@@ -1,7 +1,12 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SEED_004_BUDGETS } from "../../bench/revert-latency-model";
+import { type CliRun, runCli } from "../../rehearsal/runner-cli";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { EXIT } from "../../src/rollout/core/outcome";
+import { builtIonRollout } from "../support/built-cli";
 import { FAST_PLAN, type Harness, openHarness } from "./harness";
 
 /**
@@ -84,10 +89,27 @@ describe("runner faults on the real environment", () => {
     expect(message).toMatch(/lock|already|another runner/i);
     // The refused runner changed nothing: the first one still drives the split.
     expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
-    const abort = h.cli(["abort", "rehearsal"]);
+    // Seen and aborted from another process in another working directory, with the same stage file.
+    const status = elsewhere(["status", "rehearsal"]);
+    expect(await status.exited, status.output()).toBe(EXIT.ok);
+    expect(status.output()).toContain(`runner: pid ${first.child.pid} on `);
+    const abort = elsewhere(["abort", "rehearsal"]);
     expect(await abort.exited, abort.output()).toBe(EXIT.ok);
+    expect(abort.output()).toContain(`asked the runner (pid ${first.child.pid} `);
     expect(await first.exited).toBe(EXIT.reverted);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+  }, 60_000);
+
+  it("abort from another working directory with no live runner (SIGKILLed) reverts HAProxy by itself", async () => {
+    const run = h.start();
+    await h.untilWeight((w) => w === 10, run);
+    run.child.kill("SIGKILL");
+    expect(await run.exited).toBe(137);
+    const abort = elsewhere(["abort", "rehearsal"]);
+    expect(await abort.exited, abort.output()).toBe(EXIT.ok);
+    expect(abort.output()).toMatch(/took over the lease of pid \d+ on .*, a process that is gone/);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
   }, 60_000);
 
   it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert), within seed 004's switch budget", async () => {
@@ -125,6 +147,12 @@ describe("runner faults on the real environment", () => {
     expect(await h.env.driver.currentCanaryWeight()).toBe(100);
   }, 90_000);
 });
+
+/** `ion-rollout <args> --config <the stage file>` run from a fresh working directory elsewhere. */
+function elsewhere(args: string[]): CliRun {
+  const dir = mkdtempSync(join(tmpdir(), "ion-rollout-elsewhere-"));
+  return runCli(dir, [...args, "--config", h.stage.stageFile], { detached: true, bin: builtIonRollout() });
+}
 
 /** The JSON event lines of a `--json` run's output (stderr lines in between are skipped). */
 function jsonEvents(output: string): RunnerEvent[] {
