@@ -7,7 +7,7 @@ import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/control
 import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
 import { takeLease } from "../../../src/rollout/store/lease";
 import { readState, writeState } from "../../../src/rollout/store/state";
-import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";
+import { bufferedStreams, FakeDriver, FakeNotifier, operatorEdges, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
 const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
@@ -34,10 +34,14 @@ async function orphan(recorded: number, served: number, renewedAgoMs?: number) {
   }
   const driver = new FakeDriver();
   driver.weight = served;
+  const notifier = new FakeNotifier();
   const b = bufferedStreams();
   const run = (json = false) =>
-    reconcileCommand("prod", { config: CONFIG, stateDir: dir, json }, b.io, operatorEdges(driver));
-  return { dir, scope, driver, b, run };
+    reconcileCommand("prod", { config: CONFIG, stateDir: dir, json }, b.io, {
+      ...operatorEdges(driver),
+      notifier,
+    });
+  return { dir, scope, driver, notifier, b, run };
 }
 
 describe("reconcile: a canary whose runner is gone is reverted; a live runner is left alone", () => {
@@ -51,6 +55,11 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
       /^reconcile: runner's lease expired: holder pid 4242 on ci-runner-7 .*\(ion-rollout start prod\) \(lapsed 30 s ago\), last renewed 90 s ago; the platform serves 20% canary$/,
     );
     expect(o.b.err()).toContain("prod: reverted: reconcile: runner's lease expired");
+    // Notified with the same reason, after the revert was served.
+    const reverts = o.notifier.events.filter((e) => e.kind === "revert");
+    expect(reverts).toHaveLength(1);
+    expect(reverts[0]).toMatchObject({ stage: "prod", canaryWeight: 0 });
+    expect(reverts[0]?.message).toContain("runner's lease expired: holder pid 4242 on ci-runner-7");
     // The lease it took to revert is released.
     expect(await readTrafficLease(o.scope)).toBeUndefined();
   });
