@@ -43,6 +43,10 @@ export const commandModules = {
     () => require("../rollout/commands/plan"),
     () => import("../rollout/commands/plan"),
   ),
+  reconcile: lazy<typeof import("../rollout/commands/reconcile")>(
+    () => require("../rollout/commands/reconcile"),
+    () => import("../rollout/commands/reconcile"),
+  ),
   retire: lazy<typeof import("../rollout/commands/retire")>(
     () => require("../rollout/commands/retire"),
     () => import("../rollout/commands/retire"),

@@ -24,6 +24,7 @@ Examples:
   $ ion-rollout promote prod --yes                 # one step on now; --full: 100% now
   $ ion-rollout abort prod                         # revert to 0% canary now
   $ ion-rollout retire prod                        # after the retention period: drop the old side
+  $ ion-rollout reconcile prod                     # revert a canary whose runner is gone (scheduled in CI)
 
 Exit codes: 0 promoted (or the command succeeded), 2 reverted, 3 held or timed out (or a backtest
 ended without an outcome), 1 error (invalid config: the message on stderr, nothing applied).`;
@@ -251,6 +252,15 @@ function operatorCommands(program: Command, run: Run, io: Streams): void {
     .option("--wait-seconds <n>", "how long to wait for the runner (default 120)", parseSeconds)
     .action((stage: string, options: OperatorOptions) =>
       run(commandModules.operator().then((m) => m.pauseCommand(stage, options, io))),
+    );
+
+  common(program.command("reconcile"))
+    .description(
+      "Revert a rollout whose runner is gone (its lease lapsed, or its process here died) while the platform serves its canary; a live runner is left alone. Exit 0 nothing to do, 2 reverted, 1 error.",
+    )
+    .argument("<stage>", "stage (stack) name")
+    .action((stage: string, options: CommonOptions) =>
+      run(commandModules.reconcile().then((m) => m.reconcileCommand(stage, options, io))),
     );
 
   common(program.command("retire"))

@@ -1,8 +1,13 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SEED_004_BUDGETS } from "../../bench/revert-latency-model";
+import { type CliRun, runCli } from "../../rehearsal/runner-cli";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { EXIT } from "../../src/rollout/core/outcome";
-import { type Harness, openHarness } from "./harness";
+import { builtIonRollout } from "../support/built-cli";
+import { FAST_PLAN, type Harness, openHarness } from "./harness";
 
 /**
  * Faults of the runner itself, against the real environment (HAProxy, Prometheus, apps, load) and
@@ -12,7 +17,8 @@ import { type Harness, openHarness } from "./harness";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await openHarness();
+  // A short lease, so a runner that stops renewing lapses within seconds (reconcile's bound is ttl + one check interval).
+  h = await openHarness({ rollout: { ...FAST_PLAN, lease: { ttlSeconds: 6, renewSeconds: 3 } } });
 }, 60_000);
 
 afterEach(async () => {
@@ -45,6 +51,34 @@ describe("runner faults on the real environment", () => {
     expect(resumed.output()).toMatch(/took over the lease of pid \d+ on .*, a process that is gone/);
   }, 90_000);
 
+  it("reconcile leaves a live runner alone, and reverts HAProxy to 0% once it is SIGKILLed, within ttl + one check interval", async () => {
+    const run = h.start();
+    await h.untilWeight((w) => w === 10, run);
+    const alone = h.cli(["reconcile", "rehearsal"]);
+    expect(await alone.exited, alone.output()).toBe(EXIT.ok);
+    expect(alone.output()).toContain(`left alone, a live runner holds the lease: pid ${run.child.pid}`);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
+
+    await h.untilRecord((r) => r.weight === 10 && r.action === "hold", run);
+    run.child.kill("SIGKILL");
+    expect(await run.exited).toBe(137);
+    const killedAt = Date.now();
+    const reconciled = h.cli(["reconcile", "rehearsal"]);
+    expect(await reconciled.exited, reconciled.output()).toBe(EXIT.reverted);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+    const record = h.journal().at(-1);
+    expect(record?.reason).toMatch(
+      new RegExp(
+        `^reconcile: runner's process is gone: holder pid ${run.child.pid} .*; the platform serves 10% canary$`,
+      ),
+    );
+    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    // Measured on the record (its time is when the revert was served and recorded), not a sleep.
+    const { ttlSeconds } = h.stage.cfg.rollout.lease;
+    const bound = (ttlSeconds + h.stage.cfg.rollout.checkIntervalSeconds) * 1000;
+    expect((record?.at ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(bound);
+  }, 60_000);
+
   it("a second runner on the same stage is refused with a message naming the first", async () => {
     const first = h.start();
     await h.untilWeight((w) => w === 10, first);
@@ -55,10 +89,27 @@ describe("runner faults on the real environment", () => {
     expect(message).toMatch(/lock|already|another runner/i);
     // The refused runner changed nothing: the first one still drives the split.
     expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
-    const abort = h.cli(["abort", "rehearsal"]);
+    // Seen and aborted from another process in another working directory, with the same stage file.
+    const status = elsewhere(["status", "rehearsal"]);
+    expect(await status.exited, status.output()).toBe(EXIT.ok);
+    expect(status.output()).toContain(`runner: pid ${first.child.pid} on `);
+    const abort = elsewhere(["abort", "rehearsal"]);
     expect(await abort.exited, abort.output()).toBe(EXIT.ok);
+    expect(abort.output()).toContain(`asked the runner (pid ${first.child.pid} `);
     expect(await first.exited).toBe(EXIT.reverted);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+  }, 60_000);
+
+  it("abort from another working directory with no live runner (SIGKILLed) reverts HAProxy by itself", async () => {
+    const run = h.start();
+    await h.untilWeight((w) => w === 10, run);
+    run.child.kill("SIGKILL");
+    expect(await run.exited).toBe(137);
+    const abort = elsewhere(["abort", "rehearsal"]);
+    expect(await abort.exited, abort.output()).toBe(EXIT.ok);
+    expect(abort.output()).toMatch(/took over the lease of pid \d+ on .*, a process that is gone/);
+    expect(await h.env.driver.currentCanaryWeight()).toBe(0);
+    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
   }, 60_000);
 
   it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert), within seed 004's switch budget", async () => {
@@ -96,6 +147,12 @@ describe("runner faults on the real environment", () => {
     expect(await h.env.driver.currentCanaryWeight()).toBe(100);
   }, 90_000);
 });
+
+/** `ion-rollout <args> --config <the stage file>` run from a fresh working directory elsewhere. */
+function elsewhere(args: string[]): CliRun {
+  const dir = mkdtempSync(join(tmpdir(), "ion-rollout-elsewhere-"));
+  return runCli(dir, [...args, "--config", h.stage.stageFile], { detached: true, bin: builtIonRollout() });
+}
 
 /** The JSON event lines of a `--json` run's output (stderr lines in between are skipped). */
 function jsonEvents(output: string): RunnerEvent[] {

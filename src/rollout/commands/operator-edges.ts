@@ -5,13 +5,15 @@ import type { RolloutState } from "../core/state";
 import { loadEdges } from "../edges/load";
 import { notifierFromEnv } from "../edges/notify";
 import { abortableSleep, type Sleep } from "../edges/sleep";
-import type { TrafficDriver } from "../edges/types";
+import type { Notifier, TrafficDriver } from "../edges/types";
 
 /** How an operator command reaches the platform; tests pass a fake driver and a fake clock. */
 export interface OperatorEdges {
   driverFor: (cfg: StageConfig) => Promise<TrafficDriver>;
   clock: () => number;
   sleep: Sleep;
+  /** Where the action is notified (default: the webhooks the environment names). */
+  notifier?: Notifier;
 }
 
 export const defaultOperatorEdges: OperatorEdges = {
@@ -45,7 +47,7 @@ export async function operatorController(
       cfg,
       plan: buildPlan(cfg),
       driver: await edges.driverFor(cfg),
-      notifier: notifierFromEnv(process.env),
+      notifier: edges.notifier ?? notifierFromEnv(process.env),
       stateDir: dir,
       clock: edges.clock,
       sleep: edges.sleep,

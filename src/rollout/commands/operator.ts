@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { StageConfig } from "../../config";
+import type { RolloutController } from "../controller/controller";
 import { freshState } from "../controller/prepare";
 import { type LeaseScope, runnerOnTarget, takeTrafficLease } from "../controller/traffic-lease";
 import type { RunResult } from "../core/events";
@@ -84,14 +85,40 @@ export async function operatorAction(
     stopped = outcome;
   }
   if (!(action === "abort" || (action === "promote" && ask.full))) return fail(io, needsRunner(ask, stage));
-  const lease = await leaseForAction(`ion-rollout ${action} ${stage}`, scope, stopped, io);
+  const by = operatorName(action);
+  const result = await actWithoutRunner(
+    { action, command: `ion-rollout ${action} ${stage}`, stopped },
+    { cfg, dir, scope },
+    (controller) => (action === "abort" ? controller.abortBy(by) : controller.promoteBy(by)),
+    edges,
+    io,
+  );
+  if (typeof result === "number") return result;
+  return result.outcome === "failed" ? EXIT.error : EXIT.ok;
+}
+
+/**
+ * No runner drives the stage: take the lease, then end the rollout through one controller
+ * transition on the state found (an unreadable one set aside for an abort), with the runner's
+ * retries, record, notification and report; prints the status after. An exit code when refused
+ * (another runner holds the lease). Used by abort, promote --full and reconcile.
+ */
+export async function actWithoutRunner(
+  how: { action: OperatorAction; command: string; stopped?: number | undefined },
+  where: { cfg: StageConfig; dir: string; scope: LeaseScope },
+  transition: (controller: RolloutController) => Promise<RunResult>,
+  edges: OperatorEdges,
+  io: Streams,
+): Promise<RunResult | number> {
+  const { cfg, dir } = where;
+  const lease = await leaseForAction(how, where.scope, io);
   if (typeof lease === "number") return lease;
   try {
-    const state = await stateToActOn(action, cfg, dir, edges, io);
-    const result = await actThroughController(action, cfg, dir, state, edges, io);
-    reportTolerated(action, dir, result.state, io);
+    const state = await stateToActOn(how.action, cfg, dir, edges, io);
+    const result = await actThroughController(cfg, dir, state, transition, edges, io);
+    reportTolerated(how.action, dir, result.state, io);
     io.out(formatStatus(cfg, result.state, edges.clock()));
-    return result.outcome === "failed" ? EXIT.error : EXIT.ok;
+    return result;
   } finally {
     await releaseTolerated(lease, io);
   }
@@ -109,11 +136,11 @@ function needsRunner(ask: OperatorAsk, stage: string): string {
  * holds a live lease, and a failed write is never a reason not to revert.
  */
 async function leaseForAction(
-  command: string,
+  how: { action: OperatorAction; command: string; stopped?: number | undefined },
   scope: LeaseScope,
-  stopped: number | undefined,
   io: Streams,
 ): Promise<Lease | undefined | number> {
+  const { command, stopped } = how;
   try {
     const lease = await takeTrafficLease(scope, {
       command,
@@ -123,7 +150,7 @@ async function leaseForAction(
     return lease;
   } catch (error) {
     if (error instanceof LeaseHeldError) return fail(io, error.message);
-    if (!command.startsWith("ion-rollout abort")) throw error;
+    if (how.action !== "abort") throw error;
     io.err(
       `COULD NOT WRITE the lease (${(error as Error).message}); reverting without it (no runner holds a live lease)\n`,
     );
@@ -224,16 +251,15 @@ function setAsideTolerated(dir: string, stage: string, edges: OperatorEdges): st
 }
 
 async function actThroughController(
-  action: OperatorAction,
   cfg: StageConfig,
   dir: string,
   state: RolloutState,
+  transition: (controller: RolloutController) => Promise<RunResult>,
   edges: OperatorEdges,
   io: Streams,
 ): Promise<RunResult> {
-  const by = operatorName(action);
   const controller = await operatorController(cfg, dir, state, edges, (message) => io.err(`${message}\n`));
-  const result = await (action === "abort" ? controller.abortBy(by) : controller.promoteBy(by));
+  const result = await transition(controller);
   // The revert is served and recorded; the stack's agreement with it ends before this process does.
   await controller.driverSettled();
   return result;

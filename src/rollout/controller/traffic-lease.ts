@@ -1,9 +1,10 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StageConfig } from "../../config";
+import { googleBearerToken } from "../edges/metrics/google-token";
 import { type TrafficIdentity, trafficIdentity } from "../edges/traffic-identity";
 import { LocalDirectoryStore } from "../store/backends/local-directory";
-import { openStageStore } from "../store/from-config";
+import { openStageStore, type StageStoreDeps } from "../store/from-config";
 import { holderAlive } from "../store/holder-process";
 import {
   describeLeaseHolder,
@@ -34,6 +35,8 @@ export interface LeaseScope {
   stateDir: string;
   /** Test seam: the host-wide lease directory. */
   hostLeaseDir?: string;
+  /** Google tokens and the environment for a bucket store (default: the edges' ADC tokens, `process.env`). */
+  storeDeps?: Partial<StageStoreDeps>;
 }
 
 export interface TrafficLeaseSite {
@@ -45,8 +48,18 @@ export function trafficLeaseSite(scope: LeaseScope): TrafficLeaseSite {
   const target = trafficIdentity(scope.cfg, scope.projectDir);
   const store = target.hostLocal
     ? new LocalDirectoryStore(scope.hostLeaseDir ?? HOST_LEASE_DIR)
-    : openStageStore(scope.cfg.rollout.store, scope.stateDir);
+    : openStageStore(storeWithRegion(scope.cfg), scope.stateDir, {
+        googleToken: scope.storeDeps?.googleToken ?? googleBearerToken,
+        ...(scope.storeDeps?.env ? { env: scope.storeDeps.env } : {}),
+      });
   return { target, store };
+}
+
+/** An S3 store without its own region is in the stage's (`aws.region`), as config.md says. */
+function storeWithRegion(cfg: StageConfig): StageConfig["rollout"]["store"] {
+  const store = cfg.rollout.store;
+  if (store.kind !== "s3" || store.region || !cfg.aws?.region) return store;
+  return { ...store, region: cfg.aws.region };
 }
 
 /** Takes the lease with the stage's ttl; `LeaseHeldError` names a live holder. */
@@ -69,6 +82,10 @@ export interface RunnerSeen {
   alive: boolean;
   /** For people: the holder, and why it no longer counts (lapsed, gone, unreadable). */
   description?: string;
+  /** Why a holder does not count: its lease lapsed on the store's clock, or (here) its process is gone. */
+  notAlive?: "lapsed" | "gone";
+  /** Store-clock ms since the holder last wrote (took or renewed) its lease. */
+  sinceRenewalMs?: number;
 }
 
 /**
@@ -82,5 +99,11 @@ export async function runnerOnTarget(scope: LeaseScope): Promise<RunnerSeen> {
   if (!holder) return { alive: false, description: `an unreadable lease (${lease.unreadable})` };
   const alive = lease.live && (holder.host !== hostname() || holderAlive(holder));
   const why = !lease.live ? ` (lapsed ${Math.round(-lease.leftMs / 1000)} s ago)` : alive ? "" : " (gone)";
-  return { holder, alive, description: `${describeLeaseHolder(holder)}${why}` };
+  return {
+    holder,
+    alive,
+    description: `${describeLeaseHolder(holder)}${why}`,
+    sinceRenewalMs: lease.ttlMs - lease.leftMs,
+    ...(alive ? {} : { notAlive: lease.live ? ("gone" as const) : ("lapsed" as const) }),
+  };
 }

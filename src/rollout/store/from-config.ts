@@ -1,14 +1,16 @@
 import type { StoreConfig } from "../../config/store";
-import { LocalDirectoryStore } from "./backends/local-directory";
+import { objectStoreFromConfig, type StoreDeps } from "./backends/from-config";
 import type { ObjectStore } from "./object-store";
+
+/** What opening a bucket needs from the layers above: Google tokens, and the environment. */
+export type StageStoreDeps = Pick<StoreDeps, "googleToken" | "env">;
 
 /**
  * The stage's store (`rollout.store`): the local directory `stateDir` (already resolved against
- * the project directory), or the configured bucket.
+ * the project directory), or the configured bucket. The commands pass the edges' Google token
+ * provider in (the store layer does not reach up into the edges).
  */
-export function openStageStore(store: StoreConfig, stateDir: string): ObjectStore {
-  if (store.kind === "directory") return new LocalDirectoryStore(stateDir);
-  throw new Error(
-    `rollout.store.kind ${store.kind} (bucket ${store.bucket}) is not available in this build; use rollout.store.kind: directory`,
-  );
+export function openStageStore(store: StoreConfig, stateDir: string, deps: StageStoreDeps): ObjectStore {
+  if (store.kind === "directory") return objectStoreFromConfig({ kind: "directory", path: stateDir }, deps);
+  return objectStoreFromConfig(store, deps);
 }

@@ -85,6 +85,8 @@ export interface LeaseView {
   live: boolean;
   /** Store-clock ms until it lapses (negative: lapsed that long ago). */
   leftMs: number;
+  /** The lease's time to live as stored (0 when unreadable): `ttlMs - leftMs` is the time since its last write. */
+  ttlMs: number;
   version: string;
 }
 
@@ -106,14 +108,22 @@ function view(object: StoredObject): LeaseView {
       unreadable: (error as Error).message,
       live: false,
       leftMs: 0,
+      ttlMs: 0,
       version: object.version,
     };
   }
   const ttlMs = typeof document.ttlMs === "number" ? document.ttlMs : 0;
   const leftMs = object.updatedAtMs + ttlMs - object.readAtMs;
   if (typeof document.holder?.pid !== "number" || typeof document.holder.host !== "string")
-    return { holder: undefined, unreadable: "no holder", live: false, leftMs, version: object.version };
-  return { holder: document.holder, live: leftMs > 0, leftMs, version: object.version };
+    return {
+      holder: undefined,
+      unreadable: "no holder",
+      live: false,
+      leftMs,
+      ttlMs,
+      version: object.version,
+    };
+  return { holder: document.holder, live: leftMs > 0, leftMs, ttlMs, version: object.version };
 }
 
 /** The lease on `target` as the store has it now; undefined when nobody holds one. */

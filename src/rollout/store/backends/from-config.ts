@@ -20,7 +20,10 @@ export interface StoreDeps {
   googleToken: (scopes: string[]) => BearerTokenProvider;
   /** A relative `rollout.store.path` is resolved against this (default: the working directory). */
   projectDir?: string;
-  /** The environment a missing S3 region is read from (default: `process.env`). */
+  /**
+   * The environment a missing S3 region and `STORAGE_EMULATOR_HOST` are read from (default:
+   * `process.env`); the S3 client reads its own (`AWS_ENDPOINT_URL_S3`, credentials) from the process.
+   */
   env?: Record<string, string | undefined>;
 }
 
@@ -45,13 +48,18 @@ export function objectStoreFromConfig(config: StoreConfig, deps: StoreDeps): Obj
   }
   checkBucket(config.kind, config.bucket);
   checkPrefix(config.prefix);
-  if (config.kind === "gcs")
+  const env = deps.env ?? process.env;
+  if (config.kind === "gcs") {
+    // The variable Google's client libraries read to reach a Cloud Storage emulator (tests, fakes).
+    const emulator = env.STORAGE_EMULATOR_HOST;
     return new GcsStore({
       bucket: config.bucket,
       ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
+      ...(emulator ? { endpoint: emulator } : {}),
       token: deps.googleToken([GCS_STORE_SCOPE]),
     });
-  return s3Store(config, deps.env ?? process.env);
+  }
+  return s3Store(config, env);
 }
 
 function checkBucket(kind: "gcs" | "s3", bucket: string): void {

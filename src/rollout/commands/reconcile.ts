@@ -1,0 +1,112 @@
+import type { StageConfig } from "../../config";
+import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
+import { EXIT } from "../core/outcome";
+import { isActive, type RolloutState } from "../core/state";
+import { readState, UnreadableStateError } from "../store/state";
+import { type CommonOptions, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
+import { actWithoutRunner } from "./operator";
+import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
+
+/** What reconcile did: the `--json` document's `action`. */
+type Reconciled = "reverted" | "revert-failed" | "left-alone" | "nothing-in-progress";
+
+/**
+ * `ion-rollout reconcile <stage>`, run on a schedule: a rollout whose runner is gone (its lease
+ * lapsed, or its process on this host died) while the platform serves its canary is reverted
+ * through the controller's one revert path, with the reason recorded and notified. A live runner
+ * is left alone; nothing in progress is one line. The served split decides, never the state's
+ * recorded weight.
+ */
+export async function reconcileCommand(
+  stage: string,
+  options: CommonOptions,
+  io: Streams,
+  edges: OperatorEdges = defaultOperatorEdges,
+): Promise<number> {
+  const cfg = loadConfig(stage, options, io);
+  if (!cfg) return EXIT.error;
+  const dir = stateDirOf(cfg, options);
+  const scope = leaseScopeOf(cfg, options);
+  const say = (action: Reconciled, message: string, extra: Record<string, unknown> = {}) => {
+    if (options.json) io.out(`${JSON.stringify({ stage, action, message, ...extra })}\n`);
+    else if (action !== "reverted" && action !== "revert-failed") io.out(`${message}\n`);
+    else io.err(`${message}\n`);
+  };
+  const runner = await runnerOnTarget(scope);
+  if (runner.alive) {
+    say("left-alone", `${stage}: left alone, a live runner holds the lease: ${runner.description}`, {
+      runner: runner.description,
+    });
+    return EXIT.ok;
+  }
+  const found = recordedRollout(dir, stage);
+  if (found.state && !isActive(found.state)) {
+    say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);
+    return EXIT.ok;
+  }
+  const served = await servedCanaryWeight(cfg, edges);
+  if (!found.state && !found.unreadable && !leftBehindMidRollout(runner, served)) {
+    say("nothing-in-progress", `${stage}: nothing in progress (no rollout recorded in ${dir})`);
+    return EXIT.ok;
+  }
+  if (served === 0) {
+    say("nothing-in-progress", `${stage}: nothing to revert, the platform serves 0% canary`);
+    return EXIT.ok;
+  }
+  const reason = `reconcile: ${whyNoRunner(runner)}; the platform serves ${served === undefined ? "an unknown weight of" : `${served}%`} canary`;
+  const result = await actWithoutRunner(
+    { action: "abort", command: `ion-rollout reconcile ${stage}` },
+    { cfg, dir, scope },
+    (controller) => controller.revertBecause(reason),
+    edges,
+    options.json ? { ...io, out: () => undefined } : io,
+  );
+  if (typeof result === "number") return result;
+  const failed = result.outcome === "failed";
+  say(
+    failed ? "revert-failed" : "reverted",
+    `${stage}: ${failed ? "REVERT FAILED" : "reverted"}: ${reason}`,
+    {
+      state: result.state,
+    },
+  );
+  return failed ? EXIT.error : EXIT.reverted;
+}
+
+/**
+ * With no state here (a fresh CI checkout: the state is a file on the runner's machine), a lease
+ * its runner never released, on a platform serving a canary step below 100%, is a rollout whose
+ * runner died: a runner that ends (promoted, reverted, held at a job's deadline) releases its lease.
+ */
+function leftBehindMidRollout(runner: RunnerSeen, served: number | undefined): boolean {
+  return runner.holder !== undefined && served !== undefined && served > 0 && served < 100;
+}
+
+/** Why no runner counts, in the words the record keeps. */
+function whyNoRunner(runner: RunnerSeen): string {
+  if (!runner.holder)
+    return runner.description ? `the lease is ${runner.description}` : "no runner holds a lease";
+  const ago = Math.round((runner.sinceRenewalMs ?? 0) / 1000);
+  const what = runner.notAlive === "gone" ? "runner's process is gone" : "runner's lease expired";
+  return `${what}: holder ${runner.description}, last renewed ${ago} s ago`;
+}
+
+/** The recorded rollout; an unreadable state counts as possibly in progress (the served split decides). */
+function recordedRollout(dir: string, stage: string): { state?: RolloutState; unreadable?: boolean } {
+  try {
+    const state = readState(dir, stage);
+    return state ? { state } : {};
+  } catch (error) {
+    if (error instanceof UnreadableStateError) return { unreadable: true };
+    throw error;
+  }
+}
+
+/** The platform's served canary weight; undefined when it cannot be read (then the revert goes ahead). */
+async function servedCanaryWeight(cfg: StageConfig, edges: OperatorEdges): Promise<number | undefined> {
+  try {
+    return await (await edges.driverFor(cfg)).currentCanaryWeight();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,127 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { reconcileCommand } from "../../../src/rollout/commands/reconcile";
+import { freshState } from "../../../src/rollout/controller/prepare";
+import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
+import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
+import { takeLease } from "../../../src/rollout/store/lease";
+import { readState, writeState } from "../../../src/rollout/store/state";
+import { bufferedStreams, FakeDriver, FakeNotifier, operatorEdges, tempDir } from "../fakes";
+import { prod, ROOT } from "../fixtures";
+
+const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+
+/**
+ * prod (a GCP stage: its lease lives in the stage's store, here the state directory) with a
+ * rollout recorded at `recorded`%, the platform serving `served`%, and a lease last written
+ * `renewedAgoMs` ago by a runner on another host (ttl 60 s), or none.
+ */
+async function orphan(recorded: number, served: number, renewedAgoMs?: number) {
+  const cfg = prod();
+  const dir = tempDir();
+  writeState(dir, { ...freshState(cfg.stage, cfg.releases, Date.now(), recorded), weight: recorded });
+  const scope = { cfg, projectDir: ROOT, stateDir: dir };
+  if (renewedAgoMs !== undefined) {
+    // The lease written `renewedAgoMs` ago on the store's clock (its file stamps that time).
+    const past = new LocalDirectoryStore(dir, { now: () => Date.now() - renewedAgoMs });
+    await takeLease(past, trafficLeaseSite(scope).target, {
+      ttlMs: 60_000,
+      command: "ion-rollout start prod",
+      pid: 4242,
+      host: "ci-runner-7",
+    });
+  }
+  const driver = new FakeDriver();
+  driver.weight = served;
+  const notifier = new FakeNotifier();
+  const b = bufferedStreams();
+  const run = (json = false) =>
+    reconcileCommand("prod", { config: CONFIG, stateDir: dir, json }, b.io, {
+      ...operatorEdges(driver),
+      notifier,
+    });
+  return { dir, scope, driver, notifier, b, run };
+}
+
+describe("reconcile: a canary whose runner is gone is reverted; a live runner is left alone", () => {
+  it("a lapsed lease and 20% served: reverted to 0% through the controller, the reason recorded, exit 2", async () => {
+    const o = await orphan(20, 20, 90_000);
+    expect(await o.run()).toBe(2);
+    expect(o.driver.weights()).toEqual([0]);
+    const state = readState(o.dir, "prod");
+    expect(state).toMatchObject({ status: "reverted", weight: 0 });
+    expect(state?.reason).toMatch(
+      /^reconcile: runner's lease expired: holder pid 4242 on ci-runner-7 .*\(ion-rollout start prod\) \(lapsed 30 s ago\), last renewed 90 s ago; the platform serves 20% canary$/,
+    );
+    expect(o.b.err()).toContain("prod: reverted: reconcile: runner's lease expired");
+    // Notified with the same reason, after the revert was served.
+    const reverts = o.notifier.events.filter((e) => e.kind === "revert");
+    expect(reverts).toHaveLength(1);
+    expect(reverts[0]).toMatchObject({ stage: "prod", canaryWeight: 0 });
+    expect(reverts[0]?.message).toContain("runner's lease expired: holder pid 4242 on ci-runner-7");
+    // The lease it took to revert is released.
+    expect(await readTrafficLease(o.scope)).toBeUndefined();
+  });
+
+  it("reads the served split, not the state: recorded 5%, served 50% is what the reason names", async () => {
+    const o = await orphan(5, 50, 90_000);
+    expect(await o.run()).toBe(2);
+    expect(readState(o.dir, "prod")?.reason).toContain("the platform serves 50% canary");
+  });
+
+  it("a live lease (renewed 10 s ago): left alone, the holder named, exit 0, nothing applied", async () => {
+    const o = await orphan(20, 20, 10_000);
+    expect(await o.run()).toBe(0);
+    expect(o.driver.weights()).toEqual([]);
+    expect(o.b.out()).toMatch(/^prod: left alone, a live runner holds the lease: pid 4242 on ci-runner-7 /);
+    expect(readState(o.dir, "prod")?.status).toBe("running");
+  });
+
+  it("nothing in progress: no rollout, an ended one, or 0% served: one line, exit 0, nothing applied", async () => {
+    const none = await orphan(0, 0);
+    const cfg = prod();
+    writeState(none.dir, { ...freshState("prod", cfg.releases, Date.now(), 0), status: "reverted" });
+    expect(await none.run()).toBe(0);
+    expect(none.b.out()).toBe("prod: nothing in progress (the last rollout reverted)\n");
+    const empty = tempDir();
+    const b = bufferedStreams();
+    const code = await reconcileCommand(
+      "prod",
+      { config: CONFIG, stateDir: empty },
+      b.io,
+      operatorEdges(none.driver),
+    );
+    expect(code).toBe(0);
+    expect(b.out()).toBe(`prod: nothing in progress (no rollout recorded in ${empty})\n`);
+    const atZero = await orphan(10, 0, 90_000);
+    expect(await atZero.run()).toBe(0);
+    expect(atZero.b.out()).toBe("prod: nothing to revert, the platform serves 0% canary\n");
+    expect([...none.driver.weights(), ...atZero.driver.weights()]).toEqual([]);
+  });
+
+  it("no state here (a fresh CI checkout), a lease left behind, 20% served: reverted from the served split", async () => {
+    const o = await orphan(20, 20, 90_000);
+    rmSync(join(o.dir, "prod.json"));
+    expect(await o.run()).toBe(2);
+    expect(o.driver.weights()).toEqual([0]);
+    expect(readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(readState(o.dir, "prod")?.reason).toContain(
+      "runner's lease expired: holder pid 4242 on ci-runner-7",
+    );
+  });
+
+  it("no state and no lease left behind: nothing in progress, whatever is served (a promoted canary at 100%)", async () => {
+    const o = await orphan(20, 100);
+    rmSync(join(o.dir, "prod.json"));
+    expect(await o.run()).toBe(0);
+    expect(o.driver.weights()).toEqual([]);
+  });
+
+  it("--json: one document with the action and the state after", async () => {
+    const o = await orphan(20, 20, 90_000);
+    expect(await o.run(true)).toBe(2);
+    const doc = JSON.parse(o.b.out()) as { action: string; state: { status: string } };
+    expect(doc).toMatchObject({ stage: "prod", action: "reverted", state: { status: "reverted" } });
+  });
+});
