@@ -217,7 +217,9 @@ describe("durable state: restart mid-step", () => {
       died();
       return new Promise<never>(() => {});
     };
-    void runRollout(first.options);
+    // A dead process keeps nothing running; this one's lease keeper does, and loses the lease to the
+    // next runner: its run then rejects with LeaseLostError, which nobody is left to hear.
+    void runRollout(first.options).catch(() => undefined);
     await dead;
     const saved = readState(first.options.stateDir, "prod");
     expect(saved).toMatchObject({ status: "running", weight: 5 });
