@@ -42,7 +42,7 @@ export function renderRehearsal(r: RehearsalResults): string {
       `HAProxy at 0% canary ${s(bad.breachToRevertSeconds)} after the fault, having served ${n(bad.failedCanaryRequests)} failed ` +
       `requests; of ${n(load.sent)} user requests in the whole run, ${n(load.serverErrors)} answered 5xx and ${n(load.failed)} failed to connect.`,
     `- its trace from the real Prometheus, replayed: ${replay.replay.outcome} at check ${replay.replay.checks}, ` +
-      `live ${replay.live.outcome} at check ${replay.live.checks} (${replay.agrees ? "the same" : "they differ"}).`,
+      `live ${replay.live.outcome} at check ${replay.live.checks} (${replay.replay.checks === replay.live.checks ? "the same" : replay.agrees ? "agreeing within one check" : "they differ"}).`,
     `- refused release ${refused.release}: ${refused.outcome} ${s(refused.seconds)} after its start; user requests it ` +
       `served: ${n(refused.userRequestsServed)} (app counters), ${n(refused.haproxySessions)} (HAProxy sessions), ` +
       `${n(refused.prometheusRequests)} (Prometheus).`,

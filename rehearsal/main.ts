@@ -2,7 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadStageConfig, type Release, type StageConfig } from "../src/config";
+import { outcomeWord } from "../src/rollout/core/outcome-word";
 import { buildPlan } from "../src/rollout/core/plan";
+import { readState } from "../src/rollout/store/state";
 import { NO_FAULTS } from "./app/faults";
 import { appStats, localAppsOf, setFaults } from "./apps";
 import { type Environment, startEnvironment } from "./environment";
@@ -275,7 +277,11 @@ async function refusedAct(stage: Stage, results: Results): Promise<void> {
     inherit: true,
     onRun: signals.track,
   });
-  const outcome = OUTCOMES[third.exitCode] ?? `exit ${third.exitCode}`;
+  // The state says whether the canary ever took traffic: a revert before any is a refusal.
+  const state = readState(stage.stateDir, STAGE);
+  const outcome = state
+    ? outcomeWord(state).toLowerCase()
+    : (OUTCOMES[third.exitCode] ?? `exit ${third.exitCode}`);
   results.refused = { ...third, release: scenario.refused.name, outcome };
   signals.checkInterrupt();
   if (third.exitCode !== 2 || !third.decision?.startsWith("pre-traffic NO-GO")) {
