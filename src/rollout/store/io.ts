@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 
 /**
  * Every write the store makes to the state directory (journal, state, lock, requests) goes through
@@ -15,3 +24,19 @@ export const storeIo = {
   rename: renameSync,
   link: linkSync,
 };
+
+/**
+ * Makes a rename, a new file or an unlink in `dir` durable (a crash after it cannot bring the old
+ * entry back), through the seam above.
+ */
+export function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    storeIo.fsync(fd, "directory");
+  } catch {
+    // Some file systems refuse to fsync a directory; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

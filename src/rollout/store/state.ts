@@ -1,8 +1,8 @@
-import { closeSync, constants, openSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { RolloutState } from "../core/state";
 import { stateShapeProblem } from "../core/state-shape";
-import { storeIo } from "./io";
+import { fsyncDirectory, storeIo } from "./io";
 
 /**
  * Durable rollout state: one JSON file per stage in the state directory, replaced atomically
@@ -56,19 +56,6 @@ export function setAsideState(dir: string, stage: string, now: number): string {
   storeIo.rename(from, to);
   fsyncDirectory(dir);
   return to;
-}
-
-/** Makes a rename or a new file in `dir` durable (a crash after it cannot bring the old entry back). */
-function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, constants.O_RDONLY);
-    storeIo.fsync(fd, "directory");
-  } catch {
-    // Some file systems refuse to fsync a directory; the rename itself is still atomic.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** Writes the state atomically: temp file in the same directory, fsync, rename over the old one. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, openSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { storeIo } from "../io";
+import { fsyncDirectory, storeIo } from "../io";
 import { checkObjectKey, checkObjectPrefix, compareKeys } from "../object-key";
 import {
   type ObjectStore,
@@ -196,19 +196,6 @@ function unlinkQuietly(path: string): void {
     unlinkSync(path);
   } catch {
     // Already gone.
-  }
-}
-
-/** Makes a rename or an unlink in `dir` durable. */
-function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, constants.O_RDONLY);
-    storeIo.fsync(fd, "directory");
-  } catch {
-    // Some file systems refuse to fsync a directory; the rename itself is still atomic.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
