@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { type LocalHttp, type ReceivedRequest, startLocalHttp } from "../edges/local-http";
 
 /**
  * A Cloud Storage JSON API server with the parts the GCS store uses, written from the API docs
@@ -28,7 +28,7 @@ export interface FakeGcsOptions {
 export class FakeGcs {
   readonly objects = new Map<string, Map<string, FakeObject>>();
   readonly requests: string[] = [];
-  private server: Server | undefined;
+  private http: LocalHttp | undefined;
   private lastGeneration = 0;
 
   constructor(private readonly options: FakeGcsOptions) {
@@ -36,21 +36,16 @@ export class FakeGcs {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => this.handle(req, Buffer.concat(chunks).toString("utf8"), res));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.http = await startLocalHttp((request, res) => this.handle(request, request.body, res));
+    return this.http.url;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.http?.close();
   }
 
-  private handle(req: IncomingMessage, body: string, res: ServerResponse): undefined {
-    const url = new URL(req.url ?? "/", "http://fake");
+  private handle(req: ReceivedRequest, body: string, res: ServerResponse): undefined {
+    const url = new URL(req.path || "/", "http://fake");
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     res.setHeader("Date", new Date(this.options.clock()).toUTCString());
     if (this.options.token && req.headers.authorization !== `Bearer ${this.options.token}`)

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { type LocalHttp, type ReceivedRequest, startLocalHttp } from "../edges/local-http";
 
 /**
  * An S3 REST server (path-style) with the parts the S3 store uses, written from the API reference
@@ -31,28 +31,23 @@ export class FakeS3 {
   readonly requests: string[] = [];
   /** Answer this many upcoming conditional writes 409 ConditionalRequestConflict. */
   conflictNext = 0;
-  private server: Server | undefined;
+  private http: LocalHttp | undefined;
 
   constructor(private readonly options: FakeS3Options) {
     for (const bucket of options.buckets) this.objects.set(bucket, new Map());
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => this.handle(req, Buffer.concat(chunks).toString("utf8"), res));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.http = await startLocalHttp((request, res) => this.handle(request, request.body, res));
+    return this.http.url;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.http?.close();
   }
 
-  private handle(req: IncomingMessage, body: string, res: ServerResponse): undefined {
-    const url = new URL(req.url ?? "/", "http://fake");
+  private handle(req: ReceivedRequest, body: string, res: ServerResponse): undefined {
+    const url = new URL(req.path || "/", "http://fake");
     this.requests.push(`${req.method} ${url.pathname}${conditions(req)}`);
     res.setHeader("Date", new Date(this.options.clock()).toUTCString());
     const [, bucketName = "", ...rest] = url.pathname.split("/");
@@ -82,7 +77,7 @@ export class FakeS3 {
     bucket: Map<string, FakeObject>,
     key: string,
     body: string,
-    req: IncomingMessage,
+    req: ReceivedRequest,
     res: ServerResponse,
   ): undefined {
     const current = bucket.get(key);
@@ -123,7 +118,7 @@ export class FakeS3 {
   private remove(
     bucket: Map<string, FakeObject>,
     key: string,
-    req: IncomingMessage,
+    req: ReceivedRequest,
     res: ServerResponse,
   ): undefined {
     const current = bucket.get(key);
@@ -174,7 +169,7 @@ export class FakeS3 {
   }
 }
 
-function conditions(req: IncomingMessage): string {
+function conditions(req: ReceivedRequest): string {
   const parts = [
     req.headers["if-none-match"] ? ` If-None-Match: ${req.headers["if-none-match"]}` : "",
     req.headers["if-match"] ? ` If-Match: ${req.headers["if-match"]}` : "",
