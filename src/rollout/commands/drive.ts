@@ -8,15 +8,14 @@ import type { RolloutState } from "../core/state";
 import { loadEdges } from "../edges/load";
 import { progressMode, progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
-import { readJournal } from "../store/journal";
 import { LeaseHeldError, LeaseLostError } from "../store/lease";
-import { readState } from "../store/state";
 import {
   type CommonOptions,
   fail,
   leaseScopeOf,
   loadConfig,
   projectDirOf,
+  recordsOf,
   type Streams,
   stateDirOf,
 } from "./common";
@@ -40,8 +39,9 @@ async function drive(
   time: DriveTime = {},
 ): Promise<number> {
   const dir = stateDirOf(cfg, options);
+  const records = recordsOf(cfg, options);
   // The metrics queries select each side by release name: use the rollout's releases, not the file's.
-  const rolloutReleases = releases ?? readState(dir, cfg.stage)?.releases;
+  const rolloutReleases = releases ?? (await records.readState())?.releases;
   if (rolloutReleases) cfg = { ...cfg, releases: rolloutReleases };
   const { buildEdges } = loadEdges();
   const projectDir = projectDirOf(options);
@@ -61,6 +61,7 @@ async function drive(
       metrics: edges.metrics,
       notifier: edges.notifier,
       stateDir: dir,
+      records,
       projectDir,
       mode,
       ...(releases ? { releases } : {}),
@@ -77,7 +78,8 @@ async function drive(
   } finally {
     guard.dispose();
   }
-  const written = writeReports(resolve(dir, "reports"), result.state, readJournal(dir, cfg.stage));
+  const journal = await records.readJournal(result.state.id);
+  const written = writeReports(resolve(dir, "reports"), result.state, journal);
   io.err(`report: ${written.markdown}\n        ${written.html}\n`);
   return result.exitCode;
 }
@@ -93,7 +95,7 @@ export async function startCommand(
   if (!cfg) return EXIT.error;
   if (!isImageRef(options.image))
     return fail(io, `--image ${JSON.stringify(options.image)} is not ${IMAGE_REF_RULE}`);
-  const previous = readState(stateDirOf(cfg, options), stage);
+  const previous = await recordsOf(cfg, options).readState();
   const releases = nextReleases(cfg, options.image, options.name, previous);
   if (!isReleaseName(releases.canary.name)) {
     return fail(
@@ -130,10 +132,9 @@ export async function resumeCommand(
 
 /** A paused rollout whose runner is alive: `resume` asks that runner to go on instead of driving. */
 async function pausedUnderLiveRunner(cfg: StageConfig, options: CommonOptions): Promise<boolean> {
-  const dir = stateDirOf(cfg, options);
   if (!(await runnerOnTarget(leaseScopeOf(cfg, options))).alive) return false;
   try {
-    return readState(dir, cfg.stage)?.pausedBy !== undefined;
+    return (await recordsOf(cfg, options).readState())?.pausedBy !== undefined;
   } catch {
     return false;
   }

@@ -6,6 +6,7 @@ import { loadEdges } from "../edges/load";
 import { notifierFromEnv } from "../edges/notify";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { Notifier, TrafficDriver } from "../edges/types";
+import type { RolloutRecords } from "../store/rollout-records";
 
 /** How an operator command reaches the platform; tests pass a fake driver and a fake clock. */
 export interface OperatorEdges {
@@ -36,7 +37,7 @@ export function operatorName(action: string): string {
  */
 export async function operatorController(
   cfg: StageConfig,
-  dir: string,
+  records: RolloutRecords,
   state: RolloutState,
   edges: OperatorEdges,
   /** Where the controller's warnings go (a failed write, a retried revert): the operator's terminal. */
@@ -48,7 +49,7 @@ export async function operatorController(
       plan: buildPlan(cfg),
       driver: await edges.driverFor(cfg),
       notifier: edges.notifier ?? notifierFromEnv(process.env),
-      stateDir: dir,
+      records,
       clock: edges.clock,
       sleep: edges.sleep,
       ...(warn ? { emit: (event) => event.type === "warning" && warn(event.message) } : {}),

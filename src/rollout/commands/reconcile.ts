@@ -2,8 +2,8 @@ import type { StageConfig } from "../../config";
 import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { isActive, type RolloutState } from "../core/state";
-import { readState, UnreadableStateError } from "../store/state";
-import { type CommonOptions, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
+import { type RolloutRecords, UnreadableStateError } from "../store/rollout-records";
+import { type CommonOptions, leaseScopeOf, loadConfig, recordsOf, type Streams, stateDirOf } from "./common";
 import { actWithoutRunner } from "./operator";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
@@ -39,14 +39,18 @@ export async function reconcileCommand(
     });
     return EXIT.ok;
   }
-  const found = recordedRollout(dir, stage);
+  const records = recordsOf(cfg, options);
+  const found = await recordedRollout(records);
   if (found.state && !isActive(found.state)) {
     say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);
     return EXIT.ok;
   }
   const served = await servedCanaryWeight(cfg, edges);
   if (!found.state && !found.unreadable && !leftBehindMidRollout(runner, served)) {
-    say("nothing-in-progress", `${stage}: nothing in progress (no rollout recorded in ${dir})`);
+    say(
+      "nothing-in-progress",
+      `${stage}: nothing in progress (no rollout recorded in ${records.description})`,
+    );
     return EXIT.ok;
   }
   if (served === 0) {
@@ -92,9 +96,11 @@ function whyNoRunner(runner: RunnerSeen): string {
 }
 
 /** The recorded rollout; an unreadable state counts as possibly in progress (the served split decides). */
-function recordedRollout(dir: string, stage: string): { state?: RolloutState; unreadable?: boolean } {
+async function recordedRollout(
+  records: RolloutRecords,
+): Promise<{ state?: RolloutState; unreadable?: boolean }> {
   try {
-    const state = readState(dir, stage);
+    const state = await records.readState();
     return state ? { state } : {};
   } catch (error) {
     if (error instanceof UnreadableStateError) return { unreadable: true };

@@ -5,10 +5,16 @@ import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
 import { duration } from "../report/plan-text";
 import { writeReports } from "../report/report-files";
-import { readJournal } from "../store/journal";
 import { type Lease, LeaseHeldError } from "../store/lease";
-import { readState } from "../store/state";
-import { type CommonOptions, fail, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
+import {
+  type CommonOptions,
+  fail,
+  leaseScopeOf,
+  loadConfig,
+  recordsOf,
+  type Streams,
+  stateDirOf,
+} from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
 import { formatStatus } from "./status";
 
@@ -26,10 +32,11 @@ export async function retireCommand(
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
-  const found = readState(dir, stage);
+  const records = recordsOf(cfg, options);
+  const found = await records.readState();
   const refusal = retireRefusal(
     stage,
-    dir,
+    records.description,
     found,
     edges.clock(),
     options.now === true,
@@ -49,14 +56,14 @@ export async function retireCommand(
   }
   try {
     // Read again under the lease: another command may have started a rollout meanwhile.
-    const state = readState(dir, stage);
+    const state = await records.readState();
     if (state?.status !== "promoted" || state.id !== found?.id) {
       return fail(io, `the rollout of ${stage} changed while retire waited for the lease; nothing applied`);
     }
     const left = (state.retireOldAfter ?? 0) - edges.clock();
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
     const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
-    const controller = await operatorController(cfg, dir, state, edges);
+    const controller = await operatorController(cfg, records, state, edges);
     const notServed = await notServingCanary(controller, state, stage);
     if (notServed) return fail(io, notServed);
     try {
@@ -67,7 +74,7 @@ export async function retireCommand(
         `retire failed to take ${state.releases.stable.name} out of ${stage}: ${(error as Error).message}`,
       );
     }
-    writeReports(resolve(dir, "reports"), controller.state, readJournal(dir, stage));
+    writeReports(resolve(dir, "reports"), controller.state, await records.readJournal(state.id));
     if (options.json) io.out(`${JSON.stringify({ state: controller.state })}\n`);
     else io.out(formatStatus(cfg, controller.state, edges.clock()));
     return EXIT.ok;
@@ -92,13 +99,13 @@ async function notServingCanary(
 /** Why retire must not act now (ok: nothing to do, already retired), or undefined to go ahead. */
 function retireRefusal(
   stage: string,
-  dir: string,
+  where: string,
   found: RolloutState | undefined,
   now: number,
   early: boolean,
   retainSeconds: number,
 ): { ok: boolean; message: string } | undefined {
-  if (!found) return { ok: false, message: `no rollout of ${stage} recorded in ${dir}; nothing to retire` };
+  if (!found) return { ok: false, message: `no rollout of ${stage} recorded in ${where}; nothing to retire` };
   if (found.status !== "promoted") {
     return {
       ok: false,

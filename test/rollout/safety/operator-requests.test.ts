@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { promoteCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
-import { requestPath, writeRequest } from "../../../src/rollout/store/requests";
-import { writeState } from "../../../src/rollout/store/state";
+import { readRaw, requestKey, writeRequest, writeState } from "../../support/records";
 import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, T0 } from "../fakes";
 import { consecutiveProdWith, prod, ROOT } from "../fixtures";
 
@@ -23,7 +21,7 @@ const ENDED_ROLLOUT = "2026-11-22T09:00:00.000Z-ion-api-v1-9-0";
 describe("operator requests bound to one rollout", () => {
   it("a promote left over from an ended rollout never promotes the next one, whose canary fails", async () => {
     const { driver, events, options } = fakeRun(cfg, {}, () => healthy(5000, { errors: 2500 }));
-    writeRequest(options.stateDir, "prod", {
+    await writeRequest(options.stateDir, "prod", {
       action: "promote",
       at: T0,
       by: "alice",
@@ -34,12 +32,17 @@ describe("operator requests bound to one rollout", () => {
     expect(driver.weights()).not.toContain(100);
     const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
     expect(warnings.join("\n")).toMatch(/discarded a promote request by alice for rollout 2026-11-22/);
-    expect(existsSync(requestPath(options.stateDir, "prod"))).toBe(false);
+    expect(await readRaw(options.stateDir, requestKey("prod"))).toBeUndefined();
   });
 
   it("an abort left over from an ended rollout does not abort the next, healthy one", async () => {
     const { driver, options } = fakeRun(cfg);
-    writeRequest(options.stateDir, "prod", { action: "abort", at: T0, by: "bob", rolloutId: ENDED_ROLLOUT });
+    await writeRequest(options.stateDir, "prod", {
+      action: "abort",
+      at: T0,
+      by: "bob",
+      rolloutId: ENDED_ROLLOUT,
+    });
     const result = await runRollout(options);
     expect(result.outcome).toBe("promoted");
     expect(driver.weights()).toEqual([10, 50, 100, 100]);
@@ -49,7 +52,7 @@ describe("operator requests bound to one rollout", () => {
     const { options } = fakeRun(prod());
     const dir = options.stateDir;
     const running = freshState("prod", prod().releases, T0, 50);
-    writeState(dir, running);
+    await writeState(dir, running);
     // A live runner holds the lease (this process), then its rollout reverts without taking the request.
     const lease = await takeTrafficLease(
       { cfg: prod(), projectDir: ROOT, stateDir: dir },
@@ -59,7 +62,7 @@ describe("operator requests bound to one rollout", () => {
     const edges = {
       ...operatorEdges(new FakeDriver(), () => T0),
       sleep: async () => {
-        writeState(dir, { ...running, status: "reverted", weight: 0, reason: "NO-GO" });
+        await writeState(dir, { ...running, status: "reverted", weight: 0, reason: "NO-GO" });
       },
     };
     const code = await promoteCommand(
@@ -71,6 +74,6 @@ describe("operator requests bound to one rollout", () => {
     await lease.release();
     expect(code).toBe(1);
     expect(b.err()).toMatch(/ended reverted before the runner took the promote request/);
-    expect(existsSync(requestPath(dir, "prod"))).toBe(false);
+    expect(await readRaw(dir, requestKey("prod"))).toBeUndefined();
   });
 });

@@ -1,12 +1,11 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reconcileCommand } from "../../../src/rollout/commands/reconcile";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
 import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
 import { takeLease } from "../../../src/rollout/store/lease";
-import { readState, writeState } from "../../../src/rollout/store/state";
+import { fileOf, readState, stateKey, writeState } from "../../support/records";
 import { bufferedStreams, FakeDriver, FakeNotifier, operatorEdges, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
@@ -20,7 +19,7 @@ const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 async function orphan(recorded: number, served: number, renewedAgoMs?: number) {
   const cfg = prod();
   const dir = tempDir();
-  writeState(dir, { ...freshState(cfg.stage, cfg.releases, Date.now(), recorded), weight: recorded });
+  await writeState(dir, { ...freshState(cfg.stage, cfg.releases, Date.now(), recorded), weight: recorded });
   const scope = { cfg, projectDir: ROOT, stateDir: dir };
   if (renewedAgoMs !== undefined) {
     // The lease written `renewedAgoMs` ago on the store's clock (its file stamps that time).
@@ -49,7 +48,7 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
     const o = await orphan(20, 20, 90_000);
     expect(await o.run()).toBe(2);
     expect(o.driver.weights()).toEqual([0]);
-    const state = readState(o.dir, "prod");
+    const state = await readState(o.dir, "prod");
     expect(state).toMatchObject({ status: "reverted", weight: 0 });
     expect(state?.reason).toMatch(
       /^reconcile: runner's lease expired: holder pid 4242 on ci-runner-7 .*\(ion-rollout start prod\) \(lapsed 30 s ago\), last renewed 90 s ago; the platform serves 20% canary$/,
@@ -67,7 +66,7 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
   it("reads the served split, not the state: recorded 5%, served 50% is what the reason names", async () => {
     const o = await orphan(5, 50, 90_000);
     expect(await o.run()).toBe(2);
-    expect(readState(o.dir, "prod")?.reason).toContain("the platform serves 50% canary");
+    expect((await readState(o.dir, "prod"))?.reason).toContain("the platform serves 50% canary");
   });
 
   it("a live lease (renewed 10 s ago): left alone, the holder named, exit 0, nothing applied", async () => {
@@ -75,13 +74,13 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
     expect(await o.run()).toBe(0);
     expect(o.driver.weights()).toEqual([]);
     expect(o.b.out()).toMatch(/^prod: left alone, a live runner holds the lease: pid 4242 on ci-runner-7 /);
-    expect(readState(o.dir, "prod")?.status).toBe("running");
+    expect((await readState(o.dir, "prod"))?.status).toBe("running");
   });
 
   it("nothing in progress: no rollout, an ended one, or 0% served: one line, exit 0, nothing applied", async () => {
     const none = await orphan(0, 0);
     const cfg = prod();
-    writeState(none.dir, { ...freshState("prod", cfg.releases, Date.now(), 0), status: "reverted" });
+    await writeState(none.dir, { ...freshState("prod", cfg.releases, Date.now(), 0), status: "reverted" });
     expect(await none.run()).toBe(0);
     expect(none.b.out()).toBe("prod: nothing in progress (the last rollout reverted)\n");
     const empty = tempDir();
@@ -102,18 +101,18 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
 
   it("no state here (a fresh CI checkout), a lease left behind, 20% served: reverted from the served split", async () => {
     const o = await orphan(20, 20, 90_000);
-    rmSync(join(o.dir, "prod.json"));
+    rmSync(fileOf(o.dir, stateKey("prod")));
     expect(await o.run()).toBe(2);
     expect(o.driver.weights()).toEqual([0]);
-    expect(readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
-    expect(readState(o.dir, "prod")?.reason).toContain(
+    expect(await readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect((await readState(o.dir, "prod"))?.reason).toContain(
       "runner's lease expired: holder pid 4242 on ci-runner-7",
     );
   });
 
   it("no state and no lease left behind: nothing in progress, whatever is served (a promoted canary at 100%)", async () => {
     const o = await orphan(20, 100);
-    rmSync(join(o.dir, "prod.json"));
+    rmSync(fileOf(o.dir, stateKey("prod")));
     expect(await o.run()).toBe(0);
     expect(o.driver.weights()).toEqual([]);
   });
