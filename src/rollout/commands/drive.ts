@@ -4,11 +4,13 @@ import { RolloutRefused, type RunOptions, runRollout } from "../controller/runne
 import { runnerOnTarget } from "../controller/traffic-lease";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
+import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
 import { loadEdges } from "../edges/load";
 import { progressMode, progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
 import { LeaseHeldError, LeaseLostError } from "../store/lease";
+import type { RolloutRecords } from "../store/rollout-records";
 import {
   type CommonOptions,
   fail,
@@ -78,10 +80,26 @@ async function drive(
   } finally {
     guard.dispose();
   }
-  const journal = await records.readJournal(result.state.id);
-  const written = writeReports(resolve(dir, "reports"), result.state, journal);
-  io.err(`report: ${written.markdown}\n        ${written.html}\n`);
+  await reportAfterRun(dir, records, result.state, io);
   return result.exitCode;
+}
+
+/**
+ * Writes the rollout's report from its journal. A store that cannot be read now (a bucket's 5xx)
+ * costs the report, never the rollout's exit code: the records stay in the store for `explain`.
+ */
+async function reportAfterRun(dir: string, records: RolloutRecords, state: RolloutState, io: Streams) {
+  let journal: DecisionRecord[];
+  try {
+    journal = await records.readJournal(state.id);
+  } catch (error) {
+    io.err(
+      `no report written: could not read the journal in ${records.description} (${(error as Error).message}); \`ion-rollout explain ${state.stage}\` shows it once the store answers\n`,
+    );
+    return;
+  }
+  const written = writeReports(resolve(dir, "reports"), state, journal);
+  io.err(`report: ${written.markdown}\n        ${written.html}\n`);
 }
 
 export async function startCommand(
