@@ -128,7 +128,9 @@ export function isJournalFile(file: string): boolean {
   try {
     const head = Buffer.alloc(256);
     const read = readSync(fd, head, 0, head.length, 0);
-    return /^\s*\{\s*"seq"\s*:/.test(head.subarray(0, read).toString("utf8"));
+    // A journal kept by the local directory store starts with the store's version header line.
+    const header = /^\{"version":"[^"\n]*","updatedAtMs":\d+\}\n/;
+    return /^\s*\{\s*"seq"\s*:/.test(head.subarray(0, read).toString("utf8").replace(header, ""));
   } finally {
     closeSync(fd);
   }
