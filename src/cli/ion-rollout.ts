@@ -63,7 +63,7 @@ function common(command: Command): Command {
     .option("--json", "machine output: JSON, or newline-delimited JSON events while a rollout runs")
     .option(
       "--state-dir <dir>",
-      "local rollout directory: reports, and state, journal and lease when rollout.store.kind is directory (default: rollout.stateDir, relative to the stage file)",
+      "local rollout directory: reports, and the records (state, journal, requests, lease) when rollout.store is a directory without a path (default: rollout.stateDir, relative to the stage file)",
     )
     .addOption(
       new Option(
