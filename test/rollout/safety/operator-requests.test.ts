@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { promoteCommand } from "../../../src/rollout/commands/operator";
+import { abortCommand, promoteCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
-import { readRaw, requestKey, writeRequest, writeState } from "../../support/records";
+import { readRaw, recordsIn, requestKey, writeRequest, writeState } from "../../support/records";
 import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, T0 } from "../fakes";
 import { consecutiveProdWith, prod, ROOT } from "../fixtures";
 
@@ -74,6 +74,45 @@ describe("operator requests bound to one rollout", () => {
     await lease.release();
     expect(code).toBe(1);
     expect(b.err()).toMatch(/ended reverted before the runner took the promote request/);
+    expect(await readRaw(dir, requestKey("prod"))).toBeUndefined();
+  });
+
+  it("of two operators, the second waits until the runner took the first one's request, then leaves its own", async () => {
+    const { options } = fakeRun(prod());
+    const dir = options.stateDir;
+    const running = freshState("prod", prod().releases, T0, 50);
+    await writeState(dir, running);
+    await writeRequest(dir, "prod", { action: "pause", at: T0, by: "bob", rolloutId: running.id });
+    const lease = await takeTrafficLease(
+      { cfg: prod(), projectDir: ROOT, stateDir: dir },
+      { ttlMs: 60_000, command: "ion-rollout start prod" },
+    );
+    // The runner, between the command's polls: takes what is pending; an abort ends the rollout.
+    const runner = recordsIn(dir, "prod");
+    const taken: string[] = [];
+    const edges = {
+      ...operatorEdges(new FakeDriver(), () => T0),
+      sleep: async () => {
+        const found = await runner.takeRequest(running.id);
+        if (!found || !("request" in found)) return;
+        taken.push(`${found.request.action} by ${found.request.by}`);
+        if (found.request.action === "abort")
+          await writeState(dir, { ...running, status: "reverted", weight: 0, reason: "aborted" });
+      },
+    };
+    const b = bufferedStreams();
+    const code = await abortCommand(
+      "prod",
+      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir },
+      b.io,
+      edges,
+    );
+    await lease.release();
+    expect(code, b.err()).toBe(0);
+    expect(taken).toEqual(["pause by bob", expect.stringMatching(/^abort by .*ion-rollout abort/)]);
+    expect(b.err()).toMatch(
+      /a pause request by bob for rollout \S+ is pending; waiting for the runner to take it first/,
+    );
     expect(await readRaw(dir, requestKey("prod"))).toBeUndefined();
   });
 });
