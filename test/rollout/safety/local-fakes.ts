@@ -270,8 +270,9 @@ export interface Cli {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function cli(args: string[]): Cli {
-  const child = spawn(process.execPath, [builtIonRollout(), ...args], { cwd: ROOT });
+/** The built CLI as a child process, in `cwd` (default the repository). */
+export function cli(args: string[], cwd: string = ROOT): Cli {
+  const child = spawn(process.execPath, [builtIonRollout(), ...args], { cwd });
   const text = { stdout: "", stderr: "" };
   const waiters: { pattern: RegExp; stream: "stdout" | "stderr"; resolve: (line: string) => void }[] = [];
   const check = () => {
