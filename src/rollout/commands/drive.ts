@@ -46,6 +46,7 @@ async function drive(
   const { buildEdges } = loadEdges();
   const projectDir = projectDirOf(options);
   const edges = await buildEdges(cfg, {
+    workDir: projectDir,
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
   });

@@ -128,8 +128,9 @@ export async function actWithoutRunner(
   const lease = await leaseForAction(how, where.scope, io);
   if (typeof lease === "number") return lease;
   try {
-    const state = await stateToActOn(how.action, cfg, dir, edges, io);
-    const result = await actThroughController(cfg, dir, state, transition, edges, io);
+    const place = { cfg, dir, projectDir: where.scope.projectDir };
+    const state = await stateToActOn(how.action, place, edges, io);
+    const result = await actThroughController(place, state, transition, edges, io);
     reportTolerated(how.action, dir, result.state, io);
     io.out(formatStatus(cfg, result.state, edges.clock()));
     return result;
@@ -240,11 +241,11 @@ function stopWedgedRunner(
  */
 async function stateToActOn(
   action: OperatorAction,
-  cfg: StageConfig,
-  dir: string,
+  place: ActionPlace,
   edges: OperatorEdges,
   io: Streams,
 ): Promise<RolloutState> {
+  const { cfg, dir } = place;
   try {
     const stored = readState(dir, cfg.stage);
     if (stored) return stored;
@@ -254,7 +255,9 @@ async function stateToActOn(
       `found an unreadable rollout state (${error.problem}); ${setAsideTolerated(dir, cfg.stage, edges)}\n`,
     );
   }
-  const served = await (await edges.driverFor(cfg)).currentCanaryWeight().catch(() => undefined);
+  const served = await (await edges.driverFor(cfg, place.projectDir))
+    .currentCanaryWeight()
+    .catch(() => undefined);
   return freshState(cfg.stage, cfg.releases, edges.clock(), served ?? cfg.canaryWeight);
 }
 
@@ -267,15 +270,21 @@ function setAsideTolerated(dir: string, stage: string, edges: OperatorEdges): st
   }
 }
 
+/** The stage, its state directory and its project directory (relative config paths resolve against it). */
+interface ActionPlace {
+  cfg: StageConfig;
+  dir: string;
+  projectDir: string;
+}
+
 async function actThroughController(
-  cfg: StageConfig,
-  dir: string,
+  place: ActionPlace,
   state: RolloutState,
   transition: (controller: RolloutController) => Promise<RunResult>,
   edges: OperatorEdges,
   io: Streams,
 ): Promise<RunResult> {
-  const controller = await operatorController(cfg, dir, state, edges, (message) => io.err(`${message}\n`));
+  const controller = await operatorController(place, state, edges, (message) => io.err(`${message}\n`));
   const result = await transition(controller);
   // The revert is served and recorded; the stack's agreement with it ends before this process does.
   await controller.driverSettled();

@@ -40,7 +40,7 @@ export async function reconcileCommand(
     say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);
     return EXIT.ok;
   }
-  const served = await servedCanaryWeight(cfg, edges);
+  const served = await servedCanaryWeight(cfg, scope.projectDir, edges);
   if (!found.state && !found.unreadable && !leftBehindMidRollout(runner, served)) {
     say("nothing-in-progress", `${stage}: nothing in progress (no rollout recorded in ${dir})`);
     return EXIT.ok;
@@ -141,9 +141,13 @@ function recordedRollout(dir: string, stage: string): { state?: RolloutState; un
 }
 
 /** The platform's served canary weight; undefined when it cannot be read (then the revert goes ahead). */
-async function servedCanaryWeight(cfg: StageConfig, edges: OperatorEdges): Promise<number | undefined> {
+async function servedCanaryWeight(
+  cfg: StageConfig,
+  projectDir: string,
+  edges: OperatorEdges,
+): Promise<number | undefined> {
   try {
-    return await (await edges.driverFor(cfg)).currentCanaryWeight();
+    return await (await edges.driverFor(cfg, projectDir)).currentCanaryWeight();
   } catch {
     return undefined;
   }

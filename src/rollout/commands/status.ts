@@ -6,7 +6,15 @@ import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
 import { readState } from "../store/state";
-import { type CommonOptions, leaseScopeOf, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
+import {
+  type CommonOptions,
+  leaseScopeOf,
+  loadConfig,
+  noRollout,
+  projectDirOf,
+  type Streams,
+  stateDirOf,
+} from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
 function statusExit(state: RolloutState | undefined): number {
@@ -102,7 +110,7 @@ export async function statusCommand(
     if (!state) return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
     const runner = await runnerOnTarget(leaseScopeOf(cfg, options));
     const holder = runner.alive ? runner.description : undefined;
-    const served = options.live ? await servedWeight(cfg, driverFor) : undefined;
+    const served = options.live ? await servedWeight(cfg, projectDirOf(options), driverFor) : undefined;
     if (options.json)
       io.out(`${JSON.stringify({ state, runner: holder ?? null, ...(served ? { served } : {}) })}\n`);
     else {
@@ -123,9 +131,13 @@ export async function statusCommand(
 /** What the platform says it serves: a weight, or why it could not be read. */
 type Served = { weight: number } | { error: string };
 
-async function servedWeight(cfg: StageConfig, driverFor: OperatorEdges["driverFor"]): Promise<Served> {
+async function servedWeight(
+  cfg: StageConfig,
+  projectDir: string,
+  driverFor: OperatorEdges["driverFor"],
+): Promise<Served> {
   try {
-    const weight = await (await driverFor(cfg)).currentCanaryWeight();
+    const weight = await (await driverFor(cfg, projectDir)).currentCanaryWeight();
     return weight === undefined ? { error: "the platform did not say" } : { weight };
   } catch (error) {
     return { error: (error as Error).message };

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Release } from "../../../config";
 import { abortableSleep } from "../sleep";
 
@@ -72,7 +72,7 @@ export class LocalApps {
     const args = [
       "--import",
       "tsx",
-      join(options.projectDir, options.entry),
+      resolve(options.projectDir, options.entry),
       "--port",
       String(port),
       "--service",
