@@ -1,5 +1,5 @@
 import type { StageConfig } from "../../config";
-import { runnerOnTarget } from "../controller/traffic-lease";
+import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { outcomeWord } from "../core/outcome-word";
 import { buildPlan } from "../core/plan";
@@ -111,11 +111,18 @@ export async function statusCommand(
     const runner = await runnerOnTarget(leaseScopeOf(cfg, options));
     const holder = runner.alive ? runner.description : undefined;
     const served = options.live ? await servedWeight(cfg, projectDirOf(options), driverFor) : undefined;
+    const handover = handoverSeen(runner);
     if (options.json)
-      io.out(`${JSON.stringify({ state, runner: holder ?? null, ...(served ? { served } : {}) })}\n`);
+      io.out(
+        `${JSON.stringify({ state, runner: holder ?? null, ...(handover ? { handover } : {}), ...(served ? { served } : {}) })}\n`,
+      );
     else {
       if (options.watch && io.isTTY) io.out("\x1b[2J\x1b[H");
       io.out(formatStatus(cfg, state, clock(), holder));
+      if (handover)
+        io.out(
+          `  handed over at a CI job's deadline: waits for \`ion-rollout resume ${stage}\` of rollout ${handover.rolloutId}, lapses in ${handover.lapsesInSeconds} s (then reconcile reverts it)\n`,
+        );
       if (served) io.out(formatServed(state, served));
     }
     if (!options.watch || !isActive(state)) return statusExit(state);
@@ -126,6 +133,13 @@ export async function statusCommand(
     }
     await sleep(Math.min(5000, cfg.rollout.checkIntervalSeconds * 1000));
   }
+}
+
+/** A live handover of the stage's lease (a CI job's deadline), as status shows it. */
+function handoverSeen(runner: RunnerSeen): { rolloutId: string; lapsesInSeconds: number } | undefined {
+  const handover = runner.handover;
+  if (!handover?.live) return undefined;
+  return { rolloutId: handover.rolloutId, lapsesInSeconds: Math.ceil(handover.leftMs / 1000) };
 }
 
 /** What the platform says it serves: a weight, or why it could not be read. */

@@ -6,7 +6,6 @@ import { trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease"
 import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
 import { leaseKey } from "../../../src/rollout/store/lease";
 import { tempDir } from "../fakes";
-import { ROOT } from "../fixtures";
 import { cli, type LocalFake, localConfig, localFake, startArgs } from "./local-fakes";
 
 /**
@@ -23,14 +22,10 @@ afterAll(async () => {
   for (const fake of fakes) await fake.close();
 });
 
-/** A fresh working directory with a copy of the stage file, its relative app entry made absolute. */
+/** A fresh working directory with a copy of the stage file (its paths are absolute). */
 function freshCheckout(file: string): string {
   const dir = tempDir();
-  const text = readFileSync(file, "utf8").replace(
-    /appEntry: (\S+)/,
-    (_, entry) => `appEntry: ${join(ROOT, entry)}`,
-  );
-  writeFileSync(join(dir, "Pulumi.e2e.yaml"), text);
+  writeFileSync(join(dir, "Pulumi.e2e.yaml"), readFileSync(file, "utf8"));
   return dir;
 }
 
@@ -84,6 +79,12 @@ describe.concurrent("a rollout handed over from one CI job to the next", () => {
         `^e2e: left alone, rollout ${id} was handed over at a CI job's deadline .*its handover lapses in \\d+ s`,
       ),
     );
+    const status = await ran(["status", "e2e", "--json"], between);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      state: { id, status: "held", heldBy: "interrupt", weight: 5 },
+      runner: null,
+      handover: { rolloutId: id },
+    });
     const start = await ran(["start", "e2e", "--image", "local/ion-api:3.0.0", "--json"], between);
     expect(start.code).toBe(1);
     expect(start.stderr).toContain(`rollout ${id} on HAProxy`);

@@ -243,7 +243,7 @@ export function localConfig(
     haproxySocket: ${fake.socket}
     prometheusUrl: ${fake.prometheusUrl}
     appPorts: [${fake.appPorts.join(", ")}]
-    appEntry: ${FAKE_APP_ENTRY}
+    appEntry: ${join(ROOT, FAKE_APP_ENTRY)}
     appsFile: ${fake.appsFile}
   ion-deploy:releases:
     stable: { image: "local/ion-api:1.9.0", name: ion-api-v1-9-0 }
