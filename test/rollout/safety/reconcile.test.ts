@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { abortCommand, promoteCommand } from "../../../src/rollout/commands/operator";
 import { reconcileCommand } from "../../../src/rollout/commands/reconcile";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
@@ -161,6 +162,35 @@ describe("reconcile and a rollout handed over at a CI job's deadline", () => {
         `^reconcile: the handover of rollout ${o.id} lapsed 60 s ago with no job resuming it: holder pid 4242 on ci-runner-7 since \\S+ \\(ion-rollout start prod\\); the platform serves 20% canary$`,
       ),
     );
+  });
+});
+
+describe("operators and a live handover", () => {
+  it("an operator's abort reverts it at once; promote --full is refused naming the rollout, nothing applied", async () => {
+    const promoted = await orphan(20, 20, 600_000, 900_000);
+    const refused = bufferedStreams();
+    const code = await promoteCommand(
+      "prod",
+      { config: CONFIG, stateDir: promoted.dir, full: true, yes: true },
+      refused.io,
+      operatorEdges(promoted.driver),
+    );
+    expect(code).toBe(1);
+    expect(refused.err()).toContain(`rollout ${promoted.id} on `);
+    expect(promoted.driver.weights()).toEqual([]);
+    const aborted = await orphan(20, 20, 600_000, 900_000);
+    const b = bufferedStreams();
+    expect(
+      await abortCommand(
+        "prod",
+        { config: CONFIG, stateDir: aborted.dir },
+        b.io,
+        operatorEdges(aborted.driver),
+      ),
+    ).toBe(0);
+    expect(aborted.driver.weights()).toEqual([0]);
+    expect(b.err()).toContain(`took over the handover of rollout ${aborted.id} from pid 4242 on ci-runner-7`);
+    expect(readState(aborted.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 });
 
