@@ -11,6 +11,7 @@ import {
   fail,
   leaseScopeOf,
   loadConfig,
+  projectDirOf,
   recordsOf,
   type Streams,
   stateDirOf,
@@ -34,14 +35,9 @@ export async function retireCommand(
   const dir = stateDirOf(cfg, options);
   const records = recordsOf(cfg, options);
   const found = await records.readState();
-  const refusal = retireRefusal(
-    stage,
-    records.description,
-    found,
-    edges.clock(),
-    options.now === true,
-    cfg.rollout.retainOldSeconds,
-  );
+  const now = edges.clock();
+  const where = records.description;
+  const refusal = retireRefusal(stage, where, found, now, options.now === true, cfg.rollout.retainOldSeconds);
   if (refusal?.ok) {
     io.out(`${refusal.message}\n`);
     return EXIT.ok;
@@ -63,7 +59,8 @@ export async function retireCommand(
     const left = (state.retireOldAfter ?? 0) - edges.clock();
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
     const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
-    const controller = await operatorController(cfg, records, state, edges);
+    const place = { cfg, records, projectDir: projectDirOf(options) };
+    const controller = await operatorController(place, state, edges);
     const notServed = await notServingCanary(controller, state, stage);
     if (notServed) return fail(io, notServed);
     try {

@@ -43,13 +43,15 @@ describe("abort during the pre-traffic gate", () => {
   it("stops the gate at once; step 1's weight is never applied", async () => {
     const setup = fakeRun(cfg);
     const { driver, options } = setup;
-    options.preTraffic = slowGate(300, async () =>
-      writeRequest(options.stateDir, "prod", {
-        action: "abort",
-        at: T0,
-        by: "alice",
-        rolloutId: (await readState(options.stateDir, "prod"))?.id ?? "",
-      }),
+    options.preTraffic = slowGate(
+      300,
+      async () =>
+        await writeRequest(options.stateDir, "prod", {
+          action: "abort",
+          at: T0,
+          by: "alice",
+          rolloutId: (await readState(options.stateDir, "prod"))?.id ?? "",
+        }),
     );
     const result = await runRollout(options);
     expect(driver.weights().filter((w) => w !== 0)).toEqual([]);
