@@ -87,7 +87,7 @@ function sayer(stage: string, options: CommonOptions, io: Streams) {
 }
 
 /**
- * With no state here (a fresh CI checkout: the state is a file on the runner's machine), a lease
+ * With no state in the store (a directory store on another machine, as a fresh CI checkout sees it), a lease
  * its runner never released, on a platform serving a canary step below 100%, is a rollout whose
  * runner died: a runner that ends (promoted, reverted, held by an operator's interrupt) releases its
  * lease, and one held at a CI job's deadline hands it over (left alone until its window lapses).
