@@ -364,11 +364,12 @@ async function askRunner(
       if (done && state && done(state)) return answeredRequest(ask, cfg, state, io, edges);
       // Until the runner records an active rollout (it may be starting), there is no id to name.
       if (sent === undefined && state && isActive(state)) {
+        // Also while another operator's request goes first: the rollout may end by it.
+        done ??= answeredBy(ask, state);
         const left = await leaveRequest(ask, records, state.id, io, edges);
         if (left === undefined) return undefined;
         if ("sent" in left) {
           sent = left.sent;
-          done = answeredBy(ask, state);
           io.err(
             `asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)} rollout ${state.id}; waiting for it...\n`,
           );

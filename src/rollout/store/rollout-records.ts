@@ -178,15 +178,17 @@ export class RolloutRecords {
 
   /**
    * Leaves a request for the runner. Written only if no request is there, or over one the runner
-   * would discard (another rollout's, unreadable); a pending request for the same rollout stays,
-   * and this one is refused naming it.
+   * would discard (another rollout's, unreadable); an abort also replaces a pending promote, pause
+   * or resume of the same rollout (an emergency never queues behind them). Otherwise a pending
+   * request for the same rollout stays, and this one is refused naming it.
    */
   async writeRequest(request: OperatorRequest): Promise<LeftRequest> {
     const text = JSON.stringify(request);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const found = await this.store.read(this.requestKey);
       const pending = found && requestFor(found.text, request.rolloutId);
-      if (pending) return { pending: describeRequest(pending) };
+      const overridden = request.action === "abort" && pending?.action !== "abort";
+      if (pending && !overridden) return { pending: describeRequest(pending) };
       try {
         const condition = found ? { ifVersion: found.version } : ({ ifAbsent: true } as const);
         return { sent: { version: await this.store.write(this.requestKey, text, condition) } };
@@ -309,5 +311,6 @@ function requestFor(text: string, rolloutId: string): Partial<OperatorRequest> |
 }
 
 function describeRequest(request: Partial<OperatorRequest>): string {
-  return `a ${String(request.action)} request by ${String(request.by)} for rollout ${String(request.rolloutId)}`;
+  const article = request.action === "abort" ? "an" : "a";
+  return `${article} ${String(request.action)} request by ${String(request.by)} for rollout ${String(request.rolloutId)}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { abortCommand, promoteCommand } from "../../../src/rollout/commands/operator";
+import { abortCommand, pauseCommand, promoteCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
@@ -82,12 +82,12 @@ describe("operator requests bound to one rollout", () => {
     const dir = options.stateDir;
     const running = freshState("prod", prod().releases, T0, 50);
     await writeState(dir, running);
-    await writeRequest(dir, "prod", { action: "pause", at: T0, by: "bob", rolloutId: running.id });
+    await writeRequest(dir, "prod", { action: "promote", at: T0, by: "bob", rolloutId: running.id });
     const lease = await takeTrafficLease(
       { cfg: prod(), projectDir: ROOT, stateDir: dir },
       { ttlMs: 60_000, command: "ion-rollout start prod" },
     );
-    // The runner, between the command's polls: takes what is pending; an abort ends the rollout.
+    // The runner, between the command's polls: takes what is pending and records what it did.
     const runner = recordsIn(dir, "prod");
     const taken: string[] = [];
     const edges = {
@@ -95,7 +95,48 @@ describe("operator requests bound to one rollout", () => {
       sleep: async () => {
         const found = await runner.takeRequest(running.id);
         if (!found || !("request" in found)) return;
-        taken.push(`${found.request.action} by ${found.request.by}`);
+        const { action, by } = found.request;
+        taken.push(`${action} by ${by}`);
+        const state = (await runner.readState()) ?? running;
+        const step = { ...state.core.step, index: state.core.step.index + 1 };
+        if (action === "promote") await writeState(dir, { ...state, core: { ...state.core, step } });
+        if (action === "pause") await writeState(dir, { ...state, pausedBy: by });
+      },
+    };
+    const b = bufferedStreams();
+    const code = await pauseCommand(
+      "prod",
+      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir },
+      b.io,
+      edges,
+    );
+    await lease.release();
+    expect(code, b.err()).toBe(0);
+    expect(taken).toEqual(["promote by bob", expect.stringMatching(/^pause by .*ion-rollout pause/)]);
+    expect(b.err()).toMatch(
+      /a promote request by bob for rollout \S+ is pending; waiting for the runner to take it first/,
+    );
+    expect(await readRaw(dir, requestKey("prod"))).toBeUndefined();
+  });
+
+  it("an abort does not queue behind a pending promote: it replaces it, and the runner takes the abort", async () => {
+    const { options } = fakeRun(prod());
+    const dir = options.stateDir;
+    const running = freshState("prod", prod().releases, T0, 50);
+    await writeState(dir, running);
+    await writeRequest(dir, "prod", { action: "promote", at: T0, by: "bob", rolloutId: running.id });
+    const lease = await takeTrafficLease(
+      { cfg: prod(), projectDir: ROOT, stateDir: dir },
+      { ttlMs: 60_000, command: "ion-rollout start prod" },
+    );
+    const runner = recordsIn(dir, "prod");
+    const taken: string[] = [];
+    const edges = {
+      ...operatorEdges(new FakeDriver(), () => T0),
+      sleep: async () => {
+        const found = await runner.takeRequest(running.id);
+        if (!found || !("request" in found)) return;
+        taken.push(found.request.action);
         if (found.request.action === "abort")
           await writeState(dir, { ...running, status: "reverted", weight: 0, reason: "aborted" });
       },
@@ -109,10 +150,6 @@ describe("operator requests bound to one rollout", () => {
     );
     await lease.release();
     expect(code, b.err()).toBe(0);
-    expect(taken).toEqual(["pause by bob", expect.stringMatching(/^abort by .*ion-rollout abort/)]);
-    expect(b.err()).toMatch(
-      /a pause request by bob for rollout \S+ is pending; waiting for the runner to take it first/,
-    );
-    expect(await readRaw(dir, requestKey("prod"))).toBeUndefined();
+    expect(taken).toEqual(["abort"]);
   });
 });

@@ -89,7 +89,7 @@ export function rolloutRecordsContract(name: string, factory: StoreFactory): voi
       const alice = new RolloutRecords(store, "prod");
       const bob = new RolloutRecords(store, "prod");
       const [a, b] = await Promise.all([
-        alice.writeRequest(request("abort", "alice", "r1")),
+        alice.writeRequest(request("pause", "alice", "r1")),
         bob.writeRequest(request("promote", "bob", "r1")),
       ]);
       const outcomes = [a, b].map((left) => ("sent" in left ? "sent" : "pending"));
@@ -99,6 +99,20 @@ export function rolloutRecordsContract(name: string, factory: StoreFactory): voi
       const winner = "sent" in a ? "alice" : "bob";
       expect(taken && "request" in taken ? taken.request.by : taken).toBe(winner);
       expect(await runner.takeRequest("r1")).toBeUndefined();
+    });
+
+    it("an abort replaces a pending promote of the same rollout; a second abort waits for the first", async () => {
+      const store = await fresh();
+      const records = new RolloutRecords(store, "prod");
+      await records.writeRequest(request("promote", "bob", "r1"));
+      expect("sent" in (await records.writeRequest(request("abort", "alice", "r1")))).toBe(true);
+      expect(await records.writeRequest(request("abort", "carol", "r1"))).toEqual({
+        pending: "an abort request by alice for rollout r1",
+      });
+      const taken = await records.takeRequest("r1");
+      expect(taken && "request" in taken && `${taken.request.action} by ${taken.request.by}`).toBe(
+        "abort by alice",
+      );
     });
 
     it("a request for another rollout is discarded, never taken; an unreadable one too", async () => {
