@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface PrivateBucketArgs {
+  /** The bucket's exact name; default a name Pulumi derives from the resource name. */
+  bucketName?: string;
   /** `AES256` (S3-managed keys) or the ARN of a KMS key (SSE-KMS). */
   encryption: "AES256" | { kmsKeyArn: pulumi.Input<string> };
   /** Keep old versions of overwritten objects, expiring them after this many days. */
@@ -27,7 +29,10 @@ export class PrivateBucket extends pulumi.ComponentResource {
     const child = { parent: this };
     this.bucket = new aws.s3.Bucket(
       name,
-      { forceDestroy: args.forceDestroy ?? false },
+      {
+        forceDestroy: args.forceDestroy ?? false,
+        ...(args.bucketName === undefined ? {} : { bucket: args.bucketName }),
+      },
       { ...child, retainOnDelete: args.retainOnDelete ?? false },
     );
     const bucket = this.bucket.id;

@@ -49,5 +49,13 @@ export function checkAwsStage(cfg: StageConfig): void {
         "an aws stage notifies through SNS; subscribe a Slack webhook or AWS Chatbot with ion-deploy:aws.alarms.subscriptions instead",
     });
   }
+  const store = cfg.rollout.store;
+  const region = awsSettings(cfg).region;
+  if (store.kind === "s3" && store.region !== undefined && store.region !== region) {
+    issues.push({
+      path: "rollout.store.region",
+      message: `the stack creates the store's bucket in the stage's region ${region}; got ${store.region}: remove rollout.store.region or set it to ${region}`,
+    });
+  }
   if (issues.length > 0) throw new ConfigError(`stage ${cfg.stage}`, issues);
 }

@@ -14,6 +14,7 @@ import { ecsReadiness } from "./readiness";
 import { Redis } from "./redis";
 import { ReleaseService } from "./release-service";
 import { RollbackAlarms } from "./rollback-alarms";
+import { RolloutStoreBucket } from "./rollout-store-bucket";
 import { SecurityGroups } from "./security-groups";
 import { awsSettings, checkAwsStage } from "./settings";
 import { StageKey } from "./stage-key";
@@ -52,6 +53,10 @@ export interface AwsStageOutputs {
   monitoringSecurityGroupId: pulumi.Output<string>;
   /** Environment variable → Secrets Manager ARN of each secret the app reads (MONGO_URL, REDIS_AUTH_TOKEN). */
   appSecretArns: Record<string, pulumi.Output<string>>;
+  /** The bucket holding the rollout records (`rollout.store.kind` s3 only). */
+  rolloutStoreBucket?: pulumi.Output<string>;
+  /** The IAM policy (JSON) the deploy role needs on that bucket's prefix; attach it to the role. */
+  rolloutStoreAccessPolicy?: pulumi.Output<string>;
 }
 
 /** An explicit provider in the stage's region, tagging everything it creates with the stage. */
@@ -188,6 +193,17 @@ function alarms(
   return topic;
 }
 
+/** The rollout records' bucket of an `s3` store; a `directory` store lives on the runner's machine. */
+function rolloutStore(
+  name: string,
+  cfg: StageConfig,
+  child: Child,
+): Pick<AwsStageOutputs, "rolloutStoreBucket" | "rolloutStoreAccessPolicy"> {
+  if (cfg.rollout.store.kind !== "s3") return {};
+  const store = new RolloutStoreBucket(`${name}-rollout-store`, { config: cfg }, child);
+  return { rolloutStoreBucket: store.bucket.bucket, rolloutStoreAccessPolicy: store.accessPolicy };
+}
+
 /**
  * The staging stage on AWS (the staging runbook): a VPC across two zones, an ALB splitting traffic between
  * the blue (stable) and green (canary) Fargate services by `canaryWeight`, DocumentDB and Redis
@@ -267,6 +283,7 @@ export class AwsStage extends pulumi.ComponentResource {
 
     const sides = releaseSides(cfg);
     this.outputs = {
+      ...rolloutStore(name, cfg, child),
       albDnsName: balancer.loadBalancer.dnsName,
       albArnSuffix: balancer.loadBalancer.arnSuffix,
       targetGroupArns: { stable: balancer.targetGroups.stable.arn, canary: balancer.targetGroups.canary.arn },

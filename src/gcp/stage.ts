@@ -8,6 +8,7 @@ import { WeightedLoadBalancer } from "./load-balancer";
 import { NotificationChannels } from "./notifications";
 import { serviceReadiness } from "./readiness";
 import { ReleaseService } from "./release-service";
+import { RolloutStoreBucket } from "./rollout-store-bucket";
 import { RuntimeIdentity } from "./runtime-identity";
 import { checkServiceNames } from "./settings";
 import type { TrafficWeights } from "./traffic";
@@ -27,6 +28,8 @@ export interface GcpStageOutputs {
   canaryReadiness: pulumi.Output<CanaryReadiness>;
   /** The load balancer's address (mode `services` only). */
   loadBalancerIp?: pulumi.Output<string>;
+  /** The bucket holding the rollout records (`rollout.store.kind` gcs only). */
+  rolloutStoreBucket?: pulumi.Output<string>;
 }
 
 /**
@@ -43,10 +46,16 @@ export class GcpStage extends pulumi.ComponentResource {
     const settings = gcpSettings(cfg);
 
     const identity = new RuntimeIdentity(`${name}-runtime`, { config: cfg }, { parent: this });
-    this.outputs =
+    const served =
       settings.mode === "revisions"
         ? this.declareRevisions(cfg, identity)
         : this.declareServices(name, cfg, identity);
+    // A `directory` store lives on the runner's machine: nothing to declare.
+    const store =
+      cfg.rollout.store.kind === "gcs"
+        ? new RolloutStoreBucket(`${name}-rollout-store`, { config: cfg }, { parent: this })
+        : undefined;
+    this.outputs = { ...served, ...(store ? { rolloutStoreBucket: store.bucket.name } : {}) };
 
     const channels = new NotificationChannels(`${name}-notify`, { config: cfg }, { parent: this });
     new RollbackAlertPolicies(

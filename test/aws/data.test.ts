@@ -88,9 +88,13 @@ describe("AWS staging data stores", async () => {
     for (const task of ofType(rendered, TYPES.taskDefinition)) expect(task.secretPaths).toEqual([]);
   });
 
-  it("both buckets: encrypted, every public access block on, plain HTTP denied; file storage versioned", () => {
+  it("every bucket: encrypted, every public access block on, plain HTTP denied; file storage versioned", () => {
     const buckets = ofType(rendered, TYPES.bucket);
-    expect(buckets.map((bucket) => bucket.name).sort()).toEqual(["staging-alb-logs", "staging-files"]);
+    expect(buckets.map((bucket) => bucket.name).sort()).toEqual([
+      "staging-alb-logs",
+      "staging-files",
+      "staging-rollout-store",
+    ]);
     for (const bucket of buckets) {
       const id = `${bucket.name}-id`;
       const encryption = ofType(rendered, TYPES.bucketEncryption)

@@ -12,6 +12,7 @@ const EXPECTED: Record<string, { protect?: boolean; retainOnDelete?: boolean }> 
   [`${TYPES.docdbCluster}::staging-docdb`]: { protect: true },
   [`${TYPES.kmsKey}::staging-key`]: { protect: true },
   [`${TYPES.bucket}::staging-files`]: { retainOnDelete: true },
+  [`${TYPES.bucket}::staging-rollout-store`]: { retainOnDelete: true },
   [`${TYPES.ecr}::staging-ecr`]: { retainOnDelete: true },
 };
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseStageConfig, readStageFile } from "../../src/config";
 
-/** The committed prod (GCP) stage, as a valid base that each case changes in one place. */
+/**
+ * The committed prod (GCP) stage, as a valid base that each case changes in one place; its
+ * `rollout.store` is left out, so a case without one sees the default.
+ */
 const prod = readStageFile("prod").raw;
-const prodRollout = prod.rollout as Record<string, unknown>;
+const { store: _committedStore, ...prodRollout } = prod.rollout as Record<string, unknown>;
 
 function parsedWith(rollout: Record<string, unknown>) {
   return parseStageConfig("prod", { ...prod, rollout: { ...prodRollout, ...rollout } });

@@ -45,9 +45,10 @@ export const awsMockOutputs: Record<string, MockOutputs> = {
     repositoryUrl: `${ACCOUNT}.dkr.ecr.${region(inputs)}.amazonaws.com/${text(inputs.name, name)}`,
     registryId: ACCOUNT,
   }),
-  "aws:s3/bucket:Bucket": ({ name }) => ({
-    bucket: `${name}-${HASH}`,
-    arn: `arn:aws:s3:::${name}-${HASH}`,
+  // A bucket given its exact name (`bucket`) gets it; otherwise Pulumi's random suffix.
+  "aws:s3/bucket:Bucket": ({ name, inputs }) => ({
+    bucket: text(inputs.bucket, `${name}-${HASH}`),
+    arn: `arn:aws:s3:::${text(inputs.bucket, `${name}-${HASH}`)}`,
   }),
   "aws:kms/key:Key": ({ name }) => ({ keyId: `${name}-key-id` }),
   "aws:cloudwatch/logGroup:LogGroup": ({ name, inputs }) => ({
