@@ -1,4 +1,3 @@
-import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkRandom } from "../../bench/draws";
 import { drawCheck, maxChecksOf, type RunSpec, rulesOf, runRollout } from "../../bench/rollout-sim";
@@ -8,6 +7,7 @@ import { runRollout as runnerRollout } from "../../src/rollout/controller/runner
 import { withRule } from "../../src/rollout/core/backtest/with-rule";
 import type { MetricsSource } from "../../src/rollout/edges/types";
 import { fakeRun, T0 } from "../rollout/fakes";
+import { localStoreStageFile } from "../rollout/fixtures";
 
 /**
  * The bench's rollout simulator and the real runner (runRollout on fakes, in fake time) fed the
@@ -15,7 +15,7 @@ import { fakeRun, T0 } from "../rollout/fakes";
  * rollout the same outcome. So the bench's figures are what the runner decides.
  */
 
-const LOADED = loadStageConfig("prod", join(resolve(__dirname, "../.."), "Pulumi.prod.yaml"));
+const LOADED = loadStageConfig("prod", localStoreStageFile("prod"));
 /** Prod with a 20-minute step limit, so a step that times out does so in 20 checks (cheap). */
 const PROD: StageConfig = { ...LOADED, rollout: { ...LOADED.rollout, maxStepSeconds: 1200 } };
 

@@ -1,4 +1,3 @@
-import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runnerPathRule, simulatedSides } from "../../bench/runner-path";
 import {
@@ -13,6 +12,7 @@ import { loadStageConfig, type StageConfig } from "../../src/config";
 import { runRollout } from "../../src/rollout/controller/runner";
 import type { MetricsSource } from "../../src/rollout/edges/types";
 import { fakeRun, T0 } from "../rollout/fakes";
+import { localStoreStageFile } from "../rollout/fixtures";
 
 /**
  * `npm run bench:traffic` judges each traffic pattern through bench/traffic-patterns.ts; here the
@@ -21,7 +21,7 @@ import { fakeRun, T0 } from "../rollout/fakes";
  * reverts by pattern are what the runner does, including its choice of rule per check.
  */
 
-const PROD = loadStageConfig("prod", join(resolve(__dirname, "../.."), "Pulumi.prod.yaml"));
+const PROD = loadStageConfig("prod", localStoreStageFile("prod"));
 const [, DIURNAL, BURSTY] = PATTERNS;
 if (!DIURNAL || !BURSTY) throw new Error("bench/traffic-patterns.ts lists diurnal and bursty traffic");
 

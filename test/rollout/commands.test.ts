@@ -15,9 +15,9 @@ import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/repor
 import { writeReports } from "../../src/rollout/report/report-files";
 import { readJournal, readState } from "../support/records";
 import { bufferedStreams, FakeDriver, FakeMetrics, FakeTime, healthy, operatorEdges, tempDir } from "./fakes";
-import { consecutiveProd as prod, consecutiveProdWith as prodWith, ROOT } from "./fixtures";
+import { localStoreStageFile, consecutiveProd as prod, consecutiveProdWith as prodWith } from "./fixtures";
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 
 /**
  * Runs a runner and another command in turns, without timers: the runner's sleep parks until

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStageConfig, readStageFile } from "../../src/config";
 import { arnSuffix, awsDimensions, buildEdges } from "../../src/rollout/edges/from-config";
-import { prod, ROOT, staging } from "./fixtures";
+import { localStoreStageFile, prod, ROOT, staging } from "./fixtures";
 
 describe("edges by platform", () => {
   it("gcp: Pulumi driver + Cloud Monitoring's PromQL endpoint with Google auth", async () => {
@@ -17,7 +17,7 @@ describe("edges by platform", () => {
   });
 
   it("local: the local driver (HAProxy + app processes) + the rehearsal's Prometheus", async () => {
-    const raw = readStageFile("prod", `${ROOT}/Pulumi.prod.yaml`).raw;
+    const raw = readStageFile("prod", localStoreStageFile("prod")).raw;
     const cfg = parseStageConfig("local", {
       ...raw,
       platform: "local",

@@ -3,9 +3,9 @@ import { statusCommand } from "../../src/rollout/commands/status";
 import { freshState } from "../../src/rollout/controller/prepare";
 import { writeState } from "../support/records";
 import { FakeDriver, tempDir } from "./fakes";
-import { prod, ROOT } from "./fixtures";
+import { localStoreStageFile, prod } from "./fixtures";
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 
 /** A running rollout recorded at 50%, and a platform that serves `served` (an Error: it cannot be read). */
 async function status(served: number | Error, live = true) {

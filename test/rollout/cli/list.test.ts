@@ -1,11 +1,10 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listCommand } from "../../../src/rollout/commands/list";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { bufferedStreams, fakeRun, healthy, tempDir } from "../fakes";
-import { consecutiveProdWith, ROOT } from "../fixtures";
+import { consecutiveProdWith, localStoreStageFile } from "../fixtures";
 
-const CONFIG = join(ROOT, "Pulumi.prod.yaml");
+const CONFIG = localStoreStageFile("prod");
 
 describe("list", () => {
   it("lists a reverted rollout (archived journal) and the held one after it, oldest first", async () => {

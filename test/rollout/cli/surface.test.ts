@@ -6,9 +6,9 @@ import { buildProgram } from "../../../src/cli/ion-rollout";
 import { explainCommand } from "../../../src/rollout/commands/explain";
 import { statusCommand } from "../../../src/rollout/commands/status";
 import { bufferedStreams, tempDir } from "../fakes";
-import { ROOT } from "../fixtures";
+import { localStoreStageFile, ROOT } from "../fixtures";
 
-const CONFIG = join(ROOT, "Pulumi.prod.yaml");
+const CONFIG = localStoreStageFile("prod");
 
 describe("the CLI's surface", () => {
   it("--version prints package.json's version and exits 0", async () => {

@@ -6,9 +6,9 @@ import type { RunnerEvent } from "../../../src/rollout/core/events";
 import { buildPlan } from "../../../src/rollout/core/plan";
 import { readJournal, readState, recordsIn, writeState } from "../../support/records";
 import { FakeDriver, FakeNotifier, FakeTime, operatorEdges, tempDir } from "../fakes";
-import { prod, ROOT } from "../fixtures";
+import { localStoreStageFile, prod } from "../fixtures";
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 const silent = { out: () => {}, err: () => {} };
 
 /** A driver whose first `failures` applies fail, as a busy Pulumi stack or HAProxy would. */

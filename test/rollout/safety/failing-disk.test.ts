@@ -3,7 +3,7 @@ import { abortCommand } from "../../../src/rollout/commands/operator";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { storeIo } from "../../../src/rollout/store/io";
 import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, tempDir } from "../fakes";
-import { consecutiveProdWith, ROOT } from "../fixtures";
+import { consecutiveProdWith, localStoreStageFile } from "../fixtures";
 
 /**
  * A full (ENOSPC) or read-only (EROFS) state directory never stops a revert: the revert and the
@@ -84,7 +84,7 @@ describe("a state directory whose writes fail", () => {
     const b = bufferedStreams();
     const code = await abortCommand(
       "prod",
-      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir },
+      { config: localStoreStageFile("prod"), stateDir: dir },
       b.io,
       operatorEdges(driver),
     );

@@ -5,7 +5,7 @@ import { runRollout } from "../../../src/rollout/controller/runner";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
 import { readRaw, recordsIn, requestKey, writeRequest, writeState } from "../../support/records";
 import { bufferedStreams, FakeDriver, fakeRun, healthy, operatorEdges, T0 } from "../fakes";
-import { consecutiveProdWith, prod, ROOT } from "../fixtures";
+import { consecutiveProdWith, localStoreStageFile, prod, ROOT } from "../fixtures";
 
 /**
  * Operator requests are bound to one rollout: a request names the rollout's id, a request for
@@ -67,7 +67,7 @@ describe("operator requests bound to one rollout", () => {
     };
     const code = await promoteCommand(
       "prod",
-      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir, yes: true },
+      { config: localStoreStageFile("prod"), stateDir: dir, yes: true },
       b.io,
       edges,
     );
@@ -106,7 +106,7 @@ describe("operator requests bound to one rollout", () => {
     const b = bufferedStreams();
     const code = await pauseCommand(
       "prod",
-      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir },
+      { config: localStoreStageFile("prod"), stateDir: dir },
       b.io,
       edges,
     );
@@ -144,7 +144,7 @@ describe("operator requests bound to one rollout", () => {
     const b = bufferedStreams();
     const code = await abortCommand(
       "prod",
-      { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir },
+      { config: localStoreStageFile("prod"), stateDir: dir },
       b.io,
       edges,
     );

@@ -8,9 +8,9 @@ import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-d
 import { takeLease } from "../../../src/rollout/store/lease";
 import { fileOf, readState, stateKey, writeState } from "../../support/records";
 import { bufferedStreams, FakeDriver, FakeNotifier, operatorEdges, tempDir } from "../fakes";
-import { prod, ROOT } from "../fixtures";
+import { localStoreStageFile, prod, ROOT } from "../fixtures";
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 
 /**
  * prod (a GCP stage: its lease lives in the stage's store, here the state directory) with a

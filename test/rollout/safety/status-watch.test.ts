@@ -7,11 +7,11 @@ import { freshState } from "../../../src/rollout/controller/prepare";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
 import { writeState } from "../../support/records";
 import { bufferedStreams, FakeTime, tempDir } from "../fakes";
-import { ROOT } from "../fixtures";
+import { localStoreStageFile, ROOT } from "../fixtures";
 
 /** `status --watch` ends when the runner is gone or the state is stale, and says so. */
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 const cfg = loadStageConfig("prod", CONFIG);
 
 function watch(dir: string, time: FakeTime) {

@@ -4,7 +4,7 @@ import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/control
 import { leaseKey } from "../../../src/rollout/store/lease";
 import { readState } from "../../support/records";
 import { bufferedStreams, FakeDriver, operatorEdges, T0, tempDir } from "../fakes";
-import { prod, ROOT } from "../fixtures";
+import { localStoreStageFile, prod, ROOT } from "../fixtures";
 
 /** An empty or corrupt lease never blocks `abort`: it holds nobody, and the abort takes it over by CAS and reverts. */
 
@@ -23,7 +23,7 @@ describe("abort with an unreadable lease", () => {
       const b = bufferedStreams();
       const code = await abortCommand(
         "prod",
-        { config: `${ROOT}/Pulumi.prod.yaml`, stateDir: dir },
+        { config: localStoreStageFile("prod"), stateDir: dir },
         b.io,
         operatorEdges(driver, () => T0),
       );

@@ -15,11 +15,11 @@ import {
   writeRaw,
 } from "../../support/records";
 import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";
-import { prod, ROOT } from "../fixtures";
+import { localStoreStageFile, prod } from "../fixtures";
 
 /** A corrupt, truncated or foreign state file never blocks `abort`. */
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 
 /** A whole state at 50% whose stored error-rate evidence counts more errors than requests. */
 function impossibleEvidence(): string {

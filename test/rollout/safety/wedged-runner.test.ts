@@ -7,7 +7,7 @@ import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease"
 import { processAlive } from "../../../src/rollout/store/holder-process";
 import { readRaw, readState, requestKey } from "../../support/records";
 import { bufferedStreams, FakeDriver, FakeTime, tempDir } from "../fakes";
-import { ROOT } from "../fixtures";
+import { localStoreStageFile, ROOT } from "../fixtures";
 
 /**
  * Abort with a live runner that does not answer (stopped, wedged) gets a bounded wait;
@@ -15,7 +15,7 @@ import { ROOT } from "../fixtures";
  * holds the lease and never reads its requests; the wait runs on a fake clock.
  */
 
-const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
+const CONFIG = localStoreStageFile("prod");
 
 /** A process holding the lease; `startTime` overrides the start time the lease records (a reused pid). */
 async function wedgedRunner(dir: string, startTime?: string) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type TraceOptions, traceCommand } from "../../../src/rollout/commands/trace";
 import type { LocalHttp } from "../edges/local-http";
-import { prod, ROOT } from "../fixtures";
+import { localStoreStageFile, prod } from "../fixtures";
 import { fakePrometheus } from "./fake-prometheus";
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -20,7 +20,7 @@ function streams() {
 }
 
 const base: Omit<TraceOptions, "metricsUrl"> = {
-  config: join(ROOT, "Pulumi.prod.yaml"),
+  config: localStoreStageFile("prod"),
   canary: "ion-api-v1-6-0",
   stable: "ion-api-v1-5-0",
   from: "2026-11-23T11:00:00Z",
