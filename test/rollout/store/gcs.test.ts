@@ -60,6 +60,30 @@ describe("the GCS store", () => {
     try {
       const store = new GcsStore({ bucket: "missing", endpoint });
       await expect(store.list("")).rejects.toThrow(/the bucket does not exist.*rollout\.store\.bucket/);
+      await expect(store.list("")).rejects.toThrow(/pulumi up/);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("a read in a bucket that does not exist fails naming the bucket, never reads as no rollout", async () => {
+    const fake = new FakeGcs({ buckets: [], clock: Date.now });
+    const endpoint = await fake.start();
+    try {
+      const store = new GcsStore({ bucket: "missing", prefix: "team/", endpoint });
+      await expect(store.read("stages/prod/state")).rejects.toThrow(
+        /read "stages\/prod\/state" in gs:\/\/missing\/team\/: the bucket does not exist.*rollout\.store\.bucket/,
+      );
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("a missing object in a bucket that exists still reads as absent", async () => {
+    const fake = new FakeGcs({ buckets: ["rollouts"], clock: Date.now });
+    const endpoint = await fake.start();
+    try {
+      expect(await new GcsStore({ bucket: "rollouts", endpoint }).read("stages/prod/state")).toBeUndefined();
     } finally {
       await fake.stop();
     }

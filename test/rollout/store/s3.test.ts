@@ -84,6 +84,8 @@ describe("the S3 store", () => {
       await expect(store.write("lease", "a", { ifAbsent: true })).rejects.toThrow(
         /write "lease" in s3:\/\/rollouts\/team\/: the bucket does not exist.*rollout\.store\.bucket/,
       );
+      // A read too: a bucket not created yet never reads as "no rollout".
+      await expect(store.read("lease")).rejects.toThrow(/the bucket does not exist.*pulumi up/);
     } finally {
       await fake.stop();
     }

@@ -31,7 +31,7 @@ export function storeRequestError(failure: StoreRequestFailure): Error {
     );
   if (failure.status === 404)
     return new Error(
-      `${where}: the bucket does not exist${detail}; create it or correct rollout.store.bucket in the stage config`,
+      `${where}: the bucket does not exist${detail}; the stage's stack creates the bucket named by rollout.store.bucket: run \`pulumi up\` on the stage's stack once after setting rollout.store, or correct rollout.store.bucket in the stage config`,
     );
   return new Error(
     `${where}: the ${failure.bucketKind} request failed with status ${failure.status ?? "unknown"}${detail}`,

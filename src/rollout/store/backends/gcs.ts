@@ -61,7 +61,7 @@ export class GcsStore implements ObjectStore {
     checkObjectKey(key);
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
       const meta = await this.request("GET", this.objectUrl(key), { signal });
-      if (meta.status === 404) return undefined;
+      if (meta.status === 404) return this.absent(meta, key, signal);
       await this.expectOk(meta, key, "read");
       const resource = (await meta.json()) as ObjectResource;
       const media = await this.request(
@@ -139,6 +139,31 @@ export class GcsStore implements ObjectStore {
     if (response.status === 412 && condition)
       throw new PreconditionFailedError(key, `is no longer at generation ${condition.ifVersion}`);
     await this.expectOk(response, key, "remove");
+  }
+
+  /**
+   * GCS answers 404 both for a missing object and for a missing bucket (the JSON API's documented
+   * 404 body is the same "Not Found"): a one-item listing, which a missing bucket also answers
+   * 404, tells them apart, so a bucket not created yet never reads as "no rollout".
+   */
+  private async absent(response: Response, key: string, signal?: AbortSignal): Promise<undefined> {
+    const url = new URL(`${this.endpoint}/storage/v1/b/${encodeURIComponent(this.options.bucket)}/o`);
+    url.search = new URLSearchParams({
+      prefix: this.prefix,
+      maxResults: "1",
+      fields: "nextPageToken",
+    }).toString();
+    const listing = await this.request("GET", url, { signal });
+    if (listing.status !== 404) return undefined;
+    throw storeRequestError({
+      store: this.description,
+      key,
+      what: "read",
+      status: 404,
+      detail: (await response.text()).slice(0, 300),
+      permission: GCS_PERMISSION.read,
+      bucketKind: "GCS",
+    });
   }
 
   private objectUrl(key: string, query: Record<string, string> = {}): URL {
