@@ -3,6 +3,7 @@ import type { CloudWatchDimensions, Side } from "../../signals";
 import { elbTargetHealth, healthyTargetTimeoutMs } from "./drivers/elb-target-health";
 import { HealthyTargetsDriver } from "./drivers/healthy-targets";
 import { LocalTrafficDriver } from "./drivers/local";
+import { PulumiTrafficDriver } from "./drivers/pulumi";
 import { stackTrafficApi } from "./drivers/stack-traffic-api";
 import { CloudMonitoringCounters } from "./metrics/cloud-monitoring-counters";
 import { CloudWatchMetricsSource } from "./metrics/cloudwatch";
@@ -63,9 +64,6 @@ export async function buildDriver(cfg: StageConfig, options: EdgeOptions = {}): 
   if (cfg.platform === "local") return localDriver(cfg, workDir);
   // Reverts through the platform's traffic API first; the served split read from it too.
   const trafficApi = stackTrafficApi(cfg);
-  // Loaded here, not at the top: the Automation API costs ~1 s of CPU to load, and a local stage
-  // (the rehearsal, every CLI test) never uses it.
-  const { PulumiTrafficDriver } = require("./drivers/pulumi") as typeof import("./drivers/pulumi");
   const driver = new PulumiTrafficDriver({
     stage: cfg.stage,
     workDir,
