@@ -58,13 +58,13 @@ export function exactRevert(
         omitted += probability;
         continue;
       }
-      table.probabilities.forEach((q, i) => {
+      for (let i = 0; i < table.probabilities.length; i++) {
         const counts = { requests: check.requests, errors: table.from + i };
         const after = observeCounts(state, counts, check.rule);
-        const mass = probability * q;
+        const mass = probability * (table.probabilities[i] as number);
         if (revertsNow(after, check.rule, counts)) revertAt[t] = (revertAt[t] as number) + mass;
         else accumulate(next, keys.of(after), after, mass);
-      });
+      }
     }
     alive -= revertAt[t] as number;
     states = next;

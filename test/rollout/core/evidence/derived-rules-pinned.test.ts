@@ -4,15 +4,17 @@ import {
   changePointCrossing,
   changePointCrossings,
 } from "../../../../src/rollout/core/evidence/change-point-crossing";
-import { cumulativeCrossing } from "../../../../src/rollout/core/evidence/exact";
+import { cumulativeCrossing, exactRevert } from "../../../../src/rollout/core/evidence/exact";
+import { exactGoPass } from "../../../../src/rollout/core/evidence/exact-go";
 import { deriveEvidenceRule, slowShareLimits } from "../../../../src/rollout/core/evidence/params";
 
 /**
  * The exact DPs behind a traffic level's bars were rewritten for speed (typed arrays, one table of
- * ln C per bar search, a search that stops once a bar is past its budget). A speed-up must not move
- * a rule by one bit: these figures were computed by the Map-based DPs the rewrite replaced (main at
- * 2bfb3d0) and are compared with `toBe` (Object.is), so a change in the order the probabilities
- * are added, in pruning, or in the bisection shows here.
+ * ln C per bar search, a search that stops once a bar is past its budget; plain loops for the GO
+ * gate's and the joint rule's DPs). A speed-up must not move a figure by one bit: these were
+ * computed by the DPs the rewrite replaced (main at 2bfb3d0) and are compared with `toBe`
+ * (Object.is), so a change in the order the probabilities are added, in pruning, or in the
+ * bisection shows here.
  */
 const settings = EvidenceSettingsSchema.parse({});
 const errorRate = { rollbackAbove: 0.01, goAtMost: 0.005 };
@@ -63,5 +65,14 @@ describe("derived evidence rules are the same to the bit as before the DP rewrit
     expect(stopped).toBeGreaterThan(0.01);
     expect(stopped).toBeLessThan(0.029025008170724686);
     expect(search(17.5, 0.01)).toBe(0.002232630443575866);
+  });
+
+  it("the GO gate's and the joint revert rule's exact figures", () => {
+    expect(exactGoPass(rule.go, Array(10).fill(50), 0.003)).toBe(0.22262767757661056);
+    expect(exactGoPass(rule.go, Array(20).fill(200), 0.01)).toBe(0.027575206048814783);
+    const joint = exactRevert(Array.from({ length: 20 }, () => ({ requests: 50, rate: 0.02, rule })));
+    expect(joint.reverted).toBe(0.8086680551895653);
+    expect(joint.expectedFailedRequests).toBe(13.214361752831238);
+    expect(joint.omitted).toBe(4.910479481718355e-15);
   });
 });
