@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # CI's rollout step (.github/workflows/rollout.yml): `start` or `resume` the stage's rollout with
 # JSON events to reports/events.ndjson, under a deadline short of GitHub-hosted runners' 6 h job
-# limit. At the deadline the runner gets SIGINT and, run with --on-interrupt hold, holds the weight
-# it serves and records it; the workflow's next job resumes from the uploaded state. Writes
+# limit. At the deadline the runner gets SIGINT and, run with --on-interrupt handover, holds the
+# weight it serves, records it, and leaves its lease to the next job's `resume` of this rollout for
+# rollout.lease.handoverSeconds (reconcile leaves it alone meanwhile and reverts it if no job came).
+# A job cancelled by hand gets SIGINT too and hands over the same way. Writes
 # `code` (ion-rollout's exit: 0 promoted, 2 reverted, 3 held, 1 error) and `deadline` (true when
 # the deadline stopped it) to $GITHUB_OUTPUT. Always exits 0: the workflow's last step judges.
 set -uo pipefail
 mode=${1:?usage: ci-rollout.sh start|resume}
 deadline_minutes=${ION_ROLLOUT_DEADLINE_MINUTES:-340}
 mkdir -p reports
-args=("$mode" "$STAGE" --json --on-interrupt hold)
+args=("$mode" "$STAGE" --json --on-interrupt handover)
 if [ "$mode" = start ] && [ -z "${IMAGE:-}" ]; then
   # A release gives only its tag: the stage's registry is its config's canary image without the tag.
   repository=$(node -e 'const { parse } = require("yaml");

@@ -183,6 +183,26 @@ describe("the workflows run as written", () => {
     expect(runs.join("\n")).toContain(command);
   });
 
+  it("a rollout job's cloud and Pulumi credentials outlast the job: every apply and the revert at its end are authorised", () => {
+    const setup = parse(readFileSync(SETUP_ACTION, "utf8")) as { runs: { steps: Step[] } };
+    const step = (uses: string) => setup.runs.steps.find((s) => s.uses?.startsWith(uses));
+    const longestJobSeconds =
+      Math.max(...Object.values(workflow("rollout.yml").jobs).map((job) => job["timeout-minutes"] ?? 360)) *
+      60;
+    // AWS: the role session's credentials are env variables the SDKs cannot refresh; it must last the job.
+    expect(
+      Number(step("aws-actions/configure-aws-credentials")?.with?.["role-duration-seconds"]),
+    ).toBeGreaterThanOrEqual(longestJobSeconds);
+    // GCP: an external-account credentials file (no one-hour access token): the SDKs exchange a new GitHub token as they need.
+    const google = step("google-github-actions/auth")?.with ?? {};
+    expect(google.create_credentials_file).toBe(true);
+    expect(google.token_format).toBeUndefined();
+    // Pulumi Cloud: the organization token is asked for the job's length (the server may grant less: docs/ci.md).
+    expect(Number(step("pulumi/auth-actions")?.with?.["token-expiration"])).toBeGreaterThanOrEqual(
+      longestJobSeconds,
+    );
+  });
+
   it("Pulumi Cloud is reached through OIDC, with no long-lived access token anywhere", () => {
     const setup = readFileSync(SETUP_ACTION, "utf8");
     expect(setup).toContain("pulumi/auth-actions@v1");

@@ -68,8 +68,8 @@ function common(command: Command): Command {
     .addOption(
       new Option(
         "--on-interrupt <what>",
-        "on SIGINT/SIGTERM: revert to 0% (default) or hold the weight",
-      ).choices(["revert", "hold"]),
+        "on SIGINT/SIGTERM: revert to 0% (default); hold the weight (no runner judges it: `reconcile` reverts it); or handover, for a CI job's deadline: hold and leave the lease to the next job's `resume` of this rollout for rollout.lease.handoverSeconds",
+      ).choices(["revert", "hold", "handover"]),
     );
 }
 

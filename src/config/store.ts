@@ -49,11 +49,22 @@ export type StoreConfig = z.infer<typeof StoreSchema>;
  * `ttlSeconds` after its last renewal, on the store's clock; the holder renews every
  * `renewSeconds`. `reconcile` reverts a canary whose lease lapsed, so ttl bounds how long an
  * orphaned canary serves before a scheduled reconcile may act.
+ *
+ * `handoverSeconds`: at a CI job's deadline (`--on-interrupt handover`) the runner holds and leaves
+ * its lease for the next job's `resume` of the rollout, live this long (sized for the next job to
+ * start: queue, checkout, setup); after it `reconcile` reverts the held canary. Bounded: the canary
+ * serves unjudged for that long at most.
  */
 export const LeaseSchema = z
   .object({
     ttlSeconds: z.number().int().min(3).max(3600).default(60),
     renewSeconds: z.number().int().min(1).max(1200).default(15),
+    handoverSeconds: z
+      .number()
+      .int()
+      .min(30, "must be at least 30 s (time for the next CI job to start and resume)")
+      .max(3600, "must be at most 3600 s: a held canary serves unjudged for this long")
+      .default(900),
   })
   .strict()
   .superRefine((lease, ctx) => {

@@ -20,10 +20,21 @@ function messageOf(rollout: Record<string, unknown>): string {
 }
 
 describe("rollout.store and rollout.lease", () => {
-  it("default to the local directory store and a 60 s lease renewed every 15 s", () => {
+  it("default to the local directory store and a 60 s lease renewed every 15 s, handed over for 900 s", () => {
     const cfg = parsedWith({});
     expect(cfg.rollout.store).toEqual({ kind: "directory" });
-    expect(cfg.rollout.lease).toEqual({ ttlSeconds: 60, renewSeconds: 15 });
+    expect(cfg.rollout.lease).toEqual({ ttlSeconds: 60, renewSeconds: 15, handoverSeconds: 900 });
+  });
+
+  it("refuse a handover window that is no window or leaves a canary unjudged past an hour, naming the key", () => {
+    expect(messageOf({ lease: { handoverSeconds: 0 } })).toMatch(
+      /rollout\.lease\.handoverSeconds: must be at least 30 s/,
+    );
+    expect(messageOf({ lease: { handoverSeconds: 7200 } })).toMatch(
+      /rollout\.lease\.handoverSeconds: must be at most 3600 s/,
+    );
+    expect(messageOf({ lease: { handoverSeconds: "15m" } })).toMatch(/rollout\.lease\.handoverSeconds/);
+    expect(parsedWith({ lease: { handoverSeconds: 60 } }).rollout.lease.handoverSeconds).toBe(60);
   });
 
   it("take a GCS bucket on a GCP stage, with a default prefix", () => {

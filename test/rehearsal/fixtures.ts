@@ -64,6 +64,8 @@ export async function testStage(overrides: Record<string, unknown> = {}): Promis
       ...(base.local as Record<string, unknown>),
       haproxySocket: join(workDir, "haproxy.sock"),
       appsFile: join(workDir, "apps.json"),
+      // Relative paths resolve against the stage file's directory (this temp dir): the app is the repository's.
+      appEntry: join(PROJECT_DIR, String((base.local as Record<string, unknown>).appEntry)),
       prometheusUrl: `http://127.0.0.1:${prometheus}`,
       frontendPort: frontend,
       statsPort: stats,

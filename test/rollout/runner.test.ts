@@ -7,7 +7,12 @@ import {
 } from "../../src/rollout/controller/traffic-lease";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import { readJournal } from "../../src/rollout/store/journal";
-import { LeaseHeldError, LeaseLostError, leaseKey } from "../../src/rollout/store/lease";
+import {
+  HandoverPendingError,
+  LeaseHeldError,
+  LeaseLostError,
+  leaseKey,
+} from "../../src/rollout/store/lease";
 import { writeRequest } from "../../src/rollout/store/requests";
 import { readState } from "../../src/rollout/store/state";
 import { FakeDriver, FakeMetrics, FakeTime, fakeRun, healthy } from "./fakes";
@@ -300,6 +305,44 @@ describe("lease", () => {
     expect(driver.applied).toEqual([]);
   });
 
+  it("--on-interrupt handover: a stop signal holds and leaves the lease to resume of this rollout alone", async () => {
+    const leases = [];
+    for (const onInterrupt of ["hold", "handover"] as const) {
+      const controller = new AbortController();
+      const { options, time } = setup({ signal: controller.signal, onInterrupt });
+      time.onSleep = (now) => {
+        if (now >= time.at(150)) controller.abort("SIGINT");
+        return undefined;
+      };
+      const result = await runRollout(options);
+      expect(result).toMatchObject({ outcome: "held", state: { heldBy: "interrupt", weight: 10 } });
+      leases.push({ result, lease: await readTrafficLease(scopeOf(options.stateDir)), options });
+    }
+    // A plain hold releases the lease (no runner judges the canary: reconcile reverts it).
+    expect(leases[0]?.lease).toBeUndefined();
+    const handed = leases[1];
+    expect(handed?.lease).toMatchObject({
+      live: true,
+      ttlMs: 900_000,
+      handover: { rolloutId: handed?.result.state.id },
+      holder: { pid: 4242 },
+    });
+    const stateDir = handed?.options.stateDir ?? "";
+    // Its holder's process is gone (isAlive: false) and still no start may take it.
+    const start = setup({ stateDir });
+    await expect(runRollout(start.options)).rejects.toBeInstanceOf(HandoverPendingError);
+    expect(start.driver.applied).toEqual([]);
+    const resume = setup({ stateDir, mode: "resume", lease: { pid: 5151, isAlive: () => false } });
+    resume.driver.weight = 10;
+    expect(await runRollout(resume.options)).toMatchObject({ outcome: "promoted" });
+    expect(resume.events).toContainEqual(
+      expect.objectContaining({
+        type: "warning",
+        message: expect.stringMatching(/^took over the handover of rollout \S+ from pid 4242 /),
+      }),
+    );
+  });
+
   it("releases its own lease at the end: the next runner takes it without a takeover", async () => {
     const { options } = setup({}, () => healthy(1000));
     await runRollout(options);
@@ -323,7 +366,13 @@ describe("lease", () => {
     };
     const error = await runRollout({
       ...options,
-      cfg: { ...options.cfg, rollout: { ...options.cfg.rollout, lease: { ttlSeconds: 3, renewSeconds: 1 } } },
+      cfg: {
+        ...options.cfg,
+        rollout: {
+          ...options.cfg.rollout,
+          lease: { ...options.cfg.rollout.lease, ttlSeconds: 3, renewSeconds: 1 },
+        },
+      },
     }).catch((e) => e);
     expect(error).toBeInstanceOf(LeaseLostError);
     expect(driver.weights()).toEqual([5]);

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
+import type { InterruptAction } from "../controller/runner";
 import type { LeaseScope } from "../controller/traffic-lease";
 import { fail, type Streams } from "./streams";
 
@@ -10,7 +11,7 @@ export interface CommonOptions {
   config?: string;
   json?: boolean;
   stateDir?: string;
-  onInterrupt?: "revert" | "hold";
+  onInterrupt?: InterruptAction;
 }
 
 /** Loads the stage config; on a ConfigError prints it and returns undefined (exit 1, nothing applied). */

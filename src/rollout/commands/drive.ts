@@ -46,6 +46,7 @@ async function drive(
   const { buildEdges } = loadEdges();
   const projectDir = projectDirOf(options);
   const edges = await buildEdges(cfg, {
+    workDir: projectDir,
     onOutput: (text) => io.err(text),
     log: (message) => io.err(`${message}\n`),
   });
@@ -87,7 +88,8 @@ export async function startCommand(
   options: CommonOptions & { image: string; name?: string },
   io: Streams,
   time: DriveTime = {},
-  check: (cfg: StageConfig) => Promise<string[]> = preflight,
+  check: (cfg: StageConfig, projectDir: string) => Promise<string[]> = (cfg, projectDir) =>
+    preflight(cfg, undefined, projectDir),
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
@@ -108,7 +110,7 @@ export async function startCommand(
     );
   }
   // Refused here, nothing is locked, recorded or applied: the previous rollout's state stays as it was.
-  const problems = await check(cfg);
+  const problems = await check(cfg, projectDirOf(options));
   if (problems.length > 0)
     return fail(io, problems.map((problem) => `start refused, nothing applied: ${problem}`).join("\n"));
   return drive(cfg, "start", options, io, releases, time);

@@ -18,7 +18,14 @@ export interface InterruptGuard {
   dispose(): void;
 }
 
-export function guardProcess(io: Streams, safeAction: "revert" | "hold"): InterruptGuard {
+/** What each `--on-interrupt` choice does, as the runner says when it stops. */
+const SAFE_ACTION_WORDS = {
+  revert: "reverting to 0%",
+  hold: "holding the weight",
+  handover: "holding the weight and handing the lease over to the next job's resume",
+} as const;
+
+export function guardProcess(io: Streams, safeAction: keyof typeof SAFE_ACTION_WORDS): InterruptGuard {
   const controller = new AbortController();
   const closed = { out: false, err: false };
   const safeIo: Streams = {
@@ -30,10 +37,12 @@ export function guardProcess(io: Streams, safeAction: "revert" | "hold"): Interr
       if (!closed.err) io.err(text);
     },
   };
-  const what = safeAction === "hold" ? "holding the weight" : "reverting to 0%";
+  const what = SAFE_ACTION_WORDS[safeAction];
   const stop = (cause: string) => {
     if (controller.signal.aborted) {
-      safeIo.err(`\n${cause}: the ${safeAction} is in progress; ignoring it until it is recorded\n`);
+      safeIo.err(
+        `\n${cause}: the ${safeAction === "revert" ? "revert" : "hold"} is in progress; ignoring it until it is recorded\n`,
+      );
       return;
     }
     safeIo.err(`\n${cause}: stopping at the next safe point (${what})\n`);

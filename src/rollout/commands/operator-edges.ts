@@ -9,7 +9,8 @@ import type { Notifier, TrafficDriver } from "../edges/types";
 
 /** How an operator command reaches the platform; tests pass a fake driver and a fake clock. */
 export interface OperatorEdges {
-  driverFor: (cfg: StageConfig) => Promise<TrafficDriver>;
+  /** The stage's driver; relative paths in its config resolve against `projectDir` (the stage file's). */
+  driverFor: (cfg: StageConfig, projectDir: string) => Promise<TrafficDriver>;
   clock: () => number;
   sleep: Sleep;
   /** Where the action is notified (default: the webhooks the environment names). */
@@ -17,9 +18,9 @@ export interface OperatorEdges {
 }
 
 export const defaultOperatorEdges: OperatorEdges = {
-  driverFor: async (cfg) => {
+  driverFor: async (cfg, projectDir) => {
     const { buildDriver } = loadEdges();
-    return buildDriver(cfg, { onOutput: (text) => process.stderr.write(text) });
+    return buildDriver(cfg, { workDir: projectDir, onOutput: (text) => process.stderr.write(text) });
   },
   clock: Date.now,
   sleep: abortableSleep,
@@ -35,18 +36,18 @@ export function operatorName(action: string): string {
  * same retries, journal record, notification and report as the runner's own transitions.
  */
 export async function operatorController(
-  cfg: StageConfig,
-  dir: string,
+  where: { cfg: StageConfig; dir: string; projectDir: string },
   state: RolloutState,
   edges: OperatorEdges,
   /** Where the controller's warnings go (a failed write, a retried revert): the operator's terminal. */
   warn?: (message: string) => void,
 ): Promise<RolloutController> {
+  const { cfg, dir } = where;
   return new RolloutController(
     {
       cfg,
       plan: buildPlan(cfg),
-      driver: await edges.driverFor(cfg),
+      driver: await edges.driverFor(cfg, where.projectDir),
       notifier: edges.notifier ?? notifierFromEnv(process.env),
       stateDir: dir,
       clock: edges.clock,

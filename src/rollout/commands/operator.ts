@@ -14,6 +14,7 @@ import { readJournal } from "../store/journal";
 import {
   describeLeaseHolder as describeHolder,
   type Lease,
+  LeaseContendedError,
   LeaseHeldError,
   type LeaseHolder,
 } from "../store/lease";
@@ -86,8 +87,9 @@ export async function operatorAction(
   }
   if (!(action === "abort" || (action === "promote" && ask.full))) return fail(io, needsRunner(ask, stage));
   const by = operatorName(action);
+  // An operator's abort may revert a canary handed over at a CI job's deadline; nothing else may take it.
   const result = await actWithoutRunner(
-    { action, command: `ion-rollout ${action} ${stage}`, stopped },
+    { action, command: `ion-rollout ${action} ${stage}`, stopped, takesHandover: action === "abort" },
     { cfg, dir, scope },
     (controller) => (action === "abort" ? controller.abortBy(by) : controller.promoteBy(by)),
     edges,
@@ -97,6 +99,18 @@ export async function operatorAction(
   return result.outcome === "failed" ? EXIT.error : EXIT.ok;
 }
 
+/** How an action without a runner takes the lease. */
+export interface ActionLease {
+  action: OperatorAction;
+  command: string;
+  /** The pid `abort --force` stopped: its lease is free to take at once. */
+  stopped?: number | undefined;
+  /** May take a live handover lease (an operator's abort). */
+  takesHandover?: boolean;
+  /** Another actor holds or is taking the lease: the exit code and message (default: exit 1 naming it). */
+  lostRace?: (message: string) => number;
+}
+
 /**
  * No runner drives the stage: take the lease, then end the rollout through one controller
  * transition on the state found (an unreadable one set aside for an abort), with the runner's
@@ -104,7 +118,7 @@ export async function operatorAction(
  * (another runner holds the lease). Used by abort, promote --full and reconcile.
  */
 export async function actWithoutRunner(
-  how: { action: OperatorAction; command: string; stopped?: number | undefined },
+  how: ActionLease,
   where: { cfg: StageConfig; dir: string; scope: LeaseScope },
   transition: (controller: RolloutController) => Promise<RunResult>,
   edges: OperatorEdges,
@@ -114,8 +128,9 @@ export async function actWithoutRunner(
   const lease = await leaseForAction(how, where.scope, io);
   if (typeof lease === "number") return lease;
   try {
-    const state = await stateToActOn(how.action, cfg, dir, edges, io);
-    const result = await actThroughController(cfg, dir, state, transition, edges, io);
+    const place = { cfg, dir, projectDir: where.scope.projectDir };
+    const state = await stateToActOn(how.action, place, edges, io);
+    const result = await actThroughController(place, state, transition, edges, io);
     reportTolerated(how.action, dir, result.state, io);
     io.out(formatStatus(cfg, result.state, edges.clock()));
     return result;
@@ -136,7 +151,7 @@ function needsRunner(ask: OperatorAsk, stage: string): string {
  * holds a live lease, and a failed write is never a reason not to revert.
  */
 async function leaseForAction(
-  how: { action: OperatorAction; command: string; stopped?: number | undefined },
+  how: ActionLease,
   scope: LeaseScope,
   io: Streams,
 ): Promise<Lease | undefined | number> {
@@ -145,11 +160,14 @@ async function leaseForAction(
     const lease = await takeTrafficLease(scope, {
       command,
       isAlive: (pid) => pid !== stopped && processAlive(pid),
+      takesHandover: () => how.takesHandover === true,
     });
     if (lease.tookOver) io.err(`took over ${lease.tookOver}\n`);
     return lease;
   } catch (error) {
-    if (error instanceof LeaseHeldError) return fail(io, error.message);
+    // Another actor holds it or is taking it right now: never act beside it.
+    if (error instanceof LeaseHeldError || error instanceof LeaseContendedError)
+      return how.lostRace ? how.lostRace(error.message) : fail(io, error.message);
     if (how.action !== "abort") throw error;
     io.err(
       `COULD NOT WRITE the lease (${(error as Error).message}); reverting without it (no runner holds a live lease)\n`,
@@ -223,11 +241,11 @@ function stopWedgedRunner(
  */
 async function stateToActOn(
   action: OperatorAction,
-  cfg: StageConfig,
-  dir: string,
+  place: ActionPlace,
   edges: OperatorEdges,
   io: Streams,
 ): Promise<RolloutState> {
+  const { cfg, dir } = place;
   try {
     const stored = readState(dir, cfg.stage);
     if (stored) return stored;
@@ -237,7 +255,9 @@ async function stateToActOn(
       `found an unreadable rollout state (${error.problem}); ${setAsideTolerated(dir, cfg.stage, edges)}\n`,
     );
   }
-  const served = await (await edges.driverFor(cfg)).currentCanaryWeight().catch(() => undefined);
+  const served = await (await edges.driverFor(cfg, place.projectDir))
+    .currentCanaryWeight()
+    .catch(() => undefined);
   return freshState(cfg.stage, cfg.releases, edges.clock(), served ?? cfg.canaryWeight);
 }
 
@@ -250,15 +270,21 @@ function setAsideTolerated(dir: string, stage: string, edges: OperatorEdges): st
   }
 }
 
+/** The stage, its state directory and its project directory (relative config paths resolve against it). */
+interface ActionPlace {
+  cfg: StageConfig;
+  dir: string;
+  projectDir: string;
+}
+
 async function actThroughController(
-  cfg: StageConfig,
-  dir: string,
+  place: ActionPlace,
   state: RolloutState,
   transition: (controller: RolloutController) => Promise<RunResult>,
   edges: OperatorEdges,
   io: Streams,
 ): Promise<RunResult> {
-  const controller = await operatorController(cfg, dir, state, edges, (message) => io.err(`${message}\n`));
+  const controller = await operatorController(place, state, edges, (message) => io.err(`${message}\n`));
   const result = await transition(controller);
   // The revert is served and recorded; the stack's agreement with it ends before this process does.
   await controller.driverSettled();

@@ -20,13 +20,15 @@ export interface CommandRun {
   missing?: boolean;
 }
 
-export type RunCommand = (file: string, args: string[]) => Promise<CommandRun>;
+/** Runs `file` in `cwd` (default the process's working directory). */
+export type RunCommand = (file: string, args: string[], cwd?: string) => Promise<CommandRun>;
 
 const PREFLIGHT_TIMEOUT_MS = 60_000;
 
-export const runCommand: RunCommand = (file, args) =>
+export const runCommand: RunCommand = (file, args, cwd) =>
   new Promise((resolve) => {
-    execFile(file, args, { timeout: PREFLIGHT_TIMEOUT_MS, encoding: "utf8" }, (error, stdout, stderr) => {
+    const options = { timeout: PREFLIGHT_TIMEOUT_MS, encoding: "utf8" as const, ...(cwd ? { cwd } : {}) };
+    execFile(file, args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
       resolve({ code, stdout, stderr, ...(error?.code === "ENOENT" ? { missing: true } : {}) });
     });
@@ -56,8 +58,15 @@ export function thresholdProblems(cfg: StageConfig): string[] {
   return problems;
 }
 
-/** The pulumi CLI, its backend login and the stage's stack; stops at the first that fails. */
-export async function pulumiProblems(cfg: StageConfig, run: RunCommand): Promise<string[]> {
+/**
+ * The pulumi CLI, its backend login and the stage's stack; stops at the first that fails. The
+ * stacks are listed in `projectDir` (the stage file's Pulumi project), not the shell's directory.
+ */
+export async function pulumiProblems(
+  cfg: StageConfig,
+  run: RunCommand,
+  projectDir?: string,
+): Promise<string[]> {
   const version = await run("pulumi", ["version"]);
   if (version.missing || version.code !== 0)
     return [
@@ -68,7 +77,7 @@ export async function pulumiProblems(cfg: StageConfig, run: RunCommand): Promise
     return [
       `pulumi is not logged in to a backend (${firstLine(whoami.stderr) || "pulumi whoami failed"}): run \`pulumi login\` (or set PULUMI_ACCESS_TOKEN / PULUMI_BACKEND_URL)`,
     ];
-  const stacks = await run("pulumi", ["stack", "ls", "--json"]);
+  const stacks = await run("pulumi", ["stack", "ls", "--json"], projectDir);
   if (stacks.code !== 0)
     return [`cannot list the stacks: ${firstLine(stacks.stderr) || "pulumi stack ls failed"}`];
   if (!stackNames(stacks.stdout).some((name) => name === cfg.stage || name.endsWith(`/${cfg.stage}`)))
@@ -97,8 +106,12 @@ function stackNames(json: string): string[] {
 }
 
 /** Every reason `start` must not begin, one line each; empty when it may. */
-export async function preflight(cfg: StageConfig, run: RunCommand = runCommand): Promise<string[]> {
+export async function preflight(
+  cfg: StageConfig,
+  run: RunCommand = runCommand,
+  projectDir?: string,
+): Promise<string[]> {
   const problems = thresholdProblems(cfg);
-  if (cfg.platform !== "local") problems.push(...(await pulumiProblems(cfg, run)));
+  if (cfg.platform !== "local") problems.push(...(await pulumiProblems(cfg, run, projectDir)));
   return problems;
 }

@@ -2,6 +2,7 @@ import type { StageConfig } from "../../config";
 import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { isActive, type RolloutState } from "../core/state";
+import { describeLeaseHolder } from "../store/lease";
 import { readState, UnreadableStateError } from "../store/state";
 import { type CommonOptions, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
 import { actWithoutRunner } from "./operator";
@@ -27,16 +28,11 @@ export async function reconcileCommand(
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
   const scope = leaseScopeOf(cfg, options);
-  const say = (action: Reconciled, message: string, extra: Record<string, unknown> = {}) => {
-    if (options.json) io.out(`${JSON.stringify({ stage, action, message, ...extra })}\n`);
-    else if (action !== "reverted" && action !== "revert-failed") io.out(`${message}\n`);
-    else io.err(`${message}\n`);
-  };
+  const say = sayer(stage, options, io);
   const runner = await runnerOnTarget(scope);
-  if (runner.alive) {
-    say("left-alone", `${stage}: left alone, a live runner holds the lease: ${runner.description}`, {
-      runner: runner.description,
-    });
+  const alone = leftAloneFor(stage, runner, edges.clock());
+  if (alone) {
+    say("left-alone", alone.message, alone.extra);
     return EXIT.ok;
   }
   const found = recordedRollout(dir, stage);
@@ -44,7 +40,7 @@ export async function reconcileCommand(
     say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);
     return EXIT.ok;
   }
-  const served = await servedCanaryWeight(cfg, edges);
+  const served = await servedCanaryWeight(cfg, scope.projectDir, edges);
   if (!found.state && !found.unreadable && !leftBehindMidRollout(runner, served)) {
     say("nothing-in-progress", `${stage}: nothing in progress (no rollout recorded in ${dir})`);
     return EXIT.ok;
@@ -54,8 +50,12 @@ export async function reconcileCommand(
     return EXIT.ok;
   }
   const reason = `reconcile: ${whyNoRunner(runner)}; the platform serves ${served === undefined ? "an unknown weight of" : `${served}%`} canary`;
+  const lostRace = (message: string) => {
+    say("left-alone", `${stage}: left alone, another actor got there first: ${message}`);
+    return EXIT.ok;
+  };
   const result = await actWithoutRunner(
-    { action: "abort", command: `ion-rollout reconcile ${stage}` },
+    { action: "abort", command: `ion-rollout reconcile ${stage}`, lostRace },
     { cfg, dir, scope },
     (controller) => controller.revertBecause(reason),
     edges,
@@ -73,17 +73,55 @@ export async function reconcileCommand(
   return failed ? EXIT.error : EXIT.reverted;
 }
 
+/** One line (stdout; a revert on stderr), or with --json one document naming the action. */
+function sayer(stage: string, options: CommonOptions, io: Streams) {
+  return (action: Reconciled, message: string, extra: Record<string, unknown> = {}) => {
+    if (options.json) io.out(`${JSON.stringify({ stage, action, message, ...extra })}\n`);
+    else if (action !== "reverted" && action !== "revert-failed") io.out(`${message}\n`);
+    else io.err(`${message}\n`);
+  };
+}
+
 /**
  * With no state here (a fresh CI checkout: the state is a file on the runner's machine), a lease
  * its runner never released, on a platform serving a canary step below 100%, is a rollout whose
- * runner died: a runner that ends (promoted, reverted, held at a job's deadline) releases its lease.
+ * runner died: a runner that ends (promoted, reverted, held by an operator's interrupt) releases its
+ * lease, and one held at a CI job's deadline hands it over (left alone until its window lapses).
  */
 function leftBehindMidRollout(runner: RunnerSeen, served: number | undefined): boolean {
   return runner.holder !== undefined && served !== undefined && served > 0 && served < 100;
 }
 
+/**
+ * A live runner, or a rollout handed over at a CI job's deadline whose window has not lapsed (the
+ * next job's `resume` takes it over): what reconcile says when it leaves the target alone.
+ */
+function leftAloneFor(
+  stage: string,
+  runner: RunnerSeen,
+  now: number,
+): { message: string; extra: Record<string, unknown> } | undefined {
+  if (runner.alive)
+    return {
+      message: `${stage}: left alone, a live runner holds the lease: ${runner.description}`,
+      extra: { runner: runner.description },
+    };
+  const handover = runner.handover;
+  if (!handover?.live) return undefined;
+  const seconds = Math.ceil(handover.leftMs / 1000);
+  const lapsesAt = new Date(now + handover.leftMs).toISOString();
+  return {
+    message: `${stage}: left alone, rollout ${handover.rolloutId} was handed over at a CI job's deadline and waits for \`ion-rollout resume ${stage}\`: its handover lapses in ${seconds} s (about ${lapsesAt}), then reconcile reverts it; holder ${runner.description}`,
+    extra: { handover: { rolloutId: handover.rolloutId, lapsesInSeconds: seconds, lapsesAt } },
+  };
+}
+
 /** Why no runner counts, in the words the record keeps. */
 function whyNoRunner(runner: RunnerSeen): string {
+  if (runner.handover && runner.holder) {
+    const ago = Math.round(-runner.handover.leftMs / 1000);
+    return `the handover of rollout ${runner.handover.rolloutId} lapsed ${ago} s ago with no job resuming it: holder ${describeLeaseHolder(runner.holder)}`;
+  }
   if (!runner.holder)
     return runner.description ? `the lease is ${runner.description}` : "no runner holds a lease";
   const ago = Math.round((runner.sinceRenewalMs ?? 0) / 1000);
@@ -103,9 +141,13 @@ function recordedRollout(dir: string, stage: string): { state?: RolloutState; un
 }
 
 /** The platform's served canary weight; undefined when it cannot be read (then the revert goes ahead). */
-async function servedCanaryWeight(cfg: StageConfig, edges: OperatorEdges): Promise<number | undefined> {
+async function servedCanaryWeight(
+  cfg: StageConfig,
+  projectDir: string,
+  edges: OperatorEdges,
+): Promise<number | undefined> {
   try {
-    return await (await edges.driverFor(cfg)).currentCanaryWeight();
+    return await (await edges.driverFor(cfg, projectDir)).currentCanaryWeight();
   } catch {
     return undefined;
   }

@@ -8,7 +8,15 @@ import { writeReports } from "../report/report-files";
 import { readJournal } from "../store/journal";
 import { type Lease, LeaseHeldError } from "../store/lease";
 import { readState } from "../store/state";
-import { type CommonOptions, fail, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
+import {
+  type CommonOptions,
+  fail,
+  leaseScopeOf,
+  loadConfig,
+  projectDirOf,
+  type Streams,
+  stateDirOf,
+} from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
 import { formatStatus } from "./status";
 
@@ -27,14 +35,8 @@ export async function retireCommand(
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
   const found = readState(dir, stage);
-  const refusal = retireRefusal(
-    stage,
-    dir,
-    found,
-    edges.clock(),
-    options.now === true,
-    cfg.rollout.retainOldSeconds,
-  );
+  const now = edges.clock();
+  const refusal = retireRefusal(stage, dir, found, now, options.now === true, cfg.rollout.retainOldSeconds);
   if (refusal?.ok) {
     io.out(`${refusal.message}\n`);
     return EXIT.ok;
@@ -56,7 +58,8 @@ export async function retireCommand(
     const left = (state.retireOldAfter ?? 0) - edges.clock();
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
     const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
-    const controller = await operatorController(cfg, dir, state, edges);
+    const place = { cfg, dir, projectDir: projectDirOf(options) };
+    const controller = await operatorController(place, state, edges);
     const notServed = await notServingCanary(controller, state, stage);
     if (notServed) return fail(io, notServed);
     try {

@@ -1,12 +1,20 @@
 import type { StageConfig } from "../../config";
-import { runnerOnTarget } from "../controller/traffic-lease";
+import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { outcomeWord } from "../core/outcome-word";
 import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
 import { readState } from "../store/state";
-import { type CommonOptions, leaseScopeOf, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
+import {
+  type CommonOptions,
+  leaseScopeOf,
+  loadConfig,
+  noRollout,
+  projectDirOf,
+  type Streams,
+  stateDirOf,
+} from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
 function statusExit(state: RolloutState | undefined): number {
@@ -102,12 +110,19 @@ export async function statusCommand(
     if (!state) return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
     const runner = await runnerOnTarget(leaseScopeOf(cfg, options));
     const holder = runner.alive ? runner.description : undefined;
-    const served = options.live ? await servedWeight(cfg, driverFor) : undefined;
+    const served = options.live ? await servedWeight(cfg, projectDirOf(options), driverFor) : undefined;
+    const handover = handoverSeen(runner);
     if (options.json)
-      io.out(`${JSON.stringify({ state, runner: holder ?? null, ...(served ? { served } : {}) })}\n`);
+      io.out(
+        `${JSON.stringify({ state, runner: holder ?? null, ...(handover ? { handover } : {}), ...(served ? { served } : {}) })}\n`,
+      );
     else {
       if (options.watch && io.isTTY) io.out("\x1b[2J\x1b[H");
       io.out(formatStatus(cfg, state, clock(), holder));
+      if (handover)
+        io.out(
+          `  handed over at a CI job's deadline: waits for \`ion-rollout resume ${stage}\` of rollout ${handover.rolloutId}, lapses in ${handover.lapsesInSeconds} s (then reconcile reverts it)\n`,
+        );
       if (served) io.out(formatServed(state, served));
     }
     if (!options.watch || !isActive(state)) return statusExit(state);
@@ -120,12 +135,23 @@ export async function statusCommand(
   }
 }
 
+/** A live handover of the stage's lease (a CI job's deadline), as status shows it. */
+function handoverSeen(runner: RunnerSeen): { rolloutId: string; lapsesInSeconds: number } | undefined {
+  const handover = runner.handover;
+  if (!handover?.live) return undefined;
+  return { rolloutId: handover.rolloutId, lapsesInSeconds: Math.ceil(handover.leftMs / 1000) };
+}
+
 /** What the platform says it serves: a weight, or why it could not be read. */
 type Served = { weight: number } | { error: string };
 
-async function servedWeight(cfg: StageConfig, driverFor: OperatorEdges["driverFor"]): Promise<Served> {
+async function servedWeight(
+  cfg: StageConfig,
+  projectDir: string,
+  driverFor: OperatorEdges["driverFor"],
+): Promise<Served> {
   try {
-    const weight = await (await driverFor(cfg)).currentCanaryWeight();
+    const weight = await (await driverFor(cfg, projectDir)).currentCanaryWeight();
     return weight === undefined ? { error: "the platform did not say" } : { weight };
   } catch (error) {
     return { error: (error as Error).message };

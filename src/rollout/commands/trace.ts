@@ -3,7 +3,7 @@ import type { StageConfig } from "../../config";
 import { EXIT } from "../core/outcome";
 import { buildTrace, countGaps, type RecordedTrace } from "../core/trace/build";
 import type { TraceDocument } from "../core/trace/format";
-import { type CommonOptions, fail, loadConfig, processStreams, type Streams } from "./common";
+import { type CommonOptions, fail, loadConfig, processStreams, projectDirOf, type Streams } from "./common";
 import { parseTimeRange, type TimeRange, TimeRangeError } from "./time-range";
 import { defaultStepSeconds, recordFromStage, sourceHint, type TraceSourceDeps } from "./trace-source";
 
@@ -101,7 +101,8 @@ export async function traceCommand(
   try {
     recorded = await recordFromStage(
       { cfg, range, metricsUrl: options.metricsUrl, onProgress: progress(io) },
-      deps,
+      // The stack's outputs (AWS dimensions) are read in the stage file's Pulumi project.
+      { workDir: projectDirOf(options), ...deps },
     );
   } catch (error) {
     return fail(

@@ -10,7 +10,7 @@ import { isActive } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
-import type { LeaseOptions } from "../store/lease";
+import type { Lease, LeaseOptions } from "../store/lease";
 import { takeRequest } from "../store/requests";
 import { readState } from "../store/state";
 import { stoppedByAbortRequest } from "./abort-request";
@@ -22,6 +22,9 @@ import { stepAtServedWeight } from "./resume";
 import { takeTrafficLease } from "./traffic-lease";
 
 export { RolloutRefused } from "./prepare";
+
+/** What an interrupt does: `--on-interrupt`. */
+export type InterruptAction = "revert" | "hold" | "handover";
 
 /**
  * The rollout loop: take the lock, bring the platform to the current step, then every check
@@ -42,8 +45,12 @@ export interface RunOptions extends PrepareOptions {
   /** SIGINT/SIGTERM: stop at the next safe point. */
   signal?: AbortSignal;
   onEvent?: (event: RunnerEvent) => void;
-  /** On interrupt: revert (default) or hold the current weight. */
-  onInterrupt?: "revert" | "hold";
+  /**
+   * On interrupt: revert (default), hold the current weight (the lease is released: with no runner
+   * judging it, `reconcile` reverts it), or handover: hold and leave the lease for `resume` of this
+   * rollout within `rollout.lease.handoverSeconds` (a CI job's deadline; the next job resumes).
+   */
+  onInterrupt?: InterruptAction;
   /** Test seams for the lease on the traffic target (who holds it, which pids are alive). */
   lease?: Partial<Omit<LeaseOptions, "ttlMs">> & { hostLeaseDir?: string };
   /** The project directory (the stage file's); default the working directory. */
@@ -57,26 +64,18 @@ export interface RunOptions extends PrepareOptions {
 }
 
 export async function runRollout(options: RunOptions): Promise<RunResult> {
-  const { cfg, mode } = options;
+  const { cfg } = options;
   const clock = options.clock ?? Date.now;
   const plan = buildPlan(cfg);
   warmAnalysis(cfg);
-  const { hostLeaseDir, ...leaseOptions } = options.lease ?? {};
-  const lease = await takeTrafficLease(
-    {
-      cfg,
-      projectDir: options.projectDir ?? process.cwd(),
-      stateDir: options.stateDir,
-      ...(hostLeaseDir ? { hostLeaseDir } : {}),
-    },
-    { ...leaseOptions, now: clock, command: `ion-rollout ${mode} ${cfg.stage}` },
-  );
+  const lease = await takeRunnerLease(options, clock);
   // The lease is real time on the store: renewed on real timers even when a test fakes the rollout's time.
   const keeper = keepLease(lease, {
     renewMs: cfg.rollout.lease.renewSeconds * 1000,
     sleep: abortableSleep,
     warn: (message) => options.onEvent?.({ type: "warning", at: clock(), message }),
   });
+  let result: RunResult | undefined;
   try {
     const served = await servedWeight(options);
     const prepared = prepareState(options, plan, clock(), served);
@@ -93,27 +92,89 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
       prepared.state,
     );
     const outOfBand = reconcile(controller, options, served);
-    if (outOfBand) return await outOfBand;
-    if (lease.tookOver) controller.warn(`took over ${lease.tookOver}`);
-    return await untilLeaseLost(
-      drive(controller, options, served, prepared.replaces).catch((error: unknown) =>
-        failSafe(controller, options, error),
-      ),
-      keeper.lost,
-    );
+    if (lease.tookOver && !outOfBand) controller.warn(`took over ${lease.tookOver}`);
+    result = await (outOfBand ??
+      untilLeaseLost(
+        drive(controller, options, served, prepared.replaces).catch((error: unknown) =>
+          failSafe(controller, options, error),
+        ),
+        keeper.lost,
+      ));
+    return result;
   } finally {
     // Work the driver left running after a served change (a stack brought into agreement after a
     // fast revert) ends under this lease, so no other runner drives the stack meanwhile.
     await options.driver.settle?.();
     await keeper.stop();
-    await lease.release().catch((error: unknown) =>
-      options.onEvent?.({
-        type: "warning",
-        at: clock(),
-        message: `could not release the lease (${(error as Error).message}); it lapses after rollout.lease.ttlSeconds`,
-      }),
+    await leaveLease(lease, result, options);
+  }
+}
+
+/**
+ * The lease on the stage's traffic target; a resume takes over its own rollout's handover (or,
+ * with nothing recorded, the served rollout's).
+ */
+function takeRunnerLease(options: RunOptions, clock: () => number): Promise<Lease> {
+  const { cfg, mode } = options;
+  const { hostLeaseDir, ...leaseOptions } = options.lease ?? {};
+  const resumes = mode === "resume" ? recordedRolloutId(options) : undefined;
+  return takeTrafficLease(
+    {
+      cfg,
+      projectDir: options.projectDir ?? process.cwd(),
+      stateDir: options.stateDir,
+      ...(hostLeaseDir ? { hostLeaseDir } : {}),
+    },
+    {
+      ...leaseOptions,
+      now: clock,
+      command: `ion-rollout ${mode} ${cfg.stage}`,
+      takesHandover: (handover) =>
+        mode === "resume" && (resumes ?? handover.rolloutId) === handover.rolloutId,
+    },
+  );
+}
+
+/** The rollout `resume` continues, as recorded; undefined when nothing readable is recorded. */
+function recordedRolloutId(options: RunOptions): string | undefined {
+  try {
+    return readState(options.stateDir, options.cfg.stage)?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * At the end: a rollout held by a stop signal under `--on-interrupt handover` leaves the lease to
+ * its next job's `resume` for the handover window; every other end releases it. A failed write
+ * is said: the lease then lapses after its ttl and `reconcile` reverts the held canary.
+ */
+async function leaveLease(lease: Lease, result: RunResult | undefined, options: RunOptions): Promise<void> {
+  const clock = options.clock ?? Date.now;
+  const warn = (message: string) => options.onEvent?.({ type: "warning", at: clock(), message });
+  const handover = result !== undefined && handsOver(result, options);
+  try {
+    if (!handover) return await lease.release();
+    const windowSeconds = options.cfg.rollout.lease.handoverSeconds;
+    await lease.handOver(result.state.id, windowSeconds * 1000);
+    warn(
+      `handed over the lease on ${lease.holder.target} to \`ion-rollout resume ${result.state.stage}\` of rollout ${result.state.id} for ${windowSeconds} s (rollout.lease.handoverSeconds); if no job resumes it by then, \`reconcile\` reverts it`,
+    );
+  } catch (error) {
+    warn(
+      `could not ${handover ? "hand over" : "release"} the lease (${(error as Error).message}); it lapses after rollout.lease.ttlSeconds`,
     );
   }
+}
+
+/** A hold taken because the run was stopped (a CI job's deadline), not because the loop failed. */
+function handsOver(result: RunResult, options: RunOptions): boolean {
+  return (
+    options.onInterrupt === "handover" &&
+    options.signal?.aborted === true &&
+    result.outcome === "held" &&
+    result.state.heldBy === "interrupt"
+  );
 }
 
 /**
@@ -310,7 +371,10 @@ function keepServedStep(controller: RolloutController, served: number): void {
  */
 function interrupted(controller: RolloutController, options: RunOptions, cause?: string): Promise<RunResult> {
   const why = cause ?? (typeof options.signal?.reason === "string" ? options.signal.reason : "interrupted");
-  return controller.stopOnInterrupt(why, options.onInterrupt ?? "revert");
+  return controller.stopOnInterrupt(
+    why,
+    options.onInterrupt === "revert" || !options.onInterrupt ? "revert" : "hold",
+  );
 }
 
 /** The loop itself failed: the safe action if the rollout is still between weights, then the error is told. */

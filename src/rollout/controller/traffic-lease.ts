@@ -86,24 +86,51 @@ export interface RunnerSeen {
   notAlive?: "lapsed" | "gone";
   /** Store-clock ms since the holder last wrote (took or renewed) its lease. */
   sinceRenewalMs?: number;
+  /**
+   * The lease was handed over at a CI job's deadline for `resume` of `rolloutId`: nobody drives
+   * the target, and while `live` only that resume (or an operator's abort) may take it.
+   */
+  handover?: { rolloutId: string; live: boolean; leftMs: number };
 }
 
 /**
  * Who drives the target: a holder whose lease is live on the store's clock and, on this host, whose
- * process still runs (a SIGKILLed runner is gone at once). An unreadable lease holds nobody.
+ * process still runs (a SIGKILLed runner is gone at once). An unreadable lease holds nobody; a
+ * handed-over lease has no runner either (its holder exited), but is waiting for a resume.
  */
 export async function runnerOnTarget(scope: LeaseScope): Promise<RunnerSeen> {
   const lease = await readTrafficLease(scope);
   if (!lease) return { alive: false };
   const holder = lease.holder;
   if (!holder) return { alive: false, description: `an unreadable lease (${lease.unreadable})` };
+  const sinceRenewalMs = lease.ttlMs - lease.leftMs;
+  if (lease.handover) return handedOver(holder, lease.handover.rolloutId, lease.leftMs, sinceRenewalMs);
   const alive = lease.live && (holder.host !== hostname() || holderAlive(holder));
   const why = !lease.live ? ` (lapsed ${Math.round(-lease.leftMs / 1000)} s ago)` : alive ? "" : " (gone)";
   return {
     holder,
     alive,
     description: `${describeLeaseHolder(holder)}${why}`,
-    sinceRenewalMs: lease.ttlMs - lease.leftMs,
+    sinceRenewalMs,
     ...(alive ? {} : { notAlive: lease.live ? ("gone" as const) : ("lapsed" as const) }),
+  };
+}
+
+function handedOver(
+  holder: LeaseHolder,
+  rolloutId: string,
+  leftMs: number,
+  sinceRenewalMs: number,
+): RunnerSeen {
+  const live = leftMs > 0;
+  const seconds = Math.round(Math.abs(leftMs) / 1000);
+  const when = live ? `lapses in ${seconds} s` : `lapsed ${seconds} s ago`;
+  return {
+    holder,
+    alive: false,
+    description: `${describeLeaseHolder(holder)} (handed over for resume of rollout ${rolloutId}; ${when})`,
+    sinceRenewalMs,
+    handover: { rolloutId, live, leftMs },
+    ...(live ? {} : { notAlive: "lapsed" as const }),
   };
 }

@@ -33,10 +33,22 @@ export interface LeaseHolder {
   since: string;
 }
 
+/**
+ * A lease handed over at a CI job's deadline: its runner held the canary and left the lease for
+ * the next job's `resume` of this rollout, live for the handover window (its `ttlMs`) and never
+ * renewed. While live only that resume (or an operator's abort) may take it; once lapsed it is a
+ * lapsed lease like any other, and `reconcile` reverts the canary.
+ */
+export interface LeaseHandover {
+  /** The rollout whose `resume` may take the lease over. */
+  rolloutId: string;
+}
+
 /** What the lease is stored in, besides its holder. */
 interface LeaseDocument {
   holder: LeaseHolder;
   ttlMs: number;
+  handover?: LeaseHandover;
 }
 
 /** What a runner drives: `key` is the platform's identity of the target, `description` for people. */
@@ -57,6 +69,8 @@ export interface LeaseOptions {
   monotonic?: () => number;
   /** Whether a pid on this host is alive (default: `process.kill(pid, 0)`). */
   isAlive?: (pid: number) => boolean;
+  /** Whether this taker may replace a live handover lease (`resume` of its rollout, an operator's abort); default no. */
+  takesHandover?: (handover: LeaseHandover) => boolean;
 }
 
 /** Someone else drives the target: the message names the holder and what to do. */
@@ -70,6 +84,24 @@ export class LeaseHeldError extends Error {
       `another runner holds ${holder.target}: ${describeLeaseHolder(holder)}; its lease lapses in ${Math.ceil(leftMs / 1000)} s unless renewed. Wait for it, stop it, or \`ion-rollout abort\` to revert through it`,
     );
   }
+}
+
+/** A live handover lease waits for `resume` of its rollout: anything else is refused until it lapses. */
+export class HandoverPendingError extends LeaseHeldError {
+  override name = "HandoverPendingError";
+  constructor(
+    holder: LeaseHolder,
+    leftMs: number,
+    readonly handover: LeaseHandover,
+  ) {
+    super(holder, leftMs);
+    this.message = `rollout ${handover.rolloutId} on ${holder.target} was held and handed over at a CI job's deadline by ${describeLeaseHolder(holder)}; only \`resume\` of that rollout may take it over for ${Math.ceil(leftMs / 1000)} s more (rollout.lease.handoverSeconds), after which \`reconcile\` reverts it. \`ion-rollout abort\` reverts it now`;
+  }
+}
+
+/** The lease kept changing hands while it was being taken: another actor is taking it. */
+export class LeaseContendedError extends Error {
+  override name = "LeaseContendedError";
 }
 
 /** The lease was taken over, or could not be renewed in time: stop driving now. */
@@ -88,6 +120,8 @@ export interface LeaseView {
   /** The lease's time to live as stored (0 when unreadable): `ttlMs - leftMs` is the time since its last write. */
   ttlMs: number;
   version: string;
+  /** Set when the lease was handed over for `resume` of a rollout (its `ttlMs` is the handover window). */
+  handover?: LeaseHandover;
 }
 
 export function describeLeaseHolder(holder: LeaseHolder): string {
@@ -123,7 +157,15 @@ function view(object: StoredObject): LeaseView {
       ttlMs,
       version: object.version,
     };
-  return { holder: document.holder, live: leftMs > 0, leftMs, ttlMs, version: object.version };
+  const handover = typeof document.handover?.rolloutId === "string" ? document.handover : undefined;
+  return {
+    holder: document.holder,
+    live: leftMs > 0,
+    leftMs,
+    ttlMs,
+    version: object.version,
+    ...(handover ? { handover: { rolloutId: handover.rolloutId } } : {}),
+  };
 }
 
 /** The lease on `target` as the store has it now; undefined when nobody holds one. */
@@ -132,15 +174,28 @@ export async function readLease(store: ObjectStore, target: LeaseTarget): Promis
   return object ? view(object) : undefined;
 }
 
-/** Why a found lease may be replaced: it lapsed, or its holder is a dead process on this host. */
+/**
+ * Why a found lease may be replaced: it lapsed, its holder is a dead process on this host, or it
+ * is a live handover this taker may take. A handover's holder has exited on purpose: its process
+ * being gone does not free the lease, only its window lapsing does.
+ */
 function takeoverReason(
   found: LeaseView,
   host: string,
-  isAlive: (pid: number) => boolean,
+  options: Pick<LeaseOptions, "isAlive" | "takesHandover">,
 ): string | undefined {
   if (!found.holder) return `an unreadable lease (${found.unreadable})`;
-  if (!found.live) return `the lapsed lease of ${describeLeaseHolder(found.holder)}`;
-  if (found.holder.host === host && !holderAlive(found.holder, isAlive))
+  const handover = found.handover;
+  if (!found.live)
+    return handover
+      ? `the lapsed handover of rollout ${handover.rolloutId} from ${describeLeaseHolder(found.holder)}`
+      : `the lapsed lease of ${describeLeaseHolder(found.holder)}`;
+  if (handover) {
+    if (options.takesHandover?.(handover) !== true)
+      throw new HandoverPendingError(found.holder, found.leftMs, handover);
+    return `the handover of rollout ${handover.rolloutId} from ${describeLeaseHolder(found.holder)}`;
+  }
+  if (found.holder.host === host && !holderAlive(found.holder, options.isAlive ?? processAlive))
     return `the lease of ${describeLeaseHolder(found.holder)}, a process that is gone`;
   return undefined;
 }
@@ -171,7 +226,7 @@ export async function takeLease(
   for (let attempt = 0; attempt < 8; attempt++) {
     const object = await store.read(key);
     const found = object ? view(object) : undefined;
-    const reason = found ? takeoverReason(found, holder.host, options.isAlive ?? processAlive) : undefined;
+    const reason = found ? takeoverReason(found, holder.host, options) : undefined;
     if (found?.holder && reason === undefined) throw new LeaseHeldError(found.holder, found.leftMs);
     const sentAt = monotonic();
     try {
@@ -190,7 +245,7 @@ export async function takeLease(
       if (!(error instanceof PreconditionFailedError)) throw error;
     }
   }
-  throw new Error(
+  throw new LeaseContendedError(
     `could not take the lease on ${target.description}: it kept changing hands; another runner is starting`,
   );
 }
@@ -198,6 +253,7 @@ export async function takeLease(
 /** A held lease: renew it by CAS on the version this holder wrote last; release it at the end. */
 export class Lease {
   private lostWith: LeaseLostError | undefined;
+  private handedOver = false;
   private confirmedAt: number;
 
   constructor(
@@ -251,9 +307,27 @@ export class Lease {
     throw this.lostWith;
   }
 
-  /** Gives the lease up, if it is still this holder's; a lease already replaced is left alone. */
+  /**
+   * Instead of releasing: rewrites the lease (by CAS on this holder's last version) as a handover
+   * to `resume` of `rolloutId`, live for `windowMs` on the store's clock and never renewed. A lease
+   * already replaced throws `LeaseLostError`; after a handover `release` does nothing.
+   */
+  async handOver(rolloutId: string, windowMs: number): Promise<void> {
+    if (this.lostWith) throw this.lostWith;
+    const document: LeaseDocument = { ...(JSON.parse(this.text) as LeaseDocument), ttlMs: windowMs };
+    document.handover = { rolloutId };
+    try {
+      this.version = await this.store.write(this.key, JSON.stringify(document), { ifVersion: this.version });
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) this.lose("another runner replaced this runner's lease");
+      throw error;
+    }
+    this.handedOver = true;
+  }
+
+  /** Gives the lease up, if it is still this holder's; a lease already replaced or handed over is left alone. */
   async release(): Promise<void> {
-    if (this.lostWith) return;
+    if (this.lostWith || this.handedOver) return;
     try {
       await this.store.remove(this.key, { ifVersion: this.version });
     } catch (error) {

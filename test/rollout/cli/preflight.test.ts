@@ -8,11 +8,13 @@ const ok = (stdout = ""): CommandRun => ({ code: 0, stdout, stderr: "" });
 /** A fake `pulumi`: answers per sub-command, and keeps what was asked. */
 function fakePulumi(answers: Record<string, CommandRun>) {
   const asked: string[] = [];
-  const run = async (file: string, args: string[]) => {
+  const cwds: (string | undefined)[] = [];
+  const run = async (file: string, args: string[], cwd?: string) => {
     asked.push(`${file} ${args.join(" ")}`);
+    cwds.push(cwd);
     return answers[args[0] ?? ""] ?? ok();
   };
-  return { asked, run };
+  return { asked, cwds, run };
 }
 
 describe("start's preflight", () => {
@@ -68,5 +70,12 @@ describe("start's preflight", () => {
       await preflight(loadStageConfig("rehearsal", `${ROOT}/Pulumi.rehearsal.yaml`), pulumi.run),
     ).toEqual([]);
     expect(pulumi.asked).toEqual([]);
+  });
+
+  it("lists the stacks in the stage file's project directory, not the shell's", async () => {
+    const pulumi = fakePulumi({ stack: ok(JSON.stringify([{ name: "acme/prod" }])) });
+    expect(await preflight(prod(), pulumi.run, "/srv/deploy")).toEqual([]);
+    expect(pulumi.asked.at(-1)).toBe("pulumi stack ls --json");
+    expect(pulumi.cwds.at(-1)).toBe("/srv/deploy");
   });
 });

@@ -158,10 +158,10 @@ describe("rollout.yml (called by release.yml, or by hand)", () => {
       return { status: result.status, output: readFileSync(output, "utf8") };
     };
 
-    it("passes ion-rollout's exit code on, with --on-interrupt hold", () => {
+    it("passes ion-rollout's exit code on, with --on-interrupt handover (its deadline leaves the lease to the next job's resume)", () => {
       expect(run("2")).toEqual({ status: 0, output: "code=2\ndeadline=false\n" });
       expect(readFileSync(join(dir, "log"), "utf8")).toContain(
-        "ion-rollout start prod --json --on-interrupt hold --image registry/ion-api:1.5.0",
+        "ion-rollout start prod --json --on-interrupt handover --image registry/ion-api:1.5.0",
       );
     });
 

@@ -243,7 +243,7 @@ export function localConfig(
     haproxySocket: ${fake.socket}
     prometheusUrl: ${fake.prometheusUrl}
     appPorts: [${fake.appPorts.join(", ")}]
-    appEntry: ${FAKE_APP_ENTRY}
+    appEntry: ${join(ROOT, FAKE_APP_ENTRY)}
     appsFile: ${fake.appsFile}
   ion-deploy:releases:
     stable: { image: "local/ion-api:1.9.0", name: ion-api-v1-9-0 }
@@ -270,8 +270,9 @@ export interface Cli {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function cli(args: string[]): Cli {
-  const child = spawn(process.execPath, [builtIonRollout(), ...args], { cwd: ROOT });
+/** The built CLI as a child process, in `cwd` (default the repository). */
+export function cli(args: string[], cwd: string = ROOT): Cli {
+  const child = spawn(process.execPath, [builtIonRollout(), ...args], { cwd });
   const text = { stdout: "", stderr: "" };
   const waiters: { pattern: RegExp; stream: "stdout" | "stderr"; resolve: (line: string) => void }[] = [];
   const check = () => {

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { abortCommand, promoteCommand } from "../../../src/rollout/commands/operator";
 import { reconcileCommand } from "../../../src/rollout/commands/reconcile";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
@@ -17,20 +18,23 @@ const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
  * rollout recorded at `recorded`%, the platform serving `served`%, and a lease last written
  * `renewedAgoMs` ago by a runner on another host (ttl 60 s), or none.
  */
-async function orphan(recorded: number, served: number, renewedAgoMs?: number) {
+async function orphan(recorded: number, served: number, renewedAgoMs?: number, handoverMs?: number) {
   const cfg = prod();
   const dir = tempDir();
-  writeState(dir, { ...freshState(cfg.stage, cfg.releases, Date.now(), recorded), weight: recorded });
+  const state = { ...freshState(cfg.stage, cfg.releases, Date.now(), recorded), weight: recorded };
+  writeState(dir, state);
   const scope = { cfg, projectDir: ROOT, stateDir: dir };
   if (renewedAgoMs !== undefined) {
     // The lease written `renewedAgoMs` ago on the store's clock (its file stamps that time).
     const past = new LocalDirectoryStore(dir, { now: () => Date.now() - renewedAgoMs });
-    await takeLease(past, trafficLeaseSite(scope).target, {
+    const lease = await takeLease(past, trafficLeaseSite(scope).target, {
       ttlMs: 60_000,
       command: "ion-rollout start prod",
       pid: 4242,
       host: "ci-runner-7",
     });
+    // Held at its job's deadline and handed over for `handoverMs` to the next job's resume.
+    if (handoverMs !== undefined) await lease.handOver(state.id, handoverMs);
   }
   const driver = new FakeDriver();
   driver.weight = served;
@@ -41,7 +45,7 @@ async function orphan(recorded: number, served: number, renewedAgoMs?: number) {
       ...operatorEdges(driver),
       notifier,
     });
-  return { dir, scope, driver, notifier, b, run };
+  return { dir, scope, driver, notifier, b, run, id: state.id };
 }
 
 describe("reconcile: a canary whose runner is gone is reverted; a live runner is left alone", () => {
@@ -123,5 +127,93 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
     expect(await o.run(true)).toBe(2);
     const doc = JSON.parse(o.b.out()) as { action: string; state: { status: string } };
     expect(doc).toMatchObject({ stage: "prod", action: "reverted", state: { status: "reverted" } });
+  });
+});
+
+describe("reconcile and a rollout handed over at a CI job's deadline", () => {
+  it("a live handover (written 10 min ago, 15 min window): left alone, saying when it lapses, nothing applied", async () => {
+    const o = await orphan(20, 20, 600_000, 900_000);
+    expect(await o.run()).toBe(0);
+    expect(o.driver.weights()).toEqual([]);
+    expect(o.b.out()).toMatch(
+      new RegExp(
+        `^prod: left alone, rollout ${o.id} was handed over at a CI job's deadline and waits for \`ion-rollout resume prod\`: its handover lapses in 300 s \\(about \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\), then reconcile reverts it; holder pid 4242 on ci-runner-7 `,
+      ),
+    );
+    expect(readState(o.dir, "prod")?.status).toBe("running");
+  });
+
+  it("--json names the handover and how long it has left", async () => {
+    const o = await orphan(20, 20, 600_000, 900_000);
+    expect(await o.run(true)).toBe(0);
+    expect(JSON.parse(o.b.out())).toMatchObject({
+      action: "left-alone",
+      handover: { rolloutId: o.id, lapsesInSeconds: 300 },
+    });
+  });
+
+  it("a lapsed handover (no job resumed it): reverted from the served split, the reason names the handover", async () => {
+    const o = await orphan(5, 20, 960_000, 900_000);
+    expect(await o.run()).toBe(2);
+    expect(o.driver.weights()).toEqual([0]);
+    expect(readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(readState(o.dir, "prod")?.reason).toMatch(
+      new RegExp(
+        `^reconcile: the handover of rollout ${o.id} lapsed 60 s ago with no job resuming it: holder pid 4242 on ci-runner-7 since \\S+ \\(ion-rollout start prod\\); the platform serves 20% canary$`,
+      ),
+    );
+  });
+});
+
+describe("operators and a live handover", () => {
+  it("an operator's abort reverts it at once; promote --full is refused naming the rollout, nothing applied", async () => {
+    const promoted = await orphan(20, 20, 600_000, 900_000);
+    const refused = bufferedStreams();
+    const code = await promoteCommand(
+      "prod",
+      { config: CONFIG, stateDir: promoted.dir, full: true, yes: true },
+      refused.io,
+      operatorEdges(promoted.driver),
+    );
+    expect(code).toBe(1);
+    expect(refused.err()).toContain(`rollout ${promoted.id} on `);
+    expect(promoted.driver.weights()).toEqual([]);
+    const aborted = await orphan(20, 20, 600_000, 900_000);
+    const b = bufferedStreams();
+    expect(
+      await abortCommand(
+        "prod",
+        { config: CONFIG, stateDir: aborted.dir },
+        b.io,
+        operatorEdges(aborted.driver),
+      ),
+    ).toBe(0);
+    expect(aborted.driver.weights()).toEqual([0]);
+    expect(b.err()).toContain(`took over the handover of rollout ${aborted.id} from pid 4242 on ci-runner-7`);
+    expect(readState(aborted.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+  });
+});
+
+describe("reconcile racing another actor for the lease", () => {
+  it("a runner takes the lease between reconcile's look and its take: exit 0, saying who got there first, nothing applied", async () => {
+    const o = await orphan(20, 20, 90_000);
+    // The served split is read between the two: the racing runner takes the lapsed lease then.
+    const read = o.driver.currentCanaryWeight.bind(o.driver);
+    o.driver.currentCanaryWeight = async () => {
+      await takeLease(new LocalDirectoryStore(o.dir), trafficLeaseSite(o.scope).target, {
+        ttlMs: 60_000,
+        command: "ion-rollout resume prod",
+        pid: 5151,
+        host: "ci-runner-8",
+      });
+      return read();
+    };
+    expect(await o.run()).toBe(0);
+    expect(o.driver.weights()).toEqual([]);
+    expect(o.b.out()).toMatch(
+      /^prod: left alone, another actor got there first: another runner holds .*: pid 5151 on ci-runner-8 /,
+    );
+    expect(o.b.err()).toBe("");
+    expect(readState(o.dir, "prod")?.status).toBe("running");
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keepLease } from "../../../src/rollout/controller/lease-keeper";
 import {
+  HandoverPendingError,
   LeaseHeldError,
   LeaseLostError,
   type LeaseOptions,
@@ -146,5 +147,74 @@ describe("the lease on a traffic target", () => {
   it("is stored under a key derived from the target's identity alone", () => {
     expect(leaseKey(TARGET)).toBe(leaseKey({ ...TARGET, description: "another name for it" }));
     expect(leaseKey(TARGET)).not.toBe(leaseKey({ ...TARGET, key: `${TARGET.key}x` }));
+  });
+});
+
+describe("a lease handed over at a CI job's deadline", () => {
+  const WINDOW_MS = 900_000;
+  const resumeOf = (rolloutId: string | undefined, base = runner("ci-2", 52)) => ({
+    ...base.options,
+    takesHandover: (h: { rolloutId: string }) => h.rolloutId === rolloutId,
+  });
+
+  /** Job 1 on ci-1 took the lease, then handed it over for rollout r-1 and exited (pid 41 gone). */
+  async function handedOver() {
+    const store = new MemoryStore();
+    const lease = await takeLease(store, TARGET, runner("ci-1", 41).options);
+    await lease.handOver("r-1", WINDOW_MS);
+    await lease.release();
+    return store;
+  }
+
+  it("is live for the handover window, not the ttl, and not released after", async () => {
+    const store = await handedOver();
+    store.storeNow += WINDOW_MS - 1;
+    const seen = await readLease(store, TARGET);
+    expect(seen).toMatchObject({ live: true, leftMs: 1, ttlMs: WINDOW_MS, handover: { rolloutId: "r-1" } });
+    expect(seen?.holder?.pid).toBe(41);
+  });
+
+  it("is taken over at once by resume of its rollout, from any host", async () => {
+    const store = await handedOver();
+    const taken = await takeLease(store, TARGET, resumeOf("r-1"));
+    expect(taken.tookOver).toMatch(/^the handover of rollout r-1 from pid 41 on ci-1/);
+    const seen = await readLease(store, TARGET);
+    expect(seen?.holder?.host).toBe("ci-2");
+    expect(seen?.handover).toBeUndefined();
+    expect(seen?.ttlMs).toBe(TTL_MS);
+  });
+
+  it("refuses a start and another rollout's resume while live, naming the rollout and what lapses when", async () => {
+    const store = await handedOver();
+    store.storeNow += 60_000;
+    const start = takeLease(store, TARGET, runner("ci-3", 53).options);
+    await expect(start).rejects.toBeInstanceOf(HandoverPendingError);
+    await expect(start).rejects.toThrow(
+      /rollout r-1 on HAProxy backend app was held and handed over .* by pid 41 on ci-1 .*only `resume` of that rollout may take it over for 840 s more \(rollout\.lease\.handoverSeconds\)/,
+    );
+    await expect(takeLease(store, TARGET, resumeOf("r-2"))).rejects.toBeInstanceOf(HandoverPendingError);
+  });
+
+  it("is not freed by its holder's process being gone on the same host (it exited on purpose)", async () => {
+    const store = await handedOver();
+    await expect(takeLease(store, TARGET, runner("ci-1", 43, new Set([43])).options)).rejects.toBeInstanceOf(
+      HandoverPendingError,
+    );
+  });
+
+  it("once its window lapsed (the next job never came) is a lapsed lease anyone takes over", async () => {
+    const store = await handedOver();
+    store.storeNow += WINDOW_MS + 1;
+    const taken = await takeLease(store, TARGET, runner("ci-3", 53).options);
+    expect(taken.tookOver).toMatch(/^the lapsed handover of rollout r-1 from pid 41 on ci-1/);
+  });
+
+  it("cannot be handed over by a holder whose lease was replaced", async () => {
+    const store = new MemoryStore();
+    const lease = await takeLease(store, TARGET, runner("ci-1", 41).options);
+    store.storeNow += TTL_MS + 1;
+    await takeLease(store, TARGET, runner("ci-2", 42).options);
+    await expect(lease.handOver("r-1", WINDOW_MS)).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await readLease(store, TARGET))?.handover).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Release } from "../../../config";
 import { abortableSleep } from "../sleep";
 
@@ -11,6 +12,14 @@ import { abortableSleep } from "../sleep";
  * line), so the next deploy on its port, and whoever tears the environment down, stops exactly it:
  * a pid that now runs another command is left alone.
  */
+/**
+ * tsx's loader as ion-rollout's own install resolves it: the app runs in the project directory
+ * (the stage file's), which need not have a node_modules of its own.
+ */
+function tsxLoader(): string {
+  return pathToFileURL(require.resolve("tsx")).href;
+}
+
 export interface LocalAppsOptions {
   /** The registry file (JSON); app logs go beside it in `logs/`. */
   registry: string;
@@ -71,8 +80,8 @@ export class LocalApps {
     const { options } = this;
     const args = [
       "--import",
-      "tsx",
-      join(options.projectDir, options.entry),
+      tsxLoader(),
+      resolve(options.projectDir, options.entry),
       "--port",
       String(port),
       "--service",
