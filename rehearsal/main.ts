@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { loadStageConfig, type Release, type StageConfig } from "../src/config";
 import { outcomeWord } from "../src/rollout/core/outcome-word";
 import { buildPlan } from "../src/rollout/core/plan";
-import { readState } from "../src/rollout/store/state";
+import { recordsInDirectory } from "../src/rollout/store/local-records";
 import { NO_FAULTS } from "./app/faults";
 import { appStats, localAppsOf, setFaults } from "./apps";
 import { type Environment, startEnvironment } from "./environment";
@@ -278,7 +278,7 @@ async function refusedAct(stage: Stage, results: Results): Promise<void> {
     onRun: signals.track,
   });
   // The state says whether the canary ever took traffic: a revert before any is a refusal.
-  const state = readState(stage.stateDir, STAGE);
+  const state = await recordsInDirectory(stage.stateDir, STAGE).readState();
   const outcome = state
     ? outcomeWord(state).toLowerCase()
     : (OUTCOMES[third.exitCode] ?? `exit ${third.exitCode}`);

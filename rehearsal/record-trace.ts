@@ -4,8 +4,7 @@ import type { StageConfig } from "../src/config";
 import { backtest } from "../src/rollout/core/backtest/replay";
 import { firstTrafficAt } from "../src/rollout/core/first-traffic";
 import { parseTraceDocument } from "../src/rollout/core/trace/format";
-import { readJournal } from "../src/rollout/store/journal";
-import { readState } from "../src/rollout/store/state";
+import { recordsInDirectory } from "../src/rollout/store/local-records";
 import { runCli } from "./runner-cli";
 
 /**
@@ -44,8 +43,9 @@ async function cli(options: RecordTraceOptions, args: string[]): Promise<{ code:
 }
 
 export async function recordBadReleaseTrace(options: RecordTraceOptions): Promise<ReplayAgreement> {
-  const state = readState(options.stateDir, options.stage);
-  const records = readJournal(options.stateDir, options.stage).filter((r) => r.signals.length > 0);
+  const stored = recordsInDirectory(options.stateDir, options.stage);
+  const state = await stored.readState();
+  const records = (await stored.readCurrentJournal()).filter((r) => r.signals.length > 0);
   const last = records.at(-1);
   if (!state || !last) throw new Error("the bad rollout left no state or journal to trace");
   const interval = options.cfg.rollout.checkIntervalSeconds;

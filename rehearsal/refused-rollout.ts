@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Release } from "../src/config";
-import { readJournal } from "../src/rollout/store/journal";
+import { recordsInDirectory } from "../src/rollout/store/local-records";
 import { appStats } from "./apps";
 import type { Environment } from "./environment";
 import { backendServers } from "./haproxy";
@@ -65,7 +65,7 @@ export async function runRefusedRollout(options: RefusedRolloutOptions): Promise
     what: `Prometheus to scrape ${release.name}`,
     timeoutMs: 10_000,
   }).catch(() => null);
-  const journal = readJournal(resolve(options.stateDir), "rehearsal");
+  const journal = await recordsInDirectory(resolve(options.stateDir), "rehearsal").readCurrentJournal();
   return {
     exitCode,
     seconds,

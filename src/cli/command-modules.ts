@@ -63,8 +63,8 @@ export const commandModules = {
     () => require("../rollout/store/lease"),
     () => import("../rollout/store/lease"),
   ),
-  state: lazy<typeof import("../rollout/store/state")>(
-    () => require("../rollout/store/state"),
-    () => import("../rollout/store/state"),
+  records: lazy<typeof import("../rollout/store/rollout-records")>(
+    () => require("../rollout/store/rollout-records"),
+    () => import("../rollout/store/rollout-records"),
   ),
 };

@@ -32,7 +32,7 @@ ended without an outcome), 1 error (invalid config: the message on stderr, nothi
 const BACKTEST_EXAMPLES = `
 Examples:
   $ ion-rollout backtest test/traces/low-traffic-degraded.json --stage prod
-  $ ion-rollout backtest .ion-rollout/prod.journal.jsonl --stage prod          # replay a past rollout's journal
+  $ ion-rollout backtest .ion-rollout/stages/prod/journals/<id>.jsonl --stage prod  # replay a past rollout's journal
   $ ion-rollout backtest tuesday.json --stage prod --compare Pulumi.prod.yaml candidate.yaml
   $ ion-rollout backtest tuesday.json --stage prod --rule runbook --json
   $ ion-rollout backtest tuesday.json --stage prod --rule consecutive     # the stage as configured vs rollout.analysis: consecutive
@@ -63,7 +63,7 @@ function common(command: Command): Command {
     .option("--json", "machine output: JSON, or newline-delimited JSON events while a rollout runs")
     .option(
       "--state-dir <dir>",
-      "local rollout directory: reports, and state, journal and lease when rollout.store.kind is directory (default: rollout.stateDir, relative to the stage file)",
+      "local rollout directory: reports, and the records (state, journal, requests, lease) when rollout.store is a directory without a path (default: rollout.stateDir, relative to the stage file)",
     )
     .addOption(
       new Option(
@@ -89,7 +89,7 @@ export function buildProgram(io: Streams = processStreams): Command {
         // A state that cannot be used, a lease held or lost: one line naming it and the fix.
         const [{ LeaseHeldError, LeaseLostError }, { UnreadableStateError }] = await Promise.all([
           commandModules.lease(),
-          commandModules.state(),
+          commandModules.records(),
         ]);
         if (
           error instanceof UnreadableStateError ||
@@ -135,7 +135,7 @@ function offlineCommands(program: Command, run: Run, io: Streams): void {
     )
     .argument(
       "<trace>",
-      "trace JSON ({ checks: [ { at, canary: {requests, errors, p95Ms, memory, cpu}, stable: {...} } ] }, e.g. from `ion-rollout trace`) or a journal <stateDir>/<stage>.journal.jsonl",
+      "trace JSON ({ checks: [ { at, canary: {requests, errors, p95Ms, memory, cpu}, stable: {...} } ] }, e.g. from `ion-rollout trace`) or a journal <stateDir>/stages/<stage>/journals/<rollout id>.jsonl",
     )
     .requiredOption("--stage <stage>", "the stage whose thresholds and steps apply")
     .option("--compare <configs...>", "two stack config files A B: replay the trace under each and compare")

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { safePath } from "./patterns";
 
 /**
  * Where a stage's rollout state, journal, operator requests and lease live
- * (src/rollout/store/object-store.ts). `directory` keeps them in `rollout.stateDir` (rehearsal,
- * tests, one machine); `gcs` and `s3` keep them in a bucket every machine with the stage config
+ * (src/rollout/store/object-store.ts). `directory` keeps them in `rollout.store.path`, default
+ * `rollout.stateDir` (rehearsal, tests, one machine); `gcs` and `s3` keep them in a bucket every machine with the stage config
  * and credentials reads, so `status`, `abort` and `reconcile` work from anywhere.
  */
 
@@ -24,7 +25,17 @@ const keyPrefix = z
   );
 
 export const StoreSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("directory") }).strict(),
+  z
+    .object({
+      kind: z.literal("directory"),
+      /**
+       * The directory that holds the records, relative to the project directory; default
+       * `rollout.stateDir`. A directory every runner and operator of the stage reaches (a shared
+       * mount, a rehearsal's common folder) makes them see one rollout, as a bucket does.
+       */
+      path: safePath.optional(),
+    })
+    .strict(),
   z
     .object({ kind: z.literal("gcs"), bucket: bucketName, prefix: keyPrefix.default("ion-rollout/") })
     .strict(),

@@ -1,23 +1,22 @@
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { REPO, repoPath, sourceFiles, syntaxOf, syntaxOfText } from "./sources";
 
 /**
  * The rollout controller is the only writer of rollout state and of the served split. Outside
- * src/rollout/controller/controller.ts no file imports the store's writers, applies a split
- * through a traffic driver, or calls the controller's `save`; inside it, every method that writes
- * is private, so callers can only name a transition (`begin`, `revertBecause`, `abortBy`, ...).
- * A second writer fails here, not in review.
+ * src/rollout/controller/controller.ts no file calls the rollout records' writers
+ * (store/rollout-records.ts), applies a split through a traffic driver, or calls the controller's
+ * `save`; inside it, every method that writes is private, so callers can only name a transition
+ * (`begin`, `revertBecause`, `abortBy`, ...). A second writer fails here, not in review.
  */
 
 const CONTROLLER = "src/rollout/controller/controller.ts";
+/** Where the writers are defined (their own bodies are no second writer). */
+const RECORDS = "src/rollout/store/rollout-records.ts";
 
-/** The store's functions that change a rollout's state or journal, by module. */
-const STORE_WRITERS: Record<string, string[]> = {
-  "src/rollout/store/state": ["writeState", "setAsideState"],
-  "src/rollout/store/journal": ["appendRecord", "archiveJournal"],
-};
+/** The records' methods that change a rollout's state or journal. */
+const STORE_WRITERS = ["writeState", "setAsideState", "appendRecord"];
 
 /**
  * Writes outside the controller that exist today, each with why and what removes it. The test
@@ -25,8 +24,8 @@ const STORE_WRITERS: Record<string, string[]> = {
  */
 const KNOWN_WRITERS: Record<string, string> = {
   // TODO(lead): the abort's state recovery moves into the controller (or the store's read path).
-  "src/rollout/commands/operator.ts: imports setAsideState from the store":
-    "an abort moves an unreadable state file aside before the controller records a fresh state",
+  "src/rollout/commands/operator.ts: calls setAsideState of the records":
+    "an abort sets an unreadable state aside before the controller records a fresh state",
   "rehearsal/environment.ts: applies a split through a driver":
     "the rehearsal plays the platform: after a promotion it makes the promoted release the stable one",
   "bench/live.ts: applies a split through a driver": "each bench run starts from canary 0%, with no rollout",
@@ -34,22 +33,11 @@ const KNOWN_WRITERS: Record<string, string> = {
     "the bench times the driver's revert against the API fakes, with no rollout",
 };
 
-function importedWriters(tree: ts.SourceFile, path: string): string[] {
-  const found: string[] = [];
-  for (const statement of tree.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
-    const spec = statement.moduleSpecifier.text;
-    if (!spec.startsWith(".")) continue;
-    const target = repoPath(resolve(join(REPO, dirname(path)), spec));
-    const writers = STORE_WRITERS[target];
-    const bindings = statement.importClause?.namedBindings;
-    if (!writers || !bindings) continue;
-    const names = ts.isNamespaceImport(bindings)
-      ? writers
-      : bindings.elements.map((element) => (element.propertyName ?? element.name).text);
-    for (const name of names.filter((n) => writers.includes(n))) found.push(`imports ${name} from the store`);
-  }
-  return found;
+/** `records.writeState(...)`, `x.appendRecord(...)`: one of the records' writers, on any object. */
+function recordsWriter(call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  return STORE_WRITERS.includes(callee.name.text) ? callee.name.text : undefined;
 }
 
 /** `x.apply({...})` or `driver.apply(...)`: a traffic split applied (Pulumi's `Output.apply` takes a function). */
@@ -74,9 +62,11 @@ function callsSave(call: ts.CallExpression): boolean {
 /** What `path` writes that only the controller may, as "path: what" lines. */
 function writesOutsideController(tree: ts.SourceFile, path: string): string[] {
   const outside = path !== CONTROLLER;
-  const found = outside ? importedWriters(tree, path) : [];
+  const found: string[] = [];
   const visit = (node: ts.Node) => {
     if (ts.isCallExpression(node)) {
+      const writer = outside && path !== RECORDS ? recordsWriter(node) : undefined;
+      if (writer) found.push(`calls ${writer} of the records`);
       if (outside && appliesSplit(node, tree)) found.push("applies a split through a driver");
       if (callsSave(node)) found.push("calls the controller's save");
     }
@@ -88,12 +78,10 @@ function writesOutsideController(tree: ts.SourceFile, path: string): string[] {
 
 /** The calls that write: the store's writers, and the driver's apply. */
 function writesDirectly(node: ts.Node, tree: ts.SourceFile): boolean {
-  const writers = Object.values(STORE_WRITERS).flat();
   let found = false;
   const visit = (child: ts.Node) => {
     if (ts.isCallExpression(child)) {
-      const callee = child.expression;
-      if (ts.isIdentifier(callee) && writers.includes(callee.text)) found = true;
+      if (recordsWriter(child)) found = true;
       if (appliesSplit(child, tree)) found = true;
     }
     if (!found) ts.forEachChild(child, visit);
@@ -127,8 +115,8 @@ describe("the controller's writes are private: callers name a transition", () =>
       CONTROLLER,
       [
         "export class RolloutController {",
-        "  save(patch) { writeState(this.dir, patch); }",
-        "  private persist(state) { writeState(this.dir, state); }",
+        "  save(patch) { this.deps.records.writeState(patch); }",
+        "  private persist(state) { this.deps.records.writeState(state); }",
         "  async step(w) { await this.deps.driver.apply({ canaryWeight: w }); }",
         "  begin() { this.persist({}); }",
         "}",
@@ -152,18 +140,19 @@ describe("the rollout controller is the only writer", () => {
     const planted = syntaxOfText(
       path,
       [
-        'import { writeState as write } from "../store/state";',
-        'import * as journal from "../store/journal";',
-        "export async function act(driver: TrafficDriver, controller: RolloutController) {",
+        "export async function act(driver: TrafficDriver, controller: RolloutController, records: RolloutRecords) {",
+        "  await records.writeState(state);",
+        '  await records.appendRecord("id", record);',
+        "  await records.setAsideState(0);",
         '  await driver.apply({ canaryWeight: 0, reason: "second writer" });',
         "  controller.save({});",
         "}",
       ].join("\n"),
     );
     expect(writesOutsideController(planted, path)).toEqual([
-      `${path}: imports writeState from the store`,
-      `${path}: imports appendRecord from the store`,
-      `${path}: imports archiveJournal from the store`,
+      `${path}: calls writeState of the records`,
+      `${path}: calls appendRecord of the records`,
+      `${path}: calls setAsideState of the records`,
       `${path}: applies a split through a driver`,
       `${path}: calls the controller's save`,
     ]);
@@ -171,9 +160,7 @@ describe("the rollout controller is the only writer", () => {
     expect(writesOutsideController(stack, "src/gcp/x.ts")).toEqual([]);
     // Beside the controller, in its own folder, is outside it too.
     const runner = "src/rollout/controller/runner.ts";
-    const beside = syntaxOfText(runner, 'import { archiveJournal } from "../store/journal";');
-    expect(writesOutsideController(beside, runner)).toEqual([
-      `${runner}: imports archiveJournal from the store`,
-    ]);
+    const beside = syntaxOfText(runner, "const w = () => options.records.appendRecord(id, record);");
+    expect(writesOutsideController(beside, runner)).toEqual([`${runner}: calls appendRecord of the records`]);
   });
 });

@@ -54,6 +54,14 @@ describe("rollout.store and rollout.lease", () => {
     );
   });
 
+  it("take a directory shared by every runner and operator (`path`), refusing one that is not a plain path", () => {
+    const cfg = parsedWith({ store: { kind: "directory", path: "/mnt/rollouts/prod" } });
+    expect(cfg.rollout.store).toEqual({ kind: "directory", path: "/mnt/rollouts/prod" });
+    expect(messageOf({ store: { kind: "directory", path: "/mnt/roll outs;rm" } })).toMatch(
+      /rollout\.store\.path/,
+    );
+  });
+
   it("refuse a renewal interval that one miss would turn into a lost lease", () => {
     expect(messageOf({ lease: { ttlSeconds: 20, renewSeconds: 11 } })).toMatch(
       /rollout\.lease\.renewSeconds[\s\S]*at most half of ttlSeconds \(20\)/,

@@ -49,12 +49,12 @@ describe("edge faults on the real environment", () => {
     const run = h.start([], stageFile);
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
     expect(proxy.refused.length).toBeGreaterThan(0);
-    const state = h.state();
+    const state = await h.state();
     expect(state?.status).toBe("reverted");
     expect(state?.weight).toBe(0);
     expect(state?.reason).toMatch(/apply of 50% failed/);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    expect(h.journal().some((r) => r.action === "promote")).toBe(false);
+    expect((await h.journal()).some((r) => r.action === "promote")).toBe(false);
   }, 60_000);
 
   // Last in this file: it leaves Prometheus stopped.
@@ -63,14 +63,14 @@ describe("edge faults on the real environment", () => {
     // Mid-bake: a check has been judged at 10% with Prometheus up.
     await h.untilRecord((r) => r.weight === 10 && r.signals.length > 0, run);
     await h.env.prometheus.stop();
-    const recordedBeforeStop = h.journal().length;
+    const recordedBeforeStop = (await h.journal()).length;
 
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
-    const state = h.state();
+    const state = await h.state();
     expect(state?.status).toBe("reverted");
     expect(state?.weight).toBe(0);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    const records = h.journal();
+    const records = await h.journal();
     expect(records.some((r) => r.action === "promote" || r.nextWeight === 100)).toBe(false);
     // Records after the stop; the first check may have been sampled just before it.
     const after = records.slice(recordedBeforeStop);

@@ -41,12 +41,12 @@ describe("the pre-traffic gate on the real environment", () => {
     const [sessionsBefore, requestsBefore] = [await canarySessions(), await userRequests()];
     const run = h.start();
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
-    const journal = h.journal();
+    const journal = await h.journal();
     expect(journal[0]?.reason).toMatch(
       /^pre-traffic NO-GO: health canary http:\/\/127\.0\.0\.1:\d+\/health: 0\/3 2xx/,
     );
     expect(journal.every((r) => r.nextWeight === 0)).toBe(true);
-    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await h.state()).toMatchObject({ status: "reverted", weight: 0 });
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
     expect(await canarySessions()).toBe(sessionsBefore);
     expect(await userRequests()).toBe(requestsBefore);
@@ -67,10 +67,10 @@ describe("the pre-traffic gate on the real environment", () => {
     const run = h.cli(["start", "rehearsal", "--image", broken.image, "--name", broken.name], stageFile);
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
     expect(run.output()).toMatch(/deploy ion-api-v1-9-0 \(local\/ion-api:1\.9\.0\) at 0%/);
-    expect(h.journal()[0]?.reason).toMatch(
+    expect((await h.journal())[0]?.reason).toMatch(
       /^pre-traffic NO-GO: health canary http:\/\/127\.0\.0\.1:\d+\/health: 0\/3 2xx/,
     );
-    expect(h.journal().every((r) => r.nextWeight === 0)).toBe(true);
+    expect((await h.journal()).every((r) => r.nextWeight === 0)).toBe(true);
     // The runner deployed the new image behind the canary server, and no user request reached it.
     const deployed = await appStats(h.env.sides.canary);
     expect(deployed.revisionName).toBe(broken.name);
@@ -94,7 +94,7 @@ describe("the pre-traffic gate on the real environment", () => {
     const sessionsBefore = await canarySessions();
     const run = h.start([], stageFile);
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
-    const record = h.journal()[0];
+    const record = (await h.journal())[0];
     expect(record?.reason).toMatch(/^pre-traffic NO-GO: command .*: timed out after 1 s/);
     const command = record?.gate?.probes.find((p) => p.probe === "command");
     expect(command?.output).toMatch(/^testing ion-api-v\S+ at http:\/\/127\.0\.0\.1:\d+\n$/);

@@ -37,13 +37,13 @@ describe("runner faults on the real environment", () => {
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe(137);
 
-    const orphaned = h.state();
+    const orphaned = await h.state();
     expect(orphaned?.status).toBe("running");
     expect(await h.env.driver.currentCanaryWeight()).toBe(orphaned?.weight);
 
     const resumed = h.cli(["resume", "rehearsal"]);
     expect(await resumed.exited, resumed.output()).toBe(EXIT.promoted);
-    const state = h.state();
+    const state = await h.state();
     expect(state?.status).toBe("promoted");
     expect(state?.weight).toBe(100);
     expect(await h.env.driver.currentCanaryWeight()).toBe(state?.weight);
@@ -57,7 +57,7 @@ describe("runner faults on the real environment", () => {
     const alone = h.cli(["reconcile", "rehearsal"]);
     expect(await alone.exited, alone.output()).toBe(EXIT.ok);
     expect(alone.output()).toContain(`left alone, a live runner holds the lease: pid ${run.child.pid}`);
-    expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
+    expect(await h.env.driver.currentCanaryWeight()).toBe((await h.state())?.weight);
 
     await h.untilRecord((r) => r.weight === 10 && r.action === "hold", run);
     run.child.kill("SIGKILL");
@@ -66,13 +66,13 @@ describe("runner faults on the real environment", () => {
     const reconciled = h.cli(["reconcile", "rehearsal"]);
     expect(await reconciled.exited, reconciled.output()).toBe(EXIT.reverted);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    const record = h.journal().at(-1);
+    const record = (await h.journal()).at(-1);
     expect(record?.reason).toMatch(
       new RegExp(
         `^reconcile: runner's process is gone: holder pid ${run.child.pid} .*; the platform serves 10% canary$`,
       ),
     );
-    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await h.state()).toMatchObject({ status: "reverted", weight: 0 });
     // Measured on the record (its time is when the revert was served and recorded), not a sleep.
     const { ttlSeconds } = h.stage.cfg.rollout.lease;
     const bound = (ttlSeconds + h.stage.cfg.rollout.checkIntervalSeconds) * 1000;
@@ -88,7 +88,7 @@ describe("runner faults on the real environment", () => {
     expect(message).toContain(String(first.child.pid));
     expect(message).toMatch(/lock|already|another runner/i);
     // The refused runner changed nothing: the first one still drives the split.
-    expect(await h.env.driver.currentCanaryWeight()).toBe(h.state()?.weight);
+    expect(await h.env.driver.currentCanaryWeight()).toBe((await h.state())?.weight);
     // Seen and aborted from another process in another working directory, with the same stage file.
     const status = elsewhere(["status", "rehearsal"]);
     expect(await status.exited, status.output()).toBe(EXIT.ok);
@@ -109,7 +109,7 @@ describe("runner faults on the real environment", () => {
     expect(await abort.exited, abort.output()).toBe(EXIT.ok);
     expect(abort.output()).toMatch(/took over the lease of pid \d+ on .*, a process that is gone/);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await h.state()).toMatchObject({ status: "reverted", weight: 0 });
   }, 60_000);
 
   it("SIGTERM: reverts to 0% and records it (default --on-interrupt revert), within seed 004's switch budget", async () => {
@@ -117,11 +117,11 @@ describe("runner faults on the real environment", () => {
     await h.untilWeight((w) => w === 50, run);
     run.child.kill("SIGTERM");
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
-    const state = h.state();
+    const state = await h.state();
     expect(state?.status).toBe("reverted");
     expect(state?.weight).toBe(0);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    expect(h.journal().at(-1)?.reason).toMatch(/interrupt/i);
+    expect((await h.journal()).at(-1)?.reason).toMatch(/interrupt/i);
     // The revert's latency by the runner's own events: its apply of 0% to the end it reported
     // (the split served through HAProxy's runtime API, recorded, notified).
     const events = jsonEvents(run.output());
@@ -137,7 +137,7 @@ describe("runner faults on the real environment", () => {
     await h.untilWeight((w) => w === 50, run);
     run.child.kill("SIGTERM");
     expect(await run.exited, run.output()).toBe(EXIT.held);
-    const state = h.state();
+    const state = await h.state();
     expect(state?.status).toBe("held");
     expect(state?.weight).toBe(50);
     expect(await h.env.driver.currentCanaryWeight()).toBe(50);

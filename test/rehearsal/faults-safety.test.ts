@@ -1,7 +1,6 @@
-import { writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../src/rollout/core/outcome";
-import { statePath } from "../../src/rollout/store/state";
+import { stateKey, writeRaw } from "../support/records";
 import { type Harness, openHarness } from "./harness";
 
 /**
@@ -30,12 +29,12 @@ describe("abort, signals and the lease on the real environment", () => {
     await h.untilWeight((w) => w === 50);
     run.child.kill("SIGKILL");
     await run.exited;
-    writeFileSync(statePath(h.stateDir, "rehearsal"), '{"version":1,"stage":"rehearsal","status":"runn');
+    await writeRaw(h.stateDir, stateKey("rehearsal"), '{"version":1,"stage":"rehearsal","status":"runn');
     const abort = h.cli(["abort", "rehearsal"]);
     expect(await abort.exited, abort.output()).toBe(EXIT.ok);
     expect(abort.output()).toMatch(/found an unreadable rollout state/);
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await h.state()).toMatchObject({ status: "reverted", weight: 0 });
   }, 60_000);
 
   it("SIGHUP: reverts to 0% and records it", async () => {
@@ -43,9 +42,9 @@ describe("abort, signals and the lease on the real environment", () => {
     await h.untilWeight((w) => w === 50);
     run.child.kill("SIGHUP");
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
-    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await h.state()).toMatchObject({ status: "reverted", weight: 0 });
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
-    expect(h.journal().at(-1)?.reason).toMatch(/SIGHUP/);
+    expect((await h.journal()).at(-1)?.reason).toMatch(/SIGHUP/);
   }, 60_000);
 
   it("two SIGINTs back to back: the revert still completes and is recorded", async () => {
@@ -54,7 +53,7 @@ describe("abort, signals and the lease on the real environment", () => {
     run.child.kill("SIGINT");
     run.child.kill("SIGINT");
     expect(await run.exited, run.output()).toBe(EXIT.reverted);
-    expect(h.state()).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await h.state()).toMatchObject({ status: "reverted", weight: 0 });
     expect(await h.env.driver.currentCanaryWeight()).toBe(0);
   }, 60_000);
 

@@ -6,9 +6,8 @@ import { type CliRun, runCli } from "../../rehearsal/runner-cli";
 import { sleep } from "../../rehearsal/wait";
 import type { DecisionRecord } from "../../src/rollout/core/record";
 import type { RolloutState } from "../../src/rollout/core/state";
-import { readJournal } from "../../src/rollout/store/journal";
-import { readState } from "../../src/rollout/store/state";
 import { builtIonRollout } from "../support/built-cli";
+import { readJournal, readState } from "../support/records";
 import { PROJECT_DIR, type TestStage, testStage } from "./fixtures";
 
 /**
@@ -40,8 +39,8 @@ export interface Harness {
   cli(args: string[], stageFile?: string): CliRun;
   /** `start` of the stage's canary. */
   start(extra?: string[], stageFile?: string): CliRun;
-  state(): RolloutState | undefined;
-  journal(): DecisionRecord[];
+  state(): Promise<RolloutState | undefined>;
+  journal(): Promise<DecisionRecord[]>;
   /**
    * Until HAProxy serves a canary weight that `matches` (its runtime API, asked independently of
    * the runner). Fails with the run's output as soon as `run` exits first; no clock of its own.
@@ -120,7 +119,8 @@ export async function openHarness(overrides: Record<string, unknown> = {}): Prom
         const weight = await env.driver.currentCanaryWeight().catch(() => undefined);
         return weight !== undefined && matches(weight) ? weight : undefined;
       }),
-    untilRecord: (matches, run) => until(run, async () => readJournal(stateDir, "rehearsal").find(matches)),
+    untilRecord: (matches, run) =>
+      until(run, async () => (await readJournal(stateDir, "rehearsal")).find(matches)),
     async reset() {
       await killRuns();
       rmSync(stateDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFaults } from "../../rehearsal/apps";
 import { firstTrafficAt } from "../../src/rollout/core/first-traffic";
 import { EXIT } from "../../src/rollout/core/outcome";
-import { journalPath } from "../../src/rollout/store/journal";
+import { fileOf, journalKey } from "../support/records";
 import { type Harness, openHarness } from "./harness";
 
 /**
@@ -51,8 +51,8 @@ describe("a recorded trace replays to the live decision", () => {
     await setFaults(h.env.sides.canary, { errorRate: 0.2 });
     expect(await live.exited, live.output()).toBe(EXIT.reverted);
 
-    const state = h.state();
-    const records = h.journal().filter((r) => r.signals.length > 0);
+    const state = await h.state();
+    const records = (await h.journal()).filter((r) => r.signals.length > 0);
     const last = records.at(-1);
     expect(state?.status).toBe("reverted");
     if (!state || !last) throw new Error("no state or journal");
@@ -92,7 +92,7 @@ describe("a recorded trace replays to the live decision", () => {
 
     const journal = await cliJson([
       "backtest",
-      journalPath(h.stateDir, "rehearsal"),
+      fileOf(h.stateDir, journalKey("rehearsal", state.id)),
       "--stage",
       "rehearsal",
       "--json",

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startCommand } from "../../src/rollout/commands/drive";
+import { readState } from "../support/records";
 import { spawnBin } from "../support/spawn-bin";
 import { FakeTime } from "./fakes";
 import { type LocalFake, localConfig, localFake } from "./safety/local-fakes";
@@ -109,8 +110,8 @@ describe("ion-rollout start (local edges against fakes)", () => {
     ]);
     expect(fake.weights).toEqual({ "app/canary": 100, "app/stable": 0 });
     expect(readFileSync(summary, "utf8")).toContain("ion-rollout e2e: promoted");
-    const state = JSON.parse(readFileSync(join(fake.dir, "state", "e2e.json"), "utf8"));
-    expect(state.releases.canary).toEqual({ image: "local/ion-api:2.0.0", name: "ion-api-v2-0-0" });
+    const state = await readState(join(fake.dir, "state"), "e2e");
+    expect(state?.releases.canary).toEqual({ image: "local/ion-api:2.0.0", name: "ion-api-v2-0-0" });
   });
 
   it("a release at 3% errors is reverted at the third check (exit 2): the real bin", async () => {

@@ -13,8 +13,7 @@ import type { RunnerEvent } from "../../src/rollout/core/events";
 import { progressPrinter } from "../../src/rollout/report/progress";
 import { htmlReport, markdownReport, timelineSvg } from "../../src/rollout/report/report";
 import { writeReports } from "../../src/rollout/report/report-files";
-import { readJournal } from "../../src/rollout/store/journal";
-import { readState } from "../../src/rollout/store/state";
+import { readJournal, readState } from "../support/records";
 import { bufferedStreams, FakeDriver, FakeMetrics, FakeTime, healthy, operatorEdges, tempDir } from "./fakes";
 import { consecutiveProd as prod, consecutiveProdWith as prodWith, ROOT } from "./fixtures";
 
@@ -124,7 +123,7 @@ describe("status and explain", () => {
     });
     // The runner's first sleep: the 5% step is applied and its state written.
     await steps.parked;
-    expect(readState(dir, "prod")).toMatchObject({ status: "running", weight: 5 });
+    expect(await readState(dir, "prod")).toMatchObject({ status: "running", weight: 5 });
     const b = bufferedStreams();
     let polls = 0;
     const code = await statusCommand(
@@ -175,8 +174,8 @@ describe("abort and promote", () => {
       0,
     );
     expect(driver.applied).toMatchObject([{ canaryWeight: 0, rolloutInProgress: false }]);
-    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
-    expect(readJournal(dir, "prod").at(-1)?.action).toBe("revert");
+    expect(await readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect((await readJournal(dir, "prod")).at(-1)?.action).toBe("revert");
   });
 
   it("promote --full --yes applies 100% with rolloutInProgress false; without --yes and no terminal it refuses", async () => {
@@ -286,9 +285,9 @@ describe("promote one step, pause and resume", () => {
     expect(await promoteCommand("prod", { ...run.opts, yes: true }, b.io, run.edges)).toBe(0);
     expect(b.err()).toContain("promote one step");
     expect(run.driver.weights()).toEqual([5, 10]);
-    const state = readState(run.dir, "prod");
+    const state = await readState(run.dir, "prod");
     expect(state).toMatchObject({ status: "running", weight: 10, core: { step: { index: 1, requests: 0 } } });
-    expect(readJournal(run.dir, "prod").at(-1)).toMatchObject({ action: "advance", nextWeight: 10 });
+    expect((await readJournal(run.dir, "prod")).at(-1)).toMatchObject({ action: "advance", nextWeight: 10 });
     expect((await run.end()).outcome).toBe("reverted");
   });
 
@@ -296,18 +295,18 @@ describe("promote one step, pause and resume", () => {
     const run = liveRunner();
     await run.steps.parked;
     expect(await pauseCommand("prod", run.opts, bufferedStreams().io, run.edges)).toBe(0);
-    expect(readState(run.dir, "prod")?.pausedBy).toContain("ion-rollout pause");
+    expect((await readState(run.dir, "prod"))?.pausedBy).toContain("ion-rollout pause");
     // Five checks, 300 s at 5% with healthy traffic: past the 120 s bake, GO, but paused.
     await run.checks(5);
     expect(run.driver.weights()).toEqual([5]);
-    const paused = readState(run.dir, "prod");
+    const paused = await readState(run.dir, "prod");
     expect(paused?.lastDecision).toMatchObject({ action: "hold", verdict: "GO" });
     expect(paused?.lastDecision?.reason).toMatch(/^paused by .*: holding at 5%/);
     const shown = bufferedStreams();
     expect(await statusCommand("prod", run.opts, shown.io)).toBe(0);
     expect(shown.out()).toContain("PAUSED by");
     expect(await resumeCommand("prod", run.opts, bufferedStreams().io, {}, run.edges)).toBe(0);
-    expect(readState(run.dir, "prod")?.pausedBy).toBeUndefined();
+    expect((await readState(run.dir, "prod"))?.pausedBy).toBeUndefined();
     await run.checks(1);
     expect(run.driver.weights()).toEqual([5, 10]);
     await run.end();
@@ -354,7 +353,7 @@ async function promotedRollout() {
     bufferedStreams().io,
     operatorEdges(driver, () => promotedAt),
   );
-  const state = readState(dir, "prod");
+  const state = await readState(dir, "prod");
   expect(state?.status).toBe("promoted");
   expect(state?.retireOldAfter).toBe(promotedAt + 86_400_000);
   return { dir, driver, retireAfter: state?.retireOldAfter ?? 0 };
@@ -397,7 +396,7 @@ describe("retire", () => {
     expect(b.err()).toContain("is kept for 24 h after the promotion");
     expect(b.err()).toContain("2 h 30 min left");
     expect(driver.applied).toEqual([]);
-    expect(readState(dir, "prod")?.retiredAt).toBeUndefined();
+    expect((await readState(dir, "prod"))?.retiredAt).toBeUndefined();
   });
 
   it("after the retention period applies oldSideRetired at 100%, records it, and status shows it", async () => {
@@ -409,7 +408,7 @@ describe("retire", () => {
     expect(
       await retireCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver, clock)),
     ).toBe(0);
-    const state = readState(dir, "prod");
+    const state = await readState(dir, "prod");
     expect(driver.applied).toEqual([
       {
         canaryWeight: 100,
@@ -420,7 +419,7 @@ describe("retire", () => {
       },
     ]);
     expect(state).toMatchObject({ status: "promoted", retiredAt: retireAfter + 1000 });
-    expect(readJournal(dir, "prod").at(-1)).toMatchObject({ action: "retire", nextWeight: 100 });
+    expect((await readJournal(dir, "prod")).at(-1)).toMatchObject({ action: "retire", nextWeight: 100 });
     const status = bufferedStreams();
     expect(await statusCommand("prod", { config: CONFIG, stateDir: dir }, status.io)).toBe(0);
     expect(status.out()).toContain(`the old side (${state?.releases.stable.name}) was retired at`);
@@ -443,7 +442,7 @@ describe("retire", () => {
     ).toBe(0);
     expect(driver.applied).toMatchObject([{ canaryWeight: 100, oldSideRetired: true }]);
     expect(driver.applied[0]?.reason).toContain("(--now,");
-    expect(readState(dir, "prod")?.retiredAt).toBe(retireAfter - 3_600_000);
+    expect((await readState(dir, "prod"))?.retiredAt).toBe(retireAfter - 3_600_000);
   });
 
   it("--now after the canary was reverted to 0% by hand: refused on the served weight, nothing applied", async () => {
@@ -462,7 +461,7 @@ describe("retire", () => {
     ).toBe(1);
     expect(b.err()).toMatch(/the platform serves 0% canary, not 100%.*nothing applied/);
     expect(driver.applied).toEqual([]);
-    expect(readState(dir, "prod")?.retiredAt).toBeUndefined();
+    expect((await readState(dir, "prod"))?.retiredAt).toBeUndefined();
   });
 });
 
@@ -470,7 +469,7 @@ describe("report and progress", () => {
   it("Markdown and HTML reports draw weight and signals with thresholds and link the revert to its record", async () => {
     const events: RunnerEvent[] = [];
     const { dir, result } = await revertedRollout(events);
-    const records = readJournal(dir, "prod");
+    const records = await readJournal(dir, "prod");
     const md = markdownReport({ state: result.state, records });
     expect(md).toContain("## ion-rollout prod: reverted");
     expect(md).toContain("### Decision #6 (revert at 360s");

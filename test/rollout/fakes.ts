@@ -44,8 +44,8 @@ export class FakeTime {
   now = T0;
   /** Monotonic ms (`performance.now()`); only sleeps move it. */
   mono = 0;
-  /** Called on every sleep; may hang (a killed process) or abort. */
-  onSleep?: (now: number) => undefined | Promise<never>;
+  /** Called on every sleep; may hang (a killed process), abort, or act first (an operator writing a request). */
+  onSleep?: (now: number) => undefined | Promise<unknown>;
   clock = () => this.now;
   monotonic = () => this.mono;
   sleep = async (ms: number, signal?: AbortSignal) => {

@@ -4,7 +4,7 @@ import { runRollout } from "../../src/rollout/controller/runner";
 import type { RunnerEvent } from "../../src/rollout/core/events";
 import type { Gate } from "../../src/rollout/edges/probes/types";
 import { progressPrinter } from "../../src/rollout/report/progress";
-import { readState } from "../../src/rollout/store/state";
+import { readState } from "../support/records";
 import { fakeRun, healthy } from "./fakes";
 import { prodWith } from "./fixtures";
 
@@ -46,7 +46,7 @@ describe("a release stopped before any traffic", () => {
     };
     driver.failAt.add(0);
     const result = await runRollout(options);
-    const state = readState(options.stateDir, "prod");
+    const state = await readState(options.stateDir, "prod");
     expect(state?.status).toBe("reverted");
     expect(state?.canaryServed).toBe(false);
     expect(state?.reason).toMatch(/^refused before traffic: deploy of ion-api-v1-5-0 at 0% failed/);
@@ -60,9 +60,9 @@ describe("a release stopped before any traffic", () => {
     const { options, events } = fakeRun(cfg(), { preTraffic: refusingGate });
     const result = await runRollout(options);
     expect(result.outcome).toBe("reverted");
-    expect(readState(options.stateDir, "prod")?.canaryServed).toBe(false);
+    expect((await readState(options.stateDir, "prod"))?.canaryServed).toBe(false);
     expect(endLine(events)).toMatch(/^\d\d:\d\d:\d\d REFUSED: /);
-    const state = readState(options.stateDir, "prod");
+    const state = await readState(options.stateDir, "prod");
     expect(state && formatStatus(options.cfg, state, Date.now())).toMatch(/^prod: REFUSED/);
   });
 
@@ -70,7 +70,7 @@ describe("a release stopped before any traffic", () => {
     const run = fakeRun(cfg(), {}, (now) => healthy(1000, { errors: now >= run.time.at(60) ? 300 : 0 }));
     const result = await runRollout(run.options);
     expect(result.outcome).toBe("reverted");
-    expect(readState(run.options.stateDir, "prod")?.canaryServed).toBe(true);
+    expect((await readState(run.options.stateDir, "prod"))?.canaryServed).toBe(true);
     expect(endLine(run.events)).toMatch(/^\d\d:\d\d:\d\d REVERTED: /);
   });
 
@@ -80,7 +80,7 @@ describe("a release stopped before any traffic", () => {
     driver.failAt.add(0);
     const result = await runRollout(options);
     expect(result).toMatchObject({ outcome: "failed", exitCode: 1 });
-    expect(readState(options.stateDir, "prod")?.status).toBe("failed");
+    expect((await readState(options.stateDir, "prod"))?.status).toBe("failed");
     expect(endLine(events)).toMatch(/FAILED: REVERT FAILED .*split is unknown/);
   });
 });

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runRollout } from "../../src/rollout/controller/runner";
 import type { Gate } from "../../src/rollout/edges/probes/types";
 import { htmlReport, type ReportInput } from "../../src/rollout/report/report";
-import { readJournal } from "../../src/rollout/store/journal";
+import { readJournal } from "../support/records";
 import { fakeRun, healthy, tempDir } from "./fakes";
 import { prodWith, ROOT } from "./fixtures";
 
@@ -30,7 +30,7 @@ async function slowRevert(): Promise<ReportInput> {
     now >= run.time.at(480) ? healthy(400, { p95LatencyMs: 575, memory: 0.9775, errors: 3 }) : healthy(400),
   );
   const result = await runRollout(run.options);
-  return { state: result.state, records: readJournal(run.options.stateDir, "prod") };
+  return { state: result.state, records: await readJournal(run.options.stateDir, "prod") };
 }
 
 async function refused(): Promise<ReportInput> {
@@ -45,7 +45,7 @@ async function refused(): Promise<ReportInput> {
   };
   const run = fakeRun(cfg(), { preTraffic: gate });
   const result = await runRollout(run.options);
-  return { state: result.state, records: readJournal(run.options.stateDir, "prod") };
+  return { state: result.state, records: await readJournal(run.options.stateDir, "prod") };
 }
 
 interface Box {

@@ -3,7 +3,7 @@ import { runRollout } from "../../src/rollout/controller/runner";
 import type { Gate } from "../../src/rollout/edges/probes/types";
 import { spreadLabels } from "../../src/rollout/report/label-layout";
 import { htmlReport, LABEL_GAP, markdownReport, timelineSvg } from "../../src/rollout/report/report";
-import { readJournal } from "../../src/rollout/store/journal";
+import { readJournal } from "../support/records";
 import { fakeRun, healthy } from "./fakes";
 import { prodWith } from "./fixtures";
 
@@ -19,7 +19,7 @@ async function revertedRun() {
     healthy(400, { errors: now >= run.time.at(240) ? 20 : 0, memory: 0.84 }),
   );
   const result = await runRollout(run.options);
-  return { state: result.state, records: readJournal(run.options.stateDir, "prod") };
+  return { state: result.state, records: await readJournal(run.options.stateDir, "prod") };
 }
 
 /** Axis labels of the timeline: their text and baseline, grouped by panel (140 px apart from y = 20). */
@@ -104,7 +104,7 @@ describe("the report's layout", () => {
     const run = fakeRun(cfg(), { preTraffic: refuse });
     const result = await runRollout(run.options);
     expect(result.state.status).toBe("reverted");
-    const records = readJournal(run.options.stateDir, "prod");
+    const records = await readJournal(run.options.stateDir, "prod");
     expect(markdownReport({ state: result.state, records })).toMatch(/^## ion-rollout prod: refused/);
     expect(htmlReport({ state: result.state, records })).toContain("<h1>ion-rollout prod: REFUSED</h1>");
     const { state: reverted, records: served } = await revertedRun();

@@ -4,8 +4,7 @@ import { freshState } from "../../src/rollout/controller/prepare";
 import { type RunOptions, runRollout } from "../../src/rollout/controller/runner";
 import type { RolloutState } from "../../src/rollout/core/state";
 import type { Gate } from "../../src/rollout/edges/probes/types";
-import { readJournal } from "../../src/rollout/store/journal";
-import { readState, writeState } from "../../src/rollout/store/state";
+import { readJournal, readState, writeState } from "../support/records";
 import { fakeRun, T0 } from "./fakes";
 import { prodWith } from "./fixtures";
 
@@ -30,7 +29,7 @@ function observingGate(
     description: "pre-traffic",
     check: async () => {
       seen.push([...calls()]);
-      phases.push(readState(options.stateDir, "prod")?.phase);
+      phases.push((await readState(options.stateDir, "prod"))?.phase);
       return { kind: "pre-traffic", passed: true, probes: [] };
     },
   };
@@ -56,7 +55,7 @@ describe("the runner deploys the release at 0% before its pre-traffic gate", () 
     expect(driver.deployed).toEqual([options.cfg.releases.canary]);
     const deploys = events.filter((e) => e.type === "deploy").map((e) => e.type === "deploy" && e.phase);
     expect(deploys).toEqual(["deploying", "ready"]);
-    expect(readState(options.stateDir, "prod")?.phase).toBeUndefined();
+    expect((await readState(options.stateDir, "prod"))?.phase).toBeUndefined();
   });
 
   it("a release the platform never reports ready is reverted at 0%: no gate asked, no step applied", async () => {
@@ -66,14 +65,14 @@ describe("the runner deploys the release at 0% before its pre-traffic gate", () 
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(seen).toEqual([]);
     expect(driver.weights()).toEqual([0]);
-    const journal = readJournal(options.stateDir, "prod");
+    const journal = await readJournal(options.stateDir, "prod");
     expect(journal).toHaveLength(1);
     expect(journal[0]).toMatchObject({ action: "revert", weight: 0, nextWeight: 0 });
     expect(journal[0]?.reason).toBe(
       "deploy of ion-api-v1-5-0 at 0% failed: revision ion-api-v1-5-0 is not Ready: container failed to start",
     );
-    expect(readState(options.stateDir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
-    expect(readState(options.stateDir, "prod")?.phase).toBeUndefined();
+    expect(await readState(options.stateDir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect((await readState(options.stateDir, "prod"))?.phase).toBeUndefined();
     expect(notifier.events.map((e) => e.kind)).toEqual(["start", "revert"]);
   });
 
@@ -90,7 +89,7 @@ describe("the runner deploys the release at 0% before its pre-traffic gate", () 
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(seen).toEqual([]);
     expect(driver.weights()).toEqual([0]);
-    expect(readState(options.stateDir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await readState(options.stateDir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 
   it("resume before step 1 deploys and verifies again; resume at a served weight deploys nothing", async () => {
@@ -101,13 +100,13 @@ describe("the runner deploys the release at 0% before its pre-traffic gate", () 
       ...freshState("prod", first.options.cfg.releases, T0, 0),
       phase: "deploying",
     };
-    writeState(stateDir, crashed);
+    await writeState(stateDir, crashed);
     const resumed = setup({ mode: "resume", stateDir });
     await runRollout(resumed.options);
     expect(resumed.driver.calls.slice(0, 3)).toEqual([`deploy ${canary}`, `ready ${canary}`, "apply 5"]);
     expect(resumed.seen).toHaveLength(1);
 
-    writeState(stateDir, { ...crashed, phase: undefined, weight: 10 });
+    await writeState(stateDir, { ...crashed, phase: undefined, weight: 10 });
     const serving = setup({ mode: "resume", stateDir });
     serving.driver.weight = 10;
     await runRollout(serving.options);

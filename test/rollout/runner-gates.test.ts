@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type RunOptions, runRollout } from "../../src/rollout/controller/runner";
 import type { GateRecord } from "../../src/rollout/core/gate/types";
 import type { Gate } from "../../src/rollout/edges/probes/types";
-import { readJournal } from "../../src/rollout/store/journal";
-import { readState, writeState } from "../../src/rollout/store/state";
+import { readJournal, readState, writeState } from "../support/records";
 import { fakeRun } from "./fakes";
 import { prodWith } from "./fixtures";
 
@@ -43,13 +42,17 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
     const result = await runRollout(options);
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(driver.weights().every((w) => w === 0)).toBe(true);
-    const journal = readJournal(options.stateDir, "prod");
+    const journal = await readJournal(options.stateDir, "prod");
     expect(journal).toHaveLength(1);
     expect(journal[0]).toMatchObject({ verdict: "NO-GO", action: "revert", weight: 0, nextWeight: 0 });
     expect(journal[0]?.reason).toBe(
       "pre-traffic NO-GO: health canary http://c/health: 0/3 2xx; request 1: 503",
     );
-    expect(readState(options.stateDir, "prod")).toMatchObject({ status: "reverted", weight: 0, causedBy: 1 });
+    expect(await readState(options.stateDir, "prod")).toMatchObject({
+      status: "reverted",
+      weight: 0,
+      causedBy: 1,
+    });
     expect(notifier.events.map((e) => e.kind)).toEqual(["start", "revert"]);
     expect(notifier.events.at(-1)?.message).toContain("pre-traffic NO-GO");
   });
@@ -64,7 +67,7 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
     expect(result.outcome).toBe("promoted");
     expect(calls).toEqual(["pre-traffic", "post-promotion"]);
     expect(driver.weights()).toEqual([5, 10, 25, 50, 100, 100]);
-    const journal = readJournal(options.stateDir, "prod");
+    const journal = await readJournal(options.stateDir, "prod");
     expect(journal[0]).toMatchObject({ verdict: "GO", action: "advance", weight: 0, nextWeight: 5 });
     expect(journal.at(-1)).toMatchObject({ verdict: "GO", action: "promote", weight: 100 });
     expect(journal.at(-1)?.reason).toMatch(/^post-promotion GO/);
@@ -76,7 +79,7 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
     const result = await runRollout(options);
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(driver.weights().slice(-2)).toEqual([100, 0]);
-    const state = readState(options.stateDir, "prod");
+    const state = await readState(options.stateDir, "prod");
     expect(state).toMatchObject({ status: "reverted", weight: 0 });
     expect(state?.reason).toContain("post-promotion NO-GO");
   });
@@ -86,9 +89,9 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
     const first = setup({ preTraffic: fakeGate("pre-traffic", false, calls) });
     await runRollout(first.options);
     // A held rollout at 10% resumes without asking the canary again.
-    const state = readState(first.options.stateDir, "prod");
+    const state = await readState(first.options.stateDir, "prod");
     if (!state) throw new Error("no state");
-    writeState(first.options.stateDir, {
+    await writeState(first.options.stateDir, {
       ...state,
       status: "held",
       heldBy: "interrupt",
@@ -106,9 +109,9 @@ describe("the pre-traffic gate and the post-promotion check in the runner", () =
     await runRollout(again.options);
     expect(calls).toEqual(["pre-traffic"]);
     // A rollout that crashed before its first step (weight 0) is asked again on resume.
-    const zero = readState(first.options.stateDir, "prod");
+    const zero = await readState(first.options.stateDir, "prod");
     if (!zero) throw new Error("no state");
-    writeState(first.options.stateDir, {
+    await writeState(first.options.stateDir, {
       ...zero,
       status: "running",
       weight: 0,

@@ -6,15 +6,13 @@ import {
   trafficLeaseSite,
 } from "../../src/rollout/controller/traffic-lease";
 import type { RunnerEvent } from "../../src/rollout/core/events";
-import { readJournal } from "../../src/rollout/store/journal";
 import {
   HandoverPendingError,
   LeaseHeldError,
   LeaseLostError,
   leaseKey,
 } from "../../src/rollout/store/lease";
-import { writeRequest } from "../../src/rollout/store/requests";
-import { readState } from "../../src/rollout/store/state";
+import { readJournal, readState, writeRequest } from "../support/records";
 import { FakeDriver, FakeMetrics, FakeTime, fakeRun, healthy } from "./fakes";
 import { prod, consecutiveProdWith as prodWith } from "./fixtures";
 
@@ -36,7 +34,7 @@ describe("runRollout in fake time", () => {
     expect(driver.applied.at(-1)?.rolloutInProgress).toBe(false);
     // 5 steps x 120 s bake, checks on the step schedule
     expect(time.now - time.at(0)).toBe(600_000);
-    const state = readState(options.stateDir, "prod");
+    const state = await readState(options.stateDir, "prod");
     expect(state).toMatchObject({ status: "promoted", weight: 100 });
     expect(state?.retireOldAfter).toBe(time.now + 86_400_000);
     expect(notifier.events.map((e) => e.kind)).toEqual([
@@ -48,7 +46,7 @@ describe("runRollout in fake time", () => {
       "step",
       "promote",
     ]);
-    expect(readJournal(options.stateDir, "prod").map((r) => r.action)).toEqual([
+    expect((await readJournal(options.stateDir, "prod")).map((r) => r.action)).toEqual([
       "hold",
       "advance",
       "hold",
@@ -68,10 +66,10 @@ describe("runRollout in fake time", () => {
     const result = await runRollout(options);
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
     expect(driver.weights()).toEqual([5, 10, 0]);
-    const last = readJournal(options.stateDir, "prod").at(-1);
+    const last = (await readJournal(options.stateDir, "prod")).at(-1);
     expect(last).toMatchObject({ action: "revert", nextWeight: 0 });
     expect(last?.reason).toContain("apply of 25% failed");
-    expect(readState(options.stateDir, "prod")).toMatchObject({
+    expect(await readState(options.stateDir, "prod")).toMatchObject({
       status: "reverted",
       weight: 0,
       causedBy: last?.seq,
@@ -84,7 +82,7 @@ describe("runRollout in fake time", () => {
     expect(result.outcome).toBe("reverted");
     expect(driver.weights()).toEqual([5, 0]);
     expect(time.now - time.at(0)).toBe(180_000);
-    const records = readJournal(options.stateDir, "prod");
+    const records = await readJournal(options.stateDir, "prod");
     expect(records.map((r) => r.verdict)).toEqual(["INCONCLUSIVE", "INCONCLUSIVE", "INCONCLUSIVE"]);
     expect(records.at(-1)?.reasons[0]).toContain("ECONNREFUSED");
   });
@@ -94,8 +92,8 @@ describe("runRollout in fake time", () => {
     const result = await runRollout(options);
     expect(result.outcome).toBe("reverted");
     expect(driver.weights()).toEqual([5, 0]);
-    const state = readState(options.stateDir, "prod");
-    const cause = readJournal(options.stateDir, "prod").find((r) => r.seq === state?.causedBy);
+    const state = await readState(options.stateDir, "prod");
+    const cause = (await readJournal(options.stateDir, "prod")).find((r) => r.seq === state?.causedBy);
     expect(cause).toMatchObject({ verdict: "NO-GO", action: "revert", at: 180 });
   });
 
@@ -104,7 +102,7 @@ describe("runRollout in fake time", () => {
     const result = await runRollout(options);
     expect(result).toMatchObject({ outcome: "held", exitCode: 3 });
     expect(driver.weights()).toEqual([5]);
-    expect(readState(options.stateDir, "prod")).toMatchObject({
+    expect(await readState(options.stateDir, "prod")).toMatchObject({
       status: "held",
       heldBy: "timeout",
       weight: 5,
@@ -115,7 +113,7 @@ describe("runRollout in fake time", () => {
     later.driver.weight = 5;
     const resumed = await runRollout(later.options);
     expect(resumed.outcome).toBe("promoted");
-    const records = readJournal(options.stateDir, "prod");
+    const records = await readJournal(options.stateDir, "prod");
     const firstAfter = records.find((r) => r.at > 3600);
     expect(firstAfter).toMatchObject({ action: "advance", at: 3660 });
   });
@@ -129,7 +127,7 @@ describe("runRollout in fake time", () => {
         return undefined;
       };
       const result = await runRollout(options);
-      const state = readState(options.stateDir, "prod");
+      const state = await readState(options.stateDir, "prod");
       if (onInterrupt === "revert") {
         expect(result.outcome).toBe("reverted");
         expect(driver.weights()).toEqual([5, 10, 0]);
@@ -139,7 +137,7 @@ describe("runRollout in fake time", () => {
         expect(driver.weights()).toEqual([5, 10]);
         expect(state).toMatchObject({ status: "held", heldBy: "interrupt", weight: 10 });
       }
-      expect(readJournal(options.stateDir, "prod").at(-1)?.reason).toContain("interrupt");
+      expect((await readJournal(options.stateDir, "prod")).at(-1)?.reason).toContain("interrupt");
     }
   });
 
@@ -160,8 +158,8 @@ describe("runRollout in fake time", () => {
       const served = lands === "applied" ? 25 : 10;
       expect(driver.weight).toBe(served);
       expect(result).toMatchObject({ outcome: "held" });
-      expect(readState(options.stateDir, "prod")).toMatchObject({ status: "held", weight: served });
-      expect(readJournal(options.stateDir, "prod").at(-1)).toMatchObject({
+      expect(await readState(options.stateDir, "prod")).toMatchObject({ status: "held", weight: served });
+      expect((await readJournal(options.stateDir, "prod")).at(-1)).toMatchObject({
         action: "hold",
         nextWeight: served,
       });
@@ -188,13 +186,13 @@ describe("runRollout in fake time", () => {
 
   it("an operator's abort request from another shell reverts at the next safe point", async () => {
     const { driver, options, time } = setup();
-    time.onSleep = (now) => {
+    time.onSleep = async (now) => {
       if (now === time.at(30))
-        writeRequest(options.stateDir, "prod", {
+        await writeRequest(options.stateDir, "prod", {
           action: "abort",
           at: now,
           by: "alice",
-          rolloutId: readState(options.stateDir, "prod")?.id ?? "",
+          rolloutId: (await readState(options.stateDir, "prod"))?.id ?? "",
         });
       return undefined;
     };
@@ -202,7 +200,7 @@ describe("runRollout in fake time", () => {
     expect(result.outcome).toBe("reverted");
     expect(time.now).toBe(time.at(30));
     expect(driver.weights()).toEqual([5, 0]);
-    expect(readJournal(options.stateDir, "prod").at(-1)?.reason).toBe("aborted by alice");
+    expect((await readJournal(options.stateDir, "prod")).at(-1)?.reason).toBe("aborted by alice");
   });
 });
 
@@ -226,7 +224,7 @@ describe("durable state: restart mid-step", () => {
     // next runner: its run then rejects with LeaseLostError, which nobody is left to hear.
     void runRollout(first.options).catch(() => undefined);
     await dead;
-    const saved = readState(first.options.stateDir, "prod");
+    const saved = await readState(first.options.stateDir, "prod");
     expect(saved).toMatchObject({ status: "running", weight: 5 });
     expect(saved?.core.step).toMatchObject({ index: 0, startedAt: 0, requests: 150, checks: 5 });
 
@@ -264,7 +262,7 @@ describe("durable state: restart mid-step", () => {
     expect(result.outcome).toBe("held");
     // No re-apply of 5% (the platform already served it); the step advanced exactly at 900 s.
     expect(driver.weights()).toEqual([10]);
-    const records = readJournal(first.options.stateDir, "prod");
+    const records = await readJournal(first.options.stateDir, "prod");
     const advance = records.find((r) => r.action === "advance");
     expect(advance).toMatchObject({ at: 900, step: 1, bake: { elapsedSeconds: 900 } });
     // Checks before the kill and after the resume share one schedule: 60, 120, ..., 300, then 420, 480, ...

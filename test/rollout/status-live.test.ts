@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/rollout/commands/status";
 import { freshState } from "../../src/rollout/controller/prepare";
-import { writeState } from "../../src/rollout/store/state";
+import { writeState } from "../support/records";
 import { FakeDriver, tempDir } from "./fakes";
 import { prod, ROOT } from "./fixtures";
 
@@ -11,7 +11,7 @@ const CONFIG = `${ROOT}/Pulumi.prod.yaml`;
 async function status(served: number | Error, live = true) {
   const cfg = prod();
   const dir = tempDir();
-  writeState(dir, { ...freshState(cfg.stage, cfg.releases, Date.now(), 50), weight: 50 });
+  await writeState(dir, { ...freshState(cfg.stage, cfg.releases, Date.now(), 50), weight: 50 });
   const driver = new FakeDriver();
   if (served instanceof Error) driver.currentCanaryWeight = () => Promise.reject(served);
   else driver.weight = served;

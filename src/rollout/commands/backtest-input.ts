@@ -7,7 +7,8 @@ import { MAX_CHECK_CHARS } from "../core/trace/stream";
 
 /**
  * What `backtest` replays: a trace (JSON, `ion-rollout trace` or hand-written) or a past rollout's
- * journal (`<stateDir>/<stage>.journal.jsonl`, one decision record per line), told apart by content.
+ * journal (one decision record per line: `<stateDir>/stages/<stage>/journals/<rollout id>.jsonl`,
+ * or the object copied from a bucket), told apart by content.
  */
 export type BacktestInput = ParsedTrace & { kind: "trace" | "journal" };
 
@@ -59,11 +60,24 @@ function journalRecords(text: string, maxLineChars: number): DecisionRecord[] | 
       if (i === last && records.length > 0) break;
       return undefined;
     }
+    // The local directory store's first line is its version header, not a record.
+    if (i === 0 && isStoreHeader(value)) continue;
     if (typeof value !== "object" || value === null || !("seq" in value) || !("signals" in value))
       return undefined;
     records.push(value as DecisionRecord);
   }
   return records.length > 0 ? records : undefined;
+}
+
+/** `{"version":"…","updatedAtMs":…}`: the header store/backends/local-directory.ts puts on each file. */
+function isStoreHeader(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const header = value as Record<string, unknown>;
+  return (
+    Object.keys(header).length === 2 &&
+    typeof header.version === "string" &&
+    typeof header.updatedAtMs === "number"
+  );
 }
 
 export function readBacktestInput(file: string, stage: string, limits = INPUT_LIMITS): BacktestInput {
@@ -114,7 +128,9 @@ export function isJournalFile(file: string): boolean {
   try {
     const head = Buffer.alloc(256);
     const read = readSync(fd, head, 0, head.length, 0);
-    return /^\s*\{\s*"seq"\s*:/.test(head.subarray(0, read).toString("utf8"));
+    // A journal kept by the local directory store starts with the store's version header line.
+    const header = /^\{"version":"[^"\n]*","updatedAtMs":\d+\}\n/;
+    return /^\s*\{\s*"seq"\s*:/.test(head.subarray(0, read).toString("utf8").replace(header, ""));
   } finally {
     closeSync(fd);
   }

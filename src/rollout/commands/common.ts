@@ -1,7 +1,9 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
 import type { InterruptAction } from "../controller/runner";
+import { stageRecords } from "../controller/stage-store";
 import type { LeaseScope } from "../controller/traffic-lease";
+import type { RolloutRecords } from "../store/rollout-records";
 import { fail, type Streams } from "./streams";
 
 /** The streams and `fail` live in streams.ts (no config behind them: the CLI starts without loading it). */
@@ -40,6 +42,11 @@ export function stateDirOf(cfg: StageConfig, options: CommonOptions): string {
 /** Where the stage's lease is found and taken (controller/traffic-lease.ts). */
 export function leaseScopeOf(cfg: StageConfig, options: CommonOptions): LeaseScope {
   return { cfg, projectDir: projectDirOf(options), stateDir: stateDirOf(cfg, options) };
+}
+
+/** The stage's rollout records (state, journal, requests) in its store (`rollout.store`). */
+export function recordsOf(cfg: StageConfig, options: CommonOptions): RolloutRecords {
+  return stageRecords(leaseScopeOf(cfg, options));
 }
 
 /**

@@ -4,19 +4,20 @@ import { RolloutRefused, type RunOptions, runRollout } from "../controller/runne
 import { runnerOnTarget } from "../controller/traffic-lease";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
+import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
 import { loadEdges } from "../edges/load";
 import { progressMode, progressPrinter } from "../report/progress";
 import { writeReports } from "../report/report-files";
-import { readJournal } from "../store/journal";
 import { LeaseHeldError, LeaseLostError } from "../store/lease";
-import { readState } from "../store/state";
+import type { RolloutRecords } from "../store/rollout-records";
 import {
   type CommonOptions,
   fail,
   leaseScopeOf,
   loadConfig,
   projectDirOf,
+  recordsOf,
   type Streams,
   stateDirOf,
 } from "./common";
@@ -40,8 +41,9 @@ async function drive(
   time: DriveTime = {},
 ): Promise<number> {
   const dir = stateDirOf(cfg, options);
+  const records = recordsOf(cfg, options);
   // The metrics queries select each side by release name: use the rollout's releases, not the file's.
-  const rolloutReleases = releases ?? readState(dir, cfg.stage)?.releases;
+  const rolloutReleases = releases ?? (await records.readState())?.releases;
   if (rolloutReleases) cfg = { ...cfg, releases: rolloutReleases };
   const { buildEdges } = loadEdges();
   const projectDir = projectDirOf(options);
@@ -62,6 +64,7 @@ async function drive(
       metrics: edges.metrics,
       notifier: edges.notifier,
       stateDir: dir,
+      records,
       projectDir,
       mode,
       ...(releases ? { releases } : {}),
@@ -78,9 +81,26 @@ async function drive(
   } finally {
     guard.dispose();
   }
-  const written = writeReports(resolve(dir, "reports"), result.state, readJournal(dir, cfg.stage));
-  io.err(`report: ${written.markdown}\n        ${written.html}\n`);
+  await reportAfterRun(dir, records, result.state, io);
   return result.exitCode;
+}
+
+/**
+ * Writes the rollout's report from its journal. A store that cannot be read now (a bucket's 5xx)
+ * costs the report, never the rollout's exit code: the records stay in the store for `explain`.
+ */
+async function reportAfterRun(dir: string, records: RolloutRecords, state: RolloutState, io: Streams) {
+  let journal: DecisionRecord[];
+  try {
+    journal = await records.readJournal(state.id);
+  } catch (error) {
+    io.err(
+      `no report written: could not read the journal in ${records.description} (${(error as Error).message}); \`ion-rollout explain ${state.stage}\` shows it once the store answers\n`,
+    );
+    return;
+  }
+  const written = writeReports(resolve(dir, "reports"), state, journal);
+  io.err(`report: ${written.markdown}\n        ${written.html}\n`);
 }
 
 export async function startCommand(
@@ -95,7 +115,7 @@ export async function startCommand(
   if (!cfg) return EXIT.error;
   if (!isImageRef(options.image))
     return fail(io, `--image ${JSON.stringify(options.image)} is not ${IMAGE_REF_RULE}`);
-  const previous = readState(stateDirOf(cfg, options), stage);
+  const previous = await recordsOf(cfg, options).readState();
   const releases = nextReleases(cfg, options.image, options.name, previous);
   if (!isReleaseName(releases.canary.name)) {
     return fail(
@@ -132,10 +152,9 @@ export async function resumeCommand(
 
 /** A paused rollout whose runner is alive: `resume` asks that runner to go on instead of driving. */
 async function pausedUnderLiveRunner(cfg: StageConfig, options: CommonOptions): Promise<boolean> {
-  const dir = stateDirOf(cfg, options);
   if (!(await runnerOnTarget(leaseScopeOf(cfg, options))).alive) return false;
   try {
-    return readState(dir, cfg.stage)?.pausedBy !== undefined;
+    return (await recordsOf(cfg, options).readState())?.pausedBy !== undefined;
   } catch {
     return false;
   }

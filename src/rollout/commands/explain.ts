@@ -1,18 +1,16 @@
 import { EXIT } from "../core/outcome";
 import { formatRecord } from "../core/record";
-import { readJournal } from "../store/journal";
-import { readState } from "../store/state";
-import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, loadConfig, noRollout, recordsOf, type Streams } from "./common";
 import { formatStatus } from "./status";
 
 export async function explainCommand(stage: string, options: CommonOptions, io: Streams): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
-  const dir = stateDirOf(cfg, options);
-  const records = readJournal(dir, stage);
+  const stored = recordsOf(cfg, options);
+  const state = await stored.readState();
+  const records = state ? await stored.readJournal(state.id) : [];
   if (records.length === 0)
-    return noRollout(io, options, stage, `no decision records for ${stage} in ${dir}`);
-  const state = readState(dir, stage);
+    return noRollout(io, options, stage, `no decision records for ${stage} in ${stored.description}`);
   if (options.json) {
     io.out(`${JSON.stringify({ state: state ?? null, records }, null, 2)}\n`);
     return EXIT.ok;

@@ -4,9 +4,7 @@ import { EXIT } from "../core/outcome";
 import { outcomeWord } from "../core/outcome-word";
 import type { DecisionRecord } from "../core/record";
 import type { RolloutState } from "../core/state";
-import { readArchivedJournals, readJournal } from "../store/journal";
-import { readState } from "../store/state";
-import { type CommonOptions, loadConfig, noRollout, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, loadConfig, noRollout, recordsOf, type Streams, stateDirOf } from "./common";
 
 /** `list`: the stage's rollouts, past (archived journals) and current (the state), oldest first. */
 
@@ -84,11 +82,13 @@ export async function listCommand(stage: string, options: CommonOptions, io: Str
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
   const reports = join(dir, "reports");
-  const rollouts = readArchivedJournals(dir, stage).map((j) => summarise(j.id, j.records, reports, stage));
-  const state = readState(dir, stage);
-  if (state) rollouts.push(current(state, readJournal(dir, stage), reports));
+  const stored = recordsOf(cfg, options);
+  const state = await stored.readState();
+  const archived = await stored.readArchivedJournals(state?.id);
+  const rollouts = archived.map((j) => summarise(j.id, j.records, reports, stage));
+  if (state) rollouts.push(current(state, await stored.readJournal(state.id), reports));
   if (rollouts.length === 0)
-    return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
+    return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${stored.description}`);
   if (options.json) io.out(`${JSON.stringify({ stage, rollouts }, null, 2)}\n`);
   else io.out(`${rollouts.map(formatSummary).join("\n")}\n`);
   return EXIT.ok;

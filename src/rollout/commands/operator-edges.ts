@@ -6,6 +6,7 @@ import { loadEdges } from "../edges/load";
 import { notifierFromEnv } from "../edges/notify";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { Notifier, TrafficDriver } from "../edges/types";
+import type { RolloutRecords } from "../store/rollout-records";
 
 /** How an operator command reaches the platform; tests pass a fake driver and a fake clock. */
 export interface OperatorEdges {
@@ -36,20 +37,20 @@ export function operatorName(action: string): string {
  * same retries, journal record, notification and report as the runner's own transitions.
  */
 export async function operatorController(
-  where: { cfg: StageConfig; dir: string; projectDir: string },
+  where: { cfg: StageConfig; records: RolloutRecords; projectDir: string },
   state: RolloutState,
   edges: OperatorEdges,
   /** Where the controller's warnings go (a failed write, a retried revert): the operator's terminal. */
   warn?: (message: string) => void,
 ): Promise<RolloutController> {
-  const { cfg, dir } = where;
+  const { cfg, records } = where;
   return new RolloutController(
     {
       cfg,
       plan: buildPlan(cfg),
       driver: await edges.driverFor(cfg, where.projectDir),
       notifier: edges.notifier ?? notifierFromEnv(process.env),
-      stateDir: dir,
+      records,
       clock: edges.clock,
       sleep: edges.sleep,
       ...(warn ? { emit: (event) => event.type === "warning" && warn(event.message) } : {}),

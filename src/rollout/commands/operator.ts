@@ -4,13 +4,13 @@ import { createInterface } from "node:readline/promises";
 import type { StageConfig } from "../../config";
 import type { RolloutController } from "../controller/controller";
 import { freshState } from "../controller/prepare";
+import { stageRecords } from "../controller/stage-store";
 import { type LeaseScope, runnerOnTarget, takeTrafficLease } from "../controller/traffic-lease";
 import type { RunResult } from "../core/events";
 import { EXIT } from "../core/outcome";
 import { isActive, type RolloutState } from "../core/state";
 import { writeReports } from "../report/report-files";
 import { holderAlive, processAlive } from "../store/holder-process";
-import { readJournal } from "../store/journal";
 import {
   describeLeaseHolder as describeHolder,
   type Lease,
@@ -18,9 +18,22 @@ import {
   LeaseHeldError,
   type LeaseHolder,
 } from "../store/lease";
-import { type OperatorAction, withdrawRequest, writeRequest } from "../store/requests";
-import { readState, setAsideState, UnreadableStateError } from "../store/state";
-import { type CommonOptions, fail, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
+import type { OperatorAction } from "../store/requests";
+import {
+  type LeftRequest,
+  type RolloutRecords,
+  type SentRequest,
+  UnreadableStateError,
+} from "../store/rollout-records";
+import {
+  type CommonOptions,
+  fail,
+  leaseScopeOf,
+  loadConfig,
+  recordsOf,
+  type Streams,
+  stateDirOf,
+} from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
 import { formatStatus } from "./status";
 
@@ -62,7 +75,8 @@ export async function operatorAction(
   let stopped: number | undefined;
   if (holder) {
     const waitMs = (options.waitSeconds ?? (options.force ? 30 : 120)) * 1000;
-    const answered = await askRunner(ask, cfg, dir, io, { holder, scope }, waitMs, edges);
+    const records = recordsOf(cfg, options);
+    const answered = await askRunner(ask, cfg, records, io, { holder, scope }, waitMs, edges);
     if (answered !== undefined) return answered;
     if (!(options.force && action === "abort")) {
       return fail(
@@ -128,10 +142,10 @@ export async function actWithoutRunner(
   const lease = await leaseForAction(how, where.scope, io);
   if (typeof lease === "number") return lease;
   try {
-    const place = { cfg, dir, projectDir: where.scope.projectDir };
+    const place = { cfg, records: stageRecords(where.scope), projectDir: where.scope.projectDir };
     const state = await stateToActOn(how.action, place, edges, io);
     const result = await actThroughController(place, state, transition, edges, io);
-    reportTolerated(how.action, dir, result.state, io);
+    await reportTolerated(how.action, dir, place.records, result.state, io);
     io.out(formatStatus(cfg, result.state, edges.clock()));
     return result;
   } finally {
@@ -186,10 +200,16 @@ async function releaseTolerated(lease: Lease | undefined, io: Streams): Promise<
   }
 }
 
-/** The report after the action; an abort that cannot write it (a failing disk) says so and stands. */
-function reportTolerated(action: OperatorAction, dir: string, state: RolloutState, io: Streams): void {
+/** The report after the action; an abort that cannot write it (a failing disk, a store down) says so and stands. */
+async function reportTolerated(
+  action: OperatorAction,
+  dir: string,
+  records: RolloutRecords,
+  state: RolloutState,
+  io: Streams,
+): Promise<void> {
   try {
-    writeReports(resolve(dir, "reports"), state, readJournal(dir, state.stage));
+    writeReports(resolve(dir, "reports"), state, await records.readJournal(state.id));
   } catch (error) {
     if (action !== "abort") throw error;
     io.err(`COULD NOT WRITE the report in ${dir}: ${(error as Error).message}\n`);
@@ -236,8 +256,10 @@ function stopWedgedRunner(
 }
 
 /**
- * The state the action is recorded in. An unreadable state file blocks a promote; an abort moves
- * it aside and records in a fresh state at the weight the platform serves, saying what it found.
+ * The state the action is recorded in. An unreadable state blocks a promote; an abort sets it
+ * aside and records in a fresh state at the weight the platform serves, saying what it found. A
+ * store that cannot be read at all (a bucket down) never stops an abort either: it reverts from
+ * the served weight, and its records are written when the store answers again.
  */
 async function stateToActOn(
   action: OperatorAction,
@@ -245,15 +267,20 @@ async function stateToActOn(
   edges: OperatorEdges,
   io: Streams,
 ): Promise<RolloutState> {
-  const { cfg, dir } = place;
+  const { cfg, records } = place;
   try {
-    const stored = readState(dir, cfg.stage);
+    const stored = await records.readState();
     if (stored) return stored;
   } catch (error) {
-    if (!(error instanceof UnreadableStateError) || action !== "abort") throw error;
-    io.err(
-      `found an unreadable rollout state (${error.problem}); ${setAsideTolerated(dir, cfg.stage, edges)}\n`,
-    );
+    if (action !== "abort") throw error;
+    if (error instanceof UnreadableStateError)
+      io.err(
+        `found an unreadable rollout state (${error.problem}); ${await setAsideTolerated(records, edges)}\n`,
+      );
+    else
+      io.err(
+        `COULD NOT READ the rollout state in ${records.description} (${(error as Error).message}); reverting from the served weight\n`,
+      );
   }
   const served = await (await edges.driverFor(cfg, place.projectDir))
     .currentCanaryWeight()
@@ -261,19 +288,20 @@ async function stateToActOn(
   return freshState(cfg.stage, cfg.releases, edges.clock(), served ?? cfg.canaryWeight);
 }
 
-/** Moves an unreadable state aside for the abort; says where, or that it could not (the abort goes on). */
-function setAsideTolerated(dir: string, stage: string, edges: OperatorEdges): string {
+/** Sets an unreadable state aside for the abort; says where, or that it could not (the abort goes on). */
+async function setAsideTolerated(records: RolloutRecords, edges: OperatorEdges): Promise<string> {
   try {
-    return `moved it to ${setAsideState(dir, stage, edges.clock())} and recording this abort in a fresh state`;
+    const aside = await records.setAsideState(edges.clock());
+    return `moved it to ${aside} and recording this abort in a fresh state`;
   } catch (error) {
     return `COULD NOT MOVE it aside (${(error as Error).message}); reverting anyway`;
   }
 }
 
-/** The stage, its state directory and its project directory (relative config paths resolve against it). */
+/** The stage, its records and its project directory (relative config paths resolve against it). */
 interface ActionPlace {
   cfg: StageConfig;
-  dir: string;
+  records: RolloutRecords;
   projectDir: string;
 }
 
@@ -319,7 +347,7 @@ function describeAsk(ask: OperatorAsk): string {
 async function askRunner(
   ask: OperatorAsk,
   cfg: StageConfig,
-  dir: string,
+  records: RolloutRecords,
   io: Streams,
   runner: { holder: LeaseHolder; scope: LeaseScope },
   waitMs: number,
@@ -327,39 +355,59 @@ async function askRunner(
 ): Promise<number | undefined> {
   const { holder } = runner;
   const deadline = edges.clock() + waitMs;
-  let sent: string | undefined;
+  let sent: SentRequest | undefined;
   let done: ((state: RolloutState) => boolean) | undefined;
+  let waitedOn: string | undefined;
   try {
     while (edges.clock() < deadline) {
-      const state = readStateIfReadable(dir, cfg.stage);
+      const state = await readStateIfReadable(records);
       if (done && state && done(state)) return answeredRequest(ask, cfg, state, io, edges);
       // Until the runner records an active rollout (it may be starting), there is no id to name.
       if (sent === undefined && state && isActive(state)) {
-        done = answeredBy(ask, state);
-        sent = leaveRequest(ask, cfg.stage, dir, state.id, io, edges);
-        if (sent === undefined) return undefined;
-        io.err(
-          `asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)} rollout ${state.id}; waiting for it...\n`,
-        );
+        // Also while another operator's request goes first: the rollout may end by it.
+        done ??= answeredBy(ask, state);
+        const left = await leaveRequest(ask, records, state.id, io, edges);
+        if (left === undefined) return undefined;
+        if ("sent" in left) {
+          sent = left.sent;
+          io.err(
+            `asked the runner (${describeHolder(holder)}) to ${describeAsk(ask)} rollout ${state.id}; waiting for it...\n`,
+          );
+        } else if (waitedOn !== left.pending) {
+          // Another operator's request goes first; this one is left once the runner took that.
+          waitedOn = left.pending;
+          io.err(`${left.pending} is pending; waiting for the runner to take it first...\n`);
+        }
       }
       if ((await liveRunner(runner.scope))?.token !== holder.token) break;
       await edges.sleep(250);
     }
     return undefined;
   } finally {
-    if (sent !== undefined) withdrawRequest(dir, cfg.stage, sent);
+    if (sent !== undefined) await withdrawTolerated(records, sent, io);
   }
 }
 
-/** The request's text, or undefined when it cannot be written (the caller then acts as if unanswered). */
-function leaveRequest(
+/** Removes the request this command left; a store that fails says so (the runner discards it with its rollout). */
+async function withdrawTolerated(records: RolloutRecords, sent: SentRequest, io: Streams): Promise<void> {
+  try {
+    await records.withdrawRequest(sent);
+  } catch (error) {
+    io.err(`could not withdraw the request in ${records.description}: ${(error as Error).message}\n`);
+  }
+}
+
+/**
+ * The request left (or the other request for the rollout still pending), or undefined when it
+ * cannot be written (the caller then acts as if unanswered).
+ */
+async function leaveRequest(
   ask: OperatorAsk,
-  stage: string,
-  dir: string,
+  records: RolloutRecords,
   rolloutId: string,
   io: Streams,
   edges: OperatorEdges,
-): string | undefined {
+): Promise<LeftRequest | undefined> {
   const { action } = ask;
   try {
     const request = {
@@ -369,9 +417,9 @@ function leaveRequest(
       by: operatorName(action),
       rolloutId,
     };
-    return writeRequest(dir, stage, request);
+    return await records.writeRequest(request);
   } catch (error) {
-    io.err(`COULD NOT LEAVE the ${action} request in ${dir}: ${(error as Error).message}\n`);
+    io.err(`COULD NOT LEAVE the ${action} request in ${records.description}: ${(error as Error).message}\n`);
     return undefined;
   }
 }
@@ -404,9 +452,9 @@ function answeredRequest(
 }
 
 /** A state a live runner may be replacing right now; unreadable counts as "not yet". */
-function readStateIfReadable(dir: string, stage: string): RolloutState | undefined {
+async function readStateIfReadable(records: RolloutRecords): Promise<RolloutState | undefined> {
   try {
-    return readState(dir, stage);
+    return await records.readState();
   } catch {
     return undefined;
   }

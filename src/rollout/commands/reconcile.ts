@@ -3,8 +3,8 @@ import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { isActive, type RolloutState } from "../core/state";
 import { describeLeaseHolder } from "../store/lease";
-import { readState, UnreadableStateError } from "../store/state";
-import { type CommonOptions, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
+import { type RolloutRecords, UnreadableStateError } from "../store/rollout-records";
+import { type CommonOptions, leaseScopeOf, loadConfig, recordsOf, type Streams, stateDirOf } from "./common";
 import { actWithoutRunner } from "./operator";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
@@ -35,14 +35,18 @@ export async function reconcileCommand(
     say("left-alone", alone.message, alone.extra);
     return EXIT.ok;
   }
-  const found = recordedRollout(dir, stage);
+  const records = recordsOf(cfg, options);
+  const found = await recordedRollout(records);
   if (found.state && !isActive(found.state)) {
     say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);
     return EXIT.ok;
   }
   const served = await servedCanaryWeight(cfg, scope.projectDir, edges);
   if (!found.state && !found.unreadable && !leftBehindMidRollout(runner, served)) {
-    say("nothing-in-progress", `${stage}: nothing in progress (no rollout recorded in ${dir})`);
+    say(
+      "nothing-in-progress",
+      `${stage}: nothing in progress (no rollout recorded in ${records.description})`,
+    );
     return EXIT.ok;
   }
   if (served === 0) {
@@ -83,7 +87,7 @@ function sayer(stage: string, options: CommonOptions, io: Streams) {
 }
 
 /**
- * With no state here (a fresh CI checkout: the state is a file on the runner's machine), a lease
+ * With no state in the store (a directory store on another machine, as a fresh CI checkout sees it), a lease
  * its runner never released, on a platform serving a canary step below 100%, is a rollout whose
  * runner died: a runner that ends (promoted, reverted, held by an operator's interrupt) releases its
  * lease, and one held at a CI job's deadline hands it over (left alone until its window lapses).
@@ -130,9 +134,11 @@ function whyNoRunner(runner: RunnerSeen): string {
 }
 
 /** The recorded rollout; an unreadable state counts as possibly in progress (the served split decides). */
-function recordedRollout(dir: string, stage: string): { state?: RolloutState; unreadable?: boolean } {
+async function recordedRollout(
+  records: RolloutRecords,
+): Promise<{ state?: RolloutState; unreadable?: boolean }> {
   try {
-    const state = readState(dir, stage);
+    const state = await records.readState();
     return state ? { state } : {};
   } catch (error) {
     if (error instanceof UnreadableStateError) return { unreadable: true };

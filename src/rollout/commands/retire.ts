@@ -5,15 +5,14 @@ import { EXIT } from "../core/outcome";
 import type { RolloutState } from "../core/state";
 import { duration } from "../report/plan-text";
 import { writeReports } from "../report/report-files";
-import { readJournal } from "../store/journal";
 import { type Lease, LeaseHeldError } from "../store/lease";
-import { readState } from "../store/state";
 import {
   type CommonOptions,
   fail,
   leaseScopeOf,
   loadConfig,
   projectDirOf,
+  recordsOf,
   type Streams,
   stateDirOf,
 } from "./common";
@@ -34,9 +33,11 @@ export async function retireCommand(
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
   const dir = stateDirOf(cfg, options);
-  const found = readState(dir, stage);
+  const records = recordsOf(cfg, options);
+  const found = await records.readState();
   const now = edges.clock();
-  const refusal = retireRefusal(stage, dir, found, now, options.now === true, cfg.rollout.retainOldSeconds);
+  const where = records.description;
+  const refusal = retireRefusal(stage, where, found, now, options.now === true, cfg.rollout.retainOldSeconds);
   if (refusal?.ok) {
     io.out(`${refusal.message}\n`);
     return EXIT.ok;
@@ -51,14 +52,14 @@ export async function retireCommand(
   }
   try {
     // Read again under the lease: another command may have started a rollout meanwhile.
-    const state = readState(dir, stage);
+    const state = await records.readState();
     if (state?.status !== "promoted" || state.id !== found?.id) {
       return fail(io, `the rollout of ${stage} changed while retire waited for the lease; nothing applied`);
     }
     const left = (state.retireOldAfter ?? 0) - edges.clock();
     const early = left > 0 ? ` (--now, ${duration(Math.ceil(left / 1000))} early)` : "";
     const reason = `retire ${state.releases.stable.name} after ${duration(cfg.rollout.retainOldSeconds)}${early} by ${operatorName("retire")}`;
-    const place = { cfg, dir, projectDir: projectDirOf(options) };
+    const place = { cfg, records, projectDir: projectDirOf(options) };
     const controller = await operatorController(place, state, edges);
     const notServed = await notServingCanary(controller, state, stage);
     if (notServed) return fail(io, notServed);
@@ -70,7 +71,7 @@ export async function retireCommand(
         `retire failed to take ${state.releases.stable.name} out of ${stage}: ${(error as Error).message}`,
       );
     }
-    writeReports(resolve(dir, "reports"), controller.state, readJournal(dir, stage));
+    writeReports(resolve(dir, "reports"), controller.state, await records.readJournal(state.id));
     if (options.json) io.out(`${JSON.stringify({ state: controller.state })}\n`);
     else io.out(formatStatus(cfg, controller.state, edges.clock()));
     return EXIT.ok;
@@ -95,13 +96,13 @@ async function notServingCanary(
 /** Why retire must not act now (ok: nothing to do, already retired), or undefined to go ahead. */
 function retireRefusal(
   stage: string,
-  dir: string,
+  where: string,
   found: RolloutState | undefined,
   now: number,
   early: boolean,
   retainSeconds: number,
 ): { ok: boolean; message: string } | undefined {
-  if (!found) return { ok: false, message: `no rollout of ${stage} recorded in ${dir}; nothing to retire` };
+  if (!found) return { ok: false, message: `no rollout of ${stage} recorded in ${where}; nothing to retire` };
   if (found.status !== "promoted") {
     return {
       ok: false,

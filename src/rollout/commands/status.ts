@@ -5,15 +5,14 @@ import { outcomeWord } from "../core/outcome-word";
 import { buildPlan } from "../core/plan";
 import { formatRecord } from "../core/record";
 import { isActive, type RolloutState } from "../core/state";
-import { readState } from "../store/state";
 import {
   type CommonOptions,
   leaseScopeOf,
   loadConfig,
   noRollout,
   projectDirOf,
+  recordsOf,
   type Streams,
-  stateDirOf,
 } from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
@@ -104,10 +103,11 @@ export async function statusCommand(
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
-  const dir = stateDirOf(cfg, options);
+  const records = recordsOf(cfg, options);
   for (;;) {
-    const state = readState(dir, stage);
-    if (!state) return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${dir}`);
+    const state = await records.readState();
+    if (!state)
+      return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${records.description}`);
     const runner = await runnerOnTarget(leaseScopeOf(cfg, options));
     const holder = runner.alive ? runner.description : undefined;
     const served = options.live ? await servedWeight(cfg, projectDirOf(options), driverFor) : undefined;

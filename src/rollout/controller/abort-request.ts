@@ -1,5 +1,5 @@
 import type { Sleep } from "../edges/sleep";
-import { takeRequest } from "../store/requests";
+import type { RolloutRecords } from "../store/rollout-records";
 import type { RolloutController } from "./controller";
 
 /**
@@ -9,7 +9,7 @@ import type { RolloutController } from "./controller";
  */
 export async function stoppedByAbortRequest<T>(
   controller: RolloutController,
-  options: { stateDir: string; signal?: AbortSignal; sleep: Sleep; pollMs?: number },
+  options: { records: RolloutRecords; signal?: AbortSignal; sleep: Sleep; pollMs?: number },
   task: (signal: AbortSignal) => Promise<T>,
 ): Promise<{ result: T; abortedBy?: string }> {
   const stop = new AbortController();
@@ -23,7 +23,7 @@ export async function stoppedByAbortRequest<T>(
       // Yield first: a task that answers at once is never waited on (nor fake time moved).
       await new Promise((resolve) => setImmediate(resolve));
       if (done.signal.aborted) return;
-      const taken = takeRequest(options.stateDir, controller.state.stage, controller.state.id, "abort");
+      const taken = await options.records.takeRequest(controller.state.id, "abort");
       if (taken && "discarded" in taken) controller.warn(`discarded ${taken.discarded}`);
       else if (taken) {
         abortedBy = taken.request.by;

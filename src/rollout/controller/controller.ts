@@ -9,8 +9,7 @@ import type { RolloutState } from "../core/state";
 import type { Gate } from "../edges/probes/types";
 import type { Sleep } from "../edges/sleep";
 import type { Notifier, RolloutEventKind, TrafficDriver } from "../edges/types";
-import { appendRecord, archiveJournal } from "../store/journal";
-import { writeState } from "../store/state";
+import type { RolloutRecords } from "../store/rollout-records";
 
 /**
  * The rollout controller: the only code that changes a rollout's state. Every transition (a step's
@@ -26,7 +25,8 @@ export interface ControllerDeps {
   plan: RolloutPlan;
   driver: TrafficDriver;
   notifier?: Notifier;
-  stateDir: string;
+  /** Where the rollout's state and journal are written (the stage's store). */
+  records: RolloutRecords;
   /** Wall clock, epoch ms: what records say (`updatedAt`, events, notifications). */
   clock: () => number;
   /**
@@ -71,9 +71,9 @@ export class RolloutController {
     if (this.deps.leaseLost?.aborted) throw this.deps.leaseLost.reason;
   }
 
-  private guarded(write: () => void): void {
+  private async guarded(write: () => Promise<void>): Promise<void> {
     this.mustHoldLease();
-    write();
+    await write();
   }
 
   get state(): RolloutState {
@@ -109,13 +109,12 @@ export class RolloutController {
   }
 
   /**
-   * The rollout's first write in this process: a start first archives the journal of the rollout
-   * it replaces (`replaces`: that rollout's id), so the new journal starts empty; then the state
-   * is written, and the start shown and notified.
+   * The rollout's first write in this process: the state is written (a new rollout's journal is
+   * its own object, keyed by its id, so the one it replaces stays as it was), and the start shown
+   * and notified.
    */
-  async begin(mode: "start" | "resume", replaces?: string): Promise<void> {
-    if (replaces !== undefined) this.archiveJournalOf(replaces);
-    this.save({});
+  async begin(mode: "start" | "resume"): Promise<void> {
+    await this.save({});
     const { plan } = this.deps;
     this.emit({ type: "start", at: this.deps.clock(), stage: plan.stage, mode, plan, state: this.current });
     const { canary } = this.current.releases;
@@ -125,13 +124,9 @@ export class RolloutController {
     );
   }
 
-  private archiveJournalOf(rolloutId: string): void {
-    archiveJournal(this.deps.stateDir, this.current.stage, rolloutId);
-  }
-
-  private save(patch: Partial<RolloutState>): void {
+  private async save(patch: Partial<RolloutState>): Promise<void> {
     this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
-    this.guarded(() => writeState(this.deps.stateDir, this.current));
+    await this.guarded(() => this.deps.records.writeState(this.current));
   }
 
   private async notify(kind: RolloutEventKind, message: string): Promise<void> {
@@ -162,21 +157,21 @@ export class RolloutController {
   }
 
   /** Appends a record no check's analysis produced and makes it the state's latest decision. */
-  private journal(record: DecisionRecord): number {
-    this.guarded(() => appendRecord(this.deps.stateDir, this.current.stage, record));
-    this.save({ core: { ...this.current.core, seq: record.seq }, lastDecision: record });
+  private async journal(record: DecisionRecord): Promise<number> {
+    await this.guarded(() => this.deps.records.appendRecord(this.current.id, record));
+    await this.save({ core: { ...this.current.core, seq: record.seq }, lastDecision: record });
     return record.seq;
   }
 
   /** Appends `record` after the platform changed: a failing disk is reported and retried, never thrown. */
   private appendTolerated(what: string, record: DecisionRecord): Promise<boolean> {
     return this.persist(`${what} in the journal (#${record.seq})`, () =>
-      appendRecord(this.deps.stateDir, this.current.stage, record),
+      this.deps.records.appendRecord(this.current.id, record),
     );
   }
 
   /** Journals an action no check decided (operator, interrupt, failed apply); returns its seq. */
-  private recordAction(action: RecordAction, reason: string, nextWeight: number): number {
+  private recordAction(action: RecordAction, reason: string, nextWeight: number): Promise<number> {
     return this.journal(actionRecord({ ...this.nextRecordPosition(), action, reason, nextWeight }));
   }
 
@@ -217,7 +212,7 @@ export class RolloutController {
   ) {
     const { oldSideRetired = false, urgent = false } = options;
     // Stored before the platform is asked: from here a failed revert leaves the split unknown.
-    if (weight > REVERT_WEIGHT && this.current.canaryServed !== true) this.save({ canaryServed: true });
+    if (weight > REVERT_WEIGHT && this.current.canaryServed !== true) await this.save({ canaryServed: true });
     this.emit({ type: "apply", at: this.deps.clock(), weight, reason, rolloutInProgress });
     const { releases } = this.current;
     this.mustHoldLease();
@@ -262,7 +257,7 @@ export class RolloutController {
       return this.revertAfterFailedApply(step.weight, error);
     }
     const core = this.current.core;
-    this.save({
+    await this.save({
       weight: step.weight,
       phase: undefined,
       core: restartBake ? { ...core, step: { ...core.step, index, startedAt: this.now() } } : core,
@@ -306,8 +301,8 @@ export class RolloutController {
   }
 
   /** An operator's full promote: recorded first (the remaining steps skipped), then 100% and the post-promotion check. */
-  promoteBy(by: string): Promise<RunResult> {
-    const seq = this.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
+  async promoteBy(by: string): Promise<RunResult> {
+    const seq = await this.recordAction("promote", `promoted by ${by} (remaining steps skipped)`, 100);
     return this.promote(`promoted by ${by}`, seq);
   }
 
@@ -388,24 +383,24 @@ export class RolloutController {
    */
   private async saveTolerated(what: string, patch: Partial<RolloutState>): Promise<void> {
     this.current = { ...this.current, ...patch, updatedAt: this.deps.clock() };
-    await this.persist(`${what} in the state file`, () => writeState(this.deps.stateDir, this.current));
+    await this.persist(`${what} in the state`, () => this.deps.records.writeState(this.current));
   }
 
   /**
    * Runs a write to the state directory after the platform was already changed: a failure (ENOSPC,
    * EROFS) is reported loudly and retried, and after the last attempt reported as not recorded.
    */
-  private async persist(what: string, write: () => void): Promise<boolean> {
+  private async persist(what: string, write: () => Promise<void>): Promise<boolean> {
     for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
       // A lost lease is no write failure to retry: another runner owns the record now.
       this.mustHoldLease();
       try {
-        write();
+        await write();
         return true;
       } catch (error) {
         const last = attempt === RECORD_ATTEMPTS;
         this.warn(
-          `COULD NOT RECORD ${what} (attempt ${attempt}/${RECORD_ATTEMPTS}) in ${this.deps.stateDir}: ${(error as Error).message}${last ? `; NOT RECORDED: the platform was changed, the files in ${this.deps.stateDir} do not say so (free space or remount it read-write, then \`ion-rollout status ${this.current.stage}\`)` : "; retrying"}`,
+          `COULD NOT RECORD ${what} (attempt ${attempt}/${RECORD_ATTEMPTS}) in ${this.deps.records.description}: ${(error as Error).message}${last ? `; NOT RECORDED: the platform was changed, the records in ${this.deps.records.description} do not say so (free space, remount it read-write or restore access to the bucket, then \`ion-rollout status ${this.current.stage}\`)` : "; retrying"}`,
         );
         if (!last) await this.deps.sleep(RECORD_RETRY_MS * attempt);
       }
@@ -431,7 +426,7 @@ export class RolloutController {
       nextWeight: nextIfPassed,
     });
     if (!outcome.passed) return this.revertDecided(record, this.current.core, gateReason(outcome));
-    this.journal(record);
+    await this.journal(record);
     this.emit({ type: "check", at: this.deps.clock(), record, state: this.current });
     return undefined;
   }
@@ -446,7 +441,7 @@ export class RolloutController {
     if (this.current.weight !== REVERT_WEIGHT) return "ready";
     const { releases } = this.current;
     const release = releases.canary;
-    this.save({ phase: "deploying" });
+    await this.save({ phase: "deploying" });
     this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "deploying" });
     let detail: string;
     try {
@@ -457,7 +452,7 @@ export class RolloutController {
       const reason = `deploy of ${release.name} at 0% failed: ${(error as Error).message}`;
       return this.revertBecause(reason);
     }
-    this.save({ phase: "verifying" });
+    await this.save({ phase: "verifying" });
     this.emit({ type: "deploy", at: this.deps.clock(), release, phase: "ready", detail });
     return "ready";
   }
@@ -477,10 +472,10 @@ export class RolloutController {
     } catch (error) {
       return this.revertAfterFailedApply(100, new Error(`promotion: ${(error as Error).message}`));
     }
-    this.save({ weight: 100 });
+    await this.save({ weight: 100 });
     const refused = await this.passGate(this.deps.postPromotion, 100, signal);
     if (refused) return refused;
-    this.save({
+    await this.save({
       status: "promoted",
       weight: 100,
       reason,
@@ -526,28 +521,28 @@ export class RolloutController {
     const index = this.current.core.step.index;
     const next = this.deps.plan.steps[index + 1];
     if (!next) {
-      const seq = this.recordAction("promote", `promoted by ${by} (last step)`, 100);
+      const seq = await this.recordAction("promote", `promoted by ${by} (last step)`, 100);
       return this.promote(`promoted by ${by}`, seq, signal);
     }
-    this.recordAction("advance", `advanced by ${by}: one step, to ${next.weight}%`, next.weight);
+    await this.recordAction("advance", `advanced by ${by}: one step, to ${next.weight}%`, next.weight);
     const step = { index: index + 1, startedAt: this.now(), requests: 0, checks: 0 };
-    this.save({ pausedBy: undefined, core: { ...this.current.core, step } });
+    await this.save({ pausedBy: undefined, core: { ...this.current.core, step } });
     return this.applyStep(index + 1, signal);
   }
 
   /** `ion-rollout pause`: checks go on (a breach still reverts), steps stop advancing. Journaled. */
-  pauseBy(by: string): void {
+  async pauseBy(by: string): Promise<void> {
     if (this.current.pausedBy) return;
     const weight = this.current.weight;
-    this.recordAction("hold", `paused by ${by}: holding at ${weight}% until resume or promote`, weight);
-    this.save({ pausedBy: by });
+    await this.recordAction("hold", `paused by ${by}: holding at ${weight}% until resume or promote`, weight);
+    await this.save({ pausedBy: by });
   }
 
   /** `ion-rollout resume` while a runner holds a paused rollout: steps advance on GO again. */
-  resumeBy(by: string): void {
+  async resumeBy(by: string): Promise<void> {
     const pausedBy = this.current.pausedBy;
     if (!pausedBy) return;
-    this.save({ pausedBy: undefined });
+    await this.save({ pausedBy: undefined });
     this.warn(`resumed by ${by}: the pause by ${pausedBy} ended; steps advance on GO again`);
   }
 
@@ -572,7 +567,7 @@ export class RolloutController {
     if (served === undefined || served === this.current.weight) return undefined;
     const { stage } = this.current;
     const reason = `drift: the platform serves ${served}% to the canary, but this rollout last applied ${this.current.weight}%; the split was changed outside ion-rollout. Held before ${next}, nothing overwritten: find who changed it, then \`ion-rollout resume ${stage}\` (continues from the served ${served}%) or \`ion-rollout abort ${stage}\``;
-    return this.hold(reason, "drift", this.recordAction("hold", reason, this.current.weight));
+    return this.hold(reason, "drift", await this.recordAction("hold", reason, this.current.weight));
   }
 
   /** A step that never reached GO within its timeout: held at its weight; `causedBy` is the check that timed it out. */
@@ -594,16 +589,19 @@ export class RolloutController {
   async retire(reason: string): Promise<void> {
     await this.apply(100, reason, false, undefined, { oldSideRetired: true });
     const at = this.deps.clock();
-    this.recordAction("retire", reason, 100);
-    this.save({ retiredAt: at });
+    await this.recordAction("retire", reason, 100);
+    await this.save({ retiredAt: at });
   }
 
   /**
    * A resume that finds the platform serving a later step's weight than the state's: continues
    * from step `index` at the served weight with a fresh bake, never moving the split back.
    */
-  continueAtServedStep(index: number, served: number): void {
-    this.save({ weight: served, core: { ...this.current.core, step: { ...firstStep(this.now()), index } } });
+  async continueAtServedStep(index: number, served: number): Promise<void> {
+    await this.save({
+      weight: served,
+      core: { ...this.current.core, step: { ...firstStep(this.now()), index } },
+    });
   }
 
   /**

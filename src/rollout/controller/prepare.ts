@@ -3,7 +3,7 @@ import { initialAnalysisState } from "../core/analysis/check";
 import { firstStep } from "../core/decide";
 import type { RolloutPlan } from "../core/plan";
 import { isActive, type RolloutState } from "../core/state";
-import { readState } from "../store/state";
+import type { RolloutRecords } from "../store/rollout-records";
 import { changedPlan, planSteps } from "./resume";
 
 /** The rollout could not start or resume; nothing was applied. */
@@ -13,19 +13,17 @@ export class RolloutRefused extends Error {
 
 export interface PrepareOptions {
   cfg: StageConfig;
+  /** The local rollout directory: reports; and the records when the stage's store is this directory. */
   stateDir: string;
   mode: "start" | "resume";
   /** Releases of a new rollout (start); default the config's. */
   releases?: { stable: Release; canary: Release };
 }
 
-/**
- * The state a run starts from, and for a start the id of the ended rollout it replaces (whose
- * journal the controller's `begin` archives): nothing is written here.
- */
+/** The state a run starts from, and whether a state was stored: nothing is written here. */
 export interface PreparedRollout {
   state: RolloutState;
-  replaces?: string;
+  stored: boolean;
 }
 
 /**
@@ -33,23 +31,24 @@ export interface PreparedRollout {
  * canary weight the platform serves (resume only): with no stored state at all (a new CI job
  * after the old one died), a serving canary is resumed from it.
  */
-export function prepareState(
-  options: PrepareOptions,
+export async function prepareState(
+  options: PrepareOptions & { records: RolloutRecords },
   plan: RolloutPlan,
   now: number,
   served?: number,
-): PreparedRollout {
-  const { cfg, stateDir: dir, mode } = options;
-  const existing = readState(dir, cfg.stage);
+): Promise<PreparedRollout> {
+  const { cfg, mode } = options;
+  const existing = await options.records.readState();
+  const stored = existing !== undefined;
   if (mode === "start") {
     refuseStartOver(cfg.stage, existing);
     const state = {
       ...freshState(cfg.stage, options.releases ?? cfg.releases, now, 0),
       planSteps: planSteps(plan),
     };
-    return existing ? { state, replaces: existing.id } : { state };
+    return { state, stored };
   }
-  return { state: resumedState(options, plan, now, existing, served) };
+  return { state: resumedState(options, plan, now, existing, served), stored };
 }
 
 /** A start never replaces a rollout that is still running or held. */
@@ -61,7 +60,7 @@ function refuseStartOver(stage: string, existing: RolloutState | undefined): voi
 }
 
 function resumedState(
-  options: PrepareOptions,
+  options: PrepareOptions & { records: RolloutRecords },
   plan: RolloutPlan,
   now: number,
   existing: RolloutState | undefined,
@@ -107,8 +106,14 @@ function resumedState(
  * rollout resumes at the last plan step at or below the served weight, with its evidence (bake,
  * requests, analysis) restarted from zero: conservative, nothing seen before counts.
  */
-function reconciledFromPlatform(options: PrepareOptions, plan: RolloutPlan, now: number, served?: number) {
-  const { cfg, stateDir: dir } = options;
+function reconciledFromPlatform(
+  options: PrepareOptions & { records: RolloutRecords },
+  plan: RolloutPlan,
+  now: number,
+  served?: number,
+) {
+  const { cfg } = options;
+  const dir = options.records.description;
   if (served === undefined || served <= 0 || served >= 100) {
     const what = served === undefined ? "its weight cannot be read" : `it serves the canary at ${served}%`;
     throw new RolloutRefused(

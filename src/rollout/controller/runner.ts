@@ -11,14 +11,14 @@ import type { Gate } from "../edges/probes/types";
 import { abortableSleep, type Sleep } from "../edges/sleep";
 import type { MetricsSource, Notifier, TrafficDriver } from "../edges/types";
 import type { Lease, LeaseOptions } from "../store/lease";
-import { takeRequest } from "../store/requests";
-import { readState } from "../store/state";
+import type { RolloutRecords } from "../store/rollout-records";
 import { stoppedByAbortRequest } from "./abort-request";
 import { RolloutController } from "./controller";
 import { newestSampleMustAdvance } from "./freshness";
 import { keepLease } from "./lease-keeper";
 import { type PrepareOptions, prepareState } from "./prepare";
 import { stepAtServedWeight } from "./resume";
+import { stageRecords } from "./stage-store";
 import { takeTrafficLease } from "./traffic-lease";
 
 export { RolloutRefused } from "./prepare";
@@ -61,13 +61,20 @@ export interface RunOptions extends PrepareOptions {
   preTraffic?: Gate;
   /** After 100% and before PROMOTED: the public endpoint answers. */
   postPromotion?: Gate;
+  /** Where state, journal and requests live; default the stage's store (`rollout.store`). */
+  records?: RolloutRecords;
 }
 
-export async function runRollout(options: RunOptions): Promise<RunResult> {
-  const { cfg } = options;
-  const clock = options.clock ?? Date.now;
+/** The options of a run once its records are opened. */
+type Running = RunOptions & { records: RolloutRecords };
+
+export async function runRollout(given: RunOptions): Promise<RunResult> {
+  const { cfg } = given;
+  const clock = given.clock ?? Date.now;
   const plan = buildPlan(cfg);
   warmAnalysis(cfg);
+  const scope = { cfg, projectDir: given.projectDir ?? process.cwd(), stateDir: given.stateDir };
+  const options: Running = { ...given, records: given.records ?? stageRecords(scope) };
   const lease = await takeRunnerLease(options, clock);
   // The lease is real time on the store: renewed on real timers even when a test fakes the rollout's time.
   const keeper = keepLease(lease, {
@@ -78,7 +85,7 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
   let result: RunResult | undefined;
   try {
     const served = await servedWeight(options);
-    const prepared = prepareState(options, plan, clock(), served);
+    const prepared = await prepareState(options, plan, clock(), served);
     const controller = new RolloutController(
       {
         ...options,
@@ -91,13 +98,12 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
       },
       prepared.state,
     );
-    const outOfBand = reconcile(controller, options, served);
+    const outOfBand = await reconcile(controller, options, served, prepared.stored);
     if (lease.tookOver && !outOfBand) controller.warn(`took over ${lease.tookOver}`);
-    result = await (outOfBand ??
-      untilLeaseLost(
-        drive(controller, options, served, prepared.replaces).catch((error: unknown) =>
-          failSafe(controller, options, error),
-        ),
+    result =
+      outOfBand ??
+      (await untilLeaseLost(
+        drive(controller, options, served).catch((error: unknown) => failSafe(controller, options, error)),
         keeper.lost,
       ));
     return result;
@@ -114,10 +120,10 @@ export async function runRollout(options: RunOptions): Promise<RunResult> {
  * The lease on the stage's traffic target; a resume takes over its own rollout's handover (or,
  * with nothing recorded, the served rollout's).
  */
-function takeRunnerLease(options: RunOptions, clock: () => number): Promise<Lease> {
+async function takeRunnerLease(options: Running, clock: () => number): Promise<Lease> {
   const { cfg, mode } = options;
   const { hostLeaseDir, ...leaseOptions } = options.lease ?? {};
-  const resumes = mode === "resume" ? recordedRolloutId(options) : undefined;
+  const resumes = mode === "resume" ? await recordedRolloutId(options) : undefined;
   return takeTrafficLease(
     {
       cfg,
@@ -136,9 +142,9 @@ function takeRunnerLease(options: RunOptions, clock: () => number): Promise<Leas
 }
 
 /** The rollout `resume` continues, as recorded; undefined when nothing readable is recorded. */
-function recordedRolloutId(options: RunOptions): string | undefined {
+async function recordedRolloutId(options: Running): Promise<string | undefined> {
   try {
-    return readState(options.stateDir, options.cfg.stage)?.id;
+    return (await options.records.readState())?.id;
   } catch {
     return undefined;
   }
@@ -190,17 +196,15 @@ function untilLeaseLost(run: Promise<RunResult>, lost: AbortSignal): Promise<Run
   });
 }
 
-/** `replaces`: the id of the ended rollout a start replaces, whose journal is archived. */
 async function drive(
   controller: RolloutController,
-  options: RunOptions,
+  options: Running,
   served: number | undefined,
-  replaces: string | undefined,
 ): Promise<RunResult> {
   // A request in the file before this rollout's state exists was written for an earlier one.
   const leftover = options.mode === "start" ? await operatorRequest(controller, options) : undefined;
   if (leftover && leftover !== "stepped") return leftover;
-  await controller.begin(options.mode, replaces);
+  await controller.begin(options.mode);
   if (options.mode === "resume") {
     const pending = await controller.completeRecordedTransition(options.signal);
     if (pending) return pending;
@@ -226,11 +230,7 @@ async function drive(
  * applies step 1; a resume re-applies its step unless the platform already serves it (and deploys
  * and asks the gate again if the canary has had no traffic yet).
  */
-async function enterCurrentStep(
-  controller: RolloutController,
-  options: RunOptions,
-  served: number | undefined,
-) {
+async function enterCurrentStep(controller: RolloutController, options: Running, served: number | undefined) {
   const index = controller.state.core.step.index;
   const step = controller.plan.steps[index];
   const deployed = await controller.deployBeforeTraffic(options.signal);
@@ -259,7 +259,7 @@ async function enterCurrentStep(
  */
 async function waitForNextCheck(
   controller: RolloutController,
-  options: RunOptions,
+  options: Running,
 ): Promise<RunResult | undefined> {
   const sleep = options.sleep ?? abortableSleep;
   const interval = controller.plan.checkIntervalSeconds * 1000;
@@ -335,12 +335,17 @@ function servedWeight(options: RunOptions): Promise<number | undefined> {
  * Says how the stored state and the deployed weight differ. A canary the platform no longer
  * serves (0%: reverted outside the runner) is recorded as reverted, never stepped up again.
  */
-function reconcile(controller: RolloutController, options: RunOptions, served: number | undefined) {
+async function reconcile(
+  controller: RolloutController,
+  options: Running,
+  served: number | undefined,
+  stored: boolean,
+): Promise<RunResult | undefined> {
   const state = controller.state;
   if (options.mode !== "resume" || served === undefined) return undefined;
-  if (!readState(options.stateDir, state.stage)) {
+  if (!stored) {
     controller.warn(
-      `no rollout state in ${options.stateDir}: resuming from the deployed weight ${served}% and the stack's releases (${state.releases.canary.name} over ${state.releases.stable.name}) at step ${state.core.step.index + 1}; the evidence restarts from zero`,
+      `no rollout state in ${options.records.description}: resuming from the deployed weight ${served}% and the stack's releases (${state.releases.canary.name} over ${state.releases.stable.name}) at step ${state.core.step.index + 1}; the evidence restarts from zero`,
     );
     return undefined;
   }
@@ -351,18 +356,18 @@ function reconcile(controller: RolloutController, options: RunOptions, served: n
       `the platform serves 0%: reverted outside the runner (the state said ${state.weight}%)`,
     );
   }
-  keepServedStep(controller, served);
+  await keepServedStep(controller, served);
   return undefined;
 }
 
 /** A platform serving more than the stored step (a later weight was applied) is never moved back. */
-function keepServedStep(controller: RolloutController, served: number): void {
+async function keepServedStep(controller: RolloutController, served: number): Promise<void> {
   const index = stepAtServedWeight(controller.plan, controller.state, served);
   if (index === undefined) return;
   controller.warn(
     `the platform serves ${served}%, above step ${controller.state.core.step.index + 1}: continuing from step ${index + 1} (${controller.plan.steps[index]?.weight}%) at the served weight, never moving the split back`,
   );
-  controller.continueAtServedStep(index, served);
+  await controller.continueAtServedStep(index, served);
 }
 
 /**
@@ -390,15 +395,15 @@ async function failSafe(
 }
 
 /**
- * An operator's request from another shell (`store/requests.ts`): an abort or a full promote ends
+ * An operator's request from another shell or machine (`store/rollout-records.ts`): an abort or a full promote ends
  * the rollout; a one-step promote applies the next step ("stepped": the check schedule restarts);
  * a pause or resume changes whether a GO advances.
  */
 async function operatorRequest(
   controller: RolloutController,
-  options: RunOptions,
+  options: Running,
 ): Promise<RunResult | "stepped" | undefined> {
-  const taken = takeRequest(options.stateDir, controller.state.stage, controller.state.id);
+  const taken = await options.records.takeRequest(controller.state.id);
   if (!taken) return undefined;
   if ("discarded" in taken) {
     controller.warn(`discarded ${taken.discarded}: a request acts only on the rollout it names`);
@@ -410,10 +415,10 @@ async function operatorRequest(
     case "abort":
       return controller.abortBy(by);
     case "pause":
-      controller.pauseBy(by);
+      await controller.pauseBy(by);
       return undefined;
     case "resume":
-      controller.resumeBy(by);
+      await controller.resumeBy(by);
       return undefined;
     case "promote": {
       if (request.full) return controller.promoteBy(by);

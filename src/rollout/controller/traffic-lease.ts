@@ -1,10 +1,7 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StageConfig } from "../../config";
-import { googleBearerToken } from "../edges/metrics/google-token";
 import { type TrafficIdentity, trafficIdentity } from "../edges/traffic-identity";
 import { LocalDirectoryStore } from "../store/backends/local-directory";
-import { openStageStore, type StageStoreDeps } from "../store/from-config";
 import { holderAlive } from "../store/holder-process";
 import {
   describeLeaseHolder,
@@ -16,6 +13,7 @@ import {
   takeLease,
 } from "../store/lease";
 import type { ObjectStore } from "../store/object-store";
+import { type StoreScope, stageStore } from "./stage-store";
 
 /**
  * The one way runner, operator commands, retire and reconcile find and take the lease on what a
@@ -27,16 +25,9 @@ import type { ObjectStore } from "../store/object-store";
 /** Where leases on host-local targets live: one place per host, whatever the stage config says. */
 export const HOST_LEASE_DIR = join(tmpdir(), "ion-rollout-leases");
 
-export interface LeaseScope {
-  cfg: StageConfig;
-  /** The project directory (the stage file's): relative config paths resolve against it. */
-  projectDir: string;
-  /** The stage's resolved state directory (the store when `rollout.store.kind` is directory). */
-  stateDir: string;
+export interface LeaseScope extends StoreScope {
   /** Test seam: the host-wide lease directory. */
   hostLeaseDir?: string;
-  /** Google tokens and the environment for a bucket store (default: the edges' ADC tokens, `process.env`). */
-  storeDeps?: Partial<StageStoreDeps>;
 }
 
 export interface TrafficLeaseSite {
@@ -48,18 +39,8 @@ export function trafficLeaseSite(scope: LeaseScope): TrafficLeaseSite {
   const target = trafficIdentity(scope.cfg, scope.projectDir);
   const store = target.hostLocal
     ? new LocalDirectoryStore(scope.hostLeaseDir ?? HOST_LEASE_DIR)
-    : openStageStore(storeWithRegion(scope.cfg), scope.stateDir, {
-        googleToken: scope.storeDeps?.googleToken ?? googleBearerToken,
-        ...(scope.storeDeps?.env ? { env: scope.storeDeps.env } : {}),
-      });
+    : stageStore(scope);
   return { target, store };
-}
-
-/** An S3 store without its own region is in the stage's (`aws.region`), as config.md says. */
-function storeWithRegion(cfg: StageConfig): StageConfig["rollout"]["store"] {
-  const store = cfg.rollout.store;
-  if (store.kind !== "s3" || store.region || !cfg.aws?.region) return store;
-  return { ...store, region: cfg.aws.region };
 }
 
 /** Takes the lease with the stage's ttl; `LeaseHeldError` names a live holder. */

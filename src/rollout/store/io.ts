@@ -10,16 +10,16 @@ import {
 } from "node:fs";
 
 /**
- * Every write the store makes to the state directory (journal, state, lock, requests) goes through
- * here: the seam a test replaces to see each write and fsync, or to fail them like a full
+ * Every write the local directory store makes (a rollout's state, journal and requests, a lease,
+ * a key's mutex) goes through here: the seam a test replaces to see each write and fsync, or to fail them like a full
  * (ENOSPC) or read-only (EROFS) disk, which chmod cannot simulate for root.
  */
 export const storeIo = {
   mkdir: (dir: string): void => void mkdirSync(dir, { recursive: true }),
   open: openSync,
   write: writeSync,
-  /** `what` says which durability step this is (a journal line, a file, a directory entry). */
-  fsync: (fd: number, _what: "journal" | "file" | "directory"): void => fsyncSync(fd),
+  /** `what` says which durability step this is (a file's content, a directory entry). */
+  fsync: (fd: number, _what: "file" | "directory"): void => fsyncSync(fd),
   close: closeSync,
   rename: renameSync,
   link: linkSync,

@@ -4,8 +4,7 @@ import { REVERT_ATTEMPTS, RolloutController } from "../../../src/rollout/control
 import { freshState } from "../../../src/rollout/controller/prepare";
 import type { RunnerEvent } from "../../../src/rollout/core/events";
 import { buildPlan } from "../../../src/rollout/core/plan";
-import { readJournal } from "../../../src/rollout/store/journal";
-import { readState, writeState } from "../../../src/rollout/store/state";
+import { readJournal, readState, recordsIn, writeState } from "../../support/records";
 import { FakeDriver, FakeNotifier, FakeTime, operatorEdges, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
@@ -31,7 +30,15 @@ function controllerAt(weight: number, driver: FakeDriver, time = new FakeTime())
   const notifier = new FakeNotifier();
   const state = freshState(cfg.stage, cfg.releases, time.now, weight);
   const controller = new RolloutController(
-    { cfg, plan: buildPlan(cfg), driver, notifier, stateDir: dir, clock: time.clock, sleep: time.sleep },
+    {
+      cfg,
+      plan: buildPlan(cfg),
+      driver,
+      notifier,
+      records: recordsIn(dir, cfg.stage),
+      clock: time.clock,
+      sleep: time.sleep,
+    },
     state,
   );
   return { controller, dir, notifier, time };
@@ -48,9 +55,9 @@ describe("RolloutController.revertBecause", () => {
     expect(driver.weights()).toEqual([0]);
     // 2 s then 4 s between attempts, in fake time.
     expect(time.now - started).toBe(6000);
-    const journal = readJournal(dir, "prod");
+    const journal = await readJournal(dir, "prod");
     expect(journal.map((r) => [r.action, r.reason])).toEqual([["revert", "error rate NO-GO"]]);
-    expect(readState(dir, "prod")).toMatchObject({
+    expect(await readState(dir, "prod")).toMatchObject({
       status: "reverted",
       weight: 0,
       causedBy: journal[0]?.seq,
@@ -65,7 +72,7 @@ describe("RolloutController.revertBecause", () => {
     expect(result).toMatchObject({ outcome: "failed", exitCode: 1 });
     expect(result.reason).toContain("the split is unknown (last weight applied successfully: 25%)");
     expect(result.reason).toContain("ion-rollout abort prod");
-    expect(readState(dir, "prod")?.status).toBe("failed");
+    expect((await readState(dir, "prod"))?.status).toBe("failed");
   });
 });
 
@@ -74,15 +81,15 @@ describe("an operator's abort goes through the controller", () => {
     const time = new FakeTime();
     const cfg = prod();
     const dir = tempDir();
-    writeState(dir, { ...freshState(cfg.stage, cfg.releases, time.now, 50), weight: 50 });
+    await writeState(dir, { ...freshState(cfg.stage, cfg.releases, time.now, 50), weight: 50 });
     const driver = new FlakyDriver(2);
     const code = await abortCommand("prod", { config: CONFIG, stateDir: dir }, silent, operatorEdges(driver));
     expect(code).toBe(0);
     expect(driver.attempts).toBe(3);
     expect(driver.weights()).toEqual([0]);
-    const journal = readJournal(dir, "prod");
+    const journal = await readJournal(dir, "prod");
     expect(journal.map((r) => [r.action, r.nextWeight])).toEqual([["revert", 0]]);
-    expect(readState(dir, "prod")).toMatchObject({
+    expect(await readState(dir, "prod")).toMatchObject({
       status: "reverted",
       weight: 0,
       causedBy: journal[0]?.seq,
@@ -96,7 +103,7 @@ describe("an operator's abort goes through the controller", () => {
       0,
     );
     expect(driver.weights()).toEqual([0]);
-    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 });
 
@@ -113,7 +120,7 @@ describe("RolloutController.retire", () => {
         cfg,
         plan: buildPlan(cfg),
         driver,
-        stateDir: dir,
+        records: recordsIn(dir, cfg.stage),
         clock: time.clock,
         sleep: time.sleep,
         emit: (event) => events.push(event),
@@ -125,7 +132,7 @@ describe("RolloutController.retire", () => {
       { canaryWeight: 100, oldSideRetired: true, rolloutInProgress: false },
     ]);
     expect(events.map((event) => event.type)).toEqual(["apply"]);
-    expect(readJournal(dir, "prod").map((r) => r.action)).toEqual(["retire"]);
-    expect(readState(dir, "prod")?.retiredAt).toBe(time.now);
+    expect((await readJournal(dir, "prod")).map((r) => r.action)).toEqual(["retire"]);
+    expect((await readState(dir, "prod"))?.retiredAt).toBe(time.now);
   });
 });

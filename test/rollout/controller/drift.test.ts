@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { readJournal } from "../../../src/rollout/store/journal";
-import { readState } from "../../../src/rollout/store/state";
+import { readJournal, readState } from "../../support/records";
 import { fakeRun } from "../fakes";
 import { consecutiveProdWith } from "../fixtures";
 
@@ -22,12 +21,12 @@ describe("drift: a split changed outside the runner between two checks", () => {
     expect(result.outcome).toBe("held");
     expect(run.driver.weights()).toEqual([5]); // step 2 (10%) never applied over the 50%
     expect(run.driver.weight).toBe(50);
-    const state = readState(run.options.stateDir, "prod");
+    const state = await readState(run.options.stateDir, "prod");
     expect(state).toMatchObject({ status: "held", heldBy: "drift" });
     expect(state?.reason).toMatch(/serves 50%.*last applied 5%.*changed outside ion-rollout/);
     const hold = run.notifier.events.find((e) => e.kind === "hold");
     expect(hold?.message).toMatch(/drift/);
-    expect(readJournal(run.options.stateDir, "prod").at(-1)).toMatchObject({ action: "hold" });
+    expect((await readJournal(run.options.stateDir, "prod")).at(-1)).toMatchObject({ action: "hold" });
   });
 
   it("a split that was not touched is not drift: the rollout steps on", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RolloutController } from "../../../src/rollout/controller/controller";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { buildPlan } from "../../../src/rollout/core/plan";
+import { recordsIn } from "../../support/records";
 import { FakeDriver, FakeNotifier, FakeTime, tempDir } from "../fakes";
 import { prod } from "../fixtures";
 
@@ -16,7 +17,7 @@ function controllerAt(weight: number, driver: FakeDriver) {
       plan: buildPlan(cfg),
       driver,
       notifier: new FakeNotifier(),
-      stateDir: tempDir(),
+      records: recordsIn(tempDir(), cfg.stage),
       clock: time.clock,
       sleep: time.sleep,
     },

@@ -9,8 +9,8 @@ import { traceFromJournal } from "../../../src/rollout/core/trace/from-journal";
 import { CLOUD_MONITORING_PROMQL } from "../../../src/rollout/edges/from-config";
 import { CloudMonitoringCounters } from "../../../src/rollout/edges/metrics/cloud-monitoring-counters";
 import { PrometheusMetricsSource } from "../../../src/rollout/edges/metrics/prometheus";
-import { readJournal } from "../../../src/rollout/store/journal";
 import { sideLabels } from "../../../src/signals";
+import { readJournal } from "../../support/records";
 import { fakeRun, T0 } from "../fakes";
 import { prodWith } from "../fixtures";
 import { FakeCloudMonitoring, SAMPLING_MS } from "./fake-cloud-monitoring";
@@ -177,7 +177,7 @@ describe("Cloud Monitoring DELTA points, counted per aligned period", () => {
       const result = await runRollout({ ...run.options, metrics, pollMs: 60_000 });
       expect(result.outcome).toBe("reverted");
       expect(run.driver.weights().at(-1)).toBe(0);
-      const journal = readJournal(run.options.stateDir, cfg.stage);
+      const journal = await readJournal(run.options.stateDir, cfg.stage);
       const judged = journal.flatMap((r) => (r.measured?.deltas ? [r.measured.deltas.canary] : []));
       const requests = judged.reduce((sum, d) => sum + (d.requests ?? 0), 0);
       const errors = judged.reduce((sum, d) => sum + (d.errors ?? 0), 0);

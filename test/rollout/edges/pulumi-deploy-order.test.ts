@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import { PulumiTrafficDriver } from "../../../src/rollout/edges/drivers/pulumi";
 import { buildGates } from "../../../src/rollout/edges/probes/from-config";
-import { readJournal } from "../../../src/rollout/store/journal";
+import { readJournal } from "../../support/records";
 import { fakeRun, tempDir } from "../fakes";
 import { prodWith } from "../fixtures";
 import { FakeCloudRun } from "./fake-cloud-run";
@@ -66,7 +66,7 @@ describe("the Pulumi driver deploys at 0% before the pre-traffic gate", () => {
     });
     const result = await runRollout(options);
     expect(result).toMatchObject({ outcome: "reverted", exitCode: 2 });
-    const journal = readJournal(options.stateDir, "prod");
+    const journal = await readJournal(options.stateDir, "prod");
     expect(journal[0]?.reason).toMatch(
       /^pre-traffic NO-GO: health canary http:\/\/127\.0\.0\.1:\d+\/health: 0\/3 2xx/,
     );

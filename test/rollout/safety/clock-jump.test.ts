@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { readJournal } from "../../../src/rollout/store/journal";
+import { readJournal } from "../../support/records";
 import { fakeRun, healthy } from "../fakes";
 import { consecutiveProdWith } from "../fixtures";
 
@@ -54,6 +54,6 @@ describe("a wall-clock jump during a rollout", () => {
     expect(result.outcome).toBe("promoted");
     expect(driver.weights()).toEqual([10, 50, 100, 100]);
     expect((appliedAt[50] ?? 0) - (appliedAt[10] ?? 0)).toBeGreaterThanOrEqual(600_000);
-    expect(readJournal(options.stateDir, "prod").some((r) => r.timedOut)).toBe(false);
+    expect((await readJournal(options.stateDir, "prod")).some((r) => r.timedOut)).toBe(false);
   });
 });

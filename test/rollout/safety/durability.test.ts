@@ -2,12 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { actionRecord } from "../../../src/rollout/core/record";
 import { storeIo } from "../../../src/rollout/store/io";
-import { appendRecord, readJournal } from "../../../src/rollout/store/journal";
-import { writeState } from "../../../src/rollout/store/state";
+import { appendRecord, recordsIn, writeState } from "../../support/records";
 import { T0, tempDir } from "../fakes";
 import { prod } from "../fixtures";
 
-/** Every journal append is fsynced, and the state directory after each rename. */
+/** Every record is fsynced before its write returns, and its directory after each rename. */
 
 const original = { ...storeIo };
 afterEach(() => {
@@ -15,11 +14,12 @@ afterEach(() => {
 });
 
 describe("durability", () => {
-  it("each decision appended to the journal is fsynced before the append returns", () => {
+  it("each decision appended to the journal is fsynced before the append returns", async () => {
     const dir = tempDir();
     const events: string[] = [];
     storeIo.write = ((fd: number, text: string) => {
-      events.push("write");
+      // The journal's own text (the key's mutex file is written through the seam too).
+      if (text.includes('"seq"')) events.push("write");
       return original.write(fd, text);
     }) as typeof storeIo.write;
     storeIo.fsync = (fd, what) => {
@@ -38,20 +38,22 @@ describe("durability", () => {
         reason: "r",
         nextWeight: 5,
       });
-      appendRecord(dir, "prod", record);
+      await appendRecord(dir, "prod", "r1", record);
+      events.push("returned");
     }
-    expect(events).toEqual(["write", "fsync journal", "write", "fsync journal", "write", "fsync journal"]);
-    expect(readJournal(dir, "prod").map((r) => r.seq)).toEqual([1, 2, 3]);
+    const oneAppend = ["write", "fsync file", "fsync directory", "returned"];
+    expect(events).toEqual([...oneAppend, ...oneAppend, ...oneAppend]);
+    expect((await recordsIn(dir, "prod").readJournal("r1")).map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
-  it("a state write fsyncs the file, then the directory after the rename", () => {
+  it("a state write fsyncs the file, then the directory after the rename", async () => {
     const dir = tempDir();
     const synced: string[] = [];
     storeIo.fsync = (fd, what) => {
       synced.push(what);
       original.fsync(fd, what);
     };
-    writeState(dir, freshState("prod", prod().releases, T0, 0));
+    await writeState(dir, freshState("prod", prod().releases, T0, 0));
     expect(synced).toEqual(["file", "directory"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
-import { readJournal } from "../../../src/rollout/store/journal";
+import { readJournal } from "../../support/records";
 import { fakeRun, healthy, T0 } from "../fakes";
 import { consecutiveProdWith } from "../fixtures";
 
@@ -23,7 +23,7 @@ describe("frozen metrics", () => {
     const result = await runRollout(options);
     expect(driver.weights()).not.toContain(100);
     expect(result.outcome).toBe("reverted");
-    const journal = readJournal(options.stateDir, "prod");
+    const journal = await readJournal(options.stateDir, "prod");
     expect(journal.filter((r) => r.verdict === "INCONCLUSIVE").length).toBeGreaterThan(0);
     expect(JSON.stringify(journal)).toMatch(/not advancing/);
   });

@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runRollout } from "../../../src/rollout/controller/runner";
 import type { GateRecord } from "../../../src/rollout/core/gate/types";
 import type { Gate } from "../../../src/rollout/edges/probes/types";
-import { requestPath, writeRequest } from "../../../src/rollout/store/requests";
-import { readState } from "../../../src/rollout/store/state";
+import { readRaw, readState, requestKey, writeRequest } from "../../support/records";
 import { fakeRun, T0 } from "../fakes";
 import { consecutiveProdWith } from "../fixtures";
 
@@ -18,14 +16,14 @@ const cfg = consecutiveProdWith({
 });
 
 /** A gate that takes `ms` of real time to pass unless its signal stops it; `onStart` runs as it starts. */
-function slowGate(ms: number, onStart: () => void): Gate {
+function slowGate(ms: number, onStart: () => Promise<unknown>): Gate {
   const kind = "pre-traffic" as const;
   return {
     kind,
     description: "a 12 s gate, shortened",
-    check: (signal) =>
-      new Promise<GateRecord>((resolve) => {
-        onStart();
+    check: async (signal) => {
+      await onStart();
+      return new Promise<GateRecord>((resolve) => {
         const passed = setTimeout(() => resolve({ kind, passed: true, probes: [] }), ms);
         signal?.addEventListener("abort", () => {
           clearTimeout(passed);
@@ -36,7 +34,8 @@ function slowGate(ms: number, onStart: () => void): Gate {
             probes: [{ probe: "health", target: "canary", passed: false, summary }],
           });
         });
-      }),
+      });
+    },
   };
 }
 
@@ -44,18 +43,20 @@ describe("abort during the pre-traffic gate", () => {
   it("stops the gate at once; step 1's weight is never applied", async () => {
     const setup = fakeRun(cfg);
     const { driver, options } = setup;
-    options.preTraffic = slowGate(300, () =>
-      writeRequest(options.stateDir, "prod", {
-        action: "abort",
-        at: T0,
-        by: "alice",
-        rolloutId: readState(options.stateDir, "prod")?.id ?? "",
-      }),
+    options.preTraffic = slowGate(
+      300,
+      async () =>
+        await writeRequest(options.stateDir, "prod", {
+          action: "abort",
+          at: T0,
+          by: "alice",
+          rolloutId: (await readState(options.stateDir, "prod"))?.id ?? "",
+        }),
     );
     const result = await runRollout(options);
     expect(driver.weights().filter((w) => w !== 0)).toEqual([]);
     expect(result.outcome).toBe("reverted");
     expect(result.reason).toMatch(/aborted by alice/);
-    expect(existsSync(requestPath(options.stateDir, "prod"))).toBe(false);
+    expect(await readRaw(options.stateDir, requestKey("prod"))).toBeUndefined();
   });
 });

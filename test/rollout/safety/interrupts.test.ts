@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { readJournal } from "../../../src/rollout/store/journal";
-import { readState } from "../../../src/rollout/store/state";
+import { readJournal, readState } from "../../support/records";
 import { cli, type LocalFake, localConfig, localFake, lockFiles, startArgs } from "./local-fakes";
 
 /**
@@ -23,10 +22,10 @@ async function runningAtFirstStep() {
   return { fake, run };
 }
 
-function expectRevertedAndRecorded(fake: LocalFake, cause: RegExp) {
+async function expectRevertedAndRecorded(fake: LocalFake, cause: RegExp) {
   expect(fake.weights).toEqual({ "app/canary": 0, "app/stable": 100 });
-  expect(readState(fake.stateDir, "e2e")).toMatchObject({ status: "reverted", weight: 0 });
-  const revert = readJournal(fake.stateDir, "e2e").at(-1);
+  expect(await readState(fake.stateDir, "e2e")).toMatchObject({ status: "reverted", weight: 0 });
+  const revert = (await readJournal(fake.stateDir, "e2e")).at(-1);
   expect(revert?.action).toBe("revert");
   expect(revert?.reason).toMatch(cause);
   expect(lockFiles(fake.stateDir)).toEqual([]);
@@ -38,7 +37,7 @@ describe.concurrent("interrupts end in the safe action, recorded, lock released"
       const { fake, run } = await runningAtFirstStep();
       run.child.kill(signal);
       expect((await run.exit).code).toBe(2);
-      expectRevertedAndRecorded(fake, new RegExp(signal));
+      await expectRevertedAndRecorded(fake, new RegExp(signal));
     });
   }
 
@@ -47,7 +46,7 @@ describe.concurrent("interrupts end in the safe action, recorded, lock released"
     run.child.stdout.destroy();
     expect((await run.exit).code).toBe(2);
     expect(run.stderr()).not.toContain("Unhandled 'error' event");
-    expectRevertedAndRecorded(fake, /stdout closed \(EPIPE\)/);
+    await expectRevertedAndRecorded(fake, /stdout closed \(EPIPE\)/);
   });
 
   it("a second SIGINT during the revert is ignored until the revert is recorded", async () => {
@@ -60,7 +59,7 @@ describe.concurrent("interrupts end in the safe action, recorded, lock released"
     revert.release();
     const exit = await run.exit;
     expect(exit).toEqual({ code: 2, signal: null });
-    expectRevertedAndRecorded(fake, /SIGINT/);
+    await expectRevertedAndRecorded(fake, /SIGINT/);
   });
 
   it("--on-interrupt hold: SIGHUP holds the weight, recorded, lock released", async () => {
@@ -71,7 +70,11 @@ describe.concurrent("interrupts end in the safe action, recorded, lock released"
     run.child.kill("SIGHUP");
     expect((await run.exit).code).toBe(3);
     expect(fake.weights["app/canary"]).toBe(5);
-    expect(readState(fake.stateDir, "e2e")).toMatchObject({ status: "held", heldBy: "interrupt", weight: 5 });
+    expect(await readState(fake.stateDir, "e2e")).toMatchObject({
+      status: "held",
+      heldBy: "interrupt",
+      weight: 5,
+    });
     expect(lockFiles(fake.stateDir)).toEqual([]);
   });
 });

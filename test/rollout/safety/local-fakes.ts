@@ -225,11 +225,16 @@ function appsOf(fake: LocalFake): LocalApps {
 
 /**
  * A local stage on the fakes, steps 5/50/100; by default a long bake so the runner stays at 5%, and
- * the stage's default analysis.
+ * the stage's default analysis. `sharedStore`: the directory its records live in
+ * (`rollout.store.path`), instead of the state directory.
  */
 export function localConfig(
   fake: LocalFake,
-  { bakeSeconds = 600, analysis }: { bakeSeconds?: number; analysis?: "consecutive" } = {},
+  {
+    bakeSeconds = 600,
+    analysis,
+    sharedStore,
+  }: { bakeSeconds?: number; analysis?: "consecutive"; sharedStore?: string } = {},
 ): string {
   const file = join(fake.dir, "Pulumi.e2e.yaml");
   writeFileSync(
@@ -252,7 +257,7 @@ export function localConfig(
     steps: [5, 50, 100]
     bakeSeconds: ${bakeSeconds}
     checkIntervalSeconds: 1${analysis ? `\n    analysis: ${analysis}` : ""}
-    stateDir: ${fake.stateDir}
+    stateDir: ${fake.stateDir}${sharedStore ? `\n    store: { kind: directory, path: ${sharedStore} }` : ""}
     # The fakes have no HAProxy frontend and no stable app to compare with; the gate is tested in
     # test/rollout/edges/probes and the rehearsal.
     preTraffic: { enabled: false }

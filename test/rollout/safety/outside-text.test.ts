@@ -11,7 +11,7 @@ import { notifierFromEnv } from "../../../src/rollout/edges/notify/from-env";
 import { runGateCommand } from "../../../src/rollout/edges/probes/command";
 import { gateMarkdown } from "../../../src/rollout/report/gate-markdown";
 import { writeReports } from "../../../src/rollout/report/report-files";
-import { appendRecord, journalPath } from "../../../src/rollout/store/journal";
+import { appendRecord, fileOf, journalKey } from "../../support/records";
 import { bufferedStreams, T0, tempDir } from "../fakes";
 import { check, prod } from "../fixtures";
 
@@ -113,17 +113,17 @@ describe("a gate command's output", () => {
 });
 
 describe("secrets are redacted where they are written", () => {
-  it("the journal: a record carrying a secret-named variable's value", () => {
+  it("the journal: a record carrying a secret-named variable's value", async () => {
     const dir = tempDir();
     const saved = process.env.DEPLOY_API_TOKEN;
     process.env.DEPLOY_API_TOKEN = TOKEN;
     try {
-      appendRecord(dir, "prod", gateRecord(`token is ${TOKEN}`));
+      await appendRecord(dir, "prod", "r1", gateRecord(`token is ${TOKEN}`));
     } finally {
       if (saved === undefined) delete process.env.DEPLOY_API_TOKEN;
       else process.env.DEPLOY_API_TOKEN = saved;
     }
-    const line = readFileSync(journalPath(dir, "prod"), "utf8");
+    const line = readFileSync(fileOf(dir, journalKey("prod", "r1")), "utf8");
     expect(line).not.toContain(TOKEN);
     expect(line).toContain("token is [REDACTED]");
   });

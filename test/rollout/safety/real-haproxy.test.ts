@@ -9,8 +9,8 @@ import { type RunOptions, runRollout } from "../../../src/rollout/controller/run
 import { HaproxyTrafficDriver } from "../../../src/rollout/edges/drivers/haproxy";
 import type { TrafficDriver } from "../../../src/rollout/edges/types";
 import { storeIo } from "../../../src/rollout/store/io";
-import { writeRequest } from "../../../src/rollout/store/requests";
 import { PROJECT_DIR, type TestStage, testStage } from "../../rehearsal/fixtures";
+import { writeRequest } from "../../support/records";
 import { bufferedStreams, FakeMetrics, FakeTime, healthy, operatorEdges, T0, tempDir } from "../fakes";
 
 /**
@@ -174,7 +174,7 @@ describe("the safety cases on the real HAProxy", () => {
   it("a promote left from an ended rollout, a canary failing half its requests: HAProxy never serves 100%", async () => {
     const time = new FakeTime();
     const { options, asked } = run(time, failing);
-    writeRequest(options.stateDir, "rehearsal", {
+    await writeRequest(options.stateDir, "rehearsal", {
       action: "promote",
       at: T0,
       by: "alice",

@@ -1,5 +1,4 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { abortCommand, promoteCommand } from "../../../src/rollout/commands/operator";
 import { reconcileCommand } from "../../../src/rollout/commands/reconcile";
@@ -7,7 +6,7 @@ import { freshState } from "../../../src/rollout/controller/prepare";
 import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
 import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
 import { takeLease } from "../../../src/rollout/store/lease";
-import { readState, writeState } from "../../../src/rollout/store/state";
+import { fileOf, readState, stateKey, writeState } from "../../support/records";
 import { bufferedStreams, FakeDriver, FakeNotifier, operatorEdges, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
@@ -22,7 +21,7 @@ async function orphan(recorded: number, served: number, renewedAgoMs?: number, h
   const cfg = prod();
   const dir = tempDir();
   const state = { ...freshState(cfg.stage, cfg.releases, Date.now(), recorded), weight: recorded };
-  writeState(dir, state);
+  await writeState(dir, state);
   const scope = { cfg, projectDir: ROOT, stateDir: dir };
   if (renewedAgoMs !== undefined) {
     // The lease written `renewedAgoMs` ago on the store's clock (its file stamps that time).
@@ -53,7 +52,7 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
     const o = await orphan(20, 20, 90_000);
     expect(await o.run()).toBe(2);
     expect(o.driver.weights()).toEqual([0]);
-    const state = readState(o.dir, "prod");
+    const state = await readState(o.dir, "prod");
     expect(state).toMatchObject({ status: "reverted", weight: 0 });
     expect(state?.reason).toMatch(
       /^reconcile: runner's lease expired: holder pid 4242 on ci-runner-7 .*\(ion-rollout start prod\) \(lapsed 30 s ago\), last renewed 90 s ago; the platform serves 20% canary$/,
@@ -71,7 +70,7 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
   it("reads the served split, not the state: recorded 5%, served 50% is what the reason names", async () => {
     const o = await orphan(5, 50, 90_000);
     expect(await o.run()).toBe(2);
-    expect(readState(o.dir, "prod")?.reason).toContain("the platform serves 50% canary");
+    expect((await readState(o.dir, "prod"))?.reason).toContain("the platform serves 50% canary");
   });
 
   it("a live lease (renewed 10 s ago): left alone, the holder named, exit 0, nothing applied", async () => {
@@ -79,13 +78,13 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
     expect(await o.run()).toBe(0);
     expect(o.driver.weights()).toEqual([]);
     expect(o.b.out()).toMatch(/^prod: left alone, a live runner holds the lease: pid 4242 on ci-runner-7 /);
-    expect(readState(o.dir, "prod")?.status).toBe("running");
+    expect((await readState(o.dir, "prod"))?.status).toBe("running");
   });
 
   it("nothing in progress: no rollout, an ended one, or 0% served: one line, exit 0, nothing applied", async () => {
     const none = await orphan(0, 0);
     const cfg = prod();
-    writeState(none.dir, { ...freshState("prod", cfg.releases, Date.now(), 0), status: "reverted" });
+    await writeState(none.dir, { ...freshState("prod", cfg.releases, Date.now(), 0), status: "reverted" });
     expect(await none.run()).toBe(0);
     expect(none.b.out()).toBe("prod: nothing in progress (the last rollout reverted)\n");
     const empty = tempDir();
@@ -106,18 +105,18 @@ describe("reconcile: a canary whose runner is gone is reverted; a live runner is
 
   it("no state here (a fresh CI checkout), a lease left behind, 20% served: reverted from the served split", async () => {
     const o = await orphan(20, 20, 90_000);
-    rmSync(join(o.dir, "prod.json"));
+    rmSync(fileOf(o.dir, stateKey("prod")));
     expect(await o.run()).toBe(2);
     expect(o.driver.weights()).toEqual([0]);
-    expect(readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
-    expect(readState(o.dir, "prod")?.reason).toContain(
+    expect(await readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect((await readState(o.dir, "prod"))?.reason).toContain(
       "runner's lease expired: holder pid 4242 on ci-runner-7",
     );
   });
 
   it("no state and no lease left behind: nothing in progress, whatever is served (a promoted canary at 100%)", async () => {
     const o = await orphan(20, 100);
-    rmSync(join(o.dir, "prod.json"));
+    rmSync(fileOf(o.dir, stateKey("prod")));
     expect(await o.run()).toBe(0);
     expect(o.driver.weights()).toEqual([]);
   });
@@ -140,7 +139,7 @@ describe("reconcile and a rollout handed over at a CI job's deadline", () => {
         `^prod: left alone, rollout ${o.id} was handed over at a CI job's deadline and waits for \`ion-rollout resume prod\`: its handover lapses in 300 s \\(about \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\), then reconcile reverts it; holder pid 4242 on ci-runner-7 `,
       ),
     );
-    expect(readState(o.dir, "prod")?.status).toBe("running");
+    expect((await readState(o.dir, "prod"))?.status).toBe("running");
   });
 
   it("--json names the handover and how long it has left", async () => {
@@ -156,8 +155,8 @@ describe("reconcile and a rollout handed over at a CI job's deadline", () => {
     const o = await orphan(5, 20, 960_000, 900_000);
     expect(await o.run()).toBe(2);
     expect(o.driver.weights()).toEqual([0]);
-    expect(readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
-    expect(readState(o.dir, "prod")?.reason).toMatch(
+    expect(await readState(o.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect((await readState(o.dir, "prod"))?.reason).toMatch(
       new RegExp(
         `^reconcile: the handover of rollout ${o.id} lapsed 60 s ago with no job resuming it: holder pid 4242 on ci-runner-7 since \\S+ \\(ion-rollout start prod\\); the platform serves 20% canary$`,
       ),
@@ -190,7 +189,7 @@ describe("operators and a live handover", () => {
     ).toBe(0);
     expect(aborted.driver.weights()).toEqual([0]);
     expect(b.err()).toContain(`took over the handover of rollout ${aborted.id} from pid 4242 on ci-runner-7`);
-    expect(readState(aborted.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await readState(aborted.dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 });
 
@@ -214,6 +213,6 @@ describe("reconcile racing another actor for the lease", () => {
       /^prod: left alone, another actor got there first: another runner holds .*: pid 5151 on ci-runner-8 /,
     );
     expect(o.b.err()).toBe("");
-    expect(readState(o.dir, "prod")?.status).toBe("running");
+    expect((await readState(o.dir, "prod"))?.status).toBe("running");
   });
 });

@@ -5,8 +5,7 @@ import type { RunnerEvent } from "../../../src/rollout/core/events";
 import { buildPlan, REVERT_WEIGHT } from "../../../src/rollout/core/plan";
 import { actionRecord, type RecordAction } from "../../../src/rollout/core/record";
 import type { MetricsSample } from "../../../src/rollout/core/sample/sample";
-import { appendRecord } from "../../../src/rollout/store/journal";
-import { readState, writeState } from "../../../src/rollout/store/state";
+import { appendRecord, readState, writeState } from "../../support/records";
 import { FakeDriver, FakeMetrics, FakeTime, tempDir } from "../fakes";
 import { prodWith } from "../fixtures";
 
@@ -18,16 +17,16 @@ const cfg = prodWith({ rollout: { bakeSeconds: 0, checkIntervalSeconds: 60 } });
  * What a runner that died leaves on disk: a running state at `weight` on step `index` (0-based)
  * and, when `last` is given, that action journaled as the state's latest record.
  */
-function leftByDeadRunner(
+async function leftByDeadRunner(
   dir: string,
   time: FakeTime,
   at: { weight: number; index: number },
   last?: { action: RecordAction; reason: string; nextWeight: number },
-): void {
+): Promise<void> {
   const fresh = freshState("prod", cfg.releases, time.now, 0);
   const core = { ...fresh.core, step: { ...fresh.core.step, index: at.index } };
   if (!last) {
-    writeState(dir, { ...fresh, weight: at.weight, core });
+    await writeState(dir, { ...fresh, weight: at.weight, core });
     return;
   }
   const position = {
@@ -38,26 +37,26 @@ function leftByDeadRunner(
     steps: buildPlan(cfg).steps.length,
   };
   const record = actionRecord({ ...position, weight: at.weight, ...last });
-  appendRecord(dir, "prod", record);
-  writeState(dir, { ...fresh, weight: at.weight, core: { ...core, seq: 1 }, lastDecision: record });
+  await appendRecord(dir, "prod", fresh.id, record);
+  await writeState(dir, { ...fresh, weight: at.weight, core: { ...core, seq: 1 }, lastDecision: record });
 }
 
 /** The state a runner leaves when it dies after recording a revert and before applying it. */
-function diedMidRevert(dir: string, time: FakeTime): void {
+async function diedMidRevert(dir: string, time: FakeTime): Promise<void> {
   const revert = {
     action: "revert" as const,
     reason: "SIGINT; --on-interrupt revert",
     nextWeight: REVERT_WEIGHT,
   };
-  leftByDeadRunner(dir, time, { weight: 50, index: 3 }, revert);
+  await leftByDeadRunner(dir, time, { weight: 50, index: 3 }, revert);
 }
 
 describe("resume after a runner died half-way", () => {
   it("completes a recorded revert instead of judging on (and promoting)", async () => {
     const dir = tempDir();
     const time = new FakeTime();
-    diedMidRevert(dir, time);
-    expect(readState(dir, "prod")).toMatchObject({ status: "running", weight: 50 });
+    await diedMidRevert(dir, time);
+    expect(await readState(dir, "prod")).toMatchObject({ status: "running", weight: 50 });
     const driver = new FakeDriver();
     driver.weight = 50;
     const result = await runRollout({
@@ -72,7 +71,7 @@ describe("resume after a runner died half-way", () => {
     });
     expect(result.outcome).toBe("reverted");
     expect(driver.weights()).toEqual([0]);
-    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 });
 
@@ -98,7 +97,7 @@ describe("an error inside the runner's loop", () => {
     expect(result.outcome).toBe("reverted");
     expect(result.reason).toMatch(/runner error/);
     expect(driver.weights()).toEqual([5, 0]);
-    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 });
 
@@ -144,7 +143,7 @@ describe("resume reconciles with the deployed weight", () => {
   it("a running state the platform no longer serves (reverted outside the runner) is recorded as reverted, never stepped up", async () => {
     const dir = tempDir();
     const time = new FakeTime();
-    leftByDeadRunner(dir, time, { weight: 50, index: 3 });
+    await leftByDeadRunner(dir, time, { weight: 50, index: 3 });
     const driver = new FakeDriver();
     driver.weight = 0;
     const result = await resume(dir, time, driver).run;
@@ -164,7 +163,7 @@ describe("a resume never moves the split backwards", () => {
       reason: "promoted by alice (remaining steps skipped)",
       nextWeight: 100,
     };
-    leftByDeadRunner(dir, time, { weight: 100, index: 1 }, promote);
+    await leftByDeadRunner(dir, time, { weight: 100, index: 1 }, promote);
     const driver = new FakeDriver();
     driver.weight = 100;
     const checked: string[] = [];
@@ -215,7 +214,7 @@ describe("a resume never moves the split backwards", () => {
       signal: interrupt.signal,
       onInterrupt: "hold",
     });
-    expect(readState(dir, "prod")).toMatchObject({ status: "held", weight: 50 });
+    expect(await readState(dir, "prod")).toMatchObject({ status: "held", weight: 50 });
     const changed = prodWith({
       rollout: { steps: [10, 25, 50, 100], bakeSeconds: 0, checkIntervalSeconds: 60 },
     });

@@ -5,7 +5,7 @@ import { loadStageConfig } from "../../../src/config";
 import { statusCommand } from "../../../src/rollout/commands/status";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
-import { writeState } from "../../../src/rollout/store/state";
+import { writeState } from "../../support/records";
 import { bufferedStreams, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
@@ -30,7 +30,7 @@ describe("status --watch", () => {
   it("a running state whose runner died: exits at once, saying the runner is gone", async () => {
     const dir = tempDir();
     const time = new FakeTime();
-    writeState(dir, { ...freshState("prod", cfg.releases, time.now, 25), weight: 25 });
+    await writeState(dir, { ...freshState("prod", cfg.releases, time.now, 25), weight: 25 });
     const dead = spawnSync(process.execPath, ["-e", ""]).pid;
     await takeTrafficLease(
       { cfg, projectDir: ROOT, stateDir: dir },
@@ -46,7 +46,7 @@ describe("status --watch", () => {
   it("a live runner whose state stopped changing: exits once the state is stale, saying it may be wedged", async () => {
     const dir = tempDir();
     const time = new FakeTime();
-    writeState(dir, freshState("prod", cfg.releases, time.now, 5));
+    await writeState(dir, freshState("prod", cfg.releases, time.now, 5));
     await takeTrafficLease(
       { cfg, projectDir: ROOT, stateDir: dir },
       { pid: process.pid, command: "ion-rollout start prod" },

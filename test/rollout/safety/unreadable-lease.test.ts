@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import { readTrafficLease, trafficLeaseSite } from "../../../src/rollout/controller/traffic-lease";
 import { leaseKey } from "../../../src/rollout/store/lease";
-import { readState } from "../../../src/rollout/store/state";
+import { readState } from "../../support/records";
 import { bufferedStreams, FakeDriver, operatorEdges, T0, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
@@ -30,7 +30,7 @@ describe("abort with an unreadable lease", () => {
       expect(b.err()).toContain("took over an unreadable lease");
       expect(code).toBe(0);
       expect(driver.weights()).toEqual([0]);
-      expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+      expect(await readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
       // Released at the end: nobody holds it.
       expect(await readTrafficLease(scope)).toBeUndefined();
     });

@@ -1,11 +1,19 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../../src/cli/ion-rollout";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { initialAnalysisState } from "../../../src/rollout/core/analysis/check";
-import { journalPath, readJournal } from "../../../src/rollout/store/journal";
-import { readState, statePath } from "../../../src/rollout/store/state";
+import {
+  fileOf,
+  journalKey,
+  readJournal,
+  readRaw,
+  readState,
+  stateKey,
+  writeRaw,
+} from "../../support/records";
 import { bufferedStreams, FakeDriver, operatorEdges, tempDir } from "../fakes";
 import { prod, ROOT } from "../fixtures";
 
@@ -37,7 +45,7 @@ describe("abort with an unreadable state file", () => {
   for (const [what, content] of Object.entries(BROKEN)) {
     it(`${what} state: reverts through the driver, records a fresh state and says what it found`, async () => {
       const dir = tempDir();
-      writeFileSync(statePath(dir, "prod"), content);
+      await writeRaw(dir, stateKey("prod"), content);
       const driver = new FakeDriver();
       driver.weight = 50;
       const b = bufferedStreams();
@@ -45,10 +53,14 @@ describe("abort with an unreadable state file", () => {
       expect(code).toBe(0);
       expect(driver.weights()).toEqual([0]);
       expect(b.text.err).toMatch(/found an unreadable rollout state \(.+\); moved it to .*unreadable/);
-      const state = readState(dir, "prod");
+      const state = await readState(dir, "prod");
       expect(state).toMatchObject({ status: "reverted", weight: 0 });
-      expect(readJournal(dir, "prod").map((r) => [r.action, r.weight])).toEqual([["revert", 50]]);
-      expect(readdirSync(dir).some((f) => f.startsWith("prod.json.unreadable-"))).toBe(true);
+      expect((await readJournal(dir, "prod")).map((r) => [r.action, r.weight])).toEqual([["revert", 50]]);
+      const aside = readdirSync(join(dir, "stages", "prod")).filter((f) =>
+        f.startsWith("state.json.unreadable-"),
+      );
+      expect(aside).toHaveLength(1);
+      expect(await readRaw(dir, `stages/prod/${aside[0]}`)).toBe(content);
     });
   }
 });
@@ -57,8 +69,8 @@ describe("other commands with an unreadable state file", () => {
   for (const command of ["status", "resume", "explain", "retire"]) {
     it(`${command}: one line naming the file and the fix, exit 1`, async () => {
       const dir = tempDir();
-      writeFileSync(statePath(dir, "prod"), "");
-      writeFileSync(journalPath(dir, "prod"), '{"seq":1}\n');
+      await writeRaw(dir, stateKey("prod"), "");
+      await writeRaw(dir, journalKey("prod", "2026-01-01T00:00:00.000Z-v2"), '{"seq":1}\n');
       const b = bufferedStreams();
       process.exitCode = undefined;
       await buildProgram(b.io).parseAsync(
@@ -68,10 +80,10 @@ describe("other commands with an unreadable state file", () => {
       expect(process.exitCode).toBe(1);
       process.exitCode = undefined;
       expect(b.text.err.trim().split("\n")).toHaveLength(1);
-      expect(b.text.err).toContain(statePath(dir, "prod"));
+      expect(b.text.err).toContain(fileOf(dir, stateKey("prod")));
       expect(b.text.err).toContain("ion-rollout abort");
       expect(b.text.err).not.toMatch(/at .*\.ts:\d+/);
-      expect(existsSync(statePath(dir, "prod"))).toBe(true);
+      expect(await readRaw(dir, stateKey("prod"))).toBe("");
     });
   }
 });

@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadStageConfig } from "../../../src/config";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import type { OperatorEdges } from "../../../src/rollout/commands/operator-edges";
 import { takeTrafficLease } from "../../../src/rollout/controller/traffic-lease";
 import { processAlive } from "../../../src/rollout/store/holder-process";
-import { requestPath } from "../../../src/rollout/store/requests";
-import { readState } from "../../../src/rollout/store/state";
+import { readRaw, readState, requestKey } from "../../support/records";
 import { bufferedStreams, FakeDriver, FakeTime, tempDir } from "../fakes";
 import { ROOT } from "../fixtures";
 
@@ -50,7 +48,7 @@ describe("abort with a wedged runner", () => {
     expect(b.text.err).toContain(`pid ${runner.pid}`);
     expect(b.text.err).toContain("--force");
     expect(driver.applied).toEqual([]);
-    expect(existsSync(requestPath(dir, "prod"))).toBe(false);
+    expect(await readRaw(dir, requestKey("prod"))).toBeUndefined();
     runner.child.kill("SIGKILL");
   });
 
@@ -73,7 +71,7 @@ describe("abort with a wedged runner", () => {
     await runner.gone;
     expect(processAlive(runner.pid)).toBe(false);
     expect(driver.weights()).toEqual([0]);
-    expect(readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
+    expect(await readState(dir, "prod")).toMatchObject({ status: "reverted", weight: 0 });
   });
 
   it("--force when the lock's pid now belongs to another process (another start time): that process is not killed", async () => {

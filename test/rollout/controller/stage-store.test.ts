@@ -1,0 +1,29 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { StageConfig } from "../../../src/config";
+import { stageRecords, stageStore } from "../../../src/rollout/controller/stage-store";
+import { prod } from "../fixtures";
+
+function withStore(store: StageConfig["rollout"]["store"]): StageConfig {
+  const cfg = prod();
+  return { ...cfg, rollout: { ...cfg.rollout, store } };
+}
+
+describe("the stage's store (rollout.store)", () => {
+  const scope = { projectDir: "/srv/project", stateDir: "/home/ci/.ion-rollout" };
+
+  it("a directory store without a path is the state directory", () => {
+    expect(stageStore({ ...scope, cfg: withStore({ kind: "directory" }) }).description).toBe(scope.stateDir);
+  });
+
+  it("a directory store's path is its own, relative to the project directory, whatever --state-dir says", () => {
+    const relative = withStore({ kind: "directory", path: "shared/rollouts" });
+    expect(stageStore({ ...scope, cfg: relative }).description).toBe(
+      join(scope.projectDir, "shared/rollouts"),
+    );
+    const absolute = withStore({ kind: "directory", path: "/mnt/rollouts" });
+    expect(stageRecords({ ...scope, cfg: absolute }).where("stages/prod/state.json")).toBe(
+      "/mnt/rollouts/stages/prod/state.json",
+    );
+  });
+});
