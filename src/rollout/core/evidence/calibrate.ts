@@ -37,8 +37,9 @@ export function exactlyCalibrated(requestsPerCheck: number): boolean {
 
 /**
  * The longest horizon the exact crossing DPs are run over. Their cost grows faster than the
- * square of the horizon (measured: 80 checks of 3 requests 0.9 s, 300 checks 10 s, 600 checks
- * 48 s), and they run before a level's first check is judged: a plan of 1 s checks and 10-minute
+ * square of the horizon (before the typed-array DPs: 80 checks of 3 requests 0.9 s, 300 checks
+ * 10 s, 600 checks 48 s; those are 2.5-7x faster, still superquadratic), and they run before a
+ * level's first check is judged: a plan of 1 s checks and 10-minute
  * bakes (1,800 checks) would leave the canary unjudged for hours. Past it the closed-form floors
  * stand: they carry every false-revert guarantee; only the OBSERVE-band hold's raise is lost.
  */
