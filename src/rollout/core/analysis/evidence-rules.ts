@@ -5,7 +5,8 @@ import type { EvidenceRule } from "../evidence/rule";
 
 /**
  * The rules the sequential analysis judges by, derived from config and the step's traffic. The
- * change-point bar is calibrated exactly for a traffic level (up to ~2 s of dynamic programming),
+ * change-point bar is calibrated exactly for a traffic level (up to ~0.5 s of dynamic programming
+ * over the prod plan's 80 checks: test/rollout/core/evidence/derived-rules-pinned.test.ts's levels),
  * so rules are derived lazily and cached per (limits, settings, requests per check): a rollout
  * calibrates once per step, a backtest once per traffic level. A memo of a pure function keeps
  * the core pure.

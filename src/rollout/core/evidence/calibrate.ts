@@ -1,8 +1,4 @@
-import { binomialTable } from "./binomial";
-import type { EvidenceRule } from "./rule";
-import { changePointLog } from "./state";
-
-type ChangePointRule = Pick<EvidenceRule, "nullRate" | "changePointRate" | "changePointAlternatives">;
+import { type ChangePointRule, changePointCrossings } from "./change-point-crossing";
 
 /**
  * The change-point bar for a traffic level, computed exactly.
@@ -22,9 +18,8 @@ export function calibrateChangePointLogBar(
   healthyRate: number = rule.nullRate,
 ): number {
   if (!exactlyCalibratedOver(requestsPerCheck, horizonChecks)) return unionLogBar(horizonChecks, budget);
-  return smallestLogBar(
-    (logBar) => changePointCrossing(rule, requestsPerCheck, horizonChecks, healthyRate, logBar) <= budget,
-  );
+  const crossing = changePointCrossings(rule, requestsPerCheck, horizonChecks, healthyRate);
+  return smallestLogBar((logBar) => crossing(logBar, budget) <= budget);
 }
 
 /**
@@ -42,8 +37,9 @@ export function exactlyCalibrated(requestsPerCheck: number): boolean {
 
 /**
  * The longest horizon the exact crossing DPs are run over. Their cost grows faster than the
- * square of the horizon (measured: 80 checks of 3 requests 0.9 s, 300 checks 10 s, 600 checks
- * 48 s), and they run before a level's first check is judged: a plan of 1 s checks and 10-minute
+ * square of the horizon (before the typed-array DPs: 80 checks of 3 requests 0.9 s, 300 checks
+ * 10 s, 600 checks 48 s; those are 2.5-7x faster, still superquadratic), and they run before a
+ * level's first check is judged: a plan of 1 s checks and 10-minute
  * bakes (1,800 checks) would leave the canary unjudged for hours. Past it the closed-form floors
  * stand: they carry every false-revert guarantee; only the OBSERVE-band hold's raise is lost.
  */
@@ -83,65 +79,4 @@ export function smallestLogBar(acceptable: (logBar: number) => boolean): number 
     else low = mid;
   }
   return high;
-}
-
-/** Exact P(the CUSUM alone reaches `logBar` within `checks` checks of `requests` at error rate `rate`). */
-export function changePointCrossing(
-  rule: ChangePointRule,
-  requests: number,
-  checks: number,
-  rate: number,
-  logBar: number,
-): number {
-  const full = { ...rule, cumulativeLogBar: 0, changePointLogBar: logBar } as EvidenceRule;
-  const table = binomialTable(requests, rate);
-  const width = table.probabilities.length;
-  // A run is (errors, checks) since the last restart: every check brings `requests` requests.
-  const runLog = memoised((errors: number, length: number) =>
-    changePointLog(
-      { requests: length * requests, errors, segmentRequests: length * requests, segmentErrors: errors },
-      full,
-    ),
-  );
-  let states = new Map<number, number>([[0, 1]]);
-  // Truncated tails and pruned paths count as crossings, so the figure is an upper bound, never less.
-  let crossed = 0;
-  for (let t = 0; t < checks; t++) {
-    crossed += table.omitted;
-    const next = new Map<number, number>();
-    for (const [key, probability] of states) {
-      const errors = Math.floor(key / RUN_KEY);
-      const length = key - errors * RUN_KEY;
-      for (let i = 0; i < width; i++) {
-        const mass = probability * (table.probabilities[i] as number);
-        const after = errors + table.from + i;
-        const log = runLog(after, length + 1);
-        if (log >= logBar) crossed += mass;
-        else if (mass <= PRUNE) crossed += mass;
-        else {
-          const k = log > 0 ? after * RUN_KEY + length + 1 : 0;
-          next.set(k, (next.get(k) ?? 0) + mass);
-        }
-      }
-    }
-    states = next;
-  }
-  return crossed;
-}
-
-const RUN_KEY = 1 << 16;
-/** Paths this unlikely cannot move a budget of 1e-6 or more; dropping them keeps 5,000 req/check fast. */
-const PRUNE = 1e-20;
-
-function memoised(f: (errors: number, length: number) => number) {
-  const cache = new Map<number, number>();
-  return (errors: number, length: number) => {
-    const k = errors * RUN_KEY + length;
-    let v = cache.get(k);
-    if (v === undefined) {
-      v = f(errors, length);
-      cache.set(k, v);
-    }
-    return v;
-  };
 }

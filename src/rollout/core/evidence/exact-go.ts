@@ -13,18 +13,20 @@ export function exactGoPass(go: GoGateRule, requestsPerCheck: readonly number[],
   let passed = 0;
   for (const n of requestsPerCheck) {
     requests += n;
-    const table = binomialTable(n, rate);
+    const { probabilities, from } = binomialTable(n, rate);
     // Fewer errors only raise the gate's e-value: it passes at and below one count per check.
     const most = mostErrorsPassing(go, requests);
-    const next = new Float64Array(alive.length + table.from + table.probabilities.length);
-    alive.forEach((p, errors) => {
-      if (p === 0) return;
-      table.probabilities.forEach((q, i) => {
-        const total = errors + table.from + i;
+    const next = new Float64Array(alive.length + from + probabilities.length);
+    for (let errors = 0; errors < alive.length; errors++) {
+      const p = alive[errors] as number;
+      if (p === 0) continue;
+      for (let i = 0; i < probabilities.length; i++) {
+        const q = probabilities[i] as number;
+        const total = errors + from + i;
         if (total <= most) passed += p * q;
         else next[total] = (next[total] as number) + p * q;
-      });
-    });
+      }
+    }
     alive = next;
   }
   return passed;

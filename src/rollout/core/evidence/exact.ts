@@ -1,6 +1,6 @@
 import { binomialTable } from "./binomial";
 import { smallestHolding } from "./bisect";
-import { changePointCrossing } from "./calibrate";
+import { changePointCrossing } from "./change-point-crossing";
 import { revertsNow } from "./judge";
 import { logMixture } from "./likelihood";
 import { oneCheckTripProbability } from "./one-check";
@@ -58,13 +58,13 @@ export function exactRevert(
         omitted += probability;
         continue;
       }
-      table.probabilities.forEach((q, i) => {
+      for (let i = 0; i < table.probabilities.length; i++) {
         const counts = { requests: check.requests, errors: table.from + i };
         const after = observeCounts(state, counts, check.rule);
-        const mass = probability * q;
+        const mass = probability * (table.probabilities[i] as number);
         if (revertsNow(after, check.rule, counts)) revertAt[t] = (revertAt[t] as number) + mass;
         else accumulate(next, keys.of(after), after, mass);
-      });
+      }
     }
     alive -= revertAt[t] as number;
     states = next;
@@ -133,29 +133,35 @@ export function exactRevertBounds(
   };
 }
 
-/** Exact P(the cumulative mixture alone reaches its bar): DP over the cumulative error count. */
+/**
+ * Exact P(the cumulative mixture alone reaches its bar): DP over the cumulative error count. With
+ * `stopAbove` it stops once the figure is past it (it only grows): a partial figure, past it too.
+ */
 export function cumulativeCrossing(
   rule: EvidenceRule,
   requests: number,
   checks: number,
   rate: number,
+  stopAbove = Number.POSITIVE_INFINITY,
 ): number {
-  const table = binomialTable(requests, rate);
+  const { probabilities, from, omitted } = binomialTable(requests, rate);
   let alive = new Float64Array(1).fill(1);
   let crossed = 0;
-  for (let t = 1; t <= checks; t++) {
-    crossed += table.omitted;
+  for (let t = 1; t <= checks && crossed <= stopAbove; t++) {
+    crossed += omitted;
     // More errors only raise the e-value: it crosses at and above one count per check.
     const bar = fewestErrorsCrossing(rule, t * requests);
-    const next = new Float64Array(Math.min(bar, alive.length + table.from + table.probabilities.length));
-    alive.forEach((p, errors) => {
-      if (p === 0) return;
-      table.probabilities.forEach((q, i) => {
-        const after = errors + table.from + i;
+    const next = new Float64Array(Math.min(bar, alive.length + from + probabilities.length));
+    for (let errors = 0; errors < alive.length; errors++) {
+      const p = alive[errors] as number;
+      if (p === 0) continue;
+      for (let i = 0; i < probabilities.length; i++) {
+        const q = probabilities[i] as number;
+        const after = errors + from + i;
         if (after >= bar) crossed += p * q;
         else next[after] = (next[after] as number) + p * q;
-      });
-    });
+      }
+    }
     alive = next;
   }
   return crossed;

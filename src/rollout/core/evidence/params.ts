@@ -1,10 +1,6 @@
 import type { EvidenceSettings } from "../../../config/evidence";
-import {
-  calibrateChangePointLogBar,
-  changePointCrossing,
-  exactlyCalibratedOver,
-  smallestLogBar,
-} from "./calibrate";
+import { calibrateChangePointLogBar, exactlyCalibratedOver, smallestLogBar } from "./calibrate";
+import { changePointCrossing } from "./change-point-crossing";
 import { cumulativeCrossing } from "./exact";
 import { oneCheckTripProbability } from "./one-check";
 import type { EvidenceRule } from "./rule";
@@ -98,7 +94,7 @@ function cumulativeLogBar(rule: EvidenceRule, config: EvidenceConfig, limit: num
   // Never less than the change-point's share, should the others have spent more than planned.
   const budget = Math.max(config.holdRevertAtMost * HOLD_SPLIT.changePoint, config.holdRevertAtMost - others);
   const crossing = (raise: number) =>
-    cumulativeCrossing({ ...rule, cumulativeLogBar: floor + raise }, requests, horizon, hold);
+    cumulativeCrossing({ ...rule, cumulativeLogBar: floor + raise }, requests, horizon, hold, budget);
   return floor + smallestLogBar((raise) => crossing(raise) <= budget);
 }
 

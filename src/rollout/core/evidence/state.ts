@@ -33,7 +33,10 @@ export function initialCountEvidence(): CountEvidenceState {
  * mixture of alternatives the run is the one since the mixture last fell to 1 or below (one restart
  * point for all alternatives, so the state stays four numbers); its bar is calibrated exactly.
  */
-export function changePointLog(state: CountEvidenceState, rule: EvidenceRule): number {
+export function changePointLog(
+  state: CountEvidenceState,
+  rule: Pick<EvidenceRule, "nullRate" | "changePointRate" | "changePointAlternatives">,
+): number {
   const { segmentErrors, segmentRequests } = state;
   if (rule.changePointAlternatives) {
     if (segmentRequests === 0) return 0;

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { ConcurrentUpdateError, LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import {
   CANARY_READINESS_OUTPUT,
   type CanaryReadiness,
@@ -41,9 +41,18 @@ export interface PulumiTrafficDriverOptions {
   trafficApi?: (stack: RolloutStack) => Promise<TrafficApi>;
 }
 
+/**
+ * The Automation API, required on first use: it costs ~1 s of CPU to load, and a CLI that builds a
+ * stage's edges loads this module for every platform while a local stage (the rehearsal) never uses it.
+ */
+function automation(): typeof import("@pulumi/pulumi/automation") {
+  return require("@pulumi/pulumi/automation");
+}
+
 function isConcurrentUpdate(error: unknown): boolean {
   return (
-    error instanceof ConcurrentUpdateError || (error as Error | undefined)?.name === "ConcurrentUpdateError"
+    (error as Error | undefined)?.name === "ConcurrentUpdateError" ||
+    error instanceof automation().ConcurrentUpdateError
   );
 }
 
@@ -294,7 +303,8 @@ export class PulumiTrafficDriver implements TrafficDriver {
     if (!this.stack) {
       const { stage, workDir } = this.options;
       const select =
-        this.options.selectStack ?? (() => LocalWorkspace.selectStack({ stackName: stage, workDir }));
+        this.options.selectStack ??
+        (() => automation().LocalWorkspace.selectStack({ stackName: stage, workDir }));
       this.stack = select().catch((error: unknown) => {
         this.stack = undefined; // let the next call try again
         throw new Error(
