@@ -97,4 +97,49 @@ export const cloudRunInvokerPublicOnlyIfDeclared = stackPolicy(
   },
 );
 
-export const gcpSecurityPolicies: IonPolicy[] = [cloudRunInvokerPublicOnlyIfDeclared];
+/** Why a GCS bucket could be reached by anyone, or undefined when it cannot. */
+function publicBucketProblem(bucket: PolicyResource): string | undefined {
+  if (bucket.props.uniformBucketLevelAccess !== true)
+    return "does not set uniformBucketLevelAccess: true, so object ACLs could make objects public";
+  if (text(bucket.props.publicAccessPrevention) !== "enforced")
+    return 'does not set publicAccessPrevention: "enforced", so an IAM grant could make it public';
+  return undefined;
+}
+
+export const gcsBucketsPrivate = stackPolicy(
+  {
+    name: "gcs-buckets-private",
+    description:
+      "Every Cloud Storage bucket uses uniform bucket-level access with public access prevention enforced, and no bucket IAM member or binding names allUsers or allAuthenticatedUsers.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    remediationSteps:
+      'Set uniformBucketLevelAccess: true and publicAccessPrevention: "enforced" on the gcp.storage.Bucket, and grant roles on it to named principals only.',
+    settings: NoSettingsSchema,
+  },
+  (resources, _settings, report, args) => {
+    const buckets = ofType(resources, TYPES.gcsBucket);
+    const grantResources = ofType(resources, TYPES.gcsBucketGrants);
+    if (buckets.length === 0 && grantResources.length === 0)
+      args.notApplicable("the stack declares no Cloud Storage bucket");
+    for (const bucket of buckets) {
+      const problem = publicBucketProblem(bucket);
+      if (problem)
+        report(
+          `bucket ${text(bucket.props.name) ?? bucket.name} ${problem}. Fix: ${gcsBucketsPrivate.remediationSteps}`,
+          bucket,
+        );
+    }
+    for (const grant of grantResources) {
+      const members = [text(grant.props.member), ...list(grant.props.members).map(String)];
+      const open = members.filter((member) => member !== undefined && PUBLIC_MEMBERS.includes(member));
+      if (open.length > 0)
+        report(
+          `grants ${text(grant.props.role) ?? "a role"} on bucket ${text(grant.props.bucket) ?? "?"} to ${open.join(", ")}: anyone could reach its objects. Fix: grant it to named principals only.`,
+          grant,
+        );
+    }
+  },
+);
+
+export const gcpSecurityPolicies: IonPolicy[] = [cloudRunInvokerPublicOnlyIfDeclared, gcsBucketsPrivate];

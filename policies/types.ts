@@ -8,6 +8,11 @@ export const TYPES = {
   cloudRunIamBinding: "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
   cloudRunIamPolicy: "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
   urlMap: "gcp:compute/uRLMap:URLMap",
+  gcsBucket: "gcp:storage/bucket:Bucket",
+  gcsBucketGrants: [
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+  ],
   alertPolicy: "gcp:monitoring/alertPolicy:AlertPolicy",
   prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
   /**

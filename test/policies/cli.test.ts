@@ -31,7 +31,7 @@ describe("ion-deploy synth --policies", () => {
   it("prints a clean report for the committed prod stage and exits 0", async () => {
     const { status, stdout, stderr } = await ionDeploy("synth", "prod", "--policies");
     expect(status, stderr).toBe(0);
-    expect(stdout).toContain("policies · stage prod · 17 policies");
+    expect(stdout).toContain("policies · stage prod · 18 policies");
     expect(stdout).toContain("result: clean, no violations");
     expect(stdout).not.toMatch(/MANDATORY|ADVISORY/);
   });

@@ -59,6 +59,7 @@ describe("the committed stages under the real pack", () => {
         "alert-thresholds-within-org-limits",
         "canary-revision-tagged",
         "cloud-run-invoker-public-only-if-declared",
+        "gcs-buckets-private",
       ]),
     );
     expect(passed(staging)).toEqual(

@@ -32,7 +32,7 @@ describe("policies/index.ts, the pack the Pulumi CLI runs", () => {
     }
   });
 
-  it("holds 17 uniquely named policies, each with a description, a default level and remediation steps", () => {
+  it("holds 18 uniquely named policies, each with a description, a default level and remediation steps", () => {
     // Every policy blocks a `pulumi up` unless an organisation's pack config says otherwise.
     expect(Object.fromEntries(ALL_POLICIES.map((policy) => [policy.name, policy.enforcementLevel]))).toEqual({
       "alert-thresholds-within-org-limits": "mandatory",
@@ -43,6 +43,7 @@ describe("policies/index.ts, the pack the Pulumi CLI runs", () => {
       "canary-within-first-step-unless-rolling-out": "mandatory",
       "canary-revision-tagged": "mandatory",
       "cloud-run-invoker-public-only-if-declared": "mandatory",
+      "gcs-buckets-private": "mandatory",
       "documentdb-encrypted": "mandatory",
       "elasticache-encrypted": "mandatory",
       "s3-encrypted": "mandatory",
@@ -53,7 +54,7 @@ describe("policies/index.ts, the pack the Pulumi CLI runs", () => {
       "production-databases-protected": "mandatory",
       "alb-test-listener-restricted": "mandatory",
     });
-    expect(ALL_POLICIES).toHaveLength(17);
+    expect(ALL_POLICIES).toHaveLength(18);
     for (const policy of ALL_POLICIES) {
       // A sentence of its own (not the name again), and steps to fix a violation.
       expect(policy.description, policy.name).toMatch(/^[A-Z][^\n]* [^\n]*\.$/);

@@ -26,6 +26,34 @@ async function onlyViolation(rendered: Parameters<typeof check>[0], policy: stri
   return found[0] as (typeof found)[number];
 }
 
+describe("gcs-buckets-private", () => {
+  const policy = "gcs-buckets-private";
+  const BUCKET = "gcp:storage/bucket:Bucket";
+
+  it("passes prod: its rollout store bucket is IAM-only with public access prevention enforced", async () => {
+    expect(outcomeOf(await check(await renderCommitted("prod")), policy)).toBe("passed");
+  });
+
+  it("catches a bucket without public access prevention, naming the setting", async () => {
+    const edited = editResource(await renderCommitted("prod"), BUCKET, "prod-rollout-store", (inputs) => {
+      inputs.publicAccessPrevention = "inherited";
+    });
+    const violation = await onlyViolation(edited, policy);
+    expect(violation.resource?.type).toBe(BUCKET);
+    expect(violation.message).toContain('does not set publicAccessPrevention: "enforced"');
+  });
+
+  it("catches a bucket grant to allUsers", async () => {
+    const open = declared("gcp:storage/bucketIAMMember:BucketIAMMember", "open", {
+      bucket: "internal-ai-innovation-ion-rollout",
+      role: "roles/storage.objectViewer",
+      member: "allUsers",
+    });
+    const violation = await onlyViolation(withResources(await renderCommitted("prod"), open), policy);
+    expect(violation.message).toContain("to allUsers: anyone could reach its objects");
+  });
+});
+
 describe("cloud-run-invoker-public-only-if-declared", () => {
   const policy = "cloud-run-invoker-public-only-if-declared";
 
