@@ -55,7 +55,8 @@ describe("ion-deploy synth staging", () => {
       docdbClusters: 1,
       docdbInstances: 3,
       redis: 1,
-      buckets: 2,
+      // files, ALB logs, and the rollout store (rollout.store kind s3).
+      buckets: 3,
       ecr: 1,
       topics: 1,
       alarms: 11,
