@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { type CliStartResults, renderCliStart } from "./cli-start-table";
-import { type ExactResults, renderExact } from "./exact-table";
+import { type ExactResults, renderExact, renderExactSummary } from "./exact-table";
 import { type GlitchResults, renderGlitches } from "./glitches-table";
 import { type LiveResults, renderLiveRevert, renderPopulation } from "./live-table";
 import { type RehearsalResults, renderRehearsal } from "./rehearsal-table";
@@ -48,6 +48,7 @@ export const BLOCKS: DocBlock[] = [
   block<EvidenceResults>("evidence-table", "evidence.json", renderEvidence),
   block<EvidenceResults>("runbook-comparison", "evidence.json", renderRunbookComparison),
   block<ExactResults>("evidence-exact", "evidence-exact.json", renderExact),
+  block<ExactResults>("exact-summary", "evidence-exact.json", renderExactSummary),
   block<TrafficResults>("traffic-patterns", "traffic.json", renderTrafficPatterns),
   block<RolloutResults>("rollouts-table", "rollouts.json", renderRollouts),
   block<RolloutResults>("late-fault", "rollouts.json", renderLateFault),

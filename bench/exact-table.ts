@@ -47,3 +47,24 @@ export function renderExact(r: ExactResults): string {
     markdown([header, ...rows]),
   ].join("\n");
 }
+
+/**
+ * The README's one-sentence summary of the exact table: the worst false-revert rate of a healthy
+ * canary over the traffic levels, the catch of the ceiling rate at the middle level and its share
+ * of the Neyman–Pearson ceiling, and the first-check revert of a hard fault at the highest level.
+ */
+export function renderExactSummary(r: ExactResults): string {
+  const healthy = Math.max(...r.rows.map((row) => row.reverted[0] ?? 0));
+  const middle = r.rows[Math.floor((r.rows.length - 1) / 2)];
+  const top = r.rows[r.rows.length - 1];
+  if (!middle || !top) throw new Error("evidence-exact.json has no rows: run `npm run bench:exact`");
+  const ceilingIndex = r.rates.indexOf(r.ceilingRate);
+  const levels = r.rows.map((row) => row.requests).join(", ");
+  return (
+    `Computed exactly (\`${r.command}\`: dynamic programming over binomial counts, no runs), on the rule the runner selects at ${levels} requests per check: ` +
+    `healthy canaries (${fmtP(r.rates[0] ?? 0)} errors) are falsely reverted within ${r.checks} checks at most ${(healthy * 1e4).toFixed(1)} in 10,000; ` +
+    `at ${middle.requests} requests per check a ${fmtP(r.ceilingRate)} canary is caught within ${r.checks} checks ${fmtP(middle.reverted[ceilingIndex] ?? 0)} of the time, ` +
+    `${middle.shareOfCeiling.toFixed(2)} of the best any rule can do at that false-revert rate; ` +
+    `a ${fmtP(r.faultRate)} fault at ${top.requests} requests per check is reverted at its first check ${fmtP(top.firstCheck)} of the time.`
+  );
+}
