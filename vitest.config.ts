@@ -24,7 +24,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/controller/*.test.ts",
   "test/rollout/safety/one-driver.test.ts",
   "test/rollout/core/**/*.test.ts",
-  "test/rollout/edges/{traffic-identity,aws-healthy-targets,backoff,cloud-monitoring,rehearsal-cloud-monitoring,cloudwatch,cloudwatch-periods,notify,prometheus}.test.ts",
+  "test/rollout/edges/{traffic-identity,aws-healthy-targets,backoff,cloud-monitoring,google-credentials,rehearsal-cloud-monitoring,cloudwatch,cloudwatch-periods,notify,prometheus}.test.ts",
   "test/rollout/edges/traffic-api-*.test.ts",
   "test/rollout/edges/probes/{command,gate,health,rate-probe}.test.ts",
   "test/rollout/safety/{reconcile,clock-jump,durability,failing-disk,frozen-metrics,gate-abort,operator-requests,outside-text,report-escaping,resume,sample-domain,unreadable-lease,unreadable-state}.test.ts",

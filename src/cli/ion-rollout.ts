@@ -282,6 +282,16 @@ function quietOnClosedPipe(error: NodeJS.ErrnoException): void {
   if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = EXIT.error;
 }
 
+/**
+ * An error no command turned into its own message: what it says, for people; its stack only with
+ * ION_ROLLOUT_DEBUG=1 (a bug report wants it, an operator with missing credentials does not).
+ */
+export function describeUnhandled(error: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (!(error instanceof Error)) return `ion-rollout: ${String(error)}\n`;
+  if (env.ION_ROLLOUT_DEBUG) return `${error.stack ?? error.message}\n`;
+  return `ion-rollout: ${error.message}\n(ION_ROLLOUT_DEBUG=1 shows where it was raised)\n`;
+}
+
 async function main(): Promise<void> {
   process.stdout.on("error", quietOnClosedPipe);
   try {
@@ -290,7 +300,7 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.error;
     } else {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(describeUnhandled(error));
       process.exitCode = EXIT.error;
     }
   }

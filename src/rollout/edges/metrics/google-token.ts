@@ -19,12 +19,19 @@ export function googleBearerToken(scopes: string[] = [MONITORING_READ_SCOPE]): B
     auth ??= new (require("google-auth-library") as typeof import("google-auth-library")).GoogleAuth({
       scopes,
     });
-    const token = await auth.getAccessToken();
-    if (!token) {
-      throw new Error(
-        "Application Default Credentials returned no access token; set GOOGLE_APPLICATION_CREDENTIALS or run `gcloud auth application-default login`",
-      );
+    let token: string | null | undefined;
+    try {
+      token = await auth.getAccessToken();
+    } catch (error) {
+      throw new Error(noCredentials(scopes, (error as Error).message));
     }
+    if (!token) throw new Error(noCredentials(scopes, "they returned no access token"));
     return token;
   };
+}
+
+/** What the auth library said, and the ways to give this process credentials. */
+function noCredentials(scopes: string[], why: string): string {
+  const firstLine = why.split("\n")[0]?.trim() ?? why;
+  return `no Google credentials for ${scopes.join(", ")} (Application Default Credentials: ${firstLine}); set GOOGLE_APPLICATION_CREDENTIALS to a credentials file, run \`gcloud auth application-default login\`, or in CI run google-github-actions/auth before ion-rollout (docs/ci.md)`;
 }
