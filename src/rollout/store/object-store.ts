@@ -55,3 +55,16 @@ export interface ObjectStore {
    */
   remove(key: string, condition?: { ifVersion: string }, signal?: AbortSignal): Promise<void>;
 }
+
+/**
+ * How long one bucket request may take (a stalled connection included) before it fails. The runner
+ * reads operator requests and writes its state between checks: a request that never answers must
+ * fail like any store error (reported, retried) rather than hold the loop that judges the canary.
+ */
+export const STORE_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The caller's signal (if any) combined with a request timeout. */
+export function withRequestTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}

@@ -112,3 +112,28 @@ describe("the GCS store", () => {
     }
   });
 });
+
+describe("a GCS endpoint that accepts the connection and never answers", () => {
+  it("fails the store's request after its timeout instead of holding the runner's loop", async () => {
+    const { createServer } = await import("node:http");
+    const held: import("node:http").ServerResponse[] = [];
+    const server = createServer((_request, response) => {
+      held.push(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as import("node:net").AddressInfo;
+    try {
+      const store = new GcsStore({
+        bucket: "rollouts",
+        endpoint: `http://127.0.0.1:${port}`,
+        requestTimeoutMs: 50,
+      });
+      await expect(store.read("stages/prod/request.json")).rejects.toThrow(/timed out|aborted/i);
+      expect(held.length).toBeGreaterThan(0);
+    } finally {
+      for (const response of held) response.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

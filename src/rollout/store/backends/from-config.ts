@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { checkObjectPrefix } from "../object-key";
-import type { ObjectStore } from "../object-store";
+import { type ObjectStore, STORE_REQUEST_TIMEOUT_MS } from "../object-store";
 import { type BearerTokenProvider, GCS_STORE_SCOPE, GcsStore } from "./gcs";
 import { LocalDirectoryStore } from "./local-directory";
 import { S3Store } from "./s3";
@@ -92,7 +92,14 @@ function s3Store(
   return new S3Store({
     // Credentials from the default chain (environment, web identity on CI, SSO, instance role),
     // which refreshes them before they expire.
-    client: new S3Client({ region }),
+    // Timeouts as for GCS (object-store.ts): a stalled request fails instead of holding the runner.
+    client: new S3Client({
+      region,
+      requestHandler: {
+        requestTimeout: STORE_REQUEST_TIMEOUT_MS,
+        connectionTimeout: STORE_REQUEST_TIMEOUT_MS,
+      },
+    }),
     bucket: config.bucket,
     ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
   });

@@ -2,8 +2,10 @@ import { checkObjectKey, checkObjectPrefix, compareKeys } from "../object-key";
 import {
   type ObjectStore,
   PreconditionFailedError,
+  STORE_REQUEST_TIMEOUT_MS,
   type StoredObject,
   type WriteCondition,
+  withRequestTimeout,
 } from "../object-store";
 import { bucketPrefix, storeRequestError } from "./bucket-errors";
 
@@ -34,6 +36,8 @@ export interface GcsStoreOptions {
   /** Default https://storage.googleapis.com; a fake server's address in tests. */
   endpoint?: string;
   fetch?: typeof fetch;
+  /** How long one request may take before it fails (default `STORE_REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs?: number;
 }
 
 const MAX_READ_ATTEMPTS = 5;
@@ -185,7 +189,7 @@ export class GcsStore implements ObjectStore {
       method,
       headers,
       ...(init.body === undefined ? {} : { body: init.body }),
-      ...(init.signal ? { signal: init.signal } : {}),
+      signal: withRequestTimeout(init.signal, this.options.requestTimeoutMs ?? STORE_REQUEST_TIMEOUT_MS),
     });
   }
 
