@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongWaitsFirst from "./test/support/long-waits-first";
 
 /**
  * Two projects. "in-process": files whose code runs in the test's own process and leaves no
@@ -41,6 +42,7 @@ export default defineConfig({
     // The real-environment files (test/rehearsal) spend most of their time waiting on bake timers:
     // four files at once on two cores keeps both busy (each uses its own ports).
     poolOptions: { forks: { maxForks: 4, minForks: 1 } },
+    sequence: { sequencer: LongWaitsFirst },
     projects: [
       {
         extends: true,
