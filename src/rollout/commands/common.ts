@@ -1,4 +1,5 @@
-import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { ConfigError, loadStageConfig, type StageConfig } from "../../config";
 import type { InterruptAction } from "../controller/runner";
 import { stageRecords } from "../controller/stage-store";
@@ -19,7 +20,9 @@ export interface CommonOptions {
 /** Loads the stage config; on a ConfigError prints it and returns undefined (exit 1, nothing applied). */
 export function loadConfig(stage: string, options: CommonOptions, io: Streams): StageConfig | undefined {
   try {
-    return loadStageConfig(stage, options.config);
+    const cfg = loadStageConfig(stage, options.config);
+    warnOfFileRecords(cfg, options, io);
+    return cfg;
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(`${error.message}\n`);
@@ -27,6 +30,21 @@ export function loadConfig(stage: string, options: CommonOptions, io: Streams): 
     }
     throw error;
   }
+}
+
+/**
+ * Records written before they moved into the store (`<stateDir>/<stage>.json` and its journal)
+ * are not read: said once per command, so a rollout recorded that way is not silently forgotten.
+ */
+function warnOfFileRecords(cfg: StageConfig, options: CommonOptions, io: Streams): void {
+  const dir = stateDirOf(cfg, options);
+  const found = [`${cfg.stage}.json`, `${cfg.stage}.journal.jsonl`]
+    .map((name) => join(dir, name))
+    .filter((path) => existsSync(path));
+  if (found.length === 0) return;
+  io.err(
+    `warning: ${found.join(" and ")} ${found.length === 1 ? "is a rollout record" : "are rollout records"} from before records moved into the stage's store (docs/rollout.md, "Rollout records in the store"), not read: if that rollout may still serve a canary, \`ion-rollout reconcile ${cfg.stage}\` or \`abort\` revert it from the served split; then move the file aside\n`,
+  );
 }
 
 /** The project directory: the stage file's (`--config`), else the working directory where it is found. */

@@ -53,3 +53,17 @@ describe("the CLI's surface", () => {
         expect(b.err()).not.toContain("NaN");
       });
 });
+
+describe("records from before they moved into the store", () => {
+  it("are named on stderr by every command that loads the stage, never read", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const dir = tempDir();
+    const legacy = join(dir, "prod.json");
+    writeFileSync(legacy, JSON.stringify({ stage: "prod", status: "running", weight: 25 }));
+    const b = bufferedStreams();
+    expect(await statusCommand("prod", { config: CONFIG, stateDir: dir }, b.io)).toBe(1);
+    expect(b.err()).toContain(`warning: ${legacy} is a rollout record from before records moved`);
+    expect(b.err()).toContain("ion-rollout reconcile prod");
+    expect(b.err()).toContain("no rollout");
+  });
+});
