@@ -30,7 +30,6 @@ import {
   fail,
   leaseScopeOf,
   loadConfig,
-  recordsOf,
   type Streams,
   stateDirOf,
 } from "./common";
@@ -75,7 +74,7 @@ export async function operatorAction(
   let stopped: number | undefined;
   if (holder) {
     const waitMs = (options.waitSeconds ?? (options.force ? 30 : 120)) * 1000;
-    const records = recordsOf(cfg, options);
+    const records = stageRecords(scope);
     const answered = await askRunner(ask, cfg, records, io, { holder, scope }, waitMs, edges);
     if (answered !== undefined) return answered;
     if (!(options.force && action === "abort")) {

@@ -1,10 +1,11 @@
 import type { StageConfig } from "../../config";
+import { stageRecords } from "../controller/stage-store";
 import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { isActive, type RolloutState } from "../core/state";
 import { describeLeaseHolder } from "../store/lease";
 import { type RolloutRecords, UnreadableStateError } from "../store/rollout-records";
-import { type CommonOptions, leaseScopeOf, loadConfig, recordsOf, type Streams, stateDirOf } from "./common";
+import { type CommonOptions, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
 import { actWithoutRunner } from "./operator";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
 
@@ -35,7 +36,7 @@ export async function reconcileCommand(
     say("left-alone", alone.message, alone.extra);
     return EXIT.ok;
   }
-  const records = recordsOf(cfg, options);
+  const records = stageRecords(scope);
   const found = await recordedRollout(records);
   if (found.state && !isActive(found.state)) {
     say("nothing-in-progress", `${stage}: nothing in progress (the last rollout ${found.state.status})`);

@@ -1,4 +1,5 @@
 import type { StageConfig } from "../../config";
+import { stageRecords } from "../controller/stage-store";
 import { type RunnerSeen, runnerOnTarget } from "../controller/traffic-lease";
 import { EXIT } from "../core/outcome";
 import { outcomeWord } from "../core/outcome-word";
@@ -11,7 +12,6 @@ import {
   loadConfig,
   noRollout,
   projectDirOf,
-  recordsOf,
   type Streams,
 } from "./common";
 import { defaultOperatorEdges, type OperatorEdges } from "./operator-edges";
@@ -103,12 +103,14 @@ export async function statusCommand(
 ): Promise<number> {
   const cfg = loadConfig(stage, options, io);
   if (!cfg) return EXIT.error;
-  const records = recordsOf(cfg, options);
+  // One scope for the whole watch: its store (and a bucket's Google token) is opened once.
+  const scope = leaseScopeOf(cfg, options);
+  const records = stageRecords(scope);
   for (;;) {
     const state = await records.readState();
     if (!state)
       return noRollout(io, options, stage, `no rollout of ${stage} recorded in ${records.description}`);
-    const runner = await runnerOnTarget(leaseScopeOf(cfg, options));
+    const runner = await runnerOnTarget(scope);
     const holder = runner.alive ? runner.description : undefined;
     const served = options.live ? await servedWeight(cfg, projectDirOf(options), driverFor) : undefined;
     const handover = handoverSeen(runner);

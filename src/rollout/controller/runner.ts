@@ -19,7 +19,7 @@ import { keepLease } from "./lease-keeper";
 import { type PrepareOptions, prepareState } from "./prepare";
 import { stepAtServedWeight } from "./resume";
 import { stageRecords } from "./stage-store";
-import { takeTrafficLease } from "./traffic-lease";
+import { type LeaseScope, takeTrafficLease } from "./traffic-lease";
 
 export { RolloutRefused } from "./prepare";
 
@@ -66,15 +66,22 @@ export interface RunOptions extends PrepareOptions {
 }
 
 /** The options of a run once its records are opened. */
-type Running = RunOptions & { records: RolloutRecords };
+type Running = RunOptions & { records: RolloutRecords; scope: LeaseScope };
 
 export async function runRollout(given: RunOptions): Promise<RunResult> {
   const { cfg } = given;
   const clock = given.clock ?? Date.now;
   const plan = buildPlan(cfg);
   warmAnalysis(cfg);
-  const scope = { cfg, projectDir: given.projectDir ?? process.cwd(), stateDir: given.stateDir };
-  const options: Running = { ...given, records: given.records ?? stageRecords(scope) };
+  const hostLeaseDir = given.lease?.hostLeaseDir;
+  // One scope, so the records and the lease share one opened store.
+  const scope: LeaseScope = {
+    cfg,
+    projectDir: given.projectDir ?? process.cwd(),
+    stateDir: given.stateDir,
+    ...(hostLeaseDir ? { hostLeaseDir } : {}),
+  };
+  const options: Running = { ...given, scope, records: given.records ?? stageRecords(scope) };
   const lease = await takeRunnerLease(options, clock);
   // The lease is real time on the store: renewed on real timers even when a test fakes the rollout's time.
   const keeper = keepLease(lease, {
@@ -122,23 +129,14 @@ export async function runRollout(given: RunOptions): Promise<RunResult> {
  */
 async function takeRunnerLease(options: Running, clock: () => number): Promise<Lease> {
   const { cfg, mode } = options;
-  const { hostLeaseDir, ...leaseOptions } = options.lease ?? {};
+  const { hostLeaseDir: _inScope, ...leaseOptions } = options.lease ?? {};
   const resumes = mode === "resume" ? await recordedRolloutId(options) : undefined;
-  return takeTrafficLease(
-    {
-      cfg,
-      projectDir: options.projectDir ?? process.cwd(),
-      stateDir: options.stateDir,
-      ...(hostLeaseDir ? { hostLeaseDir } : {}),
-    },
-    {
-      ...leaseOptions,
-      now: clock,
-      command: `ion-rollout ${mode} ${cfg.stage}`,
-      takesHandover: (handover) =>
-        mode === "resume" && (resumes ?? handover.rolloutId) === handover.rolloutId,
-    },
-  );
+  return takeTrafficLease(options.scope, {
+    ...leaseOptions,
+    now: clock,
+    command: `ion-rollout ${mode} ${cfg.stage}`,
+    takesHandover: (handover) => mode === "resume" && (resumes ?? handover.rolloutId) === handover.rolloutId,
+  });
 }
 
 /** The rollout `resume` continues, as recorded; undefined when nothing readable is recorded. */

@@ -20,12 +20,20 @@ export interface StoreScope {
   storeDeps?: Partial<StageStoreDeps>;
 }
 
+/** The store opened for each scope: a bucket store's client and Google token are made once per scope, not per read. */
+const opened = new WeakMap<StoreScope, ObjectStore>();
+
 export function stageStore(scope: StoreScope): ObjectStore {
-  return openStageStore(storeWithRegion(scope.cfg), scope.stateDir, {
-    googleToken: scope.storeDeps?.googleToken ?? googleBearerToken,
-    projectDir: scope.projectDir,
-    ...(scope.storeDeps?.env ? { env: scope.storeDeps.env } : {}),
-  });
+  let store = opened.get(scope);
+  if (!store) {
+    store = openStageStore(storeWithRegion(scope.cfg), scope.stateDir, {
+      googleToken: scope.storeDeps?.googleToken ?? googleBearerToken,
+      projectDir: scope.projectDir,
+      ...(scope.storeDeps?.env ? { env: scope.storeDeps.env } : {}),
+    });
+    opened.set(scope, store);
+  }
+  return store;
 }
 
 /** The rollout's records (state, journal, requests) in the stage's store. */

@@ -26,4 +26,25 @@ describe("the stage's store (rollout.store)", () => {
       "/mnt/rollouts/stages/prod/state.json",
     );
   });
+
+  it("one scope opens its store once: the records and the lease share it (one bucket client, one Google token)", () => {
+    const tokens: string[][] = [];
+    const one = {
+      ...scope,
+      cfg: withStore({ kind: "gcs", bucket: "rollouts" }),
+      storeDeps: {
+        googleToken: (scopes: string[]) => {
+          tokens.push(scopes);
+          return async () => "token";
+        },
+        env: {},
+      },
+    };
+    const store = stageStore(one);
+    expect(stageStore(one)).toBe(store);
+    expect(stageRecords(one).where("stages/prod/state.json")).toBe("gs://rollouts/stages/prod/state.json");
+    expect(tokens).toHaveLength(1);
+    expect(stageStore({ ...one })).not.toBe(store);
+    expect(tokens).toHaveLength(2);
+  });
 });
