@@ -31,7 +31,7 @@ describe("the stage's store (rollout.store)", () => {
     const tokens: string[][] = [];
     const one = {
       ...scope,
-      cfg: withStore({ kind: "gcs", bucket: "rollouts" }),
+      cfg: withStore({ kind: "gcs", bucket: "rollouts", prefix: "" }),
       storeDeps: {
         googleToken: (scopes: string[]) => {
           tokens.push(scopes);
