@@ -16,7 +16,7 @@ const CONTROLLER = "src/rollout/controller/controller.ts";
 const RECORDS = "src/rollout/store/rollout-records.ts";
 
 /** The records' methods that change a rollout's state or journal. */
-const STORE_WRITERS = ["writeState", "setAsideState", "appendRecord"];
+const STORE_WRITERS = ["writeState", "keepAside", "appendRecord"];
 
 /**
  * Writes outside the controller that exist today, each with why and what removes it. The test
@@ -24,8 +24,8 @@ const STORE_WRITERS = ["writeState", "setAsideState", "appendRecord"];
  */
 const KNOWN_WRITERS: Record<string, string> = {
   // TODO(lead): the abort's state recovery moves into the controller (or the store's read path).
-  "src/rollout/commands/operator.ts: calls setAsideState of the records":
-    "an abort sets an unreadable state aside before the controller records a fresh state",
+  "src/rollout/commands/operator.ts: calls keepAside of the records":
+    "after its revert, an abort keeps a copy of the unreadable state it found (the controller recorded a fresh one)",
   "rehearsal/environment.ts: applies a split through a driver":
     "the rehearsal plays the platform: after a promotion it makes the promoted release the stable one",
   "bench/live.ts: applies a split through a driver": "each bench run starts from canary 0%, with no rollout",
@@ -143,7 +143,7 @@ describe("the rollout controller is the only writer", () => {
         "export async function act(driver: TrafficDriver, controller: RolloutController, records: RolloutRecords) {",
         "  await records.writeState(state);",
         '  await records.appendRecord("id", record);',
-        "  await records.setAsideState(0);",
+        '  await records.keepAside("text", 0);',
         '  await driver.apply({ canaryWeight: 0, reason: "second writer" });',
         "  controller.save({});",
         "}",
@@ -152,7 +152,7 @@ describe("the rollout controller is the only writer", () => {
     expect(writesOutsideController(planted, path)).toEqual([
       `${path}: calls writeState of the records`,
       `${path}: calls appendRecord of the records`,
-      `${path}: calls setAsideState of the records`,
+      `${path}: calls keepAside of the records`,
       `${path}: applies a split through a driver`,
       `${path}: calls the controller's save`,
     ]);

@@ -25,14 +25,7 @@ import {
   type SentRequest,
   UnreadableStateError,
 } from "../store/rollout-records";
-import {
-  type CommonOptions,
-  fail,
-  leaseScopeOf,
-  loadConfig,
-  type Streams,
-  stateDirOf,
-} from "./common";
+import { type CommonOptions, fail, leaseScopeOf, loadConfig, type Streams, stateDirOf } from "./common";
 import { defaultOperatorEdges, type OperatorEdges, operatorController, operatorName } from "./operator-edges";
 import { formatStatus } from "./status";
 
@@ -142,8 +135,10 @@ export async function actWithoutRunner(
   if (typeof lease === "number") return lease;
   try {
     const place = { cfg, records: stageRecords(where.scope), projectDir: where.scope.projectDir };
-    const state = await stateToActOn(how.action, place, edges, io);
+    const { state, unreadable } = await stateToActOn(how.action, place, edges, io);
     const result = await actThroughController(place, state, transition, edges, io);
+    // Kept aside only now: an abort is applied before anything is written.
+    if (unreadable) io.err(`${await keepAsideTolerated(place.records, unreadable, edges)}\n`);
     await reportTolerated(how.action, dir, place.records, result.state, io);
     io.out(formatStatus(cfg, result.state, edges.clock()));
     return result;
@@ -254,9 +249,15 @@ function stopWedgedRunner(
   return holder.pid;
 }
 
+/** An unreadable state an abort found: why, and its text (kept aside once the revert is applied). */
+interface UnreadableFound {
+  problem: string;
+  text: string | undefined;
+}
+
 /**
- * The state the action is recorded in. An unreadable state blocks a promote; an abort sets it
- * aside and records in a fresh state at the weight the platform serves, saying what it found. A
+ * The state the action is recorded in. An unreadable state blocks a promote; an abort records in
+ * a fresh state at the weight the platform serves, and keeps the unreadable one aside after. A
  * store that cannot be read at all (a bucket down) never stops an abort either: it reverts from
  * the served weight, and its records are written when the store answers again.
  */
@@ -265,17 +266,16 @@ async function stateToActOn(
   place: ActionPlace,
   edges: OperatorEdges,
   io: Streams,
-): Promise<RolloutState> {
+): Promise<{ state: RolloutState; unreadable?: UnreadableFound }> {
   const { cfg, records } = place;
+  let unreadable: UnreadableFound | undefined;
   try {
     const stored = await records.readState();
-    if (stored) return stored;
+    if (stored) return { state: stored };
   } catch (error) {
     if (action !== "abort") throw error;
     if (error instanceof UnreadableStateError)
-      io.err(
-        `found an unreadable rollout state (${error.problem}); ${await setAsideTolerated(records, edges)}\n`,
-      );
+      unreadable = { problem: error.problem, text: await records.readStateText().catch(() => undefined) };
     else
       io.err(
         `COULD NOT READ the rollout state in ${records.description} (${(error as Error).message}); reverting from the served weight\n`,
@@ -284,16 +284,24 @@ async function stateToActOn(
   const served = await (await edges.driverFor(cfg, place.projectDir))
     .currentCanaryWeight()
     .catch(() => undefined);
-  return freshState(cfg.stage, cfg.releases, edges.clock(), served ?? cfg.canaryWeight);
+  const state = freshState(cfg.stage, cfg.releases, edges.clock(), served ?? cfg.canaryWeight);
+  return unreadable ? { state, unreadable } : { state };
 }
 
-/** Sets an unreadable state aside for the abort; says where, or that it could not (the abort goes on). */
-async function setAsideTolerated(records: RolloutRecords, edges: OperatorEdges): Promise<string> {
+/** Keeps the unreadable state the abort found aside; says where, or that it could not (the abort is done). */
+async function keepAsideTolerated(
+  records: RolloutRecords,
+  found: UnreadableFound,
+  edges: OperatorEdges,
+): Promise<string> {
+  const what = `found an unreadable rollout state (${found.problem})`;
+  if (found.text === undefined)
+    return `${what}; COULD NOT READ it to keep a copy; this abort is recorded in a fresh state`;
   try {
-    const aside = await records.setAsideState(edges.clock());
-    return `moved it to ${aside} and recording this abort in a fresh state`;
+    const aside = await records.keepAside(found.text, edges.clock());
+    return `${what}; moved it to ${aside} and recorded this abort in a fresh state`;
   } catch (error) {
-    return `COULD NOT MOVE it aside (${(error as Error).message}); reverting anyway`;
+    return `${what}; COULD NOT MOVE it aside (${(error as Error).message}); this abort is recorded in a fresh state`;
   }
 }
 

@@ -117,14 +117,18 @@ export class RolloutRecords {
     await this.replace(this.stateKey, () => `${JSON.stringify(state, null, 2)}\n`);
   }
 
-  /** Copies an unreadable state to `…unreadable-<ms>` (kept for a post-mortem), then removes it; returns where it went. */
-  async setAsideState(nowMs: number): Promise<string | undefined> {
-    const found = await this.store.read(this.stateKey);
-    if (!found) return undefined;
+  /** The stored state's text as it is, unparsed (an unreadable state's, for `keepAside`); undefined when there is none. */
+  async readStateText(): Promise<string | undefined> {
+    return (await this.store.read(this.stateKey))?.text;
+  }
+
+  /**
+   * Keeps an unreadable state's `text` at `…unreadable-<ms>` for a post-mortem; returns where. The
+   * state key itself is left to the next `writeState`, which replaces it whatever it holds.
+   */
+  async keepAside(text: string, nowMs: number): Promise<string> {
     const aside = `${this.stateKey}.unreadable-${nowMs}`;
-    await this.store.write(aside, found.text, { ifAbsent: true });
-    await this.store.remove(this.stateKey, { ifVersion: found.version });
-    this.known.delete(this.stateKey);
+    await this.store.write(aside, text, { ifAbsent: true });
     return this.where(aside);
   }
 

@@ -5,6 +5,7 @@ import { buildProgram } from "../../../src/cli/ion-rollout";
 import { abortCommand } from "../../../src/rollout/commands/operator";
 import { freshState } from "../../../src/rollout/controller/prepare";
 import { initialAnalysisState } from "../../../src/rollout/core/analysis/check";
+import { storeIo } from "../../../src/rollout/store/io";
 import {
   fileOf,
   journalKey,
@@ -63,6 +64,32 @@ describe("abort with an unreadable state file", () => {
       expect(await readRaw(dir, `stages/prod/${aside[0]}`)).toBe(content);
     });
   }
+});
+
+describe("abort with an unreadable state: act first, record after", () => {
+  it("applies the revert before it writes any record, the unreadable state's copy included", async () => {
+    const dir = tempDir();
+    await writeRaw(dir, stateKey("prod"), BROKEN.truncated ?? "");
+    const driver = new FakeDriver();
+    driver.weight = 50;
+    const servedAtFirstRecordWrite: number[][] = [];
+    // A record lands when its temp file is renamed over the key (mutex files are not records).
+    const rename = storeIo.rename;
+    storeIo.rename = (from, to) => {
+      const record = String(to).includes(join("stages", "prod")) && !String(to).endsWith(".mutex");
+      if (record && servedAtFirstRecordWrite.length === 0) servedAtFirstRecordWrite.push(driver.weights());
+      rename(from, to);
+    };
+    try {
+      const b = bufferedStreams();
+      expect(await abortCommand("prod", { config: CONFIG, stateDir: dir }, b.io, operatorEdges(driver))).toBe(
+        0,
+      );
+    } finally {
+      storeIo.rename = rename;
+    }
+    expect(servedAtFirstRecordWrite).toEqual([[0]]);
+  });
 });
 
 describe("other commands with an unreadable state file", () => {
