@@ -32,6 +32,7 @@ const IN_PROCESS_FILES = [
   "test/rollout/store/!(local-directory-race).test.ts",
   "test/rollout/trace/!(compare).test.ts",
   "test/bench/*.test.ts",
+  "test/rehearsal/ports.test.ts",
 ];
 
 export default defineConfig({

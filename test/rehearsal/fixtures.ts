@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,21 +13,47 @@ import { CONFIG_NAMESPACE, parseStageConfig, readStageFile, type StageConfig } f
 
 export const PROJECT_DIR = join(__dirname, "..", "..");
 
-/** Ports the OS says are free now (bound to port 0, then released). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import("node:net").Server>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as import("node:net").AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+/**
+ * Linux's ephemeral range (`net.ipv4.ip_local_port_range`): ports it hands to `listen(0)` and to
+ * every outgoing connection. A port taken from it and released is soon someone's connection, so
+ * HAProxy or Prometheus started on it later failed with "Address already in use" under load.
+ */
+export function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
+    if (low && high) return [Number(low), Number(high)];
+  } catch {
+    // Not Linux: its usual default.
+  }
+  return [32768, 60999];
+}
+
+/** Below the ephemeral range: only a process that asks for one of these by number gets it. */
+const OWN_PORTS = { low: 20_000, high: 32_767 };
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Ports free now and outside the ephemeral range, so no outgoing connection or `listen(0)` takes
+ * one before the test's servers bind it. Random over ~12,700 ports, so test files running side by
+ * side seldom pick the same one, and one found taken is skipped.
+ */
+export async function freePorts(count: number, within = OWN_PORTS): Promise<number[]> {
+  const [ephemeralLow] = ephemeralRange();
+  const { low } = within;
+  const high = Math.min(within.high, ephemeralLow - 1);
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries > 1000) throw new Error(`no free port in ${low}-${high} after 1000 tries`);
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (!ports.includes(port) && (await bindable(port))) ports.push(port);
+  }
   return ports;
 }
 
