@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { type CliStartResults, renderCliStart } from "./cli-start-table";
 import { type ExactResults, renderExact, renderExactSummary } from "./exact-table";
+import type { TradeoffResults } from "./failed-tradeoff";
+import { renderFailedTradeoff } from "./failed-tradeoff-table";
 import { type GlitchResults, renderGlitches } from "./glitches-table";
 import { type LiveResults, renderLiveRevert, renderPopulation } from "./live-table";
 import { type RehearsalResults, renderRehearsal } from "./rehearsal-table";
@@ -52,6 +54,7 @@ export const BLOCKS: DocBlock[] = [
   block<TrafficResults>("traffic-patterns", "traffic.json", renderTrafficPatterns),
   block<RolloutResults>("rollouts-table", "rollouts.json", renderRollouts),
   block<RolloutResults>("late-fault", "rollouts.json", renderLateFault),
+  block<TradeoffResults>("failed-tradeoff", "failed-tradeoff.json", renderFailedTradeoff),
   block<GlitchResults>("glitches", "glitches.json", renderGlitches),
   block<RelativeResults>("relative", "relative.json", renderRelative),
   block<LiveResults>("live-revert", "live.json", renderLiveRevert),
