@@ -7,6 +7,11 @@ import { type LocalHttp, type ReceivedRequest, startLocalHttp } from "../edges/l
  * `uploadType=media`, objects.list with `prefix` and `pageToken`, objects.delete; each honours
  * `ifGenerationMatch` (0 = no live object) with 412 when it does not hold. Every write makes a new
  * generation. Requests run one at a time in this process, so a precondition and its write are atomic.
+ *
+ * Like GCS, an object takes at most one mutation (create, replace, delete) per second: one within
+ * `mutationIntervalMs` of the object's last, by the server's clock, is answered 429 with GCS's own
+ * message (https://cloud.google.com/storage/quotas: "There is an update limit on each object of once
+ * per second"; the message as GCS sends it is quoted in grafana/mimir#12086).
  */
 
 interface FakeObject {
@@ -23,6 +28,11 @@ export interface FakeGcsOptions {
   pageSize?: number;
   /** When set, a request without `Authorization: Bearer <token>` is answered 401. */
   token?: string;
+  /**
+   * Least time between two mutations of one object (default 1,000 ms, as GCS). Suites that test
+   * other semantics at one instant of their clock set 0; gcs.test.ts tests the limit itself.
+   */
+  mutationIntervalMs?: number;
 }
 
 export class FakeGcs {
@@ -30,8 +40,10 @@ export class FakeGcs {
   readonly requests: string[] = [];
   private http: LocalHttp | undefined;
   private lastGeneration = 0;
+  /** Per bucket and object name: when it was last created, replaced or deleted. */
+  private readonly lastMutation = new Map<string, number>();
 
-  constructor(private readonly options: FakeGcsOptions) {
+  constructor(readonly options: FakeGcsOptions) {
     for (const bucket of options.buckets) this.objects.set(bucket, new Map());
   }
 
@@ -62,6 +74,21 @@ export class FakeGcs {
     if (req.method === "GET") return this.get(bucket, name, query, res);
     if (req.method === "DELETE") return this.remove(bucket, name, query, res);
     reply(res, 405, { error: { code: 405, message: "Method not allowed" } });
+  }
+
+  private mutationKey(bucket: Map<string, FakeObject>, name: string): string {
+    const bucketName = [...this.objects.entries()].find(([, b]) => b === bucket)?.[0] ?? "";
+    return `${bucketName}/${name}`;
+  }
+
+  private tooSoon(bucket: Map<string, FakeObject>, name: string): boolean {
+    const last = this.lastMutation.get(this.mutationKey(bucket, name));
+    const interval = this.options.mutationIntervalMs ?? 1000;
+    return last !== undefined && this.options.clock() - last < interval;
+  }
+
+  private mutated(bucket: Map<string, FakeObject>, name: string): void {
+    this.lastMutation.set(this.mutationKey(bucket, name), this.options.clock());
   }
 
   /** `ifGenerationMatch` holds: absent, or the live generation (0: there is no live object). */
@@ -99,6 +126,7 @@ export class FakeGcs {
     const name = query.get("name");
     if (query.get("uploadType") !== "media" || !name)
       return reply(res, 400, { error: { code: 400, message: "uploadType=media and name are required" } });
+    if (this.tooSoon(bucket, name)) return reply(res, 429, rateLimited(name));
     if (!this.holds(bucket.get(name), query)) return reply(res, 412, preconditionFailed());
     // Generations are microsecond timestamps in GCS; here strictly increasing ones.
     this.lastGeneration = Math.max(this.lastGeneration + 1, this.options.clock() * 1000);
@@ -108,6 +136,7 @@ export class FakeGcs {
       updated: new Date(this.options.clock()).toISOString(),
     };
     bucket.set(name, object);
+    this.mutated(bucket, name);
     reply(res, 200, resource(name, object));
   }
 
@@ -139,8 +168,10 @@ export class FakeGcs {
   ): undefined {
     const current = bucket.get(name);
     if (!current) return reply(res, 404, { error: { code: 404, message: `No such object: ${name}` } });
+    if (this.tooSoon(bucket, name)) return reply(res, 429, rateLimited(name));
     if (!this.holds(current, query)) return reply(res, 412, preconditionFailed());
     bucket.delete(name);
+    this.mutated(bucket, name);
     res.writeHead(204);
     res.end();
   }
@@ -158,6 +189,16 @@ function resource(name: string, object: FakeObject): object {
 
 function preconditionFailed(): object {
   return { error: { code: 412, message: "At least one of the pre-conditions you specified did not hold." } };
+}
+
+function rateLimited(name: string): object {
+  return {
+    error: {
+      code: 429,
+      message: `The object ${name} exceeded the rate limit for object mutation operations (create, update, and delete). Please reduce your request rate. See https://cloud.google.com/storage/docs/gcs429.`,
+      errors: [{ reason: "rateLimitExceeded" }],
+    },
+  };
 }
 
 function reply(res: ServerResponse, status: number, body: object): undefined {

@@ -4,26 +4,48 @@ import { FakeGcs } from "./fake-gcs";
 import { objectStoreContract } from "./object-store-contract";
 
 objectStoreContract("GCS (fake JSON API server)", async (clock) => {
-  // A page of 3 makes every listing of the contract follow `nextPageToken`.
-  const fake = new FakeGcs({ buckets: ["rollouts"], clock, pageSize: 3, token: "test-token" });
+  // A page of 3 makes every listing of the contract follow `nextPageToken`. GCS's one mutation
+  // per object per second holds: the store's retry waits move the server's clock on.
+  let waited = 0;
+  const fake = new FakeGcs({
+    buckets: ["rollouts"],
+    clock: () => clock() + waited,
+    pageSize: 3,
+    token: "test-token",
+  });
   const endpoint = await fake.start();
   const store = new GcsStore({
     bucket: "rollouts",
     prefix: "team/",
     endpoint,
     token: async () => "test-token",
+    sleep: async (ms) => {
+      waited += ms;
+    },
   });
   return { store, close: () => fake.stop() };
 });
 
 describe("the GCS store", () => {
   const withFake = async (token: string) => {
-    const fake = new FakeGcs({ buckets: ["rollouts"], clock: () => 1_800_000_000_000, token: "right" });
+    const time = { now: 1_800_000_000_000, waits: [] as number[] };
+    const fake = new FakeGcs({ buckets: ["rollouts"], clock: () => time.now, token: "right" });
     const endpoint = await fake.start();
+    const sleep = async (ms: number) => {
+      time.waits.push(ms);
+      time.now += ms;
+    };
     return {
       fake,
       endpoint,
-      store: new GcsStore({ bucket: "rollouts", prefix: "/team/", endpoint, token: async () => token }),
+      time,
+      store: new GcsStore({
+        bucket: "rollouts",
+        prefix: "/team/",
+        endpoint,
+        token: async () => token,
+        sleep,
+      }),
     };
   };
 
@@ -89,8 +111,83 @@ describe("the GCS store", () => {
     }
   });
 
+  it("an object written twice within a second: GCS refuses the second 429, the store waits and writes it", async () => {
+    const { fake, store, time } = await withFake("right");
+    try {
+      const first = await store.write("stages/prod/state.json", "a", { ifAbsent: true });
+      // The runner writes its state twice in a row at a step (the check, then the new weight).
+      const second = await store.write("stages/prod/state.json", "b", { ifVersion: first });
+      expect((await store.read("stages/prod/state.json"))?.text).toBe("b");
+      expect(second).not.toBe(first);
+      expect(time.waits).toEqual([1_000]);
+      expect(fake.requests.filter((r) => r.startsWith("POST"))).toHaveLength(3);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("another object is not held back by one written just now", async () => {
+    const { fake, store, time } = await withFake("right");
+    try {
+      await store.write("stages/prod/state.json", "a", { ifAbsent: true });
+      await store.write("stages/prod/journals/r1.jsonl", "x", { ifAbsent: true });
+      expect(time.waits).toEqual([]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("a refusal that outlasts every retry fails naming GCS's reason", async () => {
+    const { fake, store, time } = await withFake("right");
+    try {
+      const first = await store.write("k", "a", { ifAbsent: true });
+      fake.options.mutationIntervalMs = 60_000;
+      await expect(store.write("k", "b", { ifVersion: first })).rejects.toThrow(
+        /status 429.*exceeded the rate limit for object mutation operations/,
+      );
+      expect(time.waits).toEqual([1_000, 2_000, 4_000, 8_000]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("a read retries a 503; a write does not (it may have landed, and its retry would read as a lost race)", async () => {
+    const { fake, endpoint, time } = await withFake("right");
+    let unavailable = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (unavailable > 0) {
+        unavailable--;
+        return new Response('{"error":{"code":503,"message":"Backend Error"}}', { status: 503 });
+      }
+      return fetch(input, init);
+    };
+    const sleep = async (ms: number) => {
+      time.waits.push(ms);
+    };
+    const store = new GcsStore({
+      bucket: "rollouts",
+      endpoint,
+      token: async () => "right",
+      fetch: flaky,
+      sleep,
+    });
+    try {
+      await store.write("k", "a", { ifAbsent: true });
+      unavailable = 2;
+      expect((await store.read("k"))?.text).toBe("a");
+      expect(time.waits).toEqual([1_000, 2_000]);
+      unavailable = 1;
+      time.now += 5_000;
+      await expect(store.write("k", "b", { ifVersion: "1" })).rejects.toThrow(/status 503/);
+      expect(time.waits).toEqual([1_000, 2_000]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it("a read that races a write returns the newer object whole, with its own generation", async () => {
-    const fake = new FakeGcs({ buckets: ["b"], clock: () => 1_800_000_000_000 });
+    // Two writes of one object at one instant: the race, not the per-object limit, is the subject.
+    const fake = new FakeGcs({ buckets: ["b"], clock: () => 1_800_000_000_000, mutationIntervalMs: 0 });
     const endpoint = await fake.start();
     try {
       let writes = 0;

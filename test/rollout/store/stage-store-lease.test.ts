@@ -20,7 +20,14 @@ const scopeFor = (cfg: StageConfig, env: Record<string, string | undefined>) => 
 
 describe("a cloud stage's lease lives in its bucket", () => {
   it("GCP: taken in the GCS bucket under the prefix; a second taker is refused naming the holder", async () => {
-    const fake = new FakeGcs({ buckets: ["acme-rollouts"], clock: Date.now, token: "test-token" });
+    // The store comes from config with real waits; this test is about where the lease lives, so the
+    // per-object mutation limit (tested in gcs.test.ts) is off rather than waited out for real.
+    const fake = new FakeGcs({
+      buckets: ["acme-rollouts"],
+      clock: Date.now,
+      token: "test-token",
+      mutationIntervalMs: 0,
+    });
     const endpoint = await fake.start();
     try {
       const cfg = withStore(prod(), { kind: "gcs", bucket: "acme-rollouts", prefix: "ion-rollout/" });

@@ -18,7 +18,8 @@ import { bucketPrefix, storeRequestError } from "./bucket-errors";
  * A read takes the metadata (generation, `updated`) then the media at that generation
  * (`ifGenerationMatch` again), so text and version belong together; a write in between is seen as
  * a 412 and the read starts over. `readAtMs` is the response's `Date` header: GCS's clock, to
- * whole seconds. Requests are not retried here: after a lost response the caller reads again.
+ * whole seconds. A lost response is not retried here (the caller reads again); a refusal GCS calls
+ * transient is (`retryDelaysMs`, below).
  */
 
 /** Returns a bearer token for each request (tokens expire; the provider caches). */
@@ -38,9 +39,39 @@ export interface GcsStoreOptions {
   fetch?: typeof fetch;
   /** How long one request may take before it fails (default `STORE_REQUEST_TIMEOUT_MS`). */
   requestTimeoutMs?: number;
+  /** Waits before each retry of a transient refusal (default `GCS_RETRY_DELAYS_MS`). */
+  retryDelaysMs?: readonly number[];
+  /** How a retry waits (tests pass their fake time's). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const MAX_READ_ATTEMPTS = 5;
+
+/**
+ * GCS's retry strategy (https://cloud.google.com/storage/docs/retry-strategy): 408, 429 and 5xx are
+ * transient, retried with exponential backoff. An object takes one mutation per second
+ * (https://cloud.google.com/storage/quotas), and the runner writes its state twice in a row at a
+ * step, so the first wait is a second. Writes are retried on 429 only: GCS refused them before
+ * applying them, where after a 5xx or 408 a write may have landed, and its retry's
+ * `ifGenerationMatch` would then read as a lost race. Reads and listings retry on all three.
+ */
+export const GCS_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
+
+function transient(method: string, status: number): boolean {
+  if (status === 429) return true;
+  return method === "GET" && (status === 408 || status >= 500);
+}
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+}
 
 interface ObjectResource {
   name: string;
@@ -178,7 +209,24 @@ export class GcsStore implements ObjectStore {
     return url;
   }
 
+  /** One request, retried after each wait of `retryDelaysMs` while GCS answers it as transient. */
   private async request(
+    method: string,
+    url: URL,
+    init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal | undefined },
+  ): Promise<Response> {
+    const delays = this.options.retryDelaysMs ?? GCS_RETRY_DELAYS_MS;
+    const sleep = this.options.sleep ?? sleepFor;
+    for (const delay of delays) {
+      const response = await this.send(method, url, init);
+      if (!transient(method, response.status)) return response;
+      await response.body?.cancel();
+      await sleep(delay, init.signal);
+    }
+    return this.send(method, url, init);
+  }
+
+  private async send(
     method: string,
     url: URL,
     init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal | undefined },
