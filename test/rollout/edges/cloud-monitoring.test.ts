@@ -194,3 +194,32 @@ describe("Cloud Monitoring DELTA points, counted per aligned period", () => {
     });
   }
 });
+
+describe("an incomplete timeSeries.list answer", () => {
+  it.each([
+    ["executionErrors", { executionErrors: [{ code: 13, message: "query partially failed" }] }],
+    ["unreachable", { unreachable: ["us-central1"] }],
+  ])("with %s is a failed read, never counts that would judge too few errors", async (_, incomplete) => {
+    const { cfg, clock, fake, revisions } = setup(120);
+    for (let s = 0; s < 600; s++) fake.record(revisions.canary, s % 5 === 0 ? 500 : 200, 50, T0 + s * 1000);
+    clock.now = T0 + 900_000;
+    const counters = reader(cfg, fake);
+    fake.incomplete = incomplete;
+    const errors: string[] = [];
+    const snapshot = await counters.read({
+      at: clock.now,
+      context: { since: T0 },
+      token: "token",
+      signal: new AbortController().signal,
+      outer: undefined,
+      errors,
+      queries: {},
+    });
+    expect(snapshot).toBeUndefined();
+    expect(errors.join("\n")).toMatch(
+      /incomplete answer from .*(execution errors: 13 query partially failed|unreachable: us-central1)/,
+    );
+    fake.incomplete = undefined;
+    expect(await read(counters, clock.now, T0)).toBeDefined();
+  });
+});

@@ -32,6 +32,14 @@ export class FakeCloudMonitoring {
     private readonly visibleAfterMs: (periodStart: number, series: string) => number,
   ) {}
 
+  /**
+   * Marks of an incomplete answer, added to every `timeSeries.list` reply while set
+   * (ListTimeSeriesResponse: `executionErrors`, "Query execution errors that may have caused the
+   * time series data returned to be incomplete"; `unreachable`, "Cloud regions that were
+   * unreachable which may have caused incomplete data to be returned").
+   */
+  incomplete: { executionErrors?: { code: number; message: string }[]; unreachable?: string[] } | undefined;
+
   get listCalls(): number {
     return this.store.listCalls;
   }
@@ -72,7 +80,8 @@ export class FakeCloudMonitoring {
     const url = new URL(String(input));
     if (url.pathname === `/v3/projects/${this.project}/timeSeries`) {
       const answer = this.store.list(url.searchParams, this.now());
-      return json(answer.status, answer.body);
+      const incomplete = answer.status === 200 ? this.incomplete : undefined;
+      return json(answer.status, incomplete ? { ...(answer.body as object), ...incomplete } : answer.body);
     }
     if (url.pathname.endsWith("/api/v1/query")) return this.promql(String(init?.body ?? ""));
     return json(404, { error: { message: `no such path ${url.pathname}` } });

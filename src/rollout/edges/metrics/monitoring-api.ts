@@ -50,6 +50,29 @@ export interface ListRequest {
   signal: AbortSignal;
 }
 
+interface ListResponse {
+  timeSeries?: TimeSeries[];
+  nextPageToken?: string;
+  executionErrors?: { code?: number; message?: string }[];
+  unreachable?: string[];
+}
+
+/**
+ * A 200 may still be partial (ListTimeSeriesResponse, docs/cloud-edges.md): `executionErrors`
+ * "may have caused the time series data returned to be incomplete", `unreachable` regions too.
+ * Counted as if whole, a missing 5xx series would read as fewer errors, so such an answer is a
+ * failed read (the check has no data, never a GO).
+ */
+function incompleteness(body: ListResponse): string | undefined {
+  const errors = (body.executionErrors ?? []).map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim());
+  const regions = body.unreachable ?? [];
+  const parts = [
+    ...(errors.length ? [`execution errors: ${errors.join("; ").slice(0, 200)}`] : []),
+    ...(regions.length ? [`unreachable: ${regions.join(", ").slice(0, 200)}`] : []),
+  ];
+  return parts.length ? parts.join("; ") : undefined;
+}
+
 /** Pages are bounded: a runaway loop would stall the check. */
 const MAX_PAGES = 10;
 
@@ -77,7 +100,9 @@ export async function listTimeSeries(request: ListRequest): Promise<TimeSeries[]
         `HTTP ${response.status} from ${redactUrl(url)}: ${text.slice(0, 200).replace(/\s+/g, " ")}`,
       );
     }
-    const body = JSON.parse(text) as { timeSeries?: TimeSeries[]; nextPageToken?: string };
+    const body = JSON.parse(text) as ListResponse;
+    const incomplete = incompleteness(body);
+    if (incomplete) throw new Error(`incomplete answer from ${redactUrl(url)}: ${incomplete}`);
     out.push(...(body.timeSeries ?? []));
     pageToken = body.nextPageToken || undefined;
     if (!pageToken) return out;
