@@ -24,6 +24,8 @@ export class FakeCloudRunAdmin {
   readonly log: { call: string; servedCanary: number }[] = [];
   /** An answer to force on the next PATCH (403 to test a refused fast path). */
   refusePatchWith?: number;
+  /** The next `count` requests of any kind answered `status` (a transient 503 or 429 from Google's front end). */
+  unavailable: { status: number; count: number } = { status: 503, count: 0 };
   private pending?: { name: string; polls: number; traffic: FakeTrafficEntry[] };
   /** Called as each request arrives (the bench advances its virtual clock by a round trip). */
   onRequest?: () => void;
@@ -69,6 +71,17 @@ export class FakeCloudRunAdmin {
         call: `${request.method} ${name === this.service ? "service" : "operation"}`,
         servedCanary: this.servedCanary(),
       });
+      if (this.unavailable.count > 0) {
+        this.unavailable.count--;
+        const { status } = this.unavailable;
+        return sendJson(response, status, {
+          error: {
+            code: status,
+            status: status === 429 ? "RESOURCE_EXHAUSTED" : "UNAVAILABLE",
+            message: "try again",
+          },
+        });
+      }
       if (name === this.service && request.method === "GET")
         return sendJson(response, 200, this.serviceBody());
       if (name === this.service && request.method === "PATCH") {

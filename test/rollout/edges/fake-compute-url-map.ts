@@ -20,6 +20,8 @@ export class FakeComputeUrlMap {
   private pending?: { name: string; polls: number; weights: [number, number] };
   /** Called as each request arrives (the bench advances its virtual clock by a round trip). */
   onRequest?: () => void;
+  /** The next `count` requests answered as Compute answers a project over its rate quota. */
+  overRateQuota = 0;
   private http?: LocalHttp;
   private version = 1;
 
@@ -41,6 +43,17 @@ export class FakeComputeUrlMap {
       this.onRequest?.();
       const path = request.path.startsWith(prefix) ? request.path.slice(prefix.length) : "";
       this.log.push(`${request.method} ${path.split("/")[0]}`);
+      if (this.overRateQuota > 0) {
+        this.overRateQuota--;
+        // https://cloud.google.com/compute/api-quota: "you receive a 403 error with the reason rateLimitExceeded".
+        return sendJson(response, 403, {
+          error: {
+            code: 403,
+            message: "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute'",
+            errors: [{ reason: "rateLimitExceeded", domain: "usageLimits" }],
+          },
+        });
+      }
       if (path === `urlMaps/${this.name}` && request.method === "GET")
         return sendJson(response, 200, this.body());
       if (path === `urlMaps/${this.name}` && request.method === "PATCH")

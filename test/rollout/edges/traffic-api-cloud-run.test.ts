@@ -11,13 +11,20 @@ afterEach(async () => {
 
 async function setUp(canary: number, polls = 10) {
   fake = await new FakeCloudRunAdmin(canary, 2).start();
+  const waits: number[] = [];
   const api = new CloudRunTraffic({
     service: fake.service,
     token: async () => "test-token",
     baseUrl: fake.url,
-    polling: { intervalMs: 1000, polls, sleep: async () => {} },
+    polling: {
+      intervalMs: 1000,
+      polls,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    },
   });
-  return { fake, api };
+  return { fake, api, waits };
 }
 
 describe("CloudRunTraffic", () => {
@@ -45,5 +52,29 @@ describe("CloudRunTraffic", () => {
     await expect(api.setCanaryWeight(0)).rejects.toThrow(
       /operation projects\/p\/locations\/us-central1\/operations\/op-1: not done after 1 polls/,
     );
+  });
+
+  it("a revert through a passing 503 or 429 retries and lands, instead of failing the fast path", async () => {
+    for (const status of [503, 429]) {
+      const { fake, api, waits } = await setUp(25);
+      fake.unavailable = { status, count: 2 };
+      await api.setCanaryWeight(0);
+      expect(fake.servedCanary()).toBe(0);
+      expect(waits.slice(0, 2)).toEqual([500, 1_000]);
+      await fake.close();
+    }
+  });
+
+  it("a 503 that outlasts the retries fails naming it; a refusal is not retried", async () => {
+    const { fake, api, waits } = await setUp(25);
+    fake.unavailable = { status: 503, count: 10 };
+    await expect(api.setCanaryWeight(0)).rejects.toThrow(/HTTP 503 UNAVAILABLE/);
+    expect(waits).toEqual([500, 1_000, 2_000]);
+    fake.unavailable = { status: 503, count: 0 };
+    fake.refusePatchWith = 403;
+    waits.length = 0;
+    await expect(api.setCanaryWeight(0)).rejects.toThrow(/HTTP 403 PERMISSION_DENIED/);
+    expect(waits).toEqual([]);
+    expect(fake.servedCanary()).toBe(25);
   });
 });

@@ -36,6 +36,14 @@ describe("UrlMapTraffic", () => {
     expect(sleeps).toEqual([500, 500]);
   });
 
+  it("Compute's rate quota (403 rateLimitExceeded) is waited out, not a failed fast path", async () => {
+    const { fake, api, sleeps } = await setUp(50, 1);
+    fake.overRateQuota = 2;
+    await api.setCanaryWeight(0);
+    expect(fake.weights).toEqual([100, 0]);
+    expect(sleeps.slice(0, 2)).toEqual([500, 1_000]);
+  });
+
   it("reads the map again when another writer changed it first (412 on a stale fingerprint)", async () => {
     const { fake, api } = await setUp(10);
     fake.concurrentWriteBeforeNextPatch = true;

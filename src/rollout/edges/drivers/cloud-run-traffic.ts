@@ -64,6 +64,7 @@ export class CloudRunTraffic implements TrafficApi {
       url,
       { traffic },
       signal,
+      this.options.polling,
     );
     if (patched.status !== 200)
       throw googleError(`services.patch ${this.options.service}`, patched.status, patched.json);
@@ -102,6 +103,7 @@ export class CloudRunTraffic implements TrafficApi {
           `${this.base}${current.name}`,
           undefined,
           signal,
+          this.options.polling,
         );
         if (polled.status !== 200)
           throw googleError(`operations.get ${current.name}`, polled.status, polled.json);
@@ -121,6 +123,7 @@ export class CloudRunTraffic implements TrafficApi {
       `${this.base}${service}`,
       undefined,
       signal,
+      this.options.polling,
     );
     if (answer.status !== 200) throw googleError(`services.get ${service}`, answer.status, answer.json);
     return answer.json;

@@ -75,6 +75,7 @@ export class UrlMapTraffic implements TrafficApi {
         this.mapUrl,
         patch,
         signal,
+        this.options.polling,
       );
       if (answer.status === 412 && attempt < attempts) continue;
       if (answer.status !== 200)
@@ -105,6 +106,7 @@ export class UrlMapTraffic implements TrafficApi {
           `${this.operationsUrl}${current.name}`,
           undefined,
           signal,
+          this.options.polling,
         );
         if (polled.status !== 200)
           throw googleError(`globalOperations.get ${current.name}`, polled.status, polled.json);
@@ -118,7 +120,14 @@ export class UrlMapTraffic implements TrafficApi {
   }
 
   private async read(signal?: AbortSignal): Promise<UrlMap> {
-    const answer = await googleJson<UrlMap>(this.options.token, "GET", this.mapUrl, undefined, signal);
+    const answer = await googleJson<UrlMap>(
+      this.options.token,
+      "GET",
+      this.mapUrl,
+      undefined,
+      signal,
+      this.options.polling,
+    );
     if (answer.status !== 200)
       throw googleError(`urlMaps.get ${this.options.urlMap}`, answer.status, answer.json);
     return answer.json;
