@@ -17,6 +17,8 @@ export class FakeComputeUrlMap {
   readonly log: string[] = [];
   /** The old side retired (`ion-rollout retire`): only the canary's backend is left on the map. */
   stableRetired = false;
+  /** The map lists the canary's backend first (the API documents no order for the list). */
+  listsCanaryFirst = false;
   private pending?: { name: string; polls: number; weights: [number, number] };
   /** Called as each request arrives (the bench advances its virtual clock by a round trip). */
   onRequest?: () => void;
@@ -82,15 +84,23 @@ export class FakeComputeUrlMap {
         weight: this.weights[1],
       },
     ];
+    const listed = this.stableRetired
+      ? backends.slice(1)
+      : this.listsCanaryFirst
+        ? backends.reverse()
+        : backends;
     return {
       name: this.name,
       fingerprint: this.fingerprint,
-      defaultRouteAction: { weightedBackendServices: this.stableRetired ? backends.slice(1) : backends },
+      defaultRouteAction: { weightedBackendServices: listed },
     };
   }
 
   private patch(
-    body: { fingerprint?: string; defaultRouteAction?: { weightedBackendServices?: { weight: number }[] } },
+    body: {
+      fingerprint?: string;
+      defaultRouteAction?: { weightedBackendServices?: { backendService?: string; weight: number }[] };
+    },
     response: Parameters<typeof sendJson>[0],
   ): void {
     if (this.concurrentWriteBeforeNextPatch) {
@@ -103,11 +113,14 @@ export class FakeComputeUrlMap {
       });
       return;
     }
-    const weights = (body.defaultRouteAction?.weightedBackendServices ?? []).map((b) => b.weight);
+    // Each weight belongs to the backend it is listed with, in whatever order.
+    const listed = body.defaultRouteAction?.weightedBackendServices ?? [];
+    const weightOf = (side: string) =>
+      listed.find((b) => b.backendService?.endsWith(`/prod-lb-${side}-backend`))?.weight ?? 0;
     this.pending = {
       name: `operation-${this.version}`,
       polls: 0,
-      weights: [weights[0] ?? 0, weights[1] ?? 0],
+      weights: [weightOf("stable"), weightOf("canary")],
     };
     sendJson(response, 200, {
       kind: "compute#operation",

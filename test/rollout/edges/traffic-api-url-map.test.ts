@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { weightedUrlMap } from "../../../src/rollout/edges/drivers/stack-traffic-api";
 import { UrlMapTraffic } from "../../../src/rollout/edges/drivers/url-map-traffic";
 import { FakeComputeUrlMap } from "./fake-compute-url-map";
 
@@ -9,7 +10,10 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function setUp(canary: number, pollsUntilDone = 2) {
+/** The backends as the stack declares them (stackTrafficApi reads them from its state). */
+const DECLARED = { stable: "prod-lb-stable-backend", canary: "prod-lb-canary-backend" };
+
+async function setUp(canary: number, pollsUntilDone = 2, backends: typeof DECLARED | undefined = DECLARED) {
   fake = await new FakeComputeUrlMap(canary, pollsUntilDone).start();
   const sleeps: number[] = [];
   const api = new UrlMapTraffic({
@@ -18,6 +22,7 @@ async function setUp(canary: number, pollsUntilDone = 2) {
     token: async () => "test-token",
     baseUrl: fake.url,
     polling: { intervalMs: 500, polls: 10, sleep: async (ms) => void sleeps.push(ms) },
+    ...(backends ? { backends } : {}),
   });
   return { fake, api, sleeps };
 }
@@ -52,6 +57,29 @@ describe("UrlMapTraffic", () => {
     expect(fake.weights).toEqual([100, 0]);
   });
 
+  it("finds each side by the backend the stack declares, whatever order the map lists them in", async () => {
+    const { fake, api } = await setUp(30);
+    fake.listsCanaryFirst = true;
+    expect(await api.servedCanaryWeight()).toBe(30);
+    await api.setCanaryWeight(0);
+    expect(fake.weights).toEqual([100, 0]);
+    expect(await api.servedCanaryWeight()).toBe(0);
+  });
+
+  it("refuses a map whose backends are not the ones the stack declares, before patching", async () => {
+    const { fake, api } = await setUp(30, 2, { stable: "other-stable", canary: DECLARED.canary });
+    await expect(api.setCanaryWeight(0)).rejects.toThrow(
+      /lists prod-lb-stable-backend and prod-lb-canary-backend, not the stable backend other-stable/,
+    );
+    expect(fake.log.filter((call) => call.startsWith("PATCH"))).toHaveLength(0);
+  });
+
+  it("without the stack's names, sides are by position (stable first)", async () => {
+    const { fake, api } = await setUp(30, 2, undefined);
+    await api.setCanaryWeight(10);
+    expect(fake.weights).toEqual([90, 10]);
+  });
+
   it("once stable is retired, reads the canary as serving all, and refuses to revert onto no stable", async () => {
     const { fake, api } = await setUp(100);
     fake.stableRetired = true;
@@ -60,5 +88,47 @@ describe("UrlMapTraffic", () => {
       new RegExp(`URL map ${fake.name} has 1 weighted backend`),
     );
     expect(fake.log.filter((call) => call.startsWith("PATCH"))).toHaveLength(0);
+  });
+});
+
+describe("weightedUrlMap: the split's map and its backends from the stack's state", () => {
+  const stateWith = (backends: string[]) => ({
+    name: "prod",
+    exportStack: async () => ({
+      version: 3,
+      deployment: {
+        resources: [
+          {
+            type: "gcp:compute/uRLMap:URLMap",
+            outputs: { name: "prod-lb-http-redirect-9f", defaultUrlRedirect: {} },
+          },
+          {
+            type: "gcp:compute/uRLMap:URLMap",
+            outputs: {
+              name: "prod-lb-split-1a2b3c",
+              defaultRouteAction: {
+                weightedBackendServices: backends.map((b, i) => ({
+                  backendService: `projects/internal-ai-innovation/global/backendServices/${b}`,
+                  weight: i === 0 ? 100 : 0,
+                })),
+              },
+            },
+          },
+        ],
+      },
+    }),
+  });
+
+  it("names stable and canary in the order the stack declares them", async () => {
+    const found = await weightedUrlMap(stateWith(["prod-lb-stable-backend-77", "prod-lb-canary-backend-88"]));
+    expect(found).toEqual({
+      name: "prod-lb-split-1a2b3c",
+      backends: { stable: "prod-lb-stable-backend-77", canary: "prod-lb-canary-backend-88" },
+    });
+  });
+
+  it("once stable is retired, the one backend left is the canary's", async () => {
+    const found = await weightedUrlMap(stateWith(["prod-lb-canary-backend-88"]));
+    expect(found.backends).toEqual({ canary: "prod-lb-canary-backend-88" });
   });
 });

@@ -6,7 +6,7 @@ import { AlbTraffic } from "./alb-traffic";
 import { CloudRunTraffic } from "./cloud-run-traffic";
 import type { RolloutStack } from "./pulumi";
 import type { OperationPolling, TrafficApi } from "./traffic-api";
-import { UrlMapTraffic } from "./url-map-traffic";
+import { backendName, UrlMapTraffic } from "./url-map-traffic";
 
 /** Cloud Run and Compute writes need the cloud-platform scope (the read-only monitoring scope is not enough). */
 export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
@@ -31,8 +31,10 @@ export function stackTrafficApi(
       const service = `projects/${project}/locations/${region}/services/${cfg.service.name}`;
       return async () => new CloudRunTraffic({ service, token, polling });
     }
-    return async (stack) =>
-      new UrlMapTraffic({ project, urlMap: await weightedUrlMap(stack), token, polling });
+    return async (stack) => {
+      const { name, backends } = await weightedUrlMap(stack);
+      return new UrlMapTraffic({ project, urlMap: name, backends, token, polling });
+    };
   }
   if (cfg.platform === "aws" && cfg.aws) {
     const region = cfg.aws.region;
@@ -48,11 +50,20 @@ export function stackTrafficApi(
 interface StateResource {
   type?: unknown;
   delete?: unknown;
-  outputs?: { name?: unknown; defaultRouteAction?: { weightedBackendServices?: unknown[] } };
+  outputs?: {
+    name?: unknown;
+    defaultRouteAction?: { weightedBackendServices?: { backendService?: unknown }[] };
+  };
 }
 
-/** The name of the stack's URL map whose default route carries weighted backends (not the HTTP redirect map). */
-export async function weightedUrlMap(stack: Pick<RolloutStack, "exportStack" | "name">): Promise<string> {
+/**
+ * The stack's URL map whose default route carries weighted backends (not the HTTP redirect map):
+ * its name, and its backends' names by side in the order the stack declares them (stable, then
+ * canary; the canary alone once stable is retired), so the driver finds each side by name.
+ */
+export async function weightedUrlMap(
+  stack: Pick<RolloutStack, "exportStack" | "name">,
+): Promise<{ name: string; backends: { stable?: string; canary: string } }> {
   const resources = ((await stack.exportStack()).deployment as { resources?: StateResource[] } | undefined)
     ?.resources;
   const map = (resources ?? []).find(
@@ -66,7 +77,14 @@ export async function weightedUrlMap(stack: Pick<RolloutStack, "exportStack" | "
       `stack ${stack.name} has no URL map with weighted backends: run \`pulumi up --stack ${stack.name}\` once`,
     );
   }
-  return map.outputs.name;
+  const declared = (map.outputs.defaultRouteAction?.weightedBackendServices ?? []).map((b) =>
+    backendName(typeof b.backendService === "string" ? b.backendService : undefined),
+  );
+  const canary = declared.at(-1) as string;
+  return {
+    name: map.outputs.name,
+    backends: declared.length === 2 ? { stable: declared[0], canary } : { canary },
+  };
 }
 
 async function targetGroups(

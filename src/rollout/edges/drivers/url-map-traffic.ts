@@ -29,11 +29,23 @@ export interface UrlMapTrafficOptions {
   polling: OperationPolling;
   /** Tries when another writer changed the map between the read and the patch (HTTP 412). */
   fingerprintAttempts?: number;
+  /**
+   * The backend services' names by side, as the stack declares them: the sides are found by name,
+   * whatever order the map lists them in. Without it, stable is the first of two and canary the second.
+   */
+  backends?: { stable?: string; canary: string };
+}
+
+/** A map's two sides, and the list as the map has it (a patch keeps its order). */
+interface MapSides {
+  stable: WeightedBackend;
+  canary: WeightedBackend;
+  listed: WeightedBackend[];
 }
 
 /**
- * Mode `services`: the weights of the global URL map's default route, stable's backend first and
- * the canary's second (the order the stack declares them), set with `urlMaps.patch` under the
+ * Mode `services`: the weights of the global URL map's default route, on the backends the stack
+ * declares for each side (found by name, so the order the map lists them in does not matter), set with `urlMaps.patch` under the
  * map's fingerprint (a concurrent change answers 412 and is read again) and waited on through the
  * global operation.
  */
@@ -50,7 +62,14 @@ export class UrlMapTraffic implements TrafficApi {
   }
 
   async servedCanaryWeight(signal?: AbortSignal): Promise<number> {
-    return canaryShare(await this.read(signal), this.options.urlMap);
+    const map = await this.read(signal);
+    const listed = map.defaultRouteAction?.weightedBackendServices ?? [];
+    const only = listed.length === 1 ? (listed[0] as WeightedBackend) : undefined;
+    if (only && this.isCanary(only)) return 100;
+    if (only && backendName(only.backendService) === this.options.backends?.stable) return 0;
+    const { stable, canary } = this.sides(map);
+    const total = (stable.weight ?? 0) + (canary.weight ?? 0);
+    return total === 0 ? 0 : Math.round(((canary.weight ?? 0) * 100) / total);
   }
 
   async setCanaryWeight(weight: number, signal?: AbortSignal): Promise<void> {
@@ -58,15 +77,15 @@ export class UrlMapTraffic implements TrafficApi {
     const attempts = Math.max(1, this.options.fingerprintAttempts ?? 3);
     for (let attempt = 1; ; attempt++) {
       const map = await this.read(signal);
-      const backends = twoSides(map, this.options.urlMap);
+      const { canary, listed } = this.sides(map);
       const patch = {
         fingerprint: map.fingerprint,
         defaultRouteAction: {
           ...map.defaultRouteAction,
-          weightedBackendServices: [
-            { ...backends[0], weight: wanted.stable },
-            { ...backends[1], weight: wanted.canary },
-          ],
+          weightedBackendServices: listed.map((backend) => ({
+            ...backend,
+            weight: backend === canary ? wanted.canary : wanted.stable,
+          })),
         },
       };
       const answer = await googleJson<ComputeOperation>(
@@ -119,6 +138,35 @@ export class UrlMapTraffic implements TrafficApi {
     );
   }
 
+  private isCanary(backend: WeightedBackend): boolean {
+    const names = this.options.backends;
+    return names ? backendName(backend.backendService) === names.canary : true;
+  }
+
+  /**
+   * Stable and canary on the map: by the stack's names when known, else by position. Anything but
+   * those two is refused: a weight set on the wrong backend would serve the canary to everyone.
+   */
+  private sides(map: UrlMap): MapSides {
+    const listed = map.defaultRouteAction?.weightedBackendServices ?? [];
+    const name = this.options.urlMap;
+    if (listed.length !== 2)
+      throw new Error(
+        `URL map ${name} has ${listed.length} weighted backend services, not the stable and canary pair the stack declares`,
+      );
+    const names = this.options.backends;
+    if (!names) return { stable: listed[0] as WeightedBackend, canary: listed[1] as WeightedBackend, listed };
+    const find = (side: string, wanted: string | undefined) => {
+      const found = listed.find((b) => backendName(b.backendService) === wanted);
+      if (!found)
+        throw new Error(
+          `URL map ${name} lists ${listed.map((b) => backendName(b.backendService)).join(" and ")}, not the ${side} backend ${wanted ?? "(none declared)"} the stack declares`,
+        );
+      return found;
+    };
+    return { stable: find("stable", names.stable), canary: find("canary", names.canary), listed };
+  }
+
   private async read(signal?: AbortSignal): Promise<UrlMap> {
     const answer = await googleJson<UrlMap>(
       this.options.token,
@@ -134,21 +182,7 @@ export class UrlMapTraffic implements TrafficApi {
   }
 }
 
-/** Percent on the canary's backend: the second of two, or the only one once stable is retired. */
-function canaryShare(map: UrlMap, name: string): number {
-  const backends = map.defaultRouteAction?.weightedBackendServices ?? [];
-  if (backends.length === 1) return 100;
-  const [stable, canary] = twoSides(map, name);
-  const total = (stable.weight ?? 0) + (canary.weight ?? 0);
-  return total === 0 ? 0 : Math.round(((canary.weight ?? 0) * 100) / total);
-}
-
-function twoSides(map: UrlMap, name: string): [WeightedBackend, WeightedBackend] {
-  const backends = map.defaultRouteAction?.weightedBackendServices ?? [];
-  if (backends.length !== 2) {
-    throw new Error(
-      `URL map ${name} has ${backends.length} weighted backend services, not the stable and canary pair the stack declares`,
-    );
-  }
-  return backends as [WeightedBackend, WeightedBackend];
+/** A backend service's name: the last segment of its URL (or of the stack's resource id). */
+export function backendName(url: string | undefined): string {
+  return (url ?? "").split("/").pop() ?? "";
 }
