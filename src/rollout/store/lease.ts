@@ -223,23 +223,29 @@ export async function takeLease(
   const key = leaseKey(target);
   const text = JSON.stringify({ holder, ttlMs: options.ttlMs } satisfies LeaseDocument);
   const monotonic = options.monotonic ?? (() => performance.now());
+  const timing = { ttlMs: options.ttlMs, monotonic };
+  let tried: { sentAt: number; reason: string | undefined } | undefined;
   for (let attempt = 0; attempt < 8; attempt++) {
     const object = await store.read(key);
-    const found = object ? view(object) : undefined;
-    const reason = found ? takeoverReason(found, holder.host, options) : undefined;
-    if (found?.holder && reason === undefined) throw new LeaseHeldError(found.holder, found.leftMs);
-    const sentAt = monotonic();
-    try {
-      const version = await store.write(key, text, found ? { ifVersion: found.version } : { ifAbsent: true });
+    // Our own write, landed though its answer was refused (a client retry): the lease is ours.
+    if (tried && object?.text === text)
       return new Lease(
         store,
         key,
         holder,
         text,
-        version,
-        { ttlMs: options.ttlMs, monotonic, sentAt },
-        reason,
+        object.version,
+        { ...timing, sentAt: tried.sentAt },
+        tried.reason,
       );
+    const found = object ? view(object) : undefined;
+    const reason = found ? takeoverReason(found, holder.host, options) : undefined;
+    if (found?.holder && reason === undefined) throw new LeaseHeldError(found.holder, found.leftMs);
+    const sentAt = monotonic();
+    tried = { sentAt, reason };
+    try {
+      const version = await store.write(key, text, found ? { ifVersion: found.version } : { ifAbsent: true });
+      return new Lease(store, key, holder, text, version, { ...timing, sentAt }, reason);
     } catch (error) {
       // Another taker wrote first: read again and judge what it wrote.
       if (!(error instanceof PreconditionFailedError)) throw error;
@@ -288,10 +294,27 @@ export class Lease {
       this.version = await this.store.write(this.key, this.text, { ifVersion: this.version }, signal);
       this.confirmedAt = sentAt;
     } catch (error) {
-      if (error instanceof PreconditionFailedError) this.lose("another runner replaced this runner's lease");
+      if (error instanceof PreconditionFailedError) {
+        if (await this.landedAnyway(this.text)) this.confirmedAt = sentAt;
+        else this.lose("another runner replaced this runner's lease");
+        return;
+      }
       this.failIfLapsed(this.timing.monotonic());
       throw error;
     }
+  }
+
+  /**
+   * After a refused write: whether the store holds exactly what this holder sent (its token makes
+   * the text its own), as when a client retried a write whose first attempt had landed and its
+   * answer was lost (the AWS SDK retries a timed-out or 5xx PutObject with the same `If-Match`).
+   * Then that version is this holder's, and the lease was never lost.
+   */
+  private async landedAnyway(text: string): Promise<boolean> {
+    const found = await this.store.read(this.key);
+    if (found?.text !== text) return false;
+    this.version = found.version;
+    return true;
   }
 
   private failIfLapsed(now: number): void {
@@ -316,11 +339,12 @@ export class Lease {
     if (this.lostWith) throw this.lostWith;
     const document: LeaseDocument = { ...(JSON.parse(this.text) as LeaseDocument), ttlMs: windowMs };
     document.handover = { rolloutId };
+    const text = JSON.stringify(document);
     try {
-      this.version = await this.store.write(this.key, JSON.stringify(document), { ifVersion: this.version });
+      this.version = await this.store.write(this.key, text, { ifVersion: this.version });
     } catch (error) {
-      if (error instanceof PreconditionFailedError) this.lose("another runner replaced this runner's lease");
-      throw error;
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      if (!(await this.landedAnyway(text))) this.lose("another runner replaced this runner's lease");
     }
     this.handedOver = true;
   }

@@ -9,6 +9,7 @@ import {
   readLease,
   takeLease,
 } from "../../../src/rollout/store/lease";
+import { PreconditionFailedError } from "../../../src/rollout/store/object-store";
 import { MemoryStore } from "./memory-store";
 
 const TARGET = { key: "haproxy:dev=2049:ino=77:backend=app", description: "HAProxy backend app" };
@@ -216,5 +217,64 @@ describe("a lease handed over at a CI job's deadline", () => {
     await takeLease(store, TARGET, runner("ci-2", 42).options);
     await expect(lease.handOver("r-1", WINDOW_MS)).rejects.toBeInstanceOf(LeaseLostError);
     expect((await readLease(store, TARGET))?.handover).toBeUndefined();
+  });
+});
+
+/**
+ * A store whose next conditional write lands but is answered 412, as when the AWS SDK retries a
+ * PutObject whose first attempt landed and whose answer was lost (a timeout, a 5xx): the retry's
+ * `If-Match` names the version the first attempt replaced.
+ */
+class RetriedWriteStore extends MemoryStore {
+  landsThenRefuses = 0;
+  override async write(
+    key: string,
+    text: string,
+    condition: { ifAbsent: true } | { ifVersion: string },
+  ): Promise<string> {
+    const version = await super.write(key, text, condition);
+    if (this.landsThenRefuses > 0) {
+      this.landsThenRefuses--;
+      throw new PreconditionFailedError(key, "the retry of a write that landed");
+    }
+    return version;
+  }
+}
+
+describe("a lease write that landed though its answer was a 412 (a client's retry)", () => {
+  it("a renewal is not taken for a lost lease: the holder keeps it and renews again", async () => {
+    const store = new RetriedWriteStore();
+    const { time, options } = runner("ci-1", 41);
+    const lease = await takeLease(store, TARGET, options);
+    store.landsThenRefuses = 1;
+    time.mono += 5_000;
+    await lease.renew();
+    expect(lease.lost).toBeUndefined();
+    time.mono += 5_000;
+    await lease.renew();
+    expect((await readLease(store, TARGET))?.holder?.pid).toBe(41);
+  });
+
+  it("a take is not refused as held by itself", async () => {
+    const store = new RetriedWriteStore();
+    store.landsThenRefuses = 1;
+    // No start time: the holder is alive by pid alone (this machine's pid 41 is some other process).
+    const { startTime: _, ...options } = runner("ci-1", 41).options;
+    const lease = await takeLease(store, TARGET, options);
+    await lease.renew();
+    expect((await readLease(store, TARGET))?.holder?.pid).toBe(41);
+  });
+
+  it("a handover that landed is a handover; another runner's lease is still a lost one", async () => {
+    const store = new RetriedWriteStore();
+    const lease = await takeLease(store, TARGET, runner("ci-1", 41).options);
+    store.landsThenRefuses = 1;
+    await lease.handOver("r-1", 600_000);
+    expect((await readLease(store, TARGET))?.handover).toEqual({ rolloutId: "r-1" });
+    const replacedStore = new MemoryStore();
+    const mine = await takeLease(replacedStore, TARGET, runner("ci-1", 41).options);
+    replacedStore.storeNow += TTL_MS + 1;
+    await takeLease(replacedStore, TARGET, runner("ci-2", 42).options);
+    await expect(mine.renew()).rejects.toBeInstanceOf(LeaseLostError);
   });
 });
