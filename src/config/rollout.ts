@@ -114,5 +114,13 @@ export const PLAN_PROFILES: Record<"prod" | "staging", RolloutPlanInput> = {
     // "Sampled every 60 seconds. After sampling, data is not visible for up to 240 seconds."
     ingestionDelaySeconds: 240,
   },
-  staging: { steps: [10, 50, 100], bakeSeconds: 300, checkIntervalSeconds: 60, analysis: "sequential" },
+  staging: {
+    steps: [10, 50, 100],
+    bakeSeconds: 300,
+    checkIntervalSeconds: 60,
+    analysis: "sequential",
+    // CloudWatch's 1-minute ALB metrics arrive ~2 min late, and each metric on its own: a period read
+    // before its 2xx count lands would count its requests as failed (docs/cloud-edges.md).
+    ingestionDelaySeconds: 180,
+  },
 };

@@ -41,6 +41,11 @@ describe("profile defaults equal the runbook table", () => {
     expect(rollout.steps).toEqual([10, 50, 100]);
   });
 
+  it("each cloud's periods are judged only once its metrics have arrived: prod 240 s, staging 180 s", () => {
+    expect(minimal("prod").rollout.ingestionDelaySeconds).toBe(240);
+    expect(minimal("staging").rollout.ingestionDelaySeconds).toBe(180);
+  });
+
   it("an override keeps the profile's other fields and swaps consecutive for forSeconds", () => {
     const config = parseStageConfig("prod", {
       profile: "prod",
