@@ -1,5 +1,6 @@
 import type { StageConfig } from "../../config";
 import { googleBearerToken } from "../edges/metrics/google-token";
+import { abortableSleep } from "../edges/sleep";
 import { openStageStore, type StageStoreDeps } from "../store/from-config";
 import type { ObjectStore } from "../store/object-store";
 import { RolloutRecords } from "../store/rollout-records";
@@ -28,6 +29,7 @@ export function stageStore(scope: StoreScope): ObjectStore {
   if (!store) {
     store = openStageStore(storeWithRegion(scope.cfg), scope.stateDir, {
       googleToken: scope.storeDeps?.googleToken ?? googleBearerToken,
+      sleep: scope.storeDeps?.sleep ?? abortableSleep,
       projectDir: scope.projectDir,
       ...(scope.storeDeps?.env ? { env: scope.storeDeps.env } : {}),
     });

@@ -9,6 +9,7 @@ describe("the store a stage's rollout.store config names", () => {
       scopes.push(wanted);
       return async () => "token";
     },
+    sleep: async () => {},
     projectDir: "/srv/project",
     env: {},
   };

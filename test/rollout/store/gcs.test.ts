@@ -3,6 +3,11 @@ import { GcsStore } from "../../../src/rollout/store/backends/gcs";
 import { FakeGcs } from "./fake-gcs";
 import { objectStoreContract } from "./object-store-contract";
 
+/** For stores in tests that expect no transient answer: a retry would fail the test by its wait. */
+const noWait = async (ms: number) => {
+  throw new Error(`unexpected retry wait of ${ms} ms`);
+};
+
 objectStoreContract("GCS (fake JSON API server)", async (clock) => {
   // A page of 3 makes every listing of the contract follow `nextPageToken`. GCS's one mutation
   // per object per second holds: the store's retry waits move the server's clock on.
@@ -80,7 +85,7 @@ describe("the GCS store", () => {
     const fake = new FakeGcs({ buckets: [], clock: Date.now });
     const endpoint = await fake.start();
     try {
-      const store = new GcsStore({ bucket: "missing", endpoint });
+      const store = new GcsStore({ bucket: "missing", endpoint, sleep: noWait });
       await expect(store.list("")).rejects.toThrow(/the bucket does not exist.*rollout\.store\.bucket/);
       await expect(store.list("")).rejects.toThrow(/pulumi up/);
     } finally {
@@ -92,7 +97,7 @@ describe("the GCS store", () => {
     const fake = new FakeGcs({ buckets: [], clock: Date.now });
     const endpoint = await fake.start();
     try {
-      const store = new GcsStore({ bucket: "missing", prefix: "team/", endpoint });
+      const store = new GcsStore({ bucket: "missing", prefix: "team/", endpoint, sleep: noWait });
       await expect(store.read("stages/prod/state")).rejects.toThrow(
         /read "stages\/prod\/state" in gs:\/\/missing\/team\/: the bucket does not exist.*rollout\.store\.bucket/,
       );
@@ -105,7 +110,9 @@ describe("the GCS store", () => {
     const fake = new FakeGcs({ buckets: ["rollouts"], clock: Date.now });
     const endpoint = await fake.start();
     try {
-      expect(await new GcsStore({ bucket: "rollouts", endpoint }).read("stages/prod/state")).toBeUndefined();
+      expect(
+        await new GcsStore({ bucket: "rollouts", endpoint, sleep: noWait }).read("stages/prod/state"),
+      ).toBeUndefined();
     } finally {
       await fake.stop();
     }
@@ -198,9 +205,9 @@ describe("the GCS store", () => {
           await writer.write("lease", "newer", { ifVersion: first });
         return response;
       };
-      const writer = new GcsStore({ bucket: "b", endpoint });
+      const writer = new GcsStore({ bucket: "b", endpoint, sleep: noWait });
       const first = await writer.write("lease", "older", { ifAbsent: true });
-      const read = await new GcsStore({ bucket: "b", endpoint, fetch: racing }).read("lease");
+      const read = await new GcsStore({ bucket: "b", endpoint, fetch: racing, sleep: noWait }).read("lease");
       expect(read?.text).toBe("newer");
       expect(read?.version).not.toBe(first);
       expect(read?.version).toBe((await writer.read("lease"))?.version);
@@ -224,6 +231,7 @@ describe("a GCS endpoint that accepts the connection and never answers", () => {
         bucket: "rollouts",
         endpoint: `http://127.0.0.1:${port}`,
         requestTimeoutMs: 50,
+        sleep: noWait,
       });
       await expect(store.read("stages/prod/request.json")).rejects.toThrow(/timed out|aborted/i);
       expect(held.length).toBeGreaterThan(0);

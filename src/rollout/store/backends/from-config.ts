@@ -18,6 +18,8 @@ export type StoreConfig =
 export interface StoreDeps {
   /** Google bearer tokens for `scopes` (the commands pass the edges' `googleBearerToken`). */
   googleToken: (scopes: string[]) => BearerTokenProvider;
+  /** How a bucket store waits before retrying a transient refusal (the edges' `abortableSleep`). */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** A relative `rollout.store.path` is resolved against this (default: the working directory). */
   projectDir?: string;
   /**
@@ -57,6 +59,7 @@ export function objectStoreFromConfig(config: StoreConfig, deps: StoreDeps): Obj
       ...(config.prefix === undefined ? {} : { prefix: config.prefix }),
       ...(emulator ? { endpoint: emulator } : {}),
       token: deps.googleToken([GCS_STORE_SCOPE]),
+      sleep: deps.sleep,
     });
   }
   return s3Store(config, env);

@@ -41,8 +41,8 @@ export interface GcsStoreOptions {
   requestTimeoutMs?: number;
   /** Waits before each retry of a transient refusal (default `GCS_RETRY_DELAYS_MS`). */
   retryDelaysMs?: readonly number[];
-  /** How a retry waits (tests pass their fake time's). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** How a retry waits: the edges' abortable sleep (given by the opener), a test's fake time. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const MAX_READ_ATTEMPTS = 5;
@@ -60,17 +60,6 @@ export const GCS_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_00
 function transient(method: string, status: number): boolean {
   if (status === 429) return true;
   return method === "GET" && (status === 408 || status >= 500);
-}
-
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    });
-  });
 }
 
 interface ObjectResource {
@@ -216,7 +205,7 @@ export class GcsStore implements ObjectStore {
     init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal | undefined },
   ): Promise<Response> {
     const delays = this.options.retryDelaysMs ?? GCS_RETRY_DELAYS_MS;
-    const sleep = this.options.sleep ?? sleepFor;
+    const { sleep } = this.options;
     for (const delay of delays) {
       const response = await this.send(method, url, init);
       if (!transient(method, response.status)) return response;
