@@ -218,6 +218,33 @@ const PLATFORM_APIS: [string, () => Promise<OpenedApi>][] = [
 ];
 
 describe.each(PLATFORM_APIS)("a revert through the %s", (_name, open) => {
+  it("is then agreed by an up that refreshes first (the fast path changed what the state last saw)", async () => {
+    const opened = await open();
+    // The GCP provider sends the URL map's fingerprint from the state: stale after the fast path,
+    // so without a refresh Compute answers 412 (docs/cloud-edges.md); a refresh reads the live one.
+    const stack = new FakeStack(STATE, [
+      async (options) =>
+        options.refresh === true
+          ? upResult("succeeded")
+          : Promise.reject(new Error("googleapi: Error 412: Invalid fingerprint., conditionNotMet")),
+    ]);
+    const output: string[] = [];
+    const driver = new PulumiTrafficDriver({
+      stage: "prod",
+      workDir: "/project",
+      cfg,
+      onOutput: (text) => output.push(text),
+      selectStack: async () => stack,
+      sleep: async () => {},
+      trafficApi: async () => opened.api,
+    });
+    await driver.apply(REVERT);
+    await driver.settle();
+    expect(output.join("")).toMatch(/stack prod agrees: canary 0%/);
+    expect(stack.upCalls.every((call) => call.refresh === true)).toBe(true);
+    await opened.close();
+  });
+
   it("is served before the up starts, and an up that then fails does not undo it", async () => {
     const opened = await open();
     const servedAtUp: number[] = [];

@@ -197,6 +197,10 @@ export class PulumiTrafficDriver implements TrafficDriver {
       try {
         return await stack.up({
           target: targets,
+          // The fast path, a console edit or drift changed what the state last saw: without a
+          // refresh the provider diffs against it (a URL map's stale fingerprint is a 412; a weight
+          // the state already holds is no change, so drift would stay served).
+          refresh: true,
           onOutput: this.options.onOutput,
           signal,
           color: "never",
