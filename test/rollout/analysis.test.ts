@@ -37,6 +37,8 @@ describe("analysis: verdict table (prod thresholds)", () => {
     ["latency missing", { p95LatencyMs: null }, "INCONCLUSIVE", "INCONCLUSIVE"],
     ["request count missing", { requests: null }, "INCONCLUSIVE", "INCONCLUSIVE"],
     ["stale", { sampleAgeSeconds: 600 }, "INCONCLUSIVE", "INCONCLUSIVE"],
+    // Cloud Monitoring shows a point up to 240 s after it is sampled, so its newest is ~300 s old.
+    ["newest point as late as Cloud Monitoring shows it", { sampleAgeSeconds: 300 }, "GO", "GO"],
     ["no canary requests", { requests: 0, errors: 0, p95LatencyMs: null }, "OBSERVE", "OBSERVE"],
   ];
   it.each(cases)("%s", (_name, canary, overall) => {

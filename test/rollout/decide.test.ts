@@ -17,7 +17,8 @@ describe("plan", () => {
     expect(plan.steps.map((s) => s.weight)).toEqual([5, 10, 25, 50, 100]);
     expect(plan.steps.every((s) => s.bakeSeconds === 900 && s.minRequests === 50)).toBe(true);
     expect(plan.checkIntervalSeconds).toBe(60);
-    expect(plan.maxSampleAgeSeconds).toBe(180);
+    // Stale past the ingestion delay (240 s) plus three check intervals.
+    expect(plan.maxSampleAgeSeconds).toBe(420);
     expect(plan.minimumSeconds).toBe(4500);
   });
 });

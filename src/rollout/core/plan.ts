@@ -24,7 +24,7 @@ export interface RolloutPlan {
   checkIntervalSeconds: number;
   onStepTimeout: "hold" | "revert";
   maxInconclusiveChecks: number;
-  /** Samples older than this are stale: default three check intervals. */
+  /** Samples older than this are stale: default the ingestion delay plus three check intervals. */
   maxSampleAgeSeconds: number;
   retainOldSeconds: number;
   /** Sum of bake times: the shortest possible rollout. */
@@ -36,8 +36,13 @@ export function bakeFor(cfg: StageConfig, index: number): number {
   return Array.isArray(bake) ? (bake[index] ?? 0) : bake;
 }
 
+/**
+ * Three check intervals past the ingestion delay: the newest point of a source that shows data
+ * `ingestionDelaySeconds` late (Cloud Monitoring: up to 240 s) is that old before it is stale.
+ */
 export function maxSampleAge(cfg: StageConfig): number {
-  return cfg.rollout.maxSampleAgeSeconds ?? 3 * cfg.rollout.checkIntervalSeconds;
+  const { maxSampleAgeSeconds, ingestionDelaySeconds, checkIntervalSeconds } = cfg.rollout;
+  return maxSampleAgeSeconds ?? ingestionDelaySeconds + 3 * checkIntervalSeconds;
 }
 
 export function buildPlan(cfg: StageConfig): RolloutPlan {

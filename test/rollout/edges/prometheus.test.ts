@@ -98,7 +98,7 @@ const VALUES: Record<string, Record<string, string>> = {
 };
 
 describe("PrometheusMetricsSource", () => {
-  it("sends exactly the signals module's PromQL for both sides at one instant and parses the vectors", async () => {
+  it("sends exactly the signals module's PromQL for both sides, values past the ingestion delay, and parses the vectors", async () => {
     const server = await prometheus(({ side, signal }) => ({
       status: 200,
       body: vector(VALUES[side]?.[signal] ?? "x"),
@@ -133,9 +133,17 @@ describe("PrometheusMetricsSource", () => {
     ].sort();
     expect(server.received.map((r) => form(r).get("query")).sort()).toEqual(expected);
     expect(new Set(server.received.map((r) => r.method))).toEqual(new Set(["POST"]));
-    expect(new Set(server.received.map((r) => form(r).get("time")))).toEqual(
-      new Set([(NOW / 1000).toFixed(3)]),
-    );
+    // The windows end where the data is whole (prod: 240 s back, Cloud Monitoring's visibility
+    // delay); the newest sample's age is measured from now.
+    const judgedAt = ((NOW - cfg.rollout.ingestionDelaySeconds * 1000) / 1000).toFixed(3);
+    const timeOf = (query: string) =>
+      new Set(server.received.filter((r) => form(r).get("query") === query).map((r) => form(r).get("time")));
+    for (const side of ["canary", "stable"] as const) {
+      const { sampleAgeSeconds, ...values } = pick(sideQueries(cfg, side));
+      expect(timeOf(sampleAgeSeconds as string)).toEqual(new Set([(NOW / 1000).toFixed(3)]));
+      for (const query of Object.values(values)) expect(timeOf(query)).toEqual(new Set([judgedAt]));
+    }
+    expect(cfg.rollout.ingestionDelaySeconds).toBe(240);
     expect(server.received.every((r) => r.headers.authorization === undefined)).toBe(true);
 
     expect(sample.queries.p95LatencyMs).toBe(sideQueries(cfg, "canary").p95LatencyMs);

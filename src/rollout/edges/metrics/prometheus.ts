@@ -163,12 +163,16 @@ export class PrometheusMetricsSource implements MetricsSource {
     q: SampleQueries,
   ): Promise<void> {
     const promql = sideQueries(this.options.cfg, side);
+    // The windows end where the data is whole (`ingestionDelaySeconds`: Cloud Monitoring shows a
+    // point up to 240 s after it is sampled, so a 60 s window at now is often empty); the age of
+    // the newest sample is measured from now.
+    const judgedAt = at - this.options.cfg.rollout.ingestionDelaySeconds * 1000;
     const jobs: Promise<void>[] = [];
     for (const name of PROMETHEUS_SIGNALS) {
       q.queries[queryKey(side, name)] = promql[name];
       if (!canQuery) continue;
       jobs.push(
-        this.instant(promql[name], at, q).then(
+        this.instant(promql[name], name === "sampleAgeSeconds" ? at : judgedAt, q).then(
           (value) => {
             // increase() extrapolates to the window's edges; requests are whole.
             into[name] =
