@@ -105,9 +105,10 @@ describe("Prometheus and the prod PromQL", () => {
       connections: 20,
     });
     try {
-      // Until Prometheus holds one full window of the faulty canary: its latest scrape of the canary
-      // (Prometheus's own timestamp) lies a window and a scrape after the faults were set.
-      const window = stage.cfg.rollout.checkIntervalSeconds;
+      // Until Prometheus holds one full window of the faulty canary where the source reads it (its
+      // windows end the ingestion delay before now): the latest scrape of the canary (Prometheus's
+      // own timestamp) lies the delay, a window and a scrape after the faults were set.
+      const window = stage.cfg.rollout.checkIntervalSeconds + stage.cfg.rollout.ingestionDelaySeconds;
       const scrape = stage.cfg.local?.scrapeIntervalSeconds ?? 1;
       const canarySeries = `run_googleapis_com:request_count{service_name="${stage.cfg.service.name}",revision_name="${stage.cfg.releases.canary.name}"}`;
       const lastScrape = `max(timestamp(${canarySeries}))`;
