@@ -22,7 +22,11 @@ if [ "$mode" = start ] && [ -z "${IMAGE:-}" ]; then
   export IMAGE
 fi
 if [ "$mode" = start ]; then args+=(--image "$IMAGE"); fi
-timeout --signal=INT "${deadline_minutes}m" npx ion-rollout "${args[@]}" | tee -a reports/events.ndjson
+# --foreground: the SIGINT goes to npx alone, which forwards it to ion-rollout (npm's run-script
+# signal manager); without it timeout(1) signals its whole process group, so a `pulumi up` under the
+# runner got SIGINT twice (that one and the Automation API's) and Pulumi terminated the update
+# instead of cancelling it, which can leave it marked in progress.
+timeout --foreground --signal=INT "${deadline_minutes}m" npx ion-rollout "${args[@]}" | tee -a reports/events.ndjson
 code=${PIPESTATUS[0]}
 deadline=false
 if [ "$code" -eq 124 ]; then

@@ -135,6 +135,8 @@ describe("rollout.yml (called by release.yml, or by hand)", () => {
         'echo "$*" >>"$FAKE_LOG"',
         'if [ "$2" = status ]; then echo \'{"state":{"status":"held"}}\'; exit 3; fi',
         'if [ "$FAKE_CODE" = sleep ]; then trap "exit 3" INT; for _ in $(seq 50); do sleep 0.1; done; exit 3; fi',
+        // A runner with a `pulumi up` running under it: the child logs any SIGINT that reaches it.
+        'if [ "$FAKE_CODE" = pulumi ]; then trap "exit 3" INT; node -e \'process.on("SIGINT", () => { require("fs").appendFileSync(process.env.FAKE_LOG, "pulumi got SIGINT\\n"); process.exit(130); }); setTimeout(() => {}, 1500);\'; exit 3; fi',
         'exit "$FAKE_CODE"',
       ].join("\n");
       writeFileSync(join(dir, "npx"), fake, { mode: 0o755 });
@@ -168,6 +170,14 @@ describe("rollout.yml (called by release.yml, or by hand)", () => {
     it("at the deadline: SIGINT, then the state's verdict (held, 3) and deadline=true", () => {
       // 0.01 min = 0.6 s, well before the fake's 5 s.
       expect(run("sleep", "0.01")).toEqual({ status: 0, output: "code=3\ndeadline=true\n" });
+    });
+
+    it("the deadline's SIGINT reaches ion-rollout alone, never the pulumi CLI under it", () => {
+      // The Automation API sends the CLI one SIGINT when the runner aborts (a clean cancel); a second,
+      // from timeout(1) signalling the whole process group, makes Pulumi terminate the update.
+      writeFileSync(join(dir, "log"), "");
+      expect(run("pulumi", "0.01")).toEqual({ status: 0, output: "code=3\ndeadline=true\n" });
+      expect(readFileSync(join(dir, "log"), "utf8")).not.toContain("pulumi got SIGINT");
     });
   });
 
