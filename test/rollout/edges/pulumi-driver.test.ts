@@ -154,6 +154,18 @@ describe("PulumiTrafficDriver.apply", () => {
     expect(sleeps).toEqual([2_000, 4_000]);
   });
 
+  it("by default waits out another update for ~4 min (the 120 s update the revert bench models fits)", async () => {
+    const stack = new FakeStack(EVERYTHING, [
+      async () => {
+        throw concurrent();
+      },
+    ]);
+    const { instance, sleeps } = driver(stack);
+    await rejection(instance.apply(CHANGE));
+    expect(stack.upCalls).toHaveLength(8);
+    expect(sleeps).toEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+  });
+
   it("rejects at once on any other failed update, so the runner reverts", async () => {
     const failure = new CommandError(
       "code: 255\n stdout: \n stderr: error: update failed\n  gcp:cloudrunv2:Service ion-api: Revision ion-api-v1-5-0 is not ready",

@@ -82,7 +82,9 @@ export class PulumiTrafficDriver implements TrafficDriver {
   constructor(private readonly options: PulumiTrafficDriverOptions) {
     this.description = `Pulumi stack ${options.stage} (targeted up in ${options.workDir})`;
     const retry = options.concurrentUpdate ?? {};
-    this.attempts = Math.max(1, retry.attempts ?? 5);
+    // 8 attempts wait out another update for ~4 min (5, 10, 20, 40, 60, 60, 60 s): Pulumi Cloud
+    // answers a second update 409 at once rather than queueing it (docs/cloud-edges.md).
+    this.attempts = Math.max(1, retry.attempts ?? 8);
     this.delays = backoffDelays(this.attempts, retry.baseDelayMs ?? 5_000, retry.maxDelayMs ?? 60_000);
     this.sleep = options.sleep ?? abortableSleep;
   }
@@ -129,9 +131,10 @@ export class PulumiTrafficDriver implements TrafficDriver {
   }
 
   /**
-   * The stack brought to the split already served: config first (no lock needed, so a later `up`
-   * cannot restore the old weight even if this one never runs), then the targeted `up`, waiting
-   * out another update's lock. A failure is reported, never thrown: the split is already served.
+   * The stack brought to the split already served: config first (no lock needed; it is this
+   * checkout's stage file, which the CI commits back, so an `up` from a checkout without that commit
+   * would restore the old weight), then the targeted `up`, waiting out another update's lock. A
+   * failure is reported, never thrown: the split is already served.
    */
   private async agree(change: TrafficChange): Promise<void> {
     const { stage } = this.options;
