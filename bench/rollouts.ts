@@ -35,7 +35,7 @@ function work(job: Job): JobResult {
 function options() {
   const { values } = parseArgs({
     options: {
-      runs: { type: "string", default: "20000" },
+      runs: { type: "string", default: "1000" },
       "rare-runs": { type: "string", default: "2000" },
       "late-runs": { type: "string", default: "20000" },
       workers: { type: "string", default: "2" },
