@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { GcsStore } from "../../../src/rollout/store/backends/gcs";
 import { type LocalHttp, type ReceivedRequest, startLocalHttp } from "../edges/local-http";
 
 /**
@@ -204,4 +205,30 @@ function rateLimited(name: string): object {
 function reply(res: ServerResponse, status: number, body: object): undefined {
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(body));
+}
+
+/**
+ * A GcsStore on a started FakeGcs for the contract suites, whose clock is the suite's: GCS's one
+ * mutation per object per second holds, and the store's retry waits move the server's clock on
+ * (a suite writes an object several times at one instant of its clock).
+ */
+export async function contractGcsStore(clock: () => number, pageSize?: number) {
+  let waited = 0;
+  const fake = new FakeGcs({
+    buckets: ["rollouts"],
+    clock: () => clock() + waited,
+    token: "test-token",
+    ...(pageSize === undefined ? {} : { pageSize }),
+  });
+  const endpoint = await fake.start();
+  const store = new GcsStore({
+    bucket: "rollouts",
+    prefix: "team/",
+    endpoint,
+    token: async () => "test-token",
+    sleep: async (ms) => {
+      waited += ms;
+    },
+  });
+  return { store, close: () => fake.stop() };
 }

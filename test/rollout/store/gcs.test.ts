@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GcsStore } from "../../../src/rollout/store/backends/gcs";
-import { FakeGcs } from "./fake-gcs";
+import { contractGcsStore, FakeGcs } from "./fake-gcs";
 import { objectStoreContract } from "./object-store-contract";
 
 /** For stores in tests that expect no transient answer: a retry would fail the test by its wait. */
@@ -8,28 +8,8 @@ const noWait = async (ms: number) => {
   throw new Error(`unexpected retry wait of ${ms} ms`);
 };
 
-objectStoreContract("GCS (fake JSON API server)", async (clock) => {
-  // A page of 3 makes every listing of the contract follow `nextPageToken`. GCS's one mutation
-  // per object per second holds: the store's retry waits move the server's clock on.
-  let waited = 0;
-  const fake = new FakeGcs({
-    buckets: ["rollouts"],
-    clock: () => clock() + waited,
-    pageSize: 3,
-    token: "test-token",
-  });
-  const endpoint = await fake.start();
-  const store = new GcsStore({
-    bucket: "rollouts",
-    prefix: "team/",
-    endpoint,
-    token: async () => "test-token",
-    sleep: async (ms) => {
-      waited += ms;
-    },
-  });
-  return { store, close: () => fake.stop() };
-});
+// A page of 3 makes every listing of the contract follow `nextPageToken`.
+objectStoreContract("GCS (fake JSON API server)", (clock) => contractGcsStore(clock, 3));
 
 describe("the GCS store", () => {
   const withFake = async (token: string) => {

@@ -1,10 +1,9 @@
 import { rmSync } from "node:fs";
 import { S3Client } from "@aws-sdk/client-s3";
-import { GcsStore } from "../../../src/rollout/store/backends/gcs";
 import { LocalDirectoryStore } from "../../../src/rollout/store/backends/local-directory";
 import { S3Store } from "../../../src/rollout/store/backends/s3";
 import { tempDir } from "../fakes";
-import { FakeGcs } from "./fake-gcs";
+import { contractGcsStore } from "./fake-gcs";
 import { FakeS3 } from "./fake-s3";
 import { rolloutRecordsContract } from "./rollout-records-contract";
 
@@ -18,23 +17,7 @@ rolloutRecordsContract("local directory", async (clock) => {
   };
 });
 
-rolloutRecordsContract("GCS (fake JSON API server)", async (clock) => {
-  // GCS's one mutation per object per second holds here: the store's retry waits move the
-  // server's clock on (records are written several times at one instant of the suite's clock).
-  let waited = 0;
-  const fake = new FakeGcs({ buckets: ["rollouts"], clock: () => clock() + waited, token: "test-token" });
-  const endpoint = await fake.start();
-  const store = new GcsStore({
-    bucket: "rollouts",
-    prefix: "team/",
-    endpoint,
-    token: async () => "test-token",
-    sleep: async (ms) => {
-      waited += ms;
-    },
-  });
-  return { store, close: () => fake.stop() };
-});
+rolloutRecordsContract("GCS (fake JSON API server)", (clock) => contractGcsStore(clock));
 
 rolloutRecordsContract("S3 (real S3Client, fake S3 server)", async (clock) => {
   const fake = new FakeS3({ buckets: ["rollouts"], clock });
