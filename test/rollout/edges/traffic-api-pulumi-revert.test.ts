@@ -217,6 +217,21 @@ const PLATFORM_APIS: [string, () => Promise<OpenedApi>][] = [
   ],
 ];
 
+/** The driver on a stack, with the platform's traffic API as its fast path; what it says, collected. */
+function fastPathDriver(stack: FakeStack, api: TrafficApi) {
+  const output: string[] = [];
+  const driver = new PulumiTrafficDriver({
+    stage: "prod",
+    workDir: "/project",
+    cfg,
+    onOutput: (text) => output.push(text),
+    selectStack: async () => stack,
+    sleep: async () => {},
+    trafficApi: async () => api,
+  });
+  return { driver, output };
+}
+
 describe.each(PLATFORM_APIS)("a revert through the %s", (_name, open) => {
   it("is then agreed by an up that refreshes first (the fast path changed what the state last saw)", async () => {
     const opened = await open();
@@ -228,16 +243,7 @@ describe.each(PLATFORM_APIS)("a revert through the %s", (_name, open) => {
           ? upResult("succeeded")
           : Promise.reject(new Error("googleapi: Error 412: Invalid fingerprint., conditionNotMet")),
     ]);
-    const output: string[] = [];
-    const driver = new PulumiTrafficDriver({
-      stage: "prod",
-      workDir: "/project",
-      cfg,
-      onOutput: (text) => output.push(text),
-      selectStack: async () => stack,
-      sleep: async () => {},
-      trafficApi: async () => opened.api,
-    });
+    const { driver, output } = fastPathDriver(stack, opened.api);
     await driver.apply(REVERT);
     await driver.settle();
     expect(output.join("")).toMatch(/stack prod agrees: canary 0%/);
@@ -254,16 +260,7 @@ describe.each(PLATFORM_APIS)("a revert through the %s", (_name, open) => {
         throw new Error("pulumi up failed: provider error");
       },
     ]);
-    const output: string[] = [];
-    const driver = new PulumiTrafficDriver({
-      stage: "prod",
-      workDir: "/project",
-      cfg,
-      onOutput: (text) => output.push(text),
-      selectStack: async () => stack,
-      sleep: async () => {},
-      trafficApi: async () => opened.api,
-    });
+    const { driver, output } = fastPathDriver(stack, opened.api);
     await driver.apply(REVERT);
     expect(opened.servedCanary()).toBe(0);
     expect(stack.upCalls).toHaveLength(0);
